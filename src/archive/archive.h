@@ -101,9 +101,9 @@ struct Selection {
   SelectionPolicy policy = SelectionPolicy::kWeighted;
 };
 
-// What one Insert() or SeedAllIslands() did. Cell and elite flags describe the
-// entry on the island it was inserted into (for a seed: on island 0; the other
-// islands get the same outcome).
+// What one Insert() or SeedAllIslands() did. The cell, elite and island-best
+// flags describe the entry on the island it was inserted into (for a seed:
+// island 0).
 struct InsertResult {
   bool rejected = false;         // invalid entry (see Insert()); nothing changed
   bool kept = false;             // the entry is a member of its island after the call
