@@ -8,12 +8,28 @@ namespace crucible {
 
 uint64_t HashBytes(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
 
+namespace {
+
+// Whether two adjacent tokens would read differently without a space between
+// them ("int x" vs "intx", "- -x" vs "--x"); other spaces carry no meaning.
+bool NeedsSpace(TokenKind before, TokenKind after) {
+  auto wordlike = [](TokenKind k) {
+    return k == TokenKind::kIdentifier || k == TokenKind::kNumber || k == TokenKind::kString ||
+           k == TokenKind::kOther;
+  };
+  if (wordlike(before) && wordlike(after)) return true;
+  return before == TokenKind::kOperator && after == TokenKind::kOperator;
+}
+
+}  // namespace
+
 std::string NormalizeSource(std::string_view source, Language language) {
   std::string out;
   out.reserve(source.size());
   std::string line;         // the current output line
   bool at_line_start = true;
   bool pending_space = false;
+  TokenKind last = TokenKind::kNewline;  // kind of the last token written on this line
   auto flush_line = [&] {
     // A line holding only indentation is blank.
     if (line.find_first_not_of(" \t") != std::string::npos) {
@@ -42,7 +58,8 @@ std::string NormalizeSource(std::string_view source, Language language) {
         }
         break;
       default:
-        if (pending_space) line += ' ';
+        if (pending_space && NeedsSpace(last, t.kind)) line += ' ';
+        last = t.kind;
         pending_space = false;
         at_line_start = false;
         line += text;

@@ -16,7 +16,8 @@ namespace crucible {
 uint64_t HashBytes(std::string_view bytes);
 
 // The source with comments removed, trailing whitespace and blank lines
-// dropped, and runs of whitespace between tokens collapsed to one space.
+// dropped, and whitespace between tokens removed, except one space where two
+// tokens would otherwise merge ("int x", "- -x").
 // Python keeps each line's leading indentation (it is significant); C-family
 // drops it. String literals are kept byte for byte.
 std::string NormalizeSource(std::string_view source, Language language);
