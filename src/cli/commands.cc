@@ -1,0 +1,231 @@
+#include "cli/commands.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/init_example.h"
+#include "core/diff.h"
+#include "evaluate/command_evaluator.h"
+#include "evaluate/protocol.h"
+
+namespace crucible {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool IsBadInput(StatusCode code) {
+  return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound ||
+         code == StatusCode::kAlreadyExists || code == StatusCode::kFailedPrecondition;
+}
+
+std::string FormatValue(const std::optional<double>& v) {
+  return v ? fmt::format("{:.6g}", *v) : std::string("-");
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string s;
+  for (const std::string& p : parts) s += (s.empty() ? "" : std::string(sep)) + p;
+  return s;
+}
+
+void PrintSummary(const RunResult& r, const RunConfig* config) {
+  const Progress& p = r.summary.progress;
+  std::string outcomes;
+  for (const auto& [o, n] : p.outcomes) {
+    outcomes += fmt::format("{}{} {}", outcomes.empty() ? "" : ", ", OutcomeName(o), n);
+  }
+  fmt::print("stopped: {}\n", r.summary.message);
+  fmt::print("evaluations: {} ({} this session, {:.1f}/s)\n", p.evaluations,
+             r.summary.evaluations_this_session, p.evaluations_per_second);
+  fmt::print("outcomes: {}\n", outcomes);
+  const std::string key = config ? config->objective.key : "score";
+  if (r.initial_value) {
+    fmt::print("best {}: {} (candidate #{}); initial program {:.6g}\n", key,
+               FormatValue(p.best_value), p.best_id, *r.initial_value);
+  } else {
+    fmt::print("best {}: {} (candidate #{})\n", key, FormatValue(p.best_value), p.best_id);
+  }
+  fmt::print("run directory: {} (best program in {}/best/)\n", r.run_dir, r.run_dir);
+}
+
+StatusOr<RunConfig> RunConfigOf(const RunStore& store) {
+  return ConfigFromJson(store.metadata().config_json);
+}
+
+StatusOr<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError(fmt::format("cannot read {}", path.string()));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The program to evaluate for `crucible eval`: FILE replaces the problem's
+// only file, or FILE is a directory holding all of them.
+StatusOr<Program> ProgramFromPath(const RunConfig& config, const std::string& file) {
+  Program p;
+  if (fs::is_directory(file)) {
+    for (const std::string& f : config.files) {
+      ASSIGN_OR_RETURN(std::string text, ReadFile(fs::path(file) / f));
+      p.files.push_back({f, std::move(text)});
+    }
+    return p;
+  }
+  if (config.files.size() != 1) {
+    return InvalidArgumentError(fmt::format(
+        "the problem evolves {} files; give a directory holding {}", config.files.size(),
+        Join(config.files, ", ")));
+  }
+  ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  p.files.push_back({config.files[0], std::move(text)});
+  return p;
+}
+
+}  // namespace
+
+int ReportError(const Status& status) {
+  std::string message = status.message();
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  fmt::print(stderr, "crucible: error: {}\n", message);
+  return IsBadInput(status.code()) ? kExitBadInput : kExitFailure;
+}
+
+int RunCommand(const RunCommandOptions& options, std::stop_token stop) {
+  ProgressPrinter printer(stderr, options.log_format, isatty(STDERR_FILENO) != 0, options.quiet);
+  LogFn log = [&printer](const std::string& line) { printer.Log(line); };
+  const bool resume = !options.request.resume_dir.empty();
+  StatusOr<RunResult> result = resume ? ResumeRun(options.request, &printer, log, stop)
+                                      : StartRun(options.request, &printer, log, stop);
+  printer.Finish();
+  if (!result.ok()) return ReportError(result.status());
+  auto store = OpenRunStore(result->run_dir);
+  std::optional<RunConfig> config;
+  if (store.ok()) {
+    if (auto c = RunConfigOf(**store); c.ok()) config = *c;
+  }
+  PrintSummary(*result, config ? &*config : nullptr);
+  if (result->summary.reason == StopReason::kInterrupted) {
+    fmt::print("resume with: crucible run --resume {}\n", result->run_dir);
+    return kExitInterrupted;
+  }
+  return kExitOk;
+}
+
+int BestCommand(const std::string& run_dir) {
+  auto store = OpenRunStore(run_dir);
+  if (!store.ok()) return ReportError(store.status());
+  auto config = RunConfigOf(**store);
+  if (!config.ok()) return ReportError(config.status());
+  auto best = WriteBestDir(run_dir, **store, *config);
+  if (!best.ok()) return ReportError(best.status());
+  fmt::print("best {}: {} (candidate #{}, generation {}, island {})\n", config->objective.key,
+             FormatValue(config->objective.ValueOf(best->result)), best->id, best->generation,
+             best->island);
+  auto heldout = (*store)->GetState(fmt::format("heldout:{}", best->id));
+  if (heldout.ok() && *heldout) {
+    EvalResult h = ParseEvaluatorJson(**heldout);
+    fmt::print("held-out {}: {}\n", config->objective.key, FormatValue(config->objective.ValueOf(h)));
+  }
+  fmt::print("written to {}/best/ (program and metrics.json)\n", run_dir);
+  return kExitOk;
+}
+
+int ListCommand(const std::string& run_dir, int top, bool all) {
+  auto store = OpenRunStore(run_dir);
+  if (!store.ok()) return ReportError(store.status());
+  auto config = RunConfigOf(**store);
+  if (!config.ok()) return ReportError(config.status());
+  auto rows = all ? (*store)->LoadCandidates() : (*store)->TopCandidates(top, config->objective.maximize);
+  if (!rows.ok()) return ReportError(rows.status());
+  fmt::print("{:>7} {:>7} {:>3} {:>4} {:<15} {:>12}  {}\n", "id", "parent", "isl", "gen", "outcome",
+             config->objective.key, "how");
+  for (const CandidateRow& row : *rows) {
+    const Candidate& c = row.candidate;
+    const std::string outcome = row.status == CandidateStatus::kPending
+                                    ? "pending"
+                                    : std::string(OutcomeName(c.result.outcome));
+    const std::string how = c.proposal.operators.empty() ? c.proposal.proposer
+                                                         : Join(c.proposal.operators, "+");
+    const std::string parent = c.parent_id == kNoCandidate ? "-" : std::to_string(c.parent_id);
+    fmt::print("{:>7} {:>7} {:>3} {:>4} {:<15} {:>12}  {}\n", c.id, parent, c.island, c.generation,
+               outcome, FormatValue(config->objective.ValueOf(c.result)), how);
+  }
+  return kExitOk;
+}
+
+int ShowCommand(const std::string& run_dir, int64_t id) {
+  auto store = OpenRunStore(run_dir);
+  if (!store.ok()) return ReportError(store.status());
+  auto row = (*store)->LoadCandidate(id);
+  if (!row.ok()) return ReportError(row.status());
+  if (!*row) return ReportError(NotFoundError(fmt::format("run {} has no candidate {}", run_dir, id)));
+  const Candidate& c = (*row)->candidate;
+  const bool pending = (*row)->status == CandidateStatus::kPending;
+  fmt::print("candidate #{}  island {}  generation {}  parent {}\n", c.id, c.island, c.generation,
+             c.parent_id == kNoCandidate ? std::string("-") : std::to_string(c.parent_id));
+  fmt::print("outcome: {}{}\n", pending ? "pending" : OutcomeName(c.result.outcome),
+             c.duplicate_of != kNoCandidate ? fmt::format(" (of #{})", c.duplicate_of) : "");
+  if (c.result.score) fmt::print("score: {:.10g}\n", *c.result.score);
+  fmt::print("proposer: {}{}\n", c.proposal.proposer,
+             c.proposal.operators.empty() ? "" : " (" + Join(c.proposal.operators, ", ") + ")");
+  if (!c.inspiration_ids.empty()) {
+    std::vector<std::string> ids;
+    for (CandidateId i : c.inspiration_ids) ids.push_back("#" + std::to_string(i));
+    fmt::print("inspirations: {}\n", Join(ids, " "));
+  }
+  fmt::print("timings: propose {:.4f} s, evaluate {:.3f} s{}\n", c.proposal.propose_seconds,
+             c.result.eval_seconds, c.result.stage.empty() ? "" : " (last stage: " + c.result.stage + ")");
+  for (const auto& [k, v] : c.result.metrics) fmt::print("metric {}: {:.10g}\n", k, v);
+  for (const auto& [k, v] : c.result.features) fmt::print("feature {}: {:.10g}\n", k, v);
+  for (const auto& [k, v] : c.result.artifacts) fmt::print("artifact {}: {} bytes\n", k, v.size());
+  if (!c.result.feedback.empty()) fmt::print("feedback:\n{}\n", c.result.feedback);
+  if (c.parent_id == kNoCandidate) {
+    fmt::print("(the initial program; no diff)\n");
+  } else if (c.patch.empty()) {
+    fmt::print("(no change against its parent)\n");
+  } else {
+    fmt::print("diff against #{}:\n{}", c.parent_id, c.patch);
+  }
+  return kExitOk;
+}
+
+int EvalCommand(const std::string& problem_dir, const std::string& file, bool heldout) {
+  auto config = LoadProblemConfig(problem_dir);
+  if (!config.ok()) return ReportError(config.status());
+  auto program = ProgramFromPath(*config, file);
+  if (!program.ok()) return ReportError(program.status());
+  char tmpl[] = "/tmp/crucible-eval-XXXXXX";
+  if (!mkdtemp(tmpl)) return ReportError(InternalError("cannot create a temporary directory"));
+  CommandEvaluatorOptions o;
+  o.problem_dir = config->problem_dir;
+  o.command = config->evaluator_command;
+  o.stages = config->stages;
+  o.maximize = config->objective.maximize;
+  o.work_root = tmpl;
+  o.sandbox = config->sandbox;
+  auto evaluator = CommandEvaluator::Create(o);
+  if (!evaluator.ok()) {
+    fs::remove_all(tmpl);
+    return ReportError(evaluator.status());
+  }
+  EvalRequest req{0, &*program, 0, heldout ? Split::kHeldout : Split::kTrain};
+  const EvalResult r = (*evaluator)->Evaluate(req, {});
+  fs::remove_all(tmpl);
+  fmt::print("{}\n", EvalResultToJson(r, /*pretty=*/true));
+  return r.outcome == Outcome::kOk ? kExitOk : kExitFailure;
+}
+
+int InitCommand(const std::string& dir) {
+  if (Status s = WriteExampleProblem(dir); !s.ok()) return ReportError(s);
+  fmt::print("wrote an example problem to {}/ (problem.yaml, program.py, evaluate.py, prompt.md)\n",
+             dir);
+  fmt::print("try it:  crucible run {}\n", dir);
+  return kExitOk;
+}
+
+}  // namespace crucible

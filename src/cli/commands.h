@@ -1,0 +1,39 @@
+// The `crucible` subcommands. Each returns the process exit status:
+//   0 success, 1 failure while working (or a candidate that failed `eval`),
+//   2 bad input (nothing was written), 130 interrupted.
+#ifndef CRUCIBLE_CLI_COMMANDS_H_
+#define CRUCIBLE_CLI_COMMANDS_H_
+
+#include <optional>
+#include <stop_token>
+#include <string>
+
+#include "cli/progress.h"
+#include "engine/run.h"
+
+namespace crucible {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitInterrupted = 130;
+
+struct RunCommandOptions {
+  RunRequest request;
+  LogFormat log_format = LogFormat::kText;
+  bool quiet = false;
+};
+
+int RunCommand(const RunCommandOptions& options, std::stop_token stop);
+int BestCommand(const std::string& run_dir);
+int ListCommand(const std::string& run_dir, int top, bool all);
+int ShowCommand(const std::string& run_dir, int64_t id);
+int EvalCommand(const std::string& problem_dir, const std::string& file, bool heldout);
+int InitCommand(const std::string& dir);
+
+// Prints "crucible: error: MESSAGE" and returns the exit status for `status`.
+int ReportError(const Status& status);
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_CLI_COMMANDS_H_

@@ -1,0 +1,133 @@
+// The `crucible` command line.
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "cli/commands.h"
+
+namespace {
+
+std::atomic<int> g_interrupts{0};
+
+// The first Ctrl-C (or SIGTERM) asks the run to stop and save; a second
+// exits at once.
+void OnSignal(int) {
+  if (g_interrupts.fetch_add(1) >= 1) {
+    static const char kMsg[] = "\ncrucible: interrupted again, exiting now\n";
+    (void)!write(STDERR_FILENO, kMsg, sizeof(kMsg) - 1);
+    _exit(crucible::kExitInterrupted);
+  }
+  static const char kMsg[] =
+      "\ncrucible: stopping: cancelling in-flight evaluations and saving (Ctrl-C again to exit "
+      "at once)\n";
+  (void)!write(STDERR_FILENO, kMsg, sizeof(kMsg) - 1);
+}
+
+void InstallSignalHandlers() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace crucible;
+  CLI::App app{"crucible: evolve programs against an evaluator (AI-driven algorithm discovery)"};
+  app.set_version_flag("--version", std::string(kCrucibleVersion));
+  app.require_subcommand(1);
+  app.footer("Run `crucible COMMAND --help` for a command's options. Docs: docs/ in the source tree.");
+
+  RunCommandOptions run;
+  std::string log_format = "text";
+  std::string problem;
+  int64_t evaluations = -1;
+  double seconds = -1;
+  double target = 0;
+  uint64_t seed = 0;
+  CLI::App* run_cmd = app.add_subcommand("run", "Evolve a problem's program (or resume a run)");
+  run_cmd->add_option("PROBLEM", problem, "Problem directory (holds problem.yaml)");
+  run_cmd->add_option("--out", run.request.out_dir, "Run directory to create (default runs/NAME-TIME)");
+  run_cmd->add_option("--resume", run.request.resume_dir, "Continue the run in this directory");
+  auto* evals_opt = run_cmd->add_option("--evaluations,-n", evaluations,
+                                        "Evaluation budget (overrides budget.evaluations)")
+                        ->check(CLI::NonNegativeNumber);
+  auto* time_opt = run_cmd->add_option("--time", seconds, "Wall-time budget of this invocation, seconds")
+                       ->check(CLI::PositiveNumber);
+  auto* target_opt = run_cmd->add_option("--target", target, "Stop when the objective reaches this value");
+  run_cmd->add_option("--jobs,-j", run.request.jobs, "Evaluations in flight (default: cores)")
+      ->check(CLI::PositiveNumber);
+  auto* seed_opt = run_cmd->add_option("--seed", seed, "Random seed (default 0)");
+  run_cmd->add_flag("--deterministic", run.request.deterministic,
+                    "Same seed, same run: results merge in a fixed order");
+  run_cmd->add_flag("--keep-work", run.request.keep_work, "Keep each evaluation's scratch directory");
+  run_cmd->add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  run_cmd->add_flag("--quiet,-q", run.quiet, "Print only the summary");
+
+  std::string run_dir;
+  int top = 10;
+  bool all = false;
+  CLI::App* best_cmd = app.add_subcommand("best", "Print the best program's score; write RUN/best/");
+  best_cmd->add_option("RUN", run_dir, "Run directory")->required();
+  CLI::App* list_cmd = app.add_subcommand("list", "List the best candidates of a run");
+  list_cmd->add_option("RUN", run_dir, "Run directory")->required();
+  list_cmd->add_option("--top,-k", top, "How many (default 10)")->check(CLI::PositiveNumber);
+  list_cmd->add_flag("--all", all, "Every candidate, in id order, whatever its outcome");
+  int64_t id = 0;
+  CLI::App* show_cmd = app.add_subcommand("show", "Show one candidate: metrics, feedback, diff");
+  show_cmd->add_option("RUN", run_dir, "Run directory")->required();
+  show_cmd->add_option("ID", id, "Candidate id")->required()->check(CLI::NonNegativeNumber);
+  std::string file;
+  bool heldout = false;
+  CLI::App* eval_cmd = app.add_subcommand("eval", "Evaluate one program through the sandbox; print its JSON");
+  eval_cmd->add_option("PROBLEM", problem, "Problem directory")->required();
+  eval_cmd->add_option("FILE", file, "Program file (or a directory holding the problem's files)")->required();
+  eval_cmd->add_flag("--heldout", heldout, "Use the held-out split instead of train");
+  std::string init_dir;
+  CLI::App* init_cmd = app.add_subcommand("init", "Write a working example problem directory");
+  init_cmd->add_option("DIR", init_dir, "Directory to create")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*run_cmd) {
+    if (problem.empty() == run.request.resume_dir.empty()) {
+      return ReportError(InvalidArgumentError(
+          problem.empty() ? "run needs a PROBLEM directory or --resume RUN"
+                          : "give either a PROBLEM directory or --resume RUN, not both"));
+    }
+    run.request.problem_dir = problem;
+    if (*evals_opt) run.request.evaluations = evaluations;
+    if (*time_opt) run.request.seconds = seconds;
+    if (*target_opt) run.request.target = target;
+    if (*seed_opt) run.request.seed = seed;
+    run.log_format = log_format == "json" ? LogFormat::kJson : LogFormat::kText;
+    InstallSignalHandlers();
+    std::stop_source stop;
+    std::jthread watcher([&stop](std::stop_token done) {
+      while (!done.stop_requested()) {
+        if (g_interrupts.load() > 0) {
+          stop.request_stop();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+    const int rc = RunCommand(run, stop.get_token());
+    watcher.request_stop();
+    return rc;
+  }
+  if (*best_cmd) return BestCommand(run_dir);
+  if (*list_cmd) return ListCommand(run_dir, top, all);
+  if (*show_cmd) return ShowCommand(run_dir, id);
+  if (*eval_cmd) return EvalCommand(problem, file, heldout);
+  if (*init_cmd) return InitCommand(init_dir);
+  return kExitBadInput;
+}

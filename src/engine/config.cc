@@ -1,0 +1,291 @@
+#include "engine/config.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/regions.h"
+#include "engine/yaml_reader.h"
+
+namespace crucible {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+void ParseEvaluator(const YAML::Node& root, YamlReader& r, RunConfig& c) {
+  const YAML::Node e = root["evaluator"];
+  if (!e) return r.Fail("evaluator", "is required (the command that scores a candidate)");
+  r.CheckKeys(e, "evaluator",
+              {"command", "timeout", "cpu_seconds", "memory_mb", "file_size_mb", "max_open_files",
+               "max_processes", "isolation", "stages", "heldout"});
+  r.ReadWords(e, "command", "evaluator", c.evaluator_command);
+  if (r.status().ok() && c.evaluator_command.empty()) {
+    r.Fail("evaluator.command", "is required, e.g. 'python3 evaluate.py'");
+  }
+  SandboxOptions& s = c.sandbox;
+  r.Read(e, "timeout", "evaluator", s.wall_timeout_seconds, 0.01, 7 * 86400.0);
+  r.Read(e, "cpu_seconds", "evaluator", s.cpu_seconds, 0.0);
+  double memory_mb = static_cast<double>(s.memory_bytes) / kMiB;
+  r.Read(e, "memory_mb", "evaluator", memory_mb, 16.0);
+  s.memory_bytes = static_cast<uint64_t>(memory_mb * kMiB);
+  double file_mb = static_cast<double>(s.file_size_bytes) / kMiB;
+  r.Read(e, "file_size_mb", "evaluator", file_mb, 1.0);
+  s.file_size_bytes = static_cast<uint64_t>(file_mb * kMiB);
+  r.Read(e, "max_open_files", "evaluator", s.max_open_files, 16);
+  r.Read(e, "max_processes", "evaluator", s.max_processes, 1);
+  std::string isolation = s.network == NetworkIsolation::kOff        ? "off"
+                          : s.network == NetworkIsolation::kRequired ? "required"
+                                                                     : "auto";
+  r.ReadChoice(e, "isolation", "evaluator", {"auto", "required", "off"}, isolation);
+  s.network = isolation == "off"        ? NetworkIsolation::kOff
+              : isolation == "required" ? NetworkIsolation::kRequired
+                                        : NetworkIsolation::kAuto;
+  s.filesystem = isolation == "off"        ? FilesystemIsolation::kOff
+                 : isolation == "required" ? FilesystemIsolation::kRequired
+                                           : FilesystemIsolation::kAuto;
+  r.Read(e, "heldout", "evaluator", c.heldout);
+  const YAML::Node stages = e["stages"];
+  if (!stages || stages.IsNull()) return;
+  if (!stages.IsSequence() || stages.size() == 0) {
+    return r.Fail("evaluator.stages", "must be a non-empty list of {name, threshold}");
+  }
+  c.stages.clear();
+  for (size_t i = 0; i < stages.size(); ++i) {
+    const std::string path = fmt::format("evaluator.stages[{}]", i);
+    r.CheckKeys(stages[i], path, {"name", "threshold"});
+    CascadeStage stage;
+    r.Read(stages[i], "name", path, stage.name);
+    r.Read(stages[i], "threshold", path, stage.threshold);
+    if (r.status().ok() && stage.name.empty()) r.Fail(path + ".name", "is required");
+    c.stages.push_back(stage);
+  }
+}
+
+void ParseArchive(const YAML::Node& root, YamlReader& r, ArchiveOptions& a) {
+  const YAML::Node n = root["archive"];
+  if (n && !n.IsNull()) {
+    r.CheckKeys(n, "archive",
+                {"islands", "elite_size", "selection", "sharpness", "inspirations",
+                 "migration_interval", "migration_rate"});
+    r.Read(n, "islands", "archive", a.num_islands, 1, 256);
+    r.Read(n, "elite_size", "archive", a.elite_size, 1);
+    r.Read(n, "sharpness", "archive", a.weighted_sharpness, 0.0);
+    r.Read(n, "migration_interval", "archive", a.migration_interval, 0);
+    r.Read(n, "migration_rate", "archive", a.migration_rate, 0.0, 1.0);
+    if (const YAML::Node s = n["selection"]; s && !s.IsNull()) {
+      r.CheckKeys(s, "archive.selection", {"uniform", "weighted", "elite"});
+      r.Read(s, "uniform", "archive.selection", a.selection.uniform, 0.0);
+      r.Read(s, "weighted", "archive.selection", a.selection.weighted, 0.0);
+      r.Read(s, "elite", "archive.selection", a.selection.elite, 0.0);
+    }
+    if (const YAML::Node s = n["inspirations"]; s && !s.IsNull()) {
+      r.CheckKeys(s, "archive.inspirations", {"top", "diverse"});
+      r.Read(s, "top", "archive.inspirations", a.num_top_inspirations, 0, 32);
+      r.Read(s, "diverse", "archive.inspirations", a.num_diverse_inspirations, 0, 32);
+    }
+  }
+  const YAML::Node f = root["features"];
+  if (!f || f.IsNull()) return;
+  if (!f.IsSequence() || f.size() == 0) {
+    return r.Fail("features", "must be a non-empty list of {name, bins, min, max}");
+  }
+  a.features.clear();
+  for (size_t i = 0; i < f.size(); ++i) {
+    const std::string path = fmt::format("features[{}]", i);
+    r.CheckKeys(f[i], path, {"name", "bins", "min", "max"});
+    FeatureDimension d;
+    r.Read(f[i], "name", path, d.name);
+    r.Read(f[i], "bins", path, d.bins, 1, 1000);
+    r.Read(f[i], "min", path, d.min);
+    r.Read(f[i], "max", path, d.max);
+    if (r.status().ok() && d.name.empty()) r.Fail(path + ".name", "is required");
+    a.features.push_back(d);
+  }
+}
+
+void ParseMutate(const YAML::Node& root, YamlReader& r, MutateOptions& m) {
+  const YAML::Node n = root["mutate"];
+  if (!n || n.IsNull()) return;
+  r.CheckKeys(n, "mutate", {"max_operators", "float_sigma", "max_attempts", "operators"});
+  r.Read(n, "max_operators", "mutate", m.max_operators, 1, 100);
+  r.Read(n, "float_sigma", "mutate", m.float_sigma, 0.0);
+  r.Read(n, "max_attempts", "mutate", m.max_attempts, 1, 10000);
+  const YAML::Node ops = n["operators"];
+  if (!ops || ops.IsNull() || !r.IsMap(ops, "mutate.operators")) return;
+  for (const auto& kv : ops) {
+    const std::string name = kv.first.Scalar();
+    if (!m.operator_weights.contains(name)) {
+      std::string known;
+      for (const auto& [k, _] : m.operator_weights) known += (known.empty() ? "" : ", ") + k;
+      return r.Fail("mutate.operators." + name, "unknown operator (known: " + known + ")");
+    }
+    r.Read(ops, name, "mutate.operators", m.operator_weights[name], 0.0);
+  }
+}
+
+void ParseBudget(const YAML::Node& root, YamlReader& r, Budget& b) {
+  const YAML::Node n = root["budget"];
+  if (!n || n.IsNull()) return;
+  r.CheckKeys(n, "budget", {"evaluations", "time", "target"});
+  if (n["evaluations"] && !n["evaluations"].IsNull()) {
+    int64_t e = 0;
+    r.Read(n, "evaluations", "budget", e, 0);
+    b.evaluations = e;
+  }
+  r.Read(n, "time", "budget", b.seconds);
+  r.Read(n, "target", "budget", b.target);
+}
+
+void ParseRoot(const YAML::Node& root, YamlReader& r, RunConfig& c) {
+  r.CheckKeys(root, "",
+              {"name", "description", "files", "prompt", "evaluator", "objective", "archive",
+               "features", "mutate", "budget", "limits", "problem_dir"});
+  if (!r.status().ok()) return;
+  r.Read(root, "name", "", c.name);
+  if (r.status().ok() && c.name.empty()) r.Fail("name", "is required");
+  r.Read(root, "description", "", c.description);
+  r.ReadWords(root, "files", "", c.files);
+  if (r.status().ok() && c.files.empty()) r.Fail("files", "is required: the files to evolve");
+  r.Read(root, "prompt", "", c.prompt_file);
+  ParseEvaluator(root, r, c);
+  if (const YAML::Node o = root["objective"]; o && !o.IsNull()) {
+    r.CheckKeys(o, "objective", {"key", "direction"});
+    r.Read(o, "key", "objective", c.objective.key);
+    std::string dir = c.objective.maximize ? "maximize" : "minimize";
+    r.ReadChoice(o, "direction", "objective", {"maximize", "minimize"}, dir);
+    c.objective.maximize = dir == "maximize";
+  }
+  ParseArchive(root, r, c.archive);
+  ParseMutate(root, r, c.mutate);
+  ParseBudget(root, r, c.budget);
+  if (const YAML::Node l = root["limits"]; l && !l.IsNull()) {
+    r.CheckKeys(l, "limits", {"max_program_kb"});
+    double kb = static_cast<double>(c.max_program_bytes) / 1024.0;
+    r.Read(l, "max_program_kb", "limits", kb, 1.0);
+    c.max_program_bytes = static_cast<size_t>(kb * 1024.0);
+  }
+}
+
+// Paths must stay inside the problem directory.
+bool IsInside(const std::string& rel) {
+  const fs::path p = fs::path(rel).lexically_normal();
+  return !rel.empty() && p.is_relative() && !p.empty() && *p.begin() != "..";
+}
+
+Status CheckFiles(const RunConfig& c, const std::string& yaml_path) {
+  for (size_t i = 0; i < c.files.size(); ++i) {
+    const std::string& f = c.files[i];
+    if (!IsInside(f)) {
+      return InvalidArgumentError(fmt::format(
+          "{}: files[{}]: '{}' must be a relative path inside the problem directory", yaml_path, i, f));
+    }
+    if (!fs::is_regular_file(fs::path(c.problem_dir) / f)) {
+      return InvalidArgumentError(fmt::format("{}: files[{}]: '{}' does not exist in {}", yaml_path,
+                                              i, f, c.problem_dir));
+    }
+  }
+  if (!c.prompt_file.empty() && !fs::is_regular_file(fs::path(c.problem_dir) / c.prompt_file)) {
+    return InvalidArgumentError(fmt::format("{}: prompt: '{}' does not exist in {}", yaml_path,
+                                            c.prompt_file, c.problem_dir));
+  }
+  const fs::path cmd = c.evaluator_command[0];
+  if (cmd.is_relative() && cmd.has_parent_path() && !fs::exists(fs::path(c.problem_dir) / cmd)) {
+    return InvalidArgumentError(fmt::format("{}: evaluator.command: '{}' does not exist in {}",
+                                            yaml_path, cmd.string(), c.problem_dir));
+  }
+  return Status::Ok();
+}
+
+Status ValidateAll(const RunConfig& c, const std::string& yaml_path) {
+  if (Status s = c.archive.Validate(); !s.ok()) return s.WithContext(yaml_path);
+  if (Status s = c.mutate.Validate(); !s.ok()) return s.WithContext(yaml_path);
+  if (Status s = c.sandbox.Validate(); !s.ok()) return s.WithContext(yaml_path);
+  return Status::Ok();
+}
+
+StatusOr<RunConfig> ParseConfig(const YAML::Node& root, const std::string& source,
+                                const std::string& problem_dir) {
+  RunConfig c;
+  c.problem_dir = problem_dir;
+  YamlReader r(source);
+  ParseRoot(root, r, c);
+  RETURN_IF_ERROR(r.status());
+  if (c.prompt_file.empty() && fs::is_regular_file(fs::path(problem_dir) / "prompt.md")) {
+    c.prompt_file = "prompt.md";
+  }
+  RETURN_IF_ERROR(ValidateAll(c, source));
+  return c;
+}
+
+}  // namespace
+
+std::optional<double> Objective::ValueOf(const EvalResult& result) const {
+  if (result.outcome != Outcome::kOk) return std::nullopt;
+  if (key == "score") return result.score;
+  auto it = result.metrics.find(key);
+  if (it == result.metrics.end()) return std::nullopt;
+  return it->second;
+}
+
+StatusOr<RunConfig> ParseFrozenConfig(const YAML::Node& root) {
+  std::string dir;
+  YamlReader r("frozen configuration");
+  r.Read(root, "problem_dir", "", dir);
+  RETURN_IF_ERROR(r.status());
+  if (dir.empty()) return DataLossError("the frozen configuration has no problem_dir");
+  return ParseConfig(root, "frozen configuration", dir);
+}
+
+StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir) {
+  std::error_code ec;
+  const fs::path dir = fs::absolute(problem_dir, ec).lexically_normal();
+  if (!fs::is_directory(dir)) {
+    return NotFoundError(fmt::format("problem directory '{}' does not exist", problem_dir));
+  }
+  const fs::path yaml_path = dir / "problem.yaml";
+  if (!fs::is_regular_file(yaml_path)) {
+    return NotFoundError(fmt::format("{} not found (a problem directory needs a problem.yaml; "
+                                     "`crucible init DIR` writes an example)",
+                                     yaml_path.string()));
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(yaml_path.string());
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError(
+        fmt::format("{}:{}: malformed YAML: {}", yaml_path.string(), e.mark.line + 1, e.msg));
+  }
+  std::string dir_str = dir.string();
+  if (dir_str.size() > 1 && dir_str.back() == '/') dir_str.pop_back();
+  ASSIGN_OR_RETURN(RunConfig c, ParseConfig(root, yaml_path.string(), dir_str));
+  RETURN_IF_ERROR(CheckFiles(c, yaml_path.string()));
+  return c;
+}
+
+StatusOr<Program> LoadInitialProgram(const RunConfig& config) {
+  Program p;
+  for (const std::string& f : config.files) {
+    const fs::path path = fs::path(config.problem_dir) / f;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return NotFoundError(fmt::format("cannot read {}", path.string()));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    RETURN_IF_ERROR(ParseRegions(ss.str(), path.string()).status());
+    p.files.push_back({f, ss.str()});
+  }
+  if (p.SizeBytes() > config.max_program_bytes) {
+    return InvalidArgumentError(fmt::format(
+        "the initial program is {} bytes, over limits.max_program_kb ({} bytes)", p.SizeBytes(),
+        config.max_program_bytes));
+  }
+  return p;
+}
+
+}  // namespace crucible

@@ -1,0 +1,76 @@
+// RunConfig: the effective configuration of a run, read from a problem
+// directory's problem.yaml (docs/problem-format.md) with defaults filled in,
+// then frozen into run.db as JSON so a resumed run uses exactly what the
+// original used, whatever happened to problem.yaml since.
+//
+// Every error names the file and the exact field at fault, e.g.
+//   "/p/problem.yaml: archive.islands: must be >= 1 (got 0)".
+#ifndef CRUCIBLE_ENGINE_CONFIG_H_
+#define CRUCIBLE_ENGINE_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "archive/archive.h"
+#include "core/candidate.h"
+#include "core/status.h"
+#include "evaluate/command_evaluator.h"
+#include "propose/mutate/mutate_proposer.h"
+#include "sandbox/sandbox.h"
+
+namespace crucible {
+
+struct Budget {
+  std::optional<int64_t> evaluations = 100;  // evaluated children (the initial program not counted)
+  std::optional<double> seconds;             // wall time of one invocation
+  std::optional<double> target;              // stop when the objective reaches this
+};
+
+struct Objective {
+  std::string key = "score";  // "score" or a metric name
+  bool maximize = true;
+
+  // The objective's value in a result, if present.
+  std::optional<double> ValueOf(const EvalResult& result) const;
+  // Higher-is-better form of a value (what the archive ranks by).
+  double Fitness(double value) const { return maximize ? value : -value; }
+  // True when `a` is strictly better than `b`.
+  bool Better(double a, double b) const { return maximize ? a > b : a < b; }
+};
+
+struct RunConfig {
+  std::string problem_dir;  // absolute
+  std::string name;
+  std::string description;
+  std::vector<std::string> files;  // relative to problem_dir, evolved in this order
+  std::string prompt_file;         // relative; empty when none
+  std::vector<std::string> evaluator_command;
+  std::vector<CascadeStage> stages = {{"full", std::nullopt}};
+  bool heldout = false;  // evaluate the best program on the held-out split at the end
+  Objective objective;
+  SandboxOptions sandbox;
+  ArchiveOptions archive;
+  MutateOptions mutate;
+  Budget budget;
+  size_t max_program_bytes = 256 * 1024;
+};
+
+// Reads PROBLEM_DIR/problem.yaml. NotFound when the directory or file is
+// missing; InvalidArgument naming the field for malformed YAML, unknown keys,
+// wrong types, out-of-range values and missing files.
+StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir);
+
+// The initial program: the configured files read from the problem directory,
+// each checked for well-formed EVOLVE-BLOCK markers.
+StatusOr<Program> LoadInitialProgram(const RunConfig& config);
+
+// The frozen form (JSON text, same schema as problem.yaml, all defaults
+// explicit), and back.
+std::string ConfigToJson(const RunConfig& config);
+StatusOr<RunConfig> ConfigFromJson(const std::string& json_text);
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_ENGINE_CONFIG_H_

@@ -1,0 +1,103 @@
+// The frozen configuration: RunConfig as JSON in problem.yaml's schema, with
+// every default explicit. JSON is YAML, so reading it back goes through the
+// same parser and validation as problem.yaml.
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/config.h"
+
+namespace crucible {
+
+// Defined in config.cc's anonymous namespace would be private; the parser
+// entry point for frozen text lives here and reuses LoadProblemConfig's
+// validation through this declaration.
+StatusOr<RunConfig> ParseFrozenConfig(const YAML::Node& root);
+
+namespace {
+
+using nlohmann::json;
+
+json OptionalNumber(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+json EvaluatorJson(const RunConfig& c) {
+  const SandboxOptions& s = c.sandbox;
+  json stages = json::array();
+  for (const CascadeStage& st : c.stages) {
+    stages.push_back({{"name", st.name}, {"threshold", OptionalNumber(st.threshold)}});
+  }
+  const char* isolation = s.network == NetworkIsolation::kOff        ? "off"
+                          : s.network == NetworkIsolation::kRequired ? "required"
+                                                                     : "auto";
+  return {{"command", c.evaluator_command},
+          {"timeout", s.wall_timeout_seconds},
+          {"cpu_seconds", s.cpu_seconds},
+          {"memory_mb", static_cast<double>(s.memory_bytes) / (1024.0 * 1024.0)},
+          {"file_size_mb", static_cast<double>(s.file_size_bytes) / (1024.0 * 1024.0)},
+          {"max_open_files", s.max_open_files},
+          {"max_processes", s.max_processes},
+          {"isolation", isolation},
+          {"stages", stages},
+          {"heldout", c.heldout}};
+}
+
+json ArchiveJson(const ArchiveOptions& a) {
+  return {{"islands", a.num_islands},
+          {"elite_size", a.elite_size},
+          {"selection",
+           {{"uniform", a.selection.uniform},
+            {"weighted", a.selection.weighted},
+            {"elite", a.selection.elite}}},
+          {"sharpness", a.weighted_sharpness},
+          {"inspirations",
+           {{"top", a.num_top_inspirations}, {"diverse", a.num_diverse_inspirations}}},
+          {"migration_interval", a.migration_interval},
+          {"migration_rate", a.migration_rate}};
+}
+
+json FeaturesJson(const ArchiveOptions& a) {
+  json features = json::array();
+  for (const FeatureDimension& d : a.features) {
+    features.push_back(
+        {{"name", d.name}, {"bins", d.bins}, {"min", OptionalNumber(d.min)}, {"max", OptionalNumber(d.max)}});
+  }
+  return features;
+}
+
+}  // namespace
+
+std::string ConfigToJson(const RunConfig& c) {
+  json j;
+  j["name"] = c.name;
+  j["description"] = c.description;
+  j["problem_dir"] = c.problem_dir;
+  j["files"] = c.files;
+  j["prompt"] = c.prompt_file;
+  j["evaluator"] = EvaluatorJson(c);
+  j["objective"] = {{"key", c.objective.key},
+                    {"direction", c.objective.maximize ? "maximize" : "minimize"}};
+  j["archive"] = ArchiveJson(c.archive);
+  j["features"] = FeaturesJson(c.archive);
+  j["mutate"] = {{"max_operators", c.mutate.max_operators},
+                 {"float_sigma", c.mutate.float_sigma},
+                 {"max_attempts", c.mutate.max_attempts},
+                 {"operators", c.mutate.operator_weights}};
+  j["budget"] = {{"evaluations", c.budget.evaluations ? json(*c.budget.evaluations) : json(nullptr)},
+                 {"time", OptionalNumber(c.budget.seconds)},
+                 {"target", OptionalNumber(c.budget.target)}};
+  j["limits"] = {{"max_program_kb", static_cast<double>(c.max_program_bytes) / 1024.0}};
+  return j.dump(2);
+}
+
+StatusOr<RunConfig> ConfigFromJson(const std::string& json_text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(json_text);
+  } catch (const YAML::Exception& e) {
+    return DataLossError(fmt::format("the frozen configuration is corrupt: {}", e.msg));
+  }
+  return ParseFrozenConfig(root);
+}
+
+}  // namespace crucible

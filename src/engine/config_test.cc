@@ -1,0 +1,121 @@
+#include "engine/config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace crucible {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/crucible-configtest-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    std::ofstream(dir_ / "prog.py") << "# EVOLVE-BLOCK-START\nx = 1\n# EVOLVE-BLOCK-END\n";
+    std::ofstream(dir_ / "eval.sh") << "#!/bin/sh\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  StatusOr<RunConfig> Load(const std::string& yaml) {
+    std::ofstream(dir_ / "problem.yaml") << yaml;
+    return LoadProblemConfig(dir_.string());
+  }
+  std::string Yaml() const { return (dir_ / "problem.yaml").string(); }
+
+  fs::path dir_;
+  const std::string base_ = "name: p\nfiles: [prog.py]\nevaluator: {command: ./eval.sh}\n";
+};
+
+TEST_F(ConfigTest, MinimalProblemGetsDefaults) {
+  auto c = Load(base_);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->name, "p");
+  EXPECT_EQ(c->evaluator_command, std::vector<std::string>{"./eval.sh"});
+  EXPECT_EQ(c->archive.num_islands, 4);
+  EXPECT_EQ(c->stages.size(), 1u);
+  EXPECT_TRUE(c->objective.maximize);
+  EXPECT_EQ(*c->budget.evaluations, 100);
+}
+
+TEST_F(ConfigTest, FullProblem) {
+  auto c = Load(base_ +
+                "objective: {key: rmse, direction: minimize}\n"
+                "archive: {islands: 3, selection: {uniform: 1, weighted: 0, elite: 0}}\n"
+                "features: [{name: code_length, bins: 5}, {name: speed, bins: 4, min: 0, max: 1}]\n"
+                "budget: {evaluations: 7, time: 30}\n"
+                "mutate: {max_operators: 2, operators: {crossover: 0}}\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->objective.maximize);
+  EXPECT_EQ(c->objective.key, "rmse");
+  EXPECT_EQ(c->archive.num_islands, 3);
+  ASSERT_EQ(c->archive.features.size(), 2u);
+  EXPECT_EQ(*c->archive.features[1].max, 1.0);
+  EXPECT_EQ(*c->budget.evaluations, 7);
+  EXPECT_EQ(*c->budget.seconds, 30);
+  EXPECT_EQ(c->mutate.operator_weights.at("crossover"), 0);
+}
+
+TEST_F(ConfigTest, ErrorsNameFileAndField) {
+  EXPECT_EQ(Load(base_ + "archiv: {}\n").status().message(),
+            Yaml() + ": archiv: unknown key (known keys here: name, description, files, prompt, "
+                     "evaluator, objective, archive, features, mutate, budget, limits, problem_dir)");
+  EXPECT_EQ(Load(base_ + "archive: {islands: four}\n").status().message(),
+            Yaml() + ": archive.islands: expected an integer, got 'four'");
+  EXPECT_EQ(Load(base_ + "archive: {islands: 0}\n").status().message(),
+            Yaml() + ": archive.islands: must be >= 1 (got 0)");
+  EXPECT_EQ(Load("name: p\nfiles: [nope.py]\nevaluator: {command: ./eval.sh}\n").status().message(),
+            Yaml() + ": files[0]: 'nope.py' does not exist in " + dir_.string());
+  EXPECT_EQ(Load("name: p\nfiles: [../x.py]\nevaluator: {command: ./eval.sh}\n").status().message(),
+            Yaml() + ": files[0]: '../x.py' must be a relative path inside the problem directory");
+  EXPECT_EQ(Load("name: p\nfiles: [prog.py]\n").status().message(),
+            Yaml() + ": evaluator: is required (the command that scores a candidate)");
+  EXPECT_EQ(Load(base_ + "objective: {direction: up}\n").status().message(),
+            Yaml() + ": objective.direction: must be one of maximize, minimize (got 'up')");
+  EXPECT_EQ(Load(base_ + "mutate: {operators: {teleport: 1}}\n").status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConfigTest, MalformedYamlNamesTheLine) {
+  auto c = Load("name: p\nfiles: [prog.py\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message().rfind(Yaml() + ":", 0), 0u) << c.status().message();
+  EXPECT_NE(c.status().message().find("malformed YAML"), std::string::npos);
+}
+
+TEST_F(ConfigTest, MissingDirectoryAndFile) {
+  EXPECT_EQ(LoadProblemConfig((dir_ / "nope").string()).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(LoadProblemConfig(dir_.string()).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(ConfigTest, FrozenConfigRoundTrips) {
+  auto c = Load(base_ + "evaluator: {command: [./eval.sh, --fast], timeout: 5, stages: "
+                        "[{name: quick, threshold: 0.5}, {name: full}]}\n"
+                        "features: [{name: speed, bins: 3}]\nbudget: {target: 9}\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const std::string frozen = ConfigToJson(*c);
+  auto back = ConfigFromJson(frozen);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(ConfigToJson(*back), frozen);
+  EXPECT_EQ(back->stages.size(), 2u);
+  EXPECT_EQ(*back->stages[0].threshold, 0.5);
+  EXPECT_EQ(back->sandbox.wall_timeout_seconds, 5);
+  EXPECT_EQ(*back->budget.target, 9);
+}
+
+TEST_F(ConfigTest, InitialProgramChecksMarkers) {
+  auto c = Load(base_);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(LoadInitialProgram(*c).ok());
+  std::ofstream(dir_ / "prog.py") << "# EVOLVE-BLOCK-START\nx = 1\n";
+  auto p = LoadInitialProgram(*c);
+  EXPECT_EQ(p.status().message(),
+            (dir_ / "prog.py").string() + ":1: EVOLVE-BLOCK-START is never closed by EVOLVE-BLOCK-END");
+}
+
+}  // namespace
+}  // namespace crucible

@@ -1,0 +1,548 @@
+#include "engine/engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "core/diff.h"
+#include "core/hash.h"
+#include "core/regions.h"
+#include "engine/task_pool.h"
+
+namespace crucible {
+
+std::string_view StopReasonName(StopReason reason) {
+  switch (reason) {
+    case StopReason::kEvaluationBudget: return "evaluation_budget";
+    case StopReason::kTimeBudget: return "time_budget";
+    case StopReason::kTargetReached: return "target_reached";
+    case StopReason::kInterrupted: return "interrupted";
+    case StopReason::kProposerStalled: return "proposer_stalled";
+    case StopReason::kStoreError: return "store_error";
+  }
+  return "unknown";
+}
+
+Status EngineOptions::Validate() const {
+  if (jobs < 1) return InvalidArgumentError(fmt::format("jobs must be >= 1 (got {})", jobs));
+  if (budget.evaluations && *budget.evaluations < 0) {
+    return InvalidArgumentError("the evaluation budget must be >= 0");
+  }
+  if (budget.seconds && *budget.seconds <= 0) {
+    return InvalidArgumentError("the time budget must be > 0 seconds");
+  }
+  if (max_unevaluated_in_a_row < 1) return InvalidArgumentError("max_unevaluated_in_a_row must be >= 1");
+  return Status::Ok();
+}
+
+// One child between selection and insertion.
+struct Engine::Slot {
+  enum class Phase { kProposing, kProposed, kEvaluating, kFinished };
+  Phase phase = Phase::kProposing;
+  std::shared_ptr<Candidate> candidate;
+  std::shared_ptr<const Candidate> parent;
+  StatusOr<Proposal> proposal = InternalError("not proposed yet");
+  bool evaluated = false;  // went to the evaluator (not a duplicate or rejected)
+  bool restored = false;   // re-queued by Restore(): exempt from the deterministic schedule
+};
+
+struct Engine::Completion {
+  CandidateId id;
+  bool is_evaluation;
+  StatusOr<Proposal> proposal = InternalError("none");
+  EvalResult result;
+  bool cancelled = false;
+};
+
+class Engine::Impl {
+ public:
+  Impl(EngineOptions options, RunStore& store, Archive& archive, Proposer& proposer,
+       Evaluator& evaluator, const Clock& clock, EngineObserver* observer)
+      : o_(std::move(options)),
+        store_(store),
+        archive_(archive),
+        proposer_(proposer),
+        evaluator_(evaluator),
+        clock_(clock),
+        observer_(observer),
+        rng_(o_.seed),
+        propose_pool_(o_.jobs),
+        eval_pool_(o_.jobs) {}
+
+  ~Impl() {
+    cancel_.request_stop();
+    DrainAll();
+  }
+
+  Status Restore();
+  StatusOr<EngineSummary> Run(std::stop_token stop);
+  Progress CurrentProgress() const;
+
+ private:
+  // The loop's steps; each returns true when it changed something.
+  bool TrySelect();
+  bool TryPrecheck();
+  bool TryInsert();
+  void Apply(Completion c);
+
+  bool SelectionOpen() const;
+  void SubmitProposal(const std::shared_ptr<Slot>& slot,
+                      std::vector<std::shared_ptr<const Candidate>> inspirations);
+  void SubmitEvaluation(const std::shared_ptr<Slot>& slot);
+  void Precheck(Slot& slot);
+  void FinishWithoutEvaluation(Slot& slot, Outcome outcome, std::string feedback,
+                               CandidateId duplicate_of);
+  void Insert(const Slot& slot);
+  void Account(const Candidate& c, bool restored);
+  void CheckStopConditions();
+  void Stop(StopReason reason, std::string message);
+  void DrainAll();
+  std::map<std::string, std::string> StateEntries() const { return {{"rng", rng_.Serialize()}}; }
+  bool Archivable(const Candidate& c) const;
+
+  const EngineOptions o_;
+  RunStore& store_;
+  Archive& archive_;
+  Proposer& proposer_;
+  Evaluator& evaluator_;
+  const Clock& clock_;
+  EngineObserver* observer_;
+
+  Rng rng_;
+  ResultCache cache_;
+  // Candidates the archive may hand out as parents or inspirations.
+  std::unordered_map<CandidateId, std::shared_ptr<const Candidate>> members_;
+  std::map<CandidateId, std::shared_ptr<Slot>> slots_;       // in flight, by id
+  std::unordered_map<uint64_t, CandidateId> inflight_hashes_;  // being evaluated
+  CompletionQueue<Completion> completions_;
+  std::stop_source cancel_;  // cancels in-flight work
+  int64_t tasks_outstanding_ = 0;
+
+  CandidateId next_select_ = 0;    // the next id to allocate
+  CandidateId next_precheck_ = 0;  // deterministic schedule
+  CandidateId next_insert_ = 0;    // deterministic schedule
+  int64_t dispatched_ = 0;         // children sent to the evaluator, whole run
+  int64_t evaluations_done_ = 0;   // ... and finished
+  int64_t unevaluated_in_a_row_ = 0;
+  int64_t session_evaluations_ = 0;
+  int64_t session_candidates_ = 0;
+  std::map<Outcome, int64_t> outcomes_;
+  CandidateId best_id_ = kNoCandidate;
+  std::optional<double> best_value_;
+  double start_ = 0;
+  double last_progress_ = -1;
+  bool stopping_ = false;
+  StopReason reason_ = StopReason::kEvaluationBudget;
+  std::string message_;
+  Status store_error_;
+
+  TaskPool propose_pool_;  // last: destroyed (joined) first
+  TaskPool eval_pool_;
+};
+
+// --- Restore ---------------------------------------------------------------
+
+Status Engine::Impl::Restore() {
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> rows, store_.LoadCandidates());
+  if (rows.empty() || rows.front().status != CandidateStatus::kDone) {
+    return FailedPreconditionError("the run has no evaluated initial program");
+  }
+  for (CandidateRow& row : rows) {
+    auto c = std::make_shared<Candidate>(std::move(row.candidate));
+    next_select_ = std::max(next_select_, c->id + 1);
+    auto slot = std::make_shared<Slot>();
+    slot->candidate = c;
+    slot->restored = true;
+    const Outcome o = c->result.outcome;
+    slot->evaluated = o != Outcome::kDuplicate && o != Outcome::kRejected;
+    if (row.status == CandidateStatus::kPending) {
+      slot->phase = Slot::Phase::kEvaluating;
+      slot->evaluated = true;
+      ++dispatched_;
+      inflight_hashes_[c->source_hash] = c->id;
+      slots_[c->id] = slot;
+      continue;
+    }
+    if (slot->evaluated && c->parent_id != kNoCandidate) ++dispatched_;
+    Insert(*slot);
+  }
+  next_precheck_ = next_insert_ = next_select_;
+  ASSIGN_OR_RETURN(std::optional<std::string> rng_text, store_.GetState("rng"));
+  if (rng_text) {
+    std::optional<Rng> rng = Rng::Deserialize(*rng_text);
+    if (!rng) return DataLossError("the stored random state is corrupt");
+    rng_ = *rng;
+  }
+  return Status::Ok();
+}
+
+// --- The loop ----------------------------------------------------------------
+
+StatusOr<EngineSummary> Engine::Impl::Run(std::stop_token stop) {
+  start_ = clock_.NowSeconds();
+  for (auto& [id, slot] : slots_) {
+    if (slot->phase == Slot::Phase::kEvaluating) SubmitEvaluation(slot);
+  }
+  CheckStopConditions();
+  while (true) {
+    if (stop.stop_requested() && !stopping_) {
+      Stop(StopReason::kInterrupted, "interrupted; in-flight evaluations were cancelled and will be re-run on resume");
+    }
+    if (o_.budget.seconds && !stopping_ && clock_.NowSeconds() - start_ >= *o_.budget.seconds) {
+      Stop(StopReason::kTimeBudget, fmt::format("time budget of {:g} s reached", *o_.budget.seconds));
+    }
+    if (stopping_ && (reason_ == StopReason::kInterrupted || reason_ == StopReason::kTimeBudget ||
+                      reason_ == StopReason::kStoreError)) {
+      cancel_.request_stop();
+    }
+    bool progress = true;
+    while (progress && store_error_.ok()) {
+      progress = TryInsert();
+      progress |= TryPrecheck();
+      progress |= TrySelect();
+    }
+    if (!store_error_.ok()) {
+      Stop(StopReason::kStoreError, store_error_.ToString());
+      cancel_.request_stop();
+    }
+    if (cancel_.stop_requested()) break;
+    if (slots_.empty()) break;
+    for (Completion& c : completions_.WaitAndDrain(0.05)) Apply(std::move(c));
+    const double now = clock_.NowSeconds();
+    if (observer_ && now - last_progress_ >= o_.progress_interval_seconds) {
+      last_progress_ = now;
+      observer_->OnProgress(CurrentProgress());
+    }
+  }
+  DrainAll();
+  if (observer_) observer_->OnProgress(CurrentProgress());
+  if (!store_error_.ok()) return store_error_;
+  if (!stopping_) Stop(StopReason::kEvaluationBudget, "nothing left to do");
+  EngineSummary s;
+  s.reason = reason_;
+  s.message = message_;
+  s.progress = CurrentProgress();
+  s.evaluations_this_session = session_evaluations_;
+  s.candidates_this_session = session_candidates_;
+  return s;
+}
+
+// Waits for every outstanding task; results of cancelled work are dropped
+// (their candidates stay pending in the store).
+void Engine::Impl::DrainAll() {
+  while (tasks_outstanding_ > 0) {
+    for (Completion& c : completions_.WaitAndDrain(0.05)) {
+      --tasks_outstanding_;
+      (void)c;
+    }
+  }
+  slots_.clear();
+}
+
+void Engine::Impl::Stop(StopReason reason, std::string message) {
+  if (stopping_) return;
+  stopping_ = true;
+  reason_ = reason;
+  message_ = std::move(message);
+}
+
+void Engine::Impl::CheckStopConditions() {
+  if (stopping_) return;
+  if (o_.budget.target && best_value_ && !o_.objective.Better(*o_.budget.target, *best_value_)) {
+    Stop(StopReason::kTargetReached,
+         fmt::format("target {:g} reached by candidate {} ({:g})", *o_.budget.target, best_id_,
+                     *best_value_));
+  } else if (o_.budget.evaluations && evaluations_done_ >= *o_.budget.evaluations &&
+             dispatched_ >= *o_.budget.evaluations) {
+    Stop(StopReason::kEvaluationBudget,
+         fmt::format("evaluation budget of {} reached", *o_.budget.evaluations));
+  } else if (unevaluated_in_a_row_ >= o_.max_unevaluated_in_a_row) {
+    Stop(StopReason::kProposerStalled,
+         fmt::format("the last {} children were all duplicates or rejected", unevaluated_in_a_row_));
+  }
+}
+
+bool Engine::Impl::SelectionOpen() const {
+  if (stopping_) return false;
+  if (!o_.budget.evaluations) return true;
+  int64_t proposing = 0;
+  for (const auto& [id, slot] : slots_) {
+    proposing += slot->phase == Slot::Phase::kProposing || slot->phase == Slot::Phase::kProposed;
+  }
+  return dispatched_ + proposing < *o_.budget.evaluations;
+}
+
+bool Engine::Impl::TrySelect() {
+  if (!SelectionOpen() || static_cast<int64_t>(slots_.size()) >= o_.jobs) return false;
+  if (o_.deterministic && (next_precheck_ != next_select_ || next_select_ >= next_insert_ + o_.jobs)) {
+    return false;
+  }
+  const int islands = archive_.num_islands();
+  std::optional<Selection> sel;
+  for (int k = 0; k < islands && !sel; ++k) {
+    sel = archive_.Select(static_cast<int>((next_select_ + k) % islands), rng_);
+  }
+  if (!sel) return false;  // unreachable once the initial program is seeded
+  auto slot = std::make_shared<Slot>();
+  auto c = std::make_shared<Candidate>();
+  c->id = next_select_++;
+  c->parent_id = sel->parent;
+  c->inspiration_ids = sel->inspirations;
+  c->island = sel->island;
+  c->seed = DeriveSeed(o_.seed, static_cast<uint64_t>(c->id));
+  c->created_unix = clock_.UnixSeconds();
+  slot->parent = members_.at(sel->parent);
+  c->generation = slot->parent->generation + 1;
+  slot->candidate = c;
+  std::vector<std::shared_ptr<const Candidate>> inspirations;
+  for (CandidateId id : sel->inspirations) inspirations.push_back(members_.at(id));
+  slots_[c->id] = slot;
+  SubmitProposal(slot, std::move(inspirations));
+  return true;
+}
+
+void Engine::Impl::SubmitProposal(const std::shared_ptr<Slot>& slot,
+                                  std::vector<std::shared_ptr<const Candidate>> inspirations) {
+  ProposalRequest req;
+  req.child_id = slot->candidate->id;
+  req.seed = slot->candidate->seed;
+  req.island = slot->candidate->island;
+  req.parent = slot->parent;
+  req.inspirations = std::move(inspirations);
+  ++tasks_outstanding_;
+  propose_pool_.Submit([this, req = std::move(req), stop = cancel_.get_token()] {
+    const double t0 = clock_.NowSeconds();
+    Completion done{req.child_id, false};
+    done.proposal = proposer_.Propose(req, stop);
+    if (done.proposal.ok()) done.proposal->info.propose_seconds = clock_.NowSeconds() - t0;
+    done.cancelled = stop.stop_requested();
+    completions_.Push(std::move(done));
+  });
+}
+
+void Engine::Impl::SubmitEvaluation(const std::shared_ptr<Slot>& slot) {
+  ++tasks_outstanding_;
+  std::shared_ptr<const Candidate> c = slot->candidate;
+  eval_pool_.Submit([this, c, stop = cancel_.get_token()] {
+    Completion done{c->id, true};
+    EvalRequest req;
+    req.id = c->id;
+    req.program = &c->program;
+    req.seed = c->seed;
+    req.split = Split::kTrain;
+    done.result = evaluator_.Evaluate(req, stop);
+    done.cancelled = stop.stop_requested();
+    completions_.Push(std::move(done));
+  });
+}
+
+void Engine::Impl::Apply(Completion done) {
+  --tasks_outstanding_;
+  if (done.cancelled) return;
+  auto it = slots_.find(done.id);
+  if (it == slots_.end()) return;
+  Slot& slot = *it->second;
+  if (!done.is_evaluation) {
+    slot.proposal = std::move(done.proposal);
+    slot.phase = Slot::Phase::kProposed;
+    return;
+  }
+  Candidate& c = *slot.candidate;
+  c.result = std::move(done.result);
+  if (Status s = store_.Complete(c.id, c.result, kNoCandidate, StateEntries()); !s.ok()) {
+    store_error_ = s;
+    return;
+  }
+  ++evaluations_done_;
+  ++session_evaluations_;
+  slot.phase = Slot::Phase::kFinished;
+}
+
+bool Engine::Impl::TryPrecheck() {
+  bool any = false;
+  for (auto& [id, slot] : slots_) {
+    if (o_.deterministic && id != next_precheck_) continue;
+    if (slot->phase != Slot::Phase::kProposed) continue;
+    Precheck(*slot);
+    if (o_.deterministic) ++next_precheck_;
+    any = true;
+    if (o_.deterministic || !store_error_.ok()) break;
+  }
+  return any;
+}
+
+void Engine::Impl::Precheck(Slot& slot) {
+  Candidate& c = *slot.candidate;
+  ++session_candidates_;
+  if (!slot.proposal.ok()) {
+    c.proposal.proposer = std::string(proposer_.Name());
+    return FinishWithoutEvaluation(slot, Outcome::kRejected,
+                                   "proposal failed: " + slot.proposal.status().message(), kNoCandidate);
+  }
+  c.program = std::move(slot.proposal->program);
+  c.proposal = std::move(slot.proposal->info);
+  c.patch = ProgramDiff(slot.parent->program, c.program);
+  c.source_hash = NormalizedProgramHash(c.program);
+  if (c.program.SizeBytes() > o_.max_program_bytes) {
+    return FinishWithoutEvaluation(
+        slot, Outcome::kRejected,
+        fmt::format("the program is {} bytes, over the limit of {}", c.program.SizeBytes(),
+                    o_.max_program_bytes),
+        kNoCandidate);
+  }
+  if (Status s = CheckProgramFixedRegions(slot.parent->program, c.program); !s.ok()) {
+    return FinishWithoutEvaluation(slot, Outcome::kRejected, s.message(), kNoCandidate);
+  }
+  if (const ResultCache::Entry* hit = cache_.Find(c.source_hash)) {
+    c.result = hit->result;
+    return FinishWithoutEvaluation(slot, Outcome::kDuplicate,
+                                   fmt::format("identical to candidate {}", hit->id), hit->id);
+  }
+  if (auto it = inflight_hashes_.find(c.source_hash); it != inflight_hashes_.end()) {
+    return FinishWithoutEvaluation(
+        slot, Outcome::kDuplicate,
+        fmt::format("identical to candidate {}, which is being evaluated", it->second), it->second);
+  }
+  if (Status s = store_.InsertPending(c, StateEntries()); !s.ok()) {
+    store_error_ = s;
+    return;
+  }
+  slot.evaluated = true;
+  slot.phase = Slot::Phase::kEvaluating;
+  inflight_hashes_[c.source_hash] = c.id;
+  ++dispatched_;
+  unevaluated_in_a_row_ = 0;
+  SubmitEvaluation(slots_.at(c.id));
+}
+
+void Engine::Impl::FinishWithoutEvaluation(Slot& slot, Outcome outcome, std::string feedback,
+                                           CandidateId duplicate_of) {
+  Candidate& c = *slot.candidate;
+  c.duplicate_of = duplicate_of;
+  // A duplicate keeps the copied score and metrics of the one it repeats.
+  if (outcome != Outcome::kDuplicate) c.result = EvalResult{};
+  c.result.outcome = outcome;
+  c.result.feedback = std::move(feedback);
+  c.result.artifacts.clear();
+  c.result.eval_seconds = 0;
+  if (Status s = store_.InsertDone(c, StateEntries()); !s.ok()) {
+    store_error_ = s;
+    return;
+  }
+  ++unevaluated_in_a_row_;
+  slot.phase = Slot::Phase::kFinished;
+}
+
+bool Engine::Impl::TryInsert() {
+  bool any = false;
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    Slot& slot = *it->second;
+    const CandidateId id = it->first;
+    if (slot.phase != Slot::Phase::kFinished) {
+      if (o_.deterministic && !slot.restored) break;  // strictly in id order
+      ++it;
+      continue;
+    }
+    if (o_.deterministic && !slot.restored) {
+      if (id != next_insert_) break;
+      // Candidate id+jobs must have been pre-checked first (see engine.h),
+      // unless no candidate will ever be selected again. That test must not
+      // depend on timing (SelectionOpen() counts proposals in flight).
+      const bool more_selects =
+          !stopping_ && (!o_.budget.evaluations || dispatched_ < *o_.budget.evaluations);
+      if (more_selects && next_precheck_ < id + o_.jobs) break;
+      ++next_insert_;
+    }
+    Insert(slot);
+    it = slots_.erase(it);
+    any = true;
+    CheckStopConditions();
+  }
+  return any;
+}
+
+bool Engine::Impl::Archivable(const Candidate& c) const {
+  if (c.result.outcome != Outcome::kOk || !o_.objective.ValueOf(c.result)) return false;
+  // A cascade that stopped early leaves the score of a cheaper stage.
+  return c.result.stage.empty() || c.result.stage == o_.final_stage;
+}
+
+// Places a finished candidate: cache, lineage counts, archive, best.
+void Engine::Impl::Insert(const Slot& slot) {
+  const Candidate& c = *slot.candidate;
+  if (slot.evaluated) {
+    cache_.Put(c.source_hash, c.id, c.result);
+    if (auto it = inflight_hashes_.find(c.source_hash); it != inflight_hashes_.end() && it->second == c.id) {
+      inflight_hashes_.erase(it);
+    }
+  }
+  if (c.parent_id != kNoCandidate) archive_.RecordChild(c.parent_id);
+  bool new_best = false;
+  if (Archivable(c)) {
+    const double value = *o_.objective.ValueOf(c.result);
+    ArchiveEntry e;
+    e.id = c.id;
+    e.parent_id = c.parent_id;
+    e.island = c.island;
+    e.fitness = o_.objective.Fitness(value);
+    e.metrics = c.result.metrics;
+    e.features = c.result.features;
+    for (const SourceFile& f : c.program.files) {
+      for (const std::string& text : EvolvableTexts(f.content, f.path)) e.code_length += text.size();
+    }
+    if (c.parent_id == kNoCandidate) archive_.SeedAllIslands(e);
+    else archive_.Insert(e);
+    members_[c.id] = slot.candidate;
+    if (!best_value_ || o_.objective.Better(value, *best_value_)) {
+      new_best = true;
+      best_value_ = value;
+      best_id_ = c.id;
+    }
+  }
+  Account(c, slot.restored);
+  if (new_best && !slot.restored) {
+    Status s = store_.AppendEvent(clock_.UnixSeconds(), "new_best",
+                                  fmt::format(R"({{"id": {}, "value": {}}})", c.id, *best_value_));
+    if (!s.ok()) store_error_ = s;
+  }
+  if (observer_ && !slot.restored) observer_->OnCandidate(c, new_best);
+  // Forget candidates that left the archive, now and then.
+  if (members_.size() > 4 * archive_.size() + 1024) {
+    std::erase_if(members_, [&](const auto& kv) { return archive_.Find(kv.first) == nullptr; });
+  }
+}
+
+void Engine::Impl::Account(const Candidate& c, bool restored) {
+  ++outcomes_[c.result.outcome];
+  if (restored && c.parent_id != kNoCandidate && c.result.outcome != Outcome::kDuplicate &&
+      c.result.outcome != Outcome::kRejected) {
+    ++evaluations_done_;
+  }
+}
+
+Progress Engine::Impl::CurrentProgress() const {
+  Progress p;
+  p.evaluations = evaluations_done_;
+  p.budget = o_.budget.evaluations;
+  p.in_flight = static_cast<int64_t>(slots_.size());
+  p.elapsed_seconds = start_ > 0 ? clock_.NowSeconds() - start_ : 0;
+  p.evaluations_per_second = p.elapsed_seconds > 0 ? session_evaluations_ / p.elapsed_seconds : 0;
+  p.best_id = best_id_;
+  p.best_value = best_value_;
+  p.outcomes = outcomes_;
+  return p;
+}
+
+// --- Engine ------------------------------------------------------------------
+
+Engine::Engine(EngineOptions options, RunStore& store, Archive& archive, Proposer& proposer,
+               Evaluator& evaluator, const Clock& clock, EngineObserver* observer)
+    : impl_(std::make_unique<Impl>(std::move(options), store, archive, proposer, evaluator, clock,
+                                   observer)) {}
+Engine::~Engine() = default;
+Status Engine::Restore() { return impl_->Restore(); }
+StatusOr<EngineSummary> Engine::Run(std::stop_token stop) { return impl_->Run(stop); }
+Progress Engine::CurrentProgress() const { return impl_->CurrentProgress(); }
+
+}  // namespace crucible

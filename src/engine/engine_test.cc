@@ -1,0 +1,272 @@
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "core/hash.h"
+#include "core/rng.h"
+
+namespace crucible {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Programs are "x = N\n"; children move N by a seeded step.
+class StepProposer final : public Proposer {
+ public:
+  explicit StepProposer(bool identical = false) : identical_(identical) {}
+  StatusOr<Proposal> Propose(const ProposalRequest& req, std::stop_token) override {
+    Proposal p;
+    const long x = std::stol(req.parent->program.files[0].content.substr(4));
+    Rng rng(req.seed);
+    const long step = identical_ ? 0 : rng.UniformInt(-5, 5);
+    p.program.files.push_back({"p.py", "x = " + std::to_string(x + step) + "\n"});
+    p.info.proposer = "step";
+    p.info.operators = {"step"};
+    return p;
+  }
+  std::string_view Name() const override { return "step"; }
+
+ private:
+  bool identical_;
+};
+
+// Scores -|x - 42|; optionally sleeps a seeded random time to shuffle
+// completion order.
+class DistanceEvaluator final : public Evaluator {
+ public:
+  explicit DistanceEvaluator(bool jitter = false) : jitter_(jitter) {}
+  EvalResult Evaluate(const EvalRequest& req, std::stop_token) override {
+    ++calls;
+    if (jitter_) {
+      Rng rng(req.seed ^ 0x5eed);
+      std::this_thread::sleep_for(std::chrono::microseconds(rng.UniformInt(0, 3000)));
+    }
+    const long x = std::stol(req.program->files[0].content.substr(4));
+    EvalResult r;
+    r.outcome = Outcome::kOk;
+    r.score = -std::abs(static_cast<double>(x - 42));
+    r.stage = "full";
+    return r;
+  }
+  std::string Describe() const override { return "in-process"; }
+  std::atomic<int> calls{0};
+
+ private:
+  bool jitter_;
+};
+
+class StopAfter final : public EngineObserver {
+ public:
+  StopAfter(int n, std::stop_source& s) : n_(n), s_(s) {}
+  void OnCandidate(const Candidate&, bool) override {
+    if (--n_ == 0) s_.request_stop();
+  }
+
+ private:
+  int n_;
+  std::stop_source& s_;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/crucible-enginetest-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<RunStore> NewStore(const std::string& name, DistanceEvaluator& eval) {
+    auto store = RunStore::Create((dir_ / name).string(), RunMetadata{});
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    Candidate c;
+    c.id = 0;
+    c.program.files.push_back({"p.py", "x = 0\n"});
+    c.source_hash = NormalizedProgramHash(c.program);
+    c.proposal.proposer = "initial";
+    EvalRequest req{0, &c.program, 0, Split::kTrain};
+    c.result = eval.Evaluate(req, {});
+    EXPECT_TRUE((*store)->InsertDone(c).ok());
+    return std::move(store).value();
+  }
+
+  EngineOptions Options(int64_t evaluations, int jobs, bool deterministic) {
+    EngineOptions o;
+    o.jobs = jobs;
+    o.deterministic = deterministic;
+    o.seed = 7;
+    o.budget.evaluations = evaluations;
+    return o;
+  }
+
+  std::unique_ptr<Archive> NewArchive() {
+    ArchiveOptions a;
+    a.num_islands = 2;
+    a.migration_interval = 10;
+    return std::move(Archive::Create(a)).value();
+  }
+
+  fs::path dir_;
+  SystemClock clock_;
+};
+
+TEST_F(EngineTest, ReachesTheEvaluationBudgetAndImproves) {
+  DistanceEvaluator eval;
+  auto store = NewStore("a.db", eval);
+  auto archive = NewArchive();
+  StepProposer proposer;
+  Engine engine(Options(60, 3, false), *store, *archive, proposer, eval, clock_);
+  ASSERT_TRUE(engine.Restore().ok());
+  auto summary = engine.Run({});
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->reason, StopReason::kEvaluationBudget);
+  EXPECT_EQ(summary->progress.evaluations, 60);
+  EXPECT_GT(*summary->progress.best_value, -42.0);
+  auto rows = store->LoadCandidates();
+  ASSERT_TRUE(rows.ok());
+  std::set<CandidateId> ids;
+  int evaluated = 0;
+  for (const CandidateRow& r : *rows) {
+    EXPECT_EQ(r.status, CandidateStatus::kDone);
+    ids.insert(r.candidate.id);
+    const Outcome o = r.candidate.result.outcome;
+    if (r.candidate.id != 0 && o != Outcome::kDuplicate && o != Outcome::kRejected) ++evaluated;
+  }
+  EXPECT_EQ(ids.size(), rows->size());
+  EXPECT_EQ(evaluated, 60);
+  EXPECT_EQ(eval.calls.load(), 61);  // the initial program, then 60 children
+}
+
+TEST_F(EngineTest, DuplicatesAreNeverEvaluatedAndAStalledProposerStops) {
+  DistanceEvaluator eval;
+  auto store = NewStore("a.db", eval);
+  auto archive = NewArchive();
+  StepProposer proposer(/*identical=*/true);
+  EngineOptions o = Options(50, 2, false);
+  o.max_unevaluated_in_a_row = 20;
+  Engine engine(o, *store, *archive, proposer, eval, clock_);
+  ASSERT_TRUE(engine.Restore().ok());
+  auto summary = engine.Run({});
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->reason, StopReason::kProposerStalled);
+  EXPECT_EQ(eval.calls.load(), 1);
+  EXPECT_EQ(summary->progress.outcomes[Outcome::kDuplicate], 20);
+}
+
+TEST_F(EngineTest, TargetStopsTheRun) {
+  DistanceEvaluator eval;
+  auto store = NewStore("a.db", eval);
+  auto archive = NewArchive();
+  StepProposer proposer;
+  EngineOptions o = Options(100000, 2, false);
+  o.budget.target = -30;
+  Engine engine(o, *store, *archive, proposer, eval, clock_);
+  ASSERT_TRUE(engine.Restore().ok());
+  auto summary = engine.Run({});
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->reason, StopReason::kTargetReached);
+  EXPECT_GE(*summary->progress.best_value, -30.0);
+}
+
+std::vector<std::pair<std::string, double>> Trace(RunStore& store) {
+  std::vector<std::pair<std::string, double>> t;
+  for (const CandidateRow& r : *store.LoadCandidates()) {
+    t.emplace_back(r.candidate.program.files.empty() ? "" : r.candidate.program.files[0].content,
+                   r.candidate.result.score.value_or(-1e9));
+  }
+  return t;
+}
+
+TEST_F(EngineTest, DeterministicModeGivesTheSameRunWhateverTheTiming) {
+  std::vector<std::pair<std::string, double>> traces[2];
+  for (int i = 0; i < 2; ++i) {
+    DistanceEvaluator eval(/*jitter=*/true);
+    auto store = NewStore(fmt::format("d{}.db", i), eval);
+    auto archive = NewArchive();
+    StepProposer proposer;
+    Engine engine(Options(80, 3, true), *store, *archive, proposer, eval, clock_);
+    ASSERT_TRUE(engine.Restore().ok());
+    ASSERT_TRUE(engine.Run({}).ok());
+    traces[i] = Trace(*store);
+  }
+  EXPECT_EQ(traces[0].size(), traces[1].size());
+  EXPECT_EQ(traces[0], traces[1]);
+}
+
+TEST_F(EngineTest, ResumeAfterAStopLosesNothingAndCountsNothingTwice) {
+  DistanceEvaluator eval(/*jitter=*/true);
+  auto store = NewStore("r.db", eval);
+  {
+    auto archive = NewArchive();
+    StepProposer proposer;
+    std::stop_source stop;
+    StopAfter observer(15, stop);
+    Engine engine(Options(50, 3, false), *store, *archive, proposer, eval, clock_, &observer);
+    ASSERT_TRUE(engine.Restore().ok());
+    auto s = engine.Run(stop.get_token());
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->reason, StopReason::kInterrupted);
+  }
+  auto mid = store->LoadCandidates();
+  ASSERT_TRUE(mid.ok());
+  EXPECT_LT(mid->size(), 51u);
+  {
+    auto archive = NewArchive();
+    StepProposer proposer;
+    Engine engine(Options(50, 3, false), *store, *archive, proposer, eval, clock_);
+    ASSERT_TRUE(engine.Restore().ok());
+    auto s = engine.Run({});
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->reason, StopReason::kEvaluationBudget);
+    EXPECT_EQ(s->progress.evaluations, 50);
+  }
+  int evaluated = 0;
+  std::set<CandidateId> ids;
+  for (const CandidateRow& r : *store->LoadCandidates()) {
+    EXPECT_EQ(r.status, CandidateStatus::kDone) << r.candidate.id;
+    EXPECT_TRUE(ids.insert(r.candidate.id).second);
+    const Outcome o = r.candidate.result.outcome;
+    if (r.candidate.id != 0 && o != Outcome::kDuplicate && o != Outcome::kRejected) ++evaluated;
+  }
+  EXPECT_EQ(evaluated, 50);
+}
+
+TEST_F(EngineTest, ChildrenThatChangeFixedRegionsAreRejected) {
+  class Vandal final : public Proposer {
+   public:
+    StatusOr<Proposal> Propose(const ProposalRequest& req, std::stop_token) override {
+      Proposal p;
+      p.program.files.push_back({"other.py", req.parent->program.files[0].content});
+      p.info.proposer = "vandal";
+      return p;
+    }
+    std::string_view Name() const override { return "vandal"; }
+  } vandal;
+  DistanceEvaluator eval;
+  auto store = NewStore("v.db", eval);
+  auto archive = NewArchive();
+  EngineOptions o = Options(5, 1, false);
+  o.max_unevaluated_in_a_row = 5;
+  Engine engine(o, *store, *archive, vandal, eval, clock_);
+  ASSERT_TRUE(engine.Restore().ok());
+  auto s = engine.Run({});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->progress.outcomes[Outcome::kRejected], 5);
+  auto row = store->LoadCandidate(1);
+  ASSERT_TRUE(row.ok() && *row);
+  EXPECT_NE((*row)->candidate.result.feedback.find("other.py"), std::string::npos);
+}
+
+TEST(EngineOptionsTest, ValidateNamesTheField) {
+  EngineOptions o;
+  o.jobs = 0;
+  EXPECT_EQ(o.Validate().message(), "jobs must be >= 1 (got 0)");
+}
+
+}  // namespace
+}  // namespace crucible

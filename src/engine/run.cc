@@ -1,0 +1,272 @@
+#include "engine/run.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "archive/archive.h"
+#include "core/clock.h"
+#include "core/hash.h"
+#include "evaluate/command_evaluator.h"
+#include "evaluate/protocol.h"
+#include "propose/mutate/mutate_proposer.h"
+
+namespace crucible {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Holds RUN_DIR/lock with flock() for the life of the object, so two
+// processes never work on one run.
+class RunLock {
+ public:
+  static StatusOr<std::unique_ptr<RunLock>> Acquire(const fs::path& run_dir) {
+    const std::string path = (run_dir / "lock").string();
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return InternalError(fmt::format("cannot open {}", path));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return FailedPreconditionError(
+          fmt::format("{} is in use by another crucible process", run_dir.string()));
+    }
+    return std::unique_ptr<RunLock>(new RunLock(fd));
+  }
+  ~RunLock() { ::close(fd_); }
+
+ private:
+  explicit RunLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+int DefaultJobs() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+std::string DefaultRunDir(const std::string& name) {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+  return (fs::path("runs") / fmt::format("{}-{}", name, stamp)).string();
+}
+
+void ApplyOverrides(const RunRequest& req, RunConfig& config) {
+  if (req.evaluations) config.budget.evaluations = *req.evaluations;
+  if (req.seconds) config.budget.seconds = *req.seconds;
+  if (req.target) config.budget.target = *req.target;
+}
+
+StatusOr<std::unique_ptr<CommandEvaluator>> MakeEvaluator(const RunConfig& config,
+                                                          const std::string& work_root,
+                                                          bool keep_work) {
+  CommandEvaluatorOptions o;
+  o.problem_dir = config.problem_dir;
+  o.command = config.evaluator_command;
+  o.stages = config.stages;
+  o.maximize = config.objective.maximize;
+  o.work_root = work_root;
+  o.keep_work = keep_work;
+  o.sandbox = config.sandbox;
+  return CommandEvaluator::Create(std::move(o));
+}
+
+std::string FirstLines(const std::string& text, int n) {
+  size_t pos = 0;
+  for (int i = 0; i < n && pos != std::string::npos; ++i) {
+    pos = text.find('\n', pos == 0 ? 0 : pos + 1);
+  }
+  return pos == std::string::npos ? text : text.substr(0, pos);
+}
+
+// Evaluates the initial program in a temporary directory; nothing of the
+// run exists yet.
+StatusOr<Candidate> EvaluateInitial(const RunConfig& config, uint64_t seed, LogFn& log) {
+  ASSIGN_OR_RETURN(Program program, LoadInitialProgram(config));
+  char tmpl[] = "/tmp/crucible-initial-XXXXXX";
+  if (!mkdtemp(tmpl)) return InternalError("cannot create a temporary directory");
+  const std::string tmp = tmpl;
+  auto evaluator = MakeEvaluator(config, tmp, false);
+  if (!evaluator.ok()) {
+    fs::remove_all(tmp);
+    return evaluator.status();
+  }
+  log("sandbox: " + (*evaluator)->Describe());
+  Candidate c;
+  c.id = 0;
+  c.seed = DeriveSeed(seed, 0);
+  c.program = std::move(program);
+  c.source_hash = NormalizedProgramHash(c.program);
+  c.proposal.proposer = "initial";
+  c.created_unix = SystemClock().UnixSeconds();
+  EvalRequest req{0, &c.program, c.seed, Split::kTrain};
+  c.result = (*evaluator)->Evaluate(req, {});
+  fs::remove_all(tmp);
+  if (c.result.outcome != Outcome::kOk || !config.objective.ValueOf(c.result)) {
+    std::string why = c.result.outcome == Outcome::kOk
+                          ? fmt::format("its result has no objective '{}'", config.objective.key)
+                          : fmt::format("{}: {}", OutcomeName(c.result.outcome),
+                                        FirstLines(c.result.feedback, 6));
+    return FailedPreconditionError("the initial program failed to evaluate: " + why);
+  }
+  return c;
+}
+
+// Scores the best program on the held-out split, once per best program; the
+// result is kept in the run's state as "heldout:<id>". Evolution never sees it.
+Status EvaluateHeldout(RunStore& store, const RunConfig& config, Evaluator& evaluator, LogFn& log) {
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> top, store.TopCandidates(1, config.objective.maximize));
+  if (top.empty()) return Status::Ok();
+  const Candidate& best = top.front().candidate;
+  const std::string key = fmt::format("heldout:{}", best.id);
+  ASSIGN_OR_RETURN(std::optional<std::string> known, store.GetState(key));
+  if (known) return Status::Ok();
+  EvalRequest req{best.id, &best.program, best.seed, Split::kHeldout};
+  const EvalResult r = evaluator.Evaluate(req, {});
+  const std::optional<double> value = config.objective.ValueOf(r);
+  log(value ? fmt::format("held-out {} of the best program (#{}): {:g}", config.objective.key,
+                          best.id, *value)
+            : fmt::format("held-out evaluation of #{} failed: {}", best.id, OutcomeName(r.outcome)));
+  return store.PutState(key, EvalResultToJson(r));
+}
+
+StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
+                              const RunRequest& req, RunStore& store, EngineObserver* observer,
+                              LogFn& log, std::stop_token stop) {
+  const fs::path work = run_dir / "work";
+  std::error_code ec;
+  fs::remove_all(work, ec);  // scratch left by a crash
+  fs::create_directories(work, ec);
+  ASSIGN_OR_RETURN(std::unique_ptr<CommandEvaluator> evaluator,
+                   MakeEvaluator(config, work.string(), req.keep_work));
+  ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Create(config.archive));
+  std::unique_ptr<Proposer> proposer = MakeMutateProposer(config.mutate);
+  EngineOptions eo;
+  eo.jobs = req.jobs > 0 ? req.jobs : DefaultJobs();
+  eo.deterministic = store.metadata().deterministic;
+  eo.seed = store.metadata().seed;
+  eo.budget = config.budget;
+  eo.objective = config.objective;
+  eo.final_stage = config.stages.back().name;
+  eo.max_program_bytes = config.max_program_bytes;
+  RETURN_IF_ERROR(eo.Validate());
+  SystemClock clock;
+  Engine engine(eo, store, *archive, *proposer, *evaluator, clock, observer);
+  RETURN_IF_ERROR(engine.Restore());
+  log(fmt::format("proposer: {}; jobs: {}; islands: {}{}", proposer->Name(), eo.jobs,
+                  config.archive.num_islands, eo.deterministic ? "; deterministic" : ""));
+  ASSIGN_OR_RETURN(EngineSummary summary, engine.Run(stop));
+  nlohmann::json ev = {{"reason", StopReasonName(summary.reason)},
+                       {"message", summary.message},
+                       {"evaluations", summary.progress.evaluations}};
+  RETURN_IF_ERROR(store.AppendEvent(clock.UnixSeconds(), "run_stopped", ev.dump()));
+  RunResult result;
+  result.run_dir = run_dir.string();
+  result.summary = std::move(summary);
+  if (config.heldout && result.summary.reason != StopReason::kInterrupted) {
+    RETURN_IF_ERROR(EvaluateHeldout(store, config, *evaluator, log));
+  }
+  if (auto best = WriteBestDir(run_dir.string(), store, config);
+      !best.ok() && best.status().code() != StatusCode::kNotFound) {
+    return best.status();
+  }
+  return result;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir) {
+  if (!fs::is_directory(run_dir)) {
+    return NotFoundError(fmt::format("run directory '{}' does not exist", run_dir));
+  }
+  const fs::path db = fs::path(run_dir) / "run.db";
+  if (!fs::exists(db)) {
+    return NotFoundError(fmt::format("'{}' is not a crucible run directory (no run.db)", run_dir));
+  }
+  return RunStore::Open(db.string(), RunStore::Mode::kReadOnly);
+}
+
+StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, LogFn log,
+                             std::stop_token stop) {
+  ASSIGN_OR_RETURN(RunConfig config, LoadProblemConfig(req.problem_dir));
+  ApplyOverrides(req, config);
+  const fs::path run_dir = req.out_dir.empty() ? DefaultRunDir(config.name) : req.out_dir;
+  if (fs::exists(run_dir) && !(fs::is_directory(run_dir) && fs::is_empty(run_dir))) {
+    return AlreadyExistsError(fmt::format(
+        "{} already exists; choose another --out, or continue it with --resume {}",
+        run_dir.string(), run_dir.string()));
+  }
+  const uint64_t seed = req.seed.value_or(0);
+  ASSIGN_OR_RETURN(Candidate initial, EvaluateInitial(config, seed, log));
+  log(fmt::format("initial program: {} = {:g}", config.objective.key,
+                  *config.objective.ValueOf(initial.result)));
+  std::error_code ec;
+  fs::create_directories(run_dir, ec);
+  if (ec) return InternalError(fmt::format("cannot create {}: {}", run_dir.string(), ec.message()));
+  ASSIGN_OR_RETURN(std::unique_ptr<RunLock> lock, RunLock::Acquire(run_dir));
+  RunMetadata meta;
+  meta.crucible_version = kCrucibleVersion;
+  meta.problem_name = config.name;
+  meta.problem_dir = config.problem_dir;
+  meta.config_json = ConfigToJson(config);
+  meta.seed = seed;
+  meta.deterministic = req.deterministic;
+  meta.created_unix = SystemClock().UnixSeconds();
+  ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
+                   RunStore::Create((run_dir / "run.db").string(), meta));
+  RETURN_IF_ERROR(store->InsertDone(initial, {{"rng", Rng(seed).Serialize()}}));
+  RETURN_IF_ERROR(store->AppendEvent(meta.created_unix, "run_started", "{}"));
+  log("run directory: " + run_dir.string());
+  ASSIGN_OR_RETURN(RunResult result, RunEngine(run_dir, config, req, *store, observer, log, stop));
+  result.initial_value = config.objective.ValueOf(initial.result);
+  return result;
+}
+
+StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, LogFn log,
+                              std::stop_token stop) {
+  const fs::path run_dir = req.resume_dir;
+  ASSIGN_OR_RETURN(std::unique_ptr<RunStore> probe, OpenRunStore(run_dir.string()));
+  probe.reset();
+  ASSIGN_OR_RETURN(std::unique_ptr<RunLock> lock, RunLock::Acquire(run_dir));
+  ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
+                   RunStore::Open((run_dir / "run.db").string(), RunStore::Mode::kReadWrite));
+  ASSIGN_OR_RETURN(RunConfig config, ConfigFromJson(store->metadata().config_json));
+  ApplyOverrides(req, config);
+  RETURN_IF_ERROR(store->AppendEvent(SystemClock().UnixSeconds(), "run_resumed", "{}"));
+  log("resuming " + run_dir.string());
+  return RunEngine(run_dir, config, req, *store, observer, log, stop);
+}
+
+StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& store,
+                                 const RunConfig& config) {
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> top, store.TopCandidates(1, config.objective.maximize));
+  if (top.empty()) return NotFoundError("no candidate of this run has a score yet");
+  const Candidate& best = top.front().candidate;
+  const fs::path dir = fs::path(run_dir) / "best";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  for (const SourceFile& f : best.program.files) {
+    fs::create_directories((dir / f.path).parent_path(), ec);
+    std::ofstream(dir / f.path, std::ios::binary) << f.content;
+  }
+  nlohmann::json m = nlohmann::json::parse(EvalResultToJson(best.result));
+  m["id"] = best.id;
+  m["parent_id"] = best.parent_id;
+  m["generation"] = best.generation;
+  m["island"] = best.island;
+  ASSIGN_OR_RETURN(std::optional<std::string> heldout,
+                   store.GetState(fmt::format("heldout:{}", best.id)));
+  if (heldout) m["heldout"] = nlohmann::json::parse(*heldout, nullptr, false);
+  std::ofstream(dir / "metrics.json") << m.dump(2) << "\n";
+  return best;
+}
+
+}  // namespace crucible

@@ -1,0 +1,65 @@
+// YamlReader: typed, validated access to a YAML mapping, with errors that
+// name the file and the dotted path of the field at fault. Used for
+// problem.yaml and the frozen configuration. Not thread-safe.
+#ifndef CRUCIBLE_ENGINE_YAML_READER_H_
+#define CRUCIBLE_ENGINE_YAML_READER_H_
+
+#include <yaml-cpp/yaml.h>
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace crucible {
+
+class YamlReader {
+ public:
+  // `file` is used in messages only.
+  explicit YamlReader(std::string file) : file_(std::move(file)) {}
+
+  // The first error met, or OK. Reading goes on after an error but only the
+  // first is reported: it is the one a user should fix first.
+  const Status& status() const { return status_; }
+
+  // Fails unless `node` is a mapping whose keys are all in `known`.
+  void CheckKeys(const YAML::Node& node, std::string_view path,
+                 std::initializer_list<std::string_view> known);
+  bool IsMap(const YAML::Node& node, std::string_view path);
+
+  // Each reader leaves `out` unchanged when the key is absent (or null).
+  void Read(const YAML::Node& map, std::string_view key, std::string_view path, std::string& out);
+  void Read(const YAML::Node& map, std::string_view key, std::string_view path, bool& out);
+  void Read(const YAML::Node& map, std::string_view key, std::string_view path, double& out,
+            std::optional<double> min = {}, std::optional<double> max = {});
+  void Read(const YAML::Node& map, std::string_view key, std::string_view path,
+            std::optional<double>& out);
+  void Read(const YAML::Node& map, std::string_view key, std::string_view path, int64_t& out,
+            std::optional<int64_t> min = {}, std::optional<int64_t> max = {});
+  void Read(const YAML::Node& map, std::string_view key, std::string_view path, int& out,
+            std::optional<int64_t> min = {}, std::optional<int64_t> max = {});
+  // A list of strings, or one string split on whitespace.
+  void ReadWords(const YAML::Node& map, std::string_view key, std::string_view path,
+                 std::vector<std::string>& out);
+  // One of `choices`.
+  void ReadChoice(const YAML::Node& map, std::string_view key, std::string_view path,
+                  std::initializer_list<std::string_view> choices, std::string& out);
+
+  void Fail(std::string_view path, std::string_view message);
+
+ private:
+  std::optional<std::string> Scalar(const YAML::Node& map, std::string_view key,
+                                    std::string_view path, std::string_view expected);
+  std::string file_;
+  Status status_;
+};
+
+// "a.b" from ("a", "b"); "b" from ("", "b").
+std::string JoinPath(std::string_view parent, std::string_view key);
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_ENGINE_YAML_READER_H_

@@ -1,0 +1,203 @@
+#include "evaluate/command_evaluator.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "evaluate/protocol.h"
+
+namespace crucible {
+namespace {
+
+namespace fs = std::filesystem;
+
+// How much of stderr is kept as feedback for a failed candidate.
+constexpr size_t kStderrFeedbackBytes = 4096;
+
+std::string SignalName(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", sig);
+}
+
+std::optional<std::string> ReadFileIfExists(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status WriteProgram(const Program& program, const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return InternalError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  for (const SourceFile& f : program.files) {
+    const fs::path path = dir / f.path;
+    fs::create_directories(path.parent_path(), ec);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(f.content.data(), static_cast<std::streamsize>(f.content.size()));
+    if (!out) return InternalError(fmt::format("cannot write {}", path.string()));
+  }
+  return Status::Ok();
+}
+
+EvalResult Failure(Outcome outcome, std::string what, const SandboxResult& run) {
+  EvalResult r;
+  r.outcome = outcome;
+  r.feedback = std::move(what);
+  const std::string tail = run.StderrTail(kStderrFeedbackBytes);
+  if (!tail.empty()) r.feedback += "\nstderr (tail):\n" + tail;
+  return r;
+}
+
+// A failed run may still have printed a protocol object with its own
+// "outcome" (e.g. a harness reporting compile_error and exiting 1).
+std::optional<EvalResult> SelfReportedFailure(const SandboxResult& run,
+                                              const std::optional<std::string>& result_json) {
+  const std::string text = result_json ? *result_json : std::string(LastNonEmptyLine(run.stdout_text));
+  if (text.empty() || text.find("\"outcome\"") == std::string::npos) return std::nullopt;
+  EvalResult r = ParseEvaluatorJson(text);
+  if (r.outcome == Outcome::kOk || r.outcome == Outcome::kEvaluatorError) return std::nullopt;
+  return r;
+}
+
+}  // namespace
+
+std::string_view SplitName(Split split) { return split == Split::kTrain ? "train" : "heldout"; }
+
+Status CommandEvaluatorOptions::Validate() const {
+  if (command.empty()) return InvalidArgumentError("evaluator.command must not be empty");
+  if (stages.empty()) return InvalidArgumentError("evaluator.stages must not be empty");
+  for (const CascadeStage& s : stages) {
+    if (s.name.empty() || s.name.find('/') != std::string::npos) {
+      return InvalidArgumentError(fmt::format("evaluator stage name '{}' is not a plain name", s.name));
+    }
+  }
+  if (work_root.empty()) return InvalidArgumentError("the evaluation work directory is not set");
+  return sandbox.Validate();
+}
+
+EvalResult ClassifyStage(const SandboxResult& run, const std::optional<std::string>& result_json,
+                         double wall_timeout_seconds) {
+  if (!run.started) {
+    EvalResult r;
+    r.outcome = Outcome::kEvaluatorError;
+    r.feedback = "could not start the evaluator: " + run.spawn_error;
+    return r;
+  }
+  if (run.timed_out || run.cpu_limit) {
+    return Failure(Outcome::kTimeout,
+                   run.timed_out ? fmt::format("exceeded the time limit of {:g} s", wall_timeout_seconds)
+                                 : std::string("exceeded the CPU time limit"),
+                   run);
+  }
+  if (run.memory_limit) return Failure(Outcome::kMemoryLimit, "exceeded the memory limit", run);
+  if (run.output_limit) {
+    return Failure(Outcome::kRuntimeError, "exceeded the file size limit (SIGXFSZ)", run);
+  }
+  if (!run.exited || run.exit_code != 0) {
+    if (auto self = SelfReportedFailure(run, result_json)) return *self;
+    if (!run.exited) {
+      return Failure(Outcome::kRuntimeError, fmt::format("killed by {}", SignalName(run.signal)), run);
+    }
+    return Failure(Outcome::kRuntimeError, fmt::format("exit status {}", run.exit_code), run);
+  }
+  std::string text = result_json ? *result_json : std::string(LastNonEmptyLine(run.stdout_text));
+  if (text.empty()) {
+    return Failure(Outcome::kEvaluatorError,
+                   "the evaluator exited 0 but printed no JSON result (stdout's last line or "
+                   "result.json)",
+                   run);
+  }
+  EvalResult r = ParseEvaluatorJson(text);
+  if (r.outcome != Outcome::kOk && r.feedback.empty()) {
+    r.feedback = TruncateTail(run.StderrTail(kStderrFeedbackBytes), kMaxFeedbackBytes);
+  } else if (r.outcome == Outcome::kEvaluatorError) {
+    const std::string tail = run.StderrTail(kStderrFeedbackBytes);
+    if (!tail.empty()) r.feedback += "\nstderr (tail):\n" + tail;
+  }
+  return r;
+}
+
+StatusOr<std::unique_ptr<CommandEvaluator>> CommandEvaluator::Create(
+    CommandEvaluatorOptions options) {
+  RETURN_IF_ERROR(options.Validate());
+  // A command naming a file of the problem directory runs that file.
+  const fs::path first = options.command[0];
+  if (first.is_relative() && fs::exists(fs::path(options.problem_dir) / first)) {
+    options.command[0] = (fs::path(options.problem_dir) / first).lexically_normal().string();
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Sandbox> sandbox, Sandbox::Create(options.sandbox));
+  return std::unique_ptr<CommandEvaluator>(
+      new CommandEvaluator(std::move(options), std::move(sandbox)));
+}
+
+CommandEvaluator::CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox)
+    : options_(std::move(options)), sandbox_(std::move(sandbox)) {}
+
+std::string CommandEvaluator::Describe() const { return sandbox_->CapabilityReport(); }
+
+EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::string& candidate_dir,
+                                      const std::string& scratch, const EvalRequest& request,
+                                      std::stop_token stop) const {
+  SandboxRequest req;
+  req.argv = options_.command;
+  req.argv.push_back(candidate_dir);
+  req.working_dir = scratch;
+  req.env = {{"CRUCIBLE_STAGE", stage.name},
+             {"CRUCIBLE_SEED", std::to_string(request.seed)},
+             {"CRUCIBLE_SPLIT", std::string(SplitName(request.split))},
+             {"CRUCIBLE_PROBLEM_DIR", options_.problem_dir},
+             {"CRUCIBLE_CANDIDATE_ID", std::to_string(request.id)},
+             {"CRUCIBLE_PROTOCOL_VERSION", std::to_string(kEvaluatorProtocolVersion)}};
+  const SandboxResult run = sandbox_->Run(req, stop);
+  EvalResult r = ClassifyStage(run, ReadFileIfExists(fs::path(scratch) / "result.json"),
+                               options_.sandbox.wall_timeout_seconds);
+  r.stage = stage.name;
+  return r;
+}
+
+EvalResult CommandEvaluator::Evaluate(const EvalRequest& request, std::stop_token stop) {
+  const auto start = std::chrono::steady_clock::now();
+  const fs::path dir = fs::path(options_.work_root) /
+                       fmt::format("c{}-{}", request.id, counter_.fetch_add(1));
+  EvalResult result;
+  if (Status s = WriteProgram(*request.program, dir / "candidate"); !s.ok()) {
+    result.outcome = Outcome::kEvaluatorError;
+    result.feedback = s.message();
+  } else {
+    for (size_t i = 0; i < options_.stages.size(); ++i) {
+      const CascadeStage& stage = options_.stages[i];
+      const fs::path scratch = dir / ("stage-" + stage.name);
+      std::error_code ec;
+      fs::create_directories(scratch, ec);
+      result = RunStage(stage, (dir / "candidate").string(), scratch.string(), request, stop);
+      if (result.outcome != Outcome::kOk || stop.stop_requested()) break;
+      const bool last = i + 1 == options_.stages.size();
+      if (last || !stage.threshold) continue;
+      const double score = *result.score;
+      const bool passed = options_.maximize ? score >= *stage.threshold : score <= *stage.threshold;
+      if (!passed) {
+        if (!result.feedback.empty()) result.feedback += "\n";
+        result.feedback += fmt::format("stopped after stage '{}': score {:g} did not reach its "
+                                       "threshold {:g}",
+                                       stage.name, score, *stage.threshold);
+        break;
+      }
+    }
+  }
+  if (!options_.keep_work) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  result.eval_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace crucible

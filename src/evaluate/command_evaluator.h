@@ -1,0 +1,74 @@
+// CommandEvaluator: runs a problem's evaluator command on a candidate, stage
+// by stage (the cascade), each stage in the sandbox, and turns what happened
+// into an EvalResult (docs/evaluator-protocol.md).
+//
+// For each evaluation it writes the candidate's files to
+//   WORK_ROOT/c<ID>-<n>/candidate/
+// and runs `COMMAND... CANDIDATE_DIR` with the working directory set to a
+// fresh scratch directory WORK_ROOT/c<ID>-<n>/<stage>/ and CRUCIBLE_STAGE,
+// CRUCIBLE_SEED, CRUCIBLE_SPLIT, CRUCIBLE_PROBLEM_DIR and
+// CRUCIBLE_PROTOCOL_VERSION in the environment. The directory is removed
+// afterwards unless keep_work is set.
+//
+// Thread-safe: Evaluate() may be called from several threads at once.
+#ifndef CRUCIBLE_EVALUATE_COMMAND_EVALUATOR_H_
+#define CRUCIBLE_EVALUATE_COMMAND_EVALUATOR_H_
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "evaluate/evaluator.h"
+#include "sandbox/sandbox.h"
+
+namespace crucible {
+
+struct CascadeStage {
+  std::string name;
+  // The next stage runs only if this stage's score reaches the threshold
+  // (>= when maximising, <= when minimising). Absent: always continue.
+  std::optional<double> threshold;
+};
+
+struct CommandEvaluatorOptions {
+  std::string problem_dir;           // absolute; relative command paths resolve here
+  std::vector<std::string> command;  // argv; the candidate dir is appended
+  std::vector<CascadeStage> stages = {{"full", std::nullopt}};
+  bool maximize = true;
+  std::string work_root;  // must exist and be writable
+  bool keep_work = false;
+  SandboxOptions sandbox;
+
+  Status Validate() const;
+};
+
+// Turns the end of one sandboxed stage into a result. `result_json` is the
+// content of result.json from the stage's working directory, if it wrote one.
+// Exposed for tests.
+EvalResult ClassifyStage(const SandboxResult& run, const std::optional<std::string>& result_json,
+                         double wall_timeout_seconds);
+
+class CommandEvaluator final : public Evaluator {
+ public:
+  static StatusOr<std::unique_ptr<CommandEvaluator>> Create(CommandEvaluatorOptions options);
+
+  EvalResult Evaluate(const EvalRequest& request, std::stop_token stop) override;
+  std::string Describe() const override;
+
+ private:
+  CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox);
+  EvalResult RunStage(const CascadeStage& stage, const std::string& candidate_dir,
+                      const std::string& scratch, const EvalRequest& request,
+                      std::stop_token stop) const;
+
+  const CommandEvaluatorOptions options_;
+  const std::unique_ptr<Sandbox> sandbox_;
+  std::atomic<uint64_t> counter_{0};  // makes work directories unique
+};
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_EVALUATE_COMMAND_EVALUATOR_H_

@@ -1,0 +1,140 @@
+#include "evaluate/command_evaluator.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace crucible {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CommandEvaluatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/crucible-evaltest-XXXXXX";
+    root_ = mkdtemp(tmpl);
+    fs::create_directories(root_ / "work");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  // Writes an evaluator script and returns an evaluator running it.
+  std::unique_ptr<CommandEvaluator> Make(const std::string& script,
+                                         std::vector<CascadeStage> stages = {{"full", {}}},
+                                         double timeout = 10) {
+    const fs::path path = root_ / "evaluate.sh";
+    std::ofstream(path) << "#!/bin/sh\n" << script;
+    fs::permissions(path, fs::perms::owner_all);
+    CommandEvaluatorOptions o;
+    o.problem_dir = root_.string();
+    o.command = {"evaluate.sh"};
+    o.stages = std::move(stages);
+    o.work_root = (root_ / "work").string();
+    o.sandbox.wall_timeout_seconds = timeout;
+    auto e = CommandEvaluator::Create(o);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return std::move(e).value();
+  }
+
+  EvalResult Run(CommandEvaluator& e) {
+    EvalRequest req;
+    req.id = 7;
+    req.program = &program_;
+    req.seed = 99;
+    return e.Evaluate(req, {});
+  }
+
+  fs::path root_;
+  Program program_{{{"prog.py", "x = 1\n"}}};
+};
+
+TEST_F(CommandEvaluatorTest, ScoreFromLastStdoutLine) {
+  auto e = Make("echo starting\ncat \"$1/prog.py\" >&2\necho '{\"score\": 3.5, \"metrics\": {\"m\": 1}}'\n");
+  EvalResult r = Run(*e);
+  ASSERT_EQ(r.outcome, Outcome::kOk) << r.feedback;
+  EXPECT_DOUBLE_EQ(*r.score, 3.5);
+  EXPECT_EQ(r.stage, "full");
+  EXPECT_GT(r.eval_seconds, 0);
+}
+
+TEST_F(CommandEvaluatorTest, ResultJsonWinsOverStdout) {
+  auto e = Make("echo '{\"score\": 1}'\necho '{\"score\": 2}' > result.json\n");
+  EXPECT_DOUBLE_EQ(*Run(*e).score, 2);
+}
+
+TEST_F(CommandEvaluatorTest, ProtocolEnvironmentIsSetAndSecretsAreNot) {
+  setenv("OPENAI_API_KEY", "sk-secret", 1);
+  auto e = Make(
+      "if [ -n \"$OPENAI_API_KEY\" ]; then echo '{\"score\": -1}'; exit 0; fi\n"
+      "[ \"$CRUCIBLE_STAGE\" = full ] && [ \"$CRUCIBLE_SEED\" = 99 ] && "
+      "[ \"$CRUCIBLE_SPLIT\" = train ] && [ -f \"$1/prog.py\" ] && echo '{\"score\": 1}'\n");
+  EvalResult r = Run(*e);
+  unsetenv("OPENAI_API_KEY");
+  ASSERT_EQ(r.outcome, Outcome::kOk) << r.feedback;
+  EXPECT_DOUBLE_EQ(*r.score, 1);
+}
+
+TEST_F(CommandEvaluatorTest, NonZeroExitIsRuntimeErrorWithStderrTail) {
+  auto e = Make("echo 'Traceback: boom' >&2\nexit 3\n");
+  EvalResult r = Run(*e);
+  EXPECT_EQ(r.outcome, Outcome::kRuntimeError);
+  EXPECT_NE(r.feedback.find("exit status 3"), std::string::npos) << r.feedback;
+  EXPECT_NE(r.feedback.find("Traceback: boom"), std::string::npos) << r.feedback;
+}
+
+TEST_F(CommandEvaluatorTest, CrashNamesTheSignal) {
+  auto e = Make("kill -SEGV $$\n");
+  EvalResult r = Run(*e);
+  EXPECT_EQ(r.outcome, Outcome::kRuntimeError);
+  EXPECT_NE(r.feedback.find("SIGSEGV"), std::string::npos) << r.feedback;
+}
+
+TEST_F(CommandEvaluatorTest, TimeoutIsClassified) {
+  auto e = Make("sleep 30\n", {{"full", {}}}, 0.5);
+  EvalResult r = Run(*e);
+  EXPECT_EQ(r.outcome, Outcome::kTimeout);
+  EXPECT_LT(r.eval_seconds, 10);
+}
+
+TEST_F(CommandEvaluatorTest, MalformedOutputIsEvaluatorError) {
+  auto e = Make("echo 'score: high'\n");
+  EXPECT_EQ(Run(*e).outcome, Outcome::kEvaluatorError);
+  auto silent = Make("true\n");
+  EvalResult r = Run(*silent);
+  EXPECT_EQ(r.outcome, Outcome::kEvaluatorError);
+  EXPECT_NE(r.feedback.find("printed no JSON result"), std::string::npos);
+}
+
+TEST_F(CommandEvaluatorTest, SelfReportedCompileErrorWithNonZeroExit) {
+  auto e = Make("echo '{\"outcome\": \"compile_error\", \"feedback\": \"a.cc:1: error\"}'\nexit 1\n");
+  EvalResult r = Run(*e);
+  EXPECT_EQ(r.outcome, Outcome::kCompileError);
+  EXPECT_EQ(r.feedback, "a.cc:1: error");
+}
+
+TEST_F(CommandEvaluatorTest, CascadeStopsBelowThreshold) {
+  const std::string script =
+      "if [ \"$CRUCIBLE_STAGE\" = quick ]; then echo '{\"score\": 0.2}'; "
+      "else echo '{\"score\": 0.9}'; fi\n";
+  auto pass = Make(script, {{"quick", 0.1}, {"full", {}}});
+  EvalResult r = Run(*pass);
+  EXPECT_EQ(r.stage, "full");
+  EXPECT_DOUBLE_EQ(*r.score, 0.9);
+  auto stop = Make(script, {{"quick", 0.5}, {"full", {}}});
+  EvalResult s = Run(*stop);
+  EXPECT_EQ(s.stage, "quick");
+  EXPECT_DOUBLE_EQ(*s.score, 0.2);
+  EXPECT_NE(s.feedback.find("did not reach its threshold 0.5"), std::string::npos);
+}
+
+TEST_F(CommandEvaluatorTest, WorkDirectoryIsRemoved) {
+  auto e = Make("echo '{\"score\": 1}'\n");
+  Run(*e);
+  EXPECT_TRUE(fs::is_empty(root_ / "work"));
+}
+
+}  // namespace
+}  // namespace crucible

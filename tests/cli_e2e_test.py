@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the `crucible` binary, run as a user would run it.
+
+Usage: cli_e2e_test.py PATH_TO_CRUCIBLE [unittest args]
+"""
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import unittest
+
+CRUCIBLE = None
+
+
+def run(*args, check=None, timeout=120, env=None):
+    p = subprocess.run([CRUCIBLE, *args], capture_output=True, text=True, timeout=timeout, env=env)
+    if check is not None and p.returncode != check:
+        raise AssertionError(f"crucible {' '.join(args)} exited {p.returncode}, expected {check}\n"
+                             f"stdout:\n{p.stdout}\nstderr:\n{p.stderr}")
+    return p
+
+
+def candidates(run_dir):
+    db = sqlite3.connect(f"file:{run_dir}/run.db?mode=ro", uri=True)
+    rows = db.execute("SELECT id, status, outcome, score, parent_id FROM candidates ORDER BY id").fetchall()
+    db.close()
+    return rows
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="crucible-e2e-")
+        self.dir = self.tmp.name
+        self.problem = os.path.join(self.dir, "problem")
+        run("init", self.problem, check=0)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+
+class RunTest(Base):
+    def test_run_improves_and_inspection_commands_work(self):
+        out = os.path.join(self.dir, "run")
+        p = run("run", self.problem, "--out", out, "--evaluations", "80", "--seed", "3", check=0)
+        self.assertIn("stopped: evaluation budget of 80 reached", p.stdout)
+        m = re.search(r"best score: ([0-9.e-]+) \(candidate #(\d+)\); initial program ([0-9.e-]+)", p.stdout)
+        self.assertIsNotNone(m, p.stdout)
+        self.assertGreater(float(m.group(1)), float(m.group(3)))
+        self.assertIn("held-out score of the best program", p.stderr)
+
+        b = run("best", out, check=0)
+        self.assertIn(f"(candidate #{m.group(2)}", b.stdout)
+        self.assertIn("held-out score:", b.stdout)
+        metrics = json.load(open(os.path.join(out, "best", "metrics.json")))
+        self.assertEqual(metrics["outcome"], "ok")
+        self.assertIn("heldout", metrics)
+        self.assertTrue(os.path.exists(os.path.join(out, "best", "program.py")))
+
+        lst = run("list", out, "--top", "5", check=0)
+        self.assertEqual(len(lst.stdout.strip().splitlines()), 6)
+        self.assertIn(m.group(2), lst.stdout.splitlines()[1])
+
+        show = run("show", out, m.group(2), check=0)
+        self.assertIn("outcome: ok", show.stdout)
+        self.assertIn("diff against #", show.stdout)
+        self.assertIn("+++ b/program.py", show.stdout)
+
+        ev = run("eval", self.problem, os.path.join(out, "best", "program.py"), check=0)
+        self.assertAlmostEqual(json.loads(ev.stdout)["score"], float(m.group(1)), places=5)
+
+        rows = candidates(out)
+        self.assertEqual(len({r[0] for r in rows}), len(rows))
+        self.assertTrue(all(r[1] == "done" for r in rows))
+        self.assertEqual(sum(1 for r in rows if r[0] != 0 and r[2] not in ("duplicate", "rejected")), 80)
+
+    def test_deterministic_runs_are_identical(self):
+        lists = []
+        for i in range(2):
+            out = os.path.join(self.dir, f"det{i}")
+            run("run", self.problem, "--out", out, "--evaluations", "40", "--seed", "11",
+                "--deterministic", "--jobs", "2", check=0)
+            lists.append(run("list", out, "--all", check=0).stdout)
+        self.assertEqual(lists[0], lists[1])
+        self.assertGreater(len(lists[0].splitlines()), 40)
+
+    def test_sigkill_and_resume_loses_nothing(self):
+        out = os.path.join(self.dir, "killed")
+        for attempt in range(3):
+            args = ["run", "--resume", out] if os.path.exists(out) else ["run", self.problem, "--out", out]
+            proc = subprocess.Popen([CRUCIBLE, *args, "--evaluations", "120", "--jobs", "2", "-q"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.8 + 0.4 * attempt)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            if not os.path.exists(os.path.join(out, "run.db")):
+                continue
+        if not os.path.exists(os.path.join(out, "run.db")):
+            self.skipTest("the run never got started before being killed")
+        run("run", "--resume", out, "--evaluations", "120", check=0)
+        rows = candidates(out)
+        self.assertEqual(len({r[0] for r in rows}), len(rows))
+        self.assertTrue(all(r[1] == "done" for r in rows), [r for r in rows if r[1] != "done"])
+        self.assertEqual(sum(1 for r in rows if r[0] != 0 and r[2] not in ("duplicate", "rejected")), 120)
+
+    def test_ctrl_c_saves_and_resume_finishes(self):
+        out = os.path.join(self.dir, "interrupted")
+        proc = subprocess.Popen([CRUCIBLE, "run", self.problem, "--out", out, "--evaluations", "100000"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 30
+        while time.time() < deadline and not os.path.exists(os.path.join(out, "run.db")):
+            time.sleep(0.1)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 130, stderr)
+        self.assertIn("stopped: interrupted", stdout)
+        self.assertIn(f"crucible run --resume {out}", stdout)
+        n = len(candidates(out))
+        run("run", "--resume", out, "--evaluations", "20", check=0) if n < 15 else None
+        p = run("run", "--resume", out, "--evaluations", str(n + 10), check=0)
+        self.assertIn("evaluation budget", p.stdout)
+
+
+class BadInputTest(Base):
+    def assert_bad(self, args, message_part, out=None):
+        p = run(*args, check=2)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertTrue(p.stderr.startswith("crucible: error: "), p.stderr)
+        self.assertIn(message_part, p.stderr)
+        if out:
+            self.assertFalse(os.path.exists(out), "a bad run must write nothing")
+
+    def test_missing_problem(self):
+        out = os.path.join(self.dir, "r")
+        self.assert_bad(["run", os.path.join(self.dir, "nope"), "--out", out], "does not exist", out)
+
+    def test_malformed_yaml(self):
+        with open(os.path.join(self.problem, "problem.yaml"), "a") as f:
+            f.write("budget: [unclosed\n")
+        out = os.path.join(self.dir, "r")
+        self.assert_bad(["run", self.problem, "--out", out], "malformed YAML", out)
+
+    def test_unknown_key(self):
+        with open(os.path.join(self.problem, "problem.yaml"), "a") as f:
+            f.write("archiv: {islands: 2}\n")
+        out = os.path.join(self.dir, "r")
+        self.assert_bad(["run", self.problem, "--out", out], "archiv: unknown key", out)
+
+    def test_initial_program_that_fails(self):
+        with open(os.path.join(self.problem, "program.py"), "a") as f:
+            f.write("raise SystemExit('broken on purpose')\n")
+        out = os.path.join(self.dir, "r")
+        self.assert_bad(["run", self.problem, "--out", out], "the initial program failed to evaluate", out)
+
+    def test_not_a_run_directory(self):
+        self.assert_bad(["list", self.problem], "not a crucible run directory")
+        self.assert_bad(["run", "--resume", self.problem], "not a crucible run directory")
+
+    def test_existing_output_directory(self):
+        self.assert_bad(["run", self.problem, "--out", self.problem], "already exists")
+
+    def test_help_on_every_command(self):
+        for cmd in ("run", "best", "list", "show", "eval", "init"):
+            p = run(cmd, "--help", check=0)
+            self.assertIn("Usage", p.stdout)
+
+
+HOSTILE_EVALUATOR = """\
+import json, os, runpy, sys
+module = runpy.run_path(os.path.join(sys.argv[1], "program.py"))
+print(json.dumps({"score": 1.0, "feedback": str(module.get("REPORT", ""))}))
+"""
+
+HOSTILE_YAML = """\
+name: hostile
+files: [program.py]
+evaluator:
+  command: python3 evaluate.py
+  timeout: 3
+  memory_mb: 256
+  max_processes: 32
+"""
+
+
+class HostileCandidateTest(unittest.TestCase):
+    """Candidates that misbehave get the right outcome and leave no process behind."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="crucible-hostile-")
+        cls.problem = os.path.join(cls.tmp.name, "hostile")
+        os.makedirs(cls.problem)
+        with open(os.path.join(cls.problem, "problem.yaml"), "w") as f:
+            f.write(HOSTILE_YAML)
+        with open(os.path.join(cls.problem, "evaluate.py"), "w") as f:
+            f.write(HOSTILE_EVALUATOR)
+        with open(os.path.join(cls.problem, "program.py"), "w") as f:
+            f.write("REPORT = 'fine'\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def evaluate(self, source, env=None):
+        marker = f"crucible_hostile_{os.getpid()}_{time.time_ns()}"
+        path = os.path.join(self.tmp.name, "candidate.py")
+        with open(path, "w") as f:
+            f.write(f"# {marker}\n" + textwrap.dedent(source))
+        p = run("eval", self.problem, path, env=env, timeout=60)
+        time.sleep(0.2)
+        survivors = subprocess.run(["pgrep", "-f", "crucible-eval-"], capture_output=True, text=True).stdout
+        self.assertEqual(survivors.strip(), "", "a candidate process survived its evaluation")
+        return p, json.loads(p.stdout)
+
+    def test_infinite_loop_times_out(self):
+        p, r = self.evaluate("while True:\n    pass\n")
+        self.assertEqual(r["outcome"], "timeout")
+        self.assertEqual(p.returncode, 1)
+
+    def test_fork_bomb_is_contained(self):
+        _, r = self.evaluate("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n")
+        self.assertIn(r["outcome"], ("timeout", "runtime_error", "memory_limit"))
+
+    def test_memory_hog(self):
+        _, r = self.evaluate("x = []\nwhile True:\n    x.append(' ' * 10**7)\n")
+        self.assertEqual(r["outcome"], "memory_limit", r["feedback"])
+
+    def test_crash_names_the_signal(self):
+        _, r = self.evaluate("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
+        self.assertEqual(r["outcome"], "runtime_error")
+        self.assertIn("SIGSEGV", r["feedback"])
+
+    def test_write_outside_its_directory(self):
+        target = os.path.join(self.tmp.name, "escaped.txt")
+        _, r = self.evaluate(f"open({target!r}, 'w').write('x')\n")
+        self.assertFalse(os.path.exists(target), "the candidate wrote outside its scratch directory")
+        self.assertEqual(r["outcome"], "runtime_error")
+
+    def test_network_is_unreachable(self):
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        try:
+            _, r = self.evaluate(f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)\n")
+        finally:
+            server.close()
+        self.assertEqual(r["outcome"], "runtime_error", r)
+
+    def test_secrets_do_not_reach_the_candidate(self):
+        env = dict(os.environ, OPENAI_API_KEY="sk-test-secret-123", GITHUB_TOKEN="ghp-secret-456")
+        p, r = self.evaluate("import os\nREPORT = repr(dict(os.environ))\n", env=env)
+        self.assertEqual(r["outcome"], "ok")
+        self.assertNotIn("sk-test-secret-123", p.stdout)
+        self.assertNotIn("ghp-secret-456", p.stdout)
+
+    def test_printing_gigabytes_is_capped(self):
+        start = time.time()
+        p, r = self.evaluate("import sys\nwhile True:\n    sys.stdout.write('x' * 1000000)\n")
+        self.assertIn(r["outcome"], ("timeout", "evaluator_error"))
+        self.assertLess(len(p.stdout), 1 << 20)
+        self.assertLess(time.time() - start, 30)
+
+
+if __name__ == "__main__":
+    CRUCIBLE = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
