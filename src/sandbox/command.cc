@@ -1,0 +1,158 @@
+#include "sandbox/command.h"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+extern char** environ;
+
+namespace crucible {
+namespace {
+
+constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
+
+StatusOr<std::string> RealDirectory(const std::string& path, const char* what) {
+  if (path.empty()) return InvalidArgumentError(std::string(what) + " is empty");
+  char resolved[PATH_MAX];
+  if (realpath(path.c_str(), resolved) == nullptr) {
+    return InvalidArgumentError(std::string(what) + " " + path + ": " + std::strerror(errno));
+  }
+  struct stat st;
+  if (stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return InvalidArgumentError(std::string(what) + " " + path + " is not a directory");
+  }
+  return std::string(resolved);
+}
+
+StatusOr<std::string> RealPath(const std::string& path, const char* what) {
+  char resolved[PATH_MAX];
+  if (path.empty() || realpath(path.c_str(), resolved) == nullptr) {
+    return InvalidArgumentError(std::string(what) + " " + path + ": " + std::strerror(errno));
+  }
+  return std::string(resolved);
+}
+
+bool IsExecutableFile(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+
+bool IsUnder(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+         path[dir.size()] == '/';
+}
+
+std::string LookupValue(const std::vector<std::string>& env, const std::string& name) {
+  for (const std::string& entry : env) {
+    if (entry.size() > name.size() && entry.compare(0, name.size(), name) == 0 &&
+        entry[name.size()] == '=') {
+      return entry.substr(name.size() + 1);
+    }
+  }
+  return "";
+}
+
+std::vector<sandbox_wire::RlimitSetting> ChooseRlimits(const SandboxOptions& options,
+                                                       bool process_cgroup) {
+  double cpu = options.cpu_seconds > 0 ? options.cpu_seconds : options.wall_timeout_seconds + 1;
+  uint64_t cpu_soft = static_cast<uint64_t>(std::ceil(cpu));
+  std::vector<sandbox_wire::RlimitSetting> limits = {
+      // One second between SIGXCPU and SIGKILL lets a program report why.
+      {RLIMIT_CPU, cpu_soft, cpu_soft + 1},
+      {RLIMIT_AS, options.memory_bytes, options.memory_bytes},
+      {RLIMIT_FSIZE, options.file_size_bytes, options.file_size_bytes},
+      {RLIMIT_NOFILE, static_cast<uint64_t>(options.max_open_files),
+       static_cast<uint64_t>(options.max_open_files)},
+      {RLIMIT_CORE, 0, 0},
+  };
+  if (!process_cgroup) {
+    limits.push_back({RLIMIT_NPROC, static_cast<uint64_t>(options.max_processes),
+                      static_cast<uint64_t>(options.max_processes)});
+  }
+  return limits;
+}
+
+}  // namespace
+
+std::vector<std::string> BuildEnvironment(const std::vector<std::string>& allow,
+                                          const std::map<std::string, std::string>& extra,
+                                          bool filesystem_isolation) {
+  std::map<std::string, std::string> vars;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const char* eq = std::strchr(*entry, '=');
+    if (eq == nullptr) continue;
+    std::string name(*entry, eq - *entry);
+    if (std::find(allow.begin(), allow.end(), name) != allow.end()) vars[name] = eq + 1;
+  }
+  if (filesystem_isolation) vars["TMPDIR"] = "/tmp";
+  for (const auto& [name, value] : extra) vars[name] = value;
+  std::vector<std::string> env;
+  for (const auto& [name, value] : vars) env.push_back(name + "=" + value);
+  return env;
+}
+
+StatusOr<std::string> ResolveExecutable(const std::string& argv0, const std::string& working_dir,
+                                        const std::string& path_value) {
+  if (argv0.empty()) return InvalidArgumentError("argv[0] is empty");
+  if (argv0.find('/') != std::string::npos) {
+    std::string path = argv0[0] == '/' ? argv0 : working_dir + "/" + argv0;
+    if (!IsExecutableFile(path)) return NotFoundError(argv0 + ": not an executable file");
+    return path;
+  }
+  std::istringstream dirs(path_value.empty() ? kDefaultPath : path_value);
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (dir.empty()) continue;  // an empty entry would mean ".": never trust it
+    std::string candidate = dir + "/" + argv0;
+    if (IsExecutableFile(candidate)) return candidate;
+  }
+  return NotFoundError(argv0 + ": not found in PATH");
+}
+
+StatusOr<sandbox_wire::InitSpec> BuildInitSpec(const SandboxOptions& options,
+                                               const SandboxCapabilities& capabilities,
+                                               const SandboxRequest& request) {
+  if (request.argv.empty()) return InvalidArgumentError("argv is empty");
+  sandbox_wire::InitSpec spec;
+  ASSIGN_OR_RETURN(spec.working_dir, RealDirectory(request.working_dir, "working_dir"));
+  const bool fs = capabilities.filesystem_isolation;
+  spec.envp = BuildEnvironment(options.env_allow, request.env, fs);
+  ASSIGN_OR_RETURN(spec.exec_path, ResolveExecutable(request.argv[0], spec.working_dir,
+                                                     LookupValue(spec.envp, "PATH")));
+  spec.argv = request.argv;
+  spec.writable_paths.push_back(spec.working_dir);
+  for (const std::string& path : request.writable_paths) {
+    ASSIGN_OR_RETURN(std::string real, RealDirectory(path, "writable path"));
+    spec.writable_paths.push_back(real);
+  }
+  for (const std::string& path : request.readonly_paths) {
+    ASSIGN_OR_RETURN(std::string real, RealPath(path, "read-only path"));
+    spec.readonly_paths.push_back(real);
+  }
+  // The program itself must stay visible when it lives where the private
+  // tmpfs mounts would hide it.
+  ASSIGN_OR_RETURN(std::string exec_real, RealPath(spec.exec_path, "program"));
+  bool hidden = IsUnder(exec_real, "/tmp") || IsUnder(exec_real, "/dev/shm");
+  bool reachable = std::any_of(spec.writable_paths.begin(), spec.writable_paths.end(),
+                               [&](const std::string& dir) { return IsUnder(exec_real, dir); });
+  if (fs && hidden && !reachable) spec.readonly_paths.push_back(exec_real);
+
+  spec.pid_namespace = capabilities.pid_namespace;
+  spec.mount_namespace = capabilities.mount_namespace;
+  spec.network_namespace = capabilities.network_namespace;
+  spec.filesystem_isolation = fs;
+  spec.drop_privileges = true;
+  spec.tmpfs_bytes = options.memory_bytes;
+  spec.rlimits = ChooseRlimits(options, capabilities.cgroup_pids);
+  return spec;
+}
+
+}  // namespace crucible

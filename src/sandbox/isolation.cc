@@ -1,0 +1,286 @@
+#include "sandbox/isolation.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+#include "sandbox/unique_fd.h"
+
+// The new mount API (Linux >= 5.2; mount_setattr >= 5.12) through raw
+// syscalls, so the code does not depend on the C library's wrappers.
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#endif
+#ifndef SECBIT_NOROOT
+#define SECBIT_NOROOT (1 << 0)
+#define SECBIT_NOROOT_LOCKED (1 << 1)
+#define SECBIT_NO_SETUID_FIXUP (1 << 2)
+#define SECBIT_NO_SETUID_FIXUP_LOCKED (1 << 3)
+#define SECBIT_KEEP_CAPS_LOCKED (1 << 5)
+#define SECBIT_NO_CAP_AMBIENT_RAISE (1 << 6)
+#define SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED (1 << 7)
+#endif
+
+namespace crucible::sandbox_init {
+namespace {
+
+struct MountAttr {  // struct mount_attr
+  uint64_t attr_set;
+  uint64_t attr_clr;
+  uint64_t propagation;
+  uint64_t userns_fd;
+};
+
+int OpenTree(const char* path, unsigned flags) {
+  return static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, path, flags));
+}
+int MoveMountFromFd(int fd, const char* to) {
+  return static_cast<int>(
+      syscall(SYS_move_mount, fd, "", AT_FDCWD, to, MOVE_MOUNT_F_EMPTY_PATH));
+}
+int MountSetAttr(int dfd, const char* path, unsigned flags, uint64_t set) {
+  MountAttr attr{set, 0, 0, 0};
+  return static_cast<int>(syscall(SYS_mount_setattr, dfd, path, flags, &attr, sizeof(attr)));
+}
+
+Failure Fail(std::string step) { return Failure{std::move(step), errno}; }
+
+// A mount cloned before the root is covered, attached again at `path` later.
+struct DetachedTree {
+  UniqueFd fd;
+  std::string path;
+  bool is_dir = true;
+};
+
+std::optional<Failure> CloneTree(const std::string& path, bool read_only,
+                                 std::vector<DetachedTree>& out) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return Fail("stat " + path);
+  UniqueFd fd(OpenTree(path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+  if (!fd.valid()) return Fail("open_tree " + path);
+  uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (read_only ? MOUNT_ATTR_RDONLY : 0);
+  if (MountSetAttr(fd.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, attrs) != 0) {
+    return Fail("mount_setattr " + path);
+  }
+  out.push_back(DetachedTree{std::move(fd), path, S_ISDIR(st.st_mode)});
+  return std::nullopt;
+}
+
+// Creates the directories leading to `path` and `path` itself (a directory or
+// an empty file) where they are missing. Succeeds only on writable ground,
+// which is the point: mount points can be created in the private tmpfs only.
+std::optional<Failure> EnsureMountPoint(const std::string& path, bool is_dir) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) return std::nullopt;
+  for (size_t slash = path.find('/', 1); slash != std::string::npos;
+       slash = path.find('/', slash + 1)) {
+    std::string dir = path.substr(0, slash);
+    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return Fail("mkdir " + dir);
+  }
+  if (is_dir) {
+    if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return Fail("mkdir " + path);
+    return std::nullopt;
+  }
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd.valid()) return Fail("create " + path);
+  return std::nullopt;
+}
+
+std::optional<Failure> AttachTree(DetachedTree& tree) {
+  if (auto f = EnsureMountPoint(tree.path, tree.is_dir)) return f;
+  if (MoveMountFromFd(tree.fd.get(), tree.path.c_str()) != 0) {
+    return Fail("move_mount " + tree.path);
+  }
+  return std::nullopt;
+}
+
+std::optional<Failure> MountTmpfs(const char* path, uint64_t bytes, unsigned long flags) {
+  std::string options = "mode=1777";
+  if (bytes > 0) options += ",size=" + std::to_string(bytes);
+  if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | flags, options.c_str()) != 0) {
+    return Fail(std::string("mount tmpfs on ") + path);
+  }
+  return std::nullopt;
+}
+
+constexpr const char* kDeviceNodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+
+// Clones the harmless device nodes of the host's /dev, to re-attach them in
+// the fresh /dev. A missing node is skipped (minimal containers lack /dev/tty).
+void CloneDeviceNodes(std::vector<DetachedTree>& out) {
+  for (const char* name : kDeviceNodes) {
+    std::string path = std::string("/dev/") + name;
+    UniqueFd fd(OpenTree(path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+    if (fd.valid()) out.push_back(DetachedTree{std::move(fd), path, false});
+  }
+}
+
+// A fresh /dev holding only the cloned nodes, the usual /proc/self links and a
+// private /dev/shm; read-only afterwards so nothing new appears in it.
+std::optional<Failure> BuildDev(std::vector<DetachedTree>& nodes, uint64_t shm_bytes) {
+  if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") != 0) {
+    return Fail("mount tmpfs on /dev");
+  }
+  for (DetachedTree& node : nodes) {
+    if (auto f = AttachTree(node)) return f;
+  }
+  const std::pair<const char*, const char*> links[] = {{"/proc/self/fd", "/dev/fd"},
+                                                       {"/proc/self/fd/0", "/dev/stdin"},
+                                                       {"/proc/self/fd/1", "/dev/stdout"},
+                                                       {"/proc/self/fd/2", "/dev/stderr"}};
+  for (const auto& [target, link] : links) {
+    if (symlink(target, link) != 0) return Fail(std::string("symlink ") + link);
+  }
+  if (mkdir("/dev/shm", 0755) != 0) return Fail("mkdir /dev/shm");
+  if (auto f = MountTmpfs("/dev/shm", shm_bytes, 0)) return f;
+  if (MountSetAttr(AT_FDCWD, "/dev", 0, MOUNT_ATTR_RDONLY) != 0) return Fail("read-only /dev");
+  return std::nullopt;
+}
+
+// A /proc for the new PID namespace. Inside a user namespace the kernel
+// refuses it when the host's /proc is partly covered; the host's (read-only)
+// /proc then stays, which shows host processes but cannot signal them.
+void MountProc(bool read_only) {
+  unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (read_only ? MS_RDONLY : 0);
+  (void)mount("proc", "/proc", "proc", flags, nullptr);
+}
+
+bool IsDirectory(const char* path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool IsSymlink(const char* path) {
+  struct stat st;
+  return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+std::optional<Failure> SetupFilesystem(const sandbox_wire::InitSpec& spec) {
+  // Everything that must stay reachable is cloned first: the private tmpfs
+  // mounts below would otherwise hide paths under /tmp and /dev.
+  std::vector<DetachedTree> trees;
+  for (const std::string& path : spec.writable_paths) {
+    if (auto f = CloneTree(path, /*read_only=*/false, trees)) return f;
+  }
+  for (const std::string& path : spec.readonly_paths) {
+    if (auto f = CloneTree(path, /*read_only=*/true, trees)) return f;
+  }
+  std::vector<DetachedTree> device_nodes;
+  CloneDeviceNodes(device_nodes);
+
+  if (MountSetAttr(AT_FDCWD, "/", AT_RECURSIVE,
+                   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) != 0) {
+    return Fail("read-only /");
+  }
+  if (IsDirectory("/tmp")) {
+    if (auto f = MountTmpfs("/tmp", spec.tmpfs_bytes, 0)) return f;
+  }
+  // /run holds the host daemons' sockets (docker, dbus, systemd): uid 0
+  // could connect to them even on a read-only mount.
+  for (const char* run_dir : {"/run", "/var/run"}) {
+    if (IsDirectory(run_dir) && !IsSymlink(run_dir)) {
+      if (auto f = MountTmpfs(run_dir, 1 << 20, MS_NOEXEC)) return f;
+    }
+  }
+  if (auto f = BuildDev(device_nodes, spec.tmpfs_bytes)) return f;
+  if (spec.pid_namespace) MountProc(/*read_only=*/true);
+  // Parents before children, so a read-only path inside the scratch dir (or
+  // the reverse) ends up on top of its parent rather than hidden by it.
+  std::stable_sort(trees.begin(), trees.end(), [](const DetachedTree& a, const DetachedTree& b) {
+    return a.path.size() < b.path.size();
+  });
+  for (DetachedTree& tree : trees) {
+    if (auto f = AttachTree(tree)) return f;
+  }
+  if (chdir("/") != 0) return Fail("chdir /");
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Failure> JoinCgroups(const std::vector<std::string>& procs_files) {
+  for (const std::string& file : procs_files) {
+    UniqueFd fd(open(file.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd.valid() || write(fd.get(), "0", 1) != 1) return Fail("join cgroup " + file);
+  }
+  return std::nullopt;
+}
+
+std::optional<Failure> BringUpLoopback() {
+  UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return Fail("socket for loopback");
+  ifreq request{};
+  std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(sock.get(), SIOCGIFFLAGS, &request) != 0) return Fail("get loopback flags");
+  request.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(sock.get(), SIOCSIFFLAGS, &request) != 0) return Fail("bring loopback up");
+  return std::nullopt;
+}
+
+std::optional<Failure> SetupMounts(const sandbox_wire::InitSpec& spec) {
+  // Without this, mounts made here would propagate back to the host when / is
+  // a shared mount (systemd makes it one).
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    return Fail("make mounts private");
+  }
+  if (spec.filesystem_isolation) return SetupFilesystem(spec);
+  if (spec.pid_namespace) MountProc(/*read_only=*/false);
+  return std::nullopt;
+}
+
+bool HasAnyCapability() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return true;  // assume the worst
+  return (data[0].permitted | data[1].permitted) != 0;
+}
+
+int DropPrivileges(bool privileged) {
+  if (privileged) {
+    // Lock uid 0 out of the capability rules before giving the capabilities
+    // up, so a later execve as root does not hand them back.
+    const unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                               SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+                               SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+    if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) != 0) return errno;
+    for (unsigned long cap = 0; cap < 64; ++cap) {
+      if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+        if (errno == EINVAL) break;  // past the kernel's last capability
+        return errno;
+      }
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) {
+      return errno;
+    }
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    if (syscall(SYS_capset, &header, data) != 0) return errno;
+  }
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
+  return 0;
+}
+
+}  // namespace crucible::sandbox_init

@@ -1,0 +1,48 @@
+// Isolation steps performed inside the sandbox by its init program
+// (init_main.cc), after the launcher has created the namespaces. Nothing here
+// runs in the crucible process itself: these functions change the calling
+// process's mounts, network and credentials.
+//
+// Every step returns std::nullopt on success or a Failure naming the step and
+// the errno, which the init reports to the parent.
+#ifndef CRUCIBLE_SANDBOX_ISOLATION_H_
+#define CRUCIBLE_SANDBOX_ISOLATION_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sandbox/wire.h"
+
+namespace crucible::sandbox_init {
+
+struct Failure {
+  std::string step;
+  int error_number = 0;
+};
+
+// Moves the calling process into each cgroup (writes "0" to cgroup.procs).
+std::optional<Failure> JoinCgroups(const std::vector<std::string>& procs_files);
+
+// Brings the loopback interface of the (new) network namespace up, so servers
+// the candidate starts on 127.0.0.1 work. There is no other interface.
+std::optional<Failure> BringUpLoopback();
+
+// In a new mount namespace: stops propagation to the host, then either builds
+// the read-only view (spec.filesystem_isolation) or, with a new PID namespace,
+// only remounts /proc. See docs/sandbox.md for the resulting layout.
+std::optional<Failure> SetupMounts(const sandbox_wire::InitSpec& spec);
+
+// Whether the calling process holds any permitted capability.
+bool HasAnyCapability();
+
+// Drops every capability (bounding, ambient, effective, permitted,
+// inheritable), locks the securebits so uid 0 regains nothing on exec, and
+// sets no_new_privs. `privileged` says whether there is anything to drop.
+// Async-signal-safe: called in the command's child between clone and exec.
+// Returns 0 or an errno value.
+int DropPrivileges(bool privileged);
+
+}  // namespace crucible::sandbox_init
+
+#endif  // CRUCIBLE_SANDBOX_ISOLATION_H_

@@ -1,0 +1,42 @@
+// One sandboxed run, from launch to the last process reaped: the pipes, the
+// init process, the per-run cgroup, the deadline and the stop token, and the
+// classification of what happened. Used by Sandbox::Run; a RunSession belongs
+// to the thread that created it.
+#ifndef CRUCIBLE_SANDBOX_RUN_H_
+#define CRUCIBLE_SANDBOX_RUN_H_
+
+#include <memory>
+#include <stop_token>
+#include <string>
+
+#include "sandbox/cgroup.h"
+#include "sandbox/launcher.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/wire.h"
+
+namespace crucible {
+
+struct RunEnvironment {
+  const SandboxOptions* options = nullptr;
+  const SandboxCapabilities* capabilities = nullptr;
+  const InitProgram* program = nullptr;
+  NamespaceSet namespaces;
+  // Null when the run has no cgroup.
+  RunCgroup* cgroup = nullptr;
+};
+
+// Launches the init with `spec`, supervises it until every process of the run
+// is gone and fills the result. Never leaves a process behind: on every path
+// out, the tree is killed and the init reaped.
+SandboxResult ExecuteRun(const RunEnvironment& environment, const sandbox_wire::InitSpec& spec,
+                         std::stop_token stop);
+
+// Launches the init in probe mode with `spec` (probe_only is forced) and
+// returns OK when the init could build the whole sandbox, else the failing
+// step (kFailedPrecondition).
+Status ProbeRun(const InitProgram& program, const NamespaceSet& namespaces,
+                sandbox_wire::InitSpec spec);
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_SANDBOX_RUN_H_

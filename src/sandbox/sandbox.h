@@ -1,0 +1,181 @@
+// Sandbox: runs one untrusted command (an evaluator, which runs a candidate
+// program) and reports what happened, without letting it harm the host or
+// outlive its run.
+//
+// Each Run() gets: its own process group and, where the kernel allows, its own
+// PID, mount, network and IPC namespaces with a small init as PID 1; rlimits
+// (CPU, address space, file size, open files, core dumps); a per-run cgroup
+// bounding the whole tree's processes and memory; a read-only view of the
+// filesystem in which only the working dir, `writable_paths` and a private
+// /tmp and /dev/shm are writable; a scrubbed environment; no capabilities and
+// no_new_privs; a wall-clock deadline. When the command exits, times out or is
+// cancelled, every process it started is killed and reaped: no zombies, no
+// orphans. Output is read concurrently and capped. docs/sandbox.md describes
+// the mechanisms and the fallbacks when some are unavailable.
+//
+// Contract:
+//  - Sandbox::Create probes the machine once; the resulting Sandbox is
+//    immutable. Run() is const and thread-safe: any number of threads may run
+//    commands through one Sandbox at once, and runs never reap, signal or read
+//    each other's processes or pipes.
+//  - Run() blocks until every process of the run is gone. It never throws for
+//    a failing command: a crash, timeout or limit is data in SandboxResult. A
+//    request that cannot be started (no such program, bad working dir) comes
+//    back with started == false and spawn_error set.
+//  - The caller owns the working dir and must create it (and empty it, if it
+//    wants a fresh one) before Run().
+#ifndef CRUCIBLE_SANDBOX_SANDBOX_H_
+#define CRUCIBLE_SANDBOX_SANDBOX_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace crucible {
+
+// kAuto: isolate when the kernel allows, else run without and say so in
+// CapabilityReport(). kRequired: Create() fails when isolation is unavailable.
+// kOff: never isolate.
+enum class NetworkIsolation { kAuto, kRequired, kOff };
+enum class FilesystemIsolation { kAuto, kRequired, kOff };
+
+struct SandboxOptions {
+  double wall_timeout_seconds = 60;
+  // RLIMIT_CPU per process (SIGXCPU, then SIGKILL a second later).
+  // 0 means wall_timeout_seconds + 1.
+  double cpu_seconds = 0;
+  // RLIMIT_AS of each process; with the memory cgroup also the whole tree's
+  // resident memory (including its files in the private /tmp).
+  uint64_t memory_bytes = 2ull << 30;
+  uint64_t file_size_bytes = 256ull << 20;  // RLIMIT_FSIZE
+  int max_open_files = 256;                 // RLIMIT_NOFILE
+  // Processes of the whole tree (cgroup pids.max). Without the pids cgroup,
+  // RLIMIT_NPROC instead, which counts every process of the user and which
+  // the kernel does not apply to root.
+  int max_processes = 64;
+  // Output kept per stream; beyond it the child keeps writing (it never
+  // blocks) and the excess is discarded. stdout keeps its head plus its last
+  // min(64 KiB, cap / 2) bytes (the evaluator protocol reads the last line);
+  // stderr keeps its tail (the end explains a failure). A marker line
+  // "[crucible: N bytes omitted]" stands in for what was dropped.
+  size_t stdout_cap_bytes = 1 << 20;
+  size_t stderr_cap_bytes = 1 << 20;
+  // Variables passed through from crucible's environment; all others are
+  // dropped (API keys and tokens in particular).
+  std::vector<std::string> env_allow = {
+      "PATH", "HOME",  "LANG",   "LC_ALL", "LC_CTYPE",   "TZ",             "TERM",
+      "USER", "LOGNAME", "SHELL", "TMPDIR", "PYTHONPATH", "PYTHONHASHSEED", "LD_LIBRARY_PATH"};
+  NetworkIsolation network = NetworkIsolation::kAuto;
+  FilesystemIsolation filesystem = FilesystemIsolation::kAuto;
+  // Use per-run cgroups (v1 pids, memory, cpuacct, freezer) when writable.
+  bool use_cgroups = true;
+
+  // kInvalidArgument naming the first bad field.
+  Status Validate() const;
+};
+
+struct SandboxRequest {
+  // argv[0] is resolved through the PATH of the scrubbed environment unless
+  // it contains a '/' (a relative one is relative to working_dir).
+  std::vector<std::string> argv;
+  // Must exist. The command starts here; it is writable in the sandbox.
+  std::string working_dir;
+  // Set in the child's environment in addition to (and over) the allowed
+  // variables; always passed. Under filesystem isolation TMPDIR is /tmp
+  // unless set here.
+  std::map<std::string, std::string> env;
+  // Under filesystem isolation everything is read-only already; list paths
+  // here that must stay visible though they lie under /tmp or /dev/shm
+  // (hidden by the private tmpfs), or read-only paths inside a writable one.
+  std::vector<std::string> readonly_paths;
+  // Extra writable directories (a compile cache, say). Default: none.
+  std::vector<std::string> writable_paths;
+};
+
+struct SandboxResult {
+  bool started = false;
+  std::string spawn_error;  // why the command could not be started
+  bool exited = false;      // ended through exit(); exit_code is valid
+  int exit_code = -1;
+  int signal = 0;           // the signal that ended it (SIGKILL when we killed it)
+  bool timed_out = false;   // the wall deadline passed; we killed the tree
+  bool cancelled = false;   // the stop token fired; we killed the tree
+  bool cpu_limit = false;   // RLIMIT_CPU (SIGXCPU, or SIGKILL at the hard limit)
+  // The memory cgroup refused memory and the command failed, the OOM killer
+  // struck, or (without the cgroup) the command failed and stderr shows an
+  // allocation failure (std::bad_alloc, MemoryError, "Cannot allocate
+  // memory", "out of memory").
+  bool memory_limit = false;
+  bool output_limit = false;   // RLIMIT_FSIZE (SIGXFSZ)
+  bool process_limit = false;  // the pids cgroup refused a fork
+  std::string stdout_text;
+  std::string stderr_text;
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+  uint64_t stdout_total_bytes = 0;
+  uint64_t stderr_total_bytes = 0;
+  double wall_seconds = 0;
+  double cpu_seconds = 0;        // user + system of the whole tree
+  uint64_t max_rss_bytes = 0;    // largest resident set of any one process
+  uint64_t memory_peak_bytes = 0;  // whole tree, from the memory cgroup (0 without)
+
+  // The last `max_bytes` of stderr, cut at a line start when one is near.
+  std::string StderrTail(size_t max_bytes) const;
+};
+
+// What the sandbox can enforce on this machine, found by Create().
+struct SandboxCapabilities {
+  bool user_namespace = false;  // not root: namespaces are created inside one
+  bool pid_namespace = false;
+  bool mount_namespace = false;
+  bool network_namespace = false;
+  bool ipc_namespace = false;
+  bool filesystem_isolation = false;
+  bool cgroup_pids = false;
+  bool cgroup_memory = false;
+  bool cgroup_cpuacct = false;
+  bool cgroup_freezer = false;
+  bool drops_capabilities = false;
+  std::string limitations;  // why something above is false, for the run log
+};
+
+class Sandbox {
+ public:
+  // Validates `options`, probes namespaces, mounts and cgroups once, and
+  // caches the result. kFailedPrecondition when a kRequired isolation is
+  // unavailable; kInvalidArgument for bad options.
+  static StatusOr<std::unique_ptr<Sandbox>> Create(const SandboxOptions& options);
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  // Runs `request` to completion (see the contract above). If `stop` is
+  // requested meanwhile, the tree is killed at once and the result has
+  // cancelled == true, signal == SIGKILL.
+  SandboxResult Run(const SandboxRequest& request, std::stop_token stop = {}) const;
+
+  // One line for the run log, e.g. "network: private namespace; filesystem:
+  // read-only root, writable scratch; processes: cgroup v1 pids (64); ...".
+  std::string CapabilityReport() const;
+  const SandboxCapabilities& capabilities() const { return capabilities_; }
+  const SandboxOptions& options() const { return options_; }
+
+ private:
+  struct Internals;
+  Sandbox(SandboxOptions options, SandboxCapabilities capabilities,
+          std::unique_ptr<Internals> internals);
+
+  const SandboxOptions options_;
+  const SandboxCapabilities capabilities_;
+  std::unique_ptr<Internals> internals_;  // immutable after Create
+};
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_SANDBOX_SANDBOX_H_
