@@ -81,6 +81,31 @@ std::vector<sandbox_wire::RlimitSetting> ChooseRlimits(const SandboxOptions& opt
   return limits;
 }
 
+// Under filesystem isolation, the program and the existing absolute paths
+// the command is told about (in argv and in request.env values) stay visible,
+// read-only, even where the private tmpfs mounts would hide them.
+void KeepNamedPathsVisible(sandbox_wire::InitSpec& spec, const SandboxRequest& request) {
+  constexpr size_t kMaxNamedPaths = 32;
+  std::vector<std::string> named = {spec.exec_path};
+  for (size_t i = 1; i < request.argv.size(); ++i) named.push_back(request.argv[i]);
+  for (const auto& [name, value] : request.env) named.push_back(value);
+  size_t added = 0;
+  for (const std::string& path : named) {
+    if (added == kMaxNamedPaths || path.empty() || path[0] != '/') continue;
+    char resolved[PATH_MAX];
+    if (realpath(path.c_str(), resolved) == nullptr) continue;
+    const std::string real = resolved;
+    if (!IsUnder(real, "/tmp") && !IsUnder(real, "/dev/shm") && !IsUnder(real, "/run")) continue;
+    auto covers = [&](const std::string& dir) { return real == dir || IsUnder(real, dir); };
+    if (std::any_of(spec.writable_paths.begin(), spec.writable_paths.end(), covers) ||
+        std::any_of(spec.readonly_paths.begin(), spec.readonly_paths.end(), covers)) {
+      continue;
+    }
+    spec.readonly_paths.push_back(real);
+    ++added;
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> BuildEnvironment(const std::vector<std::string>& allow,
@@ -137,13 +162,7 @@ StatusOr<sandbox_wire::InitSpec> BuildInitSpec(const SandboxOptions& options,
     ASSIGN_OR_RETURN(std::string real, RealPath(path, "read-only path"));
     spec.readonly_paths.push_back(real);
   }
-  // The program itself must stay visible when it lives where the private
-  // tmpfs mounts would hide it.
-  ASSIGN_OR_RETURN(std::string exec_real, RealPath(spec.exec_path, "program"));
-  bool hidden = IsUnder(exec_real, "/tmp") || IsUnder(exec_real, "/dev/shm");
-  bool reachable = std::any_of(spec.writable_paths.begin(), spec.writable_paths.end(),
-                               [&](const std::string& dir) { return IsUnder(exec_real, dir); });
-  if (fs && hidden && !reachable) spec.readonly_paths.push_back(exec_real);
+  if (fs) KeepNamedPathsVisible(spec, request);
 
   spec.pid_namespace = capabilities.pid_namespace;
   spec.mount_namespace = capabilities.mount_namespace;

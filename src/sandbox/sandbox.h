@@ -90,9 +90,11 @@ struct SandboxRequest {
   // variables; always passed. Under filesystem isolation TMPDIR is /tmp
   // unless set here.
   std::map<std::string, std::string> env;
-  // Under filesystem isolation everything is read-only already; list paths
-  // here that must stay visible though they lie under /tmp or /dev/shm
-  // (hidden by the private tmpfs), or read-only paths inside a writable one.
+  // Under filesystem isolation everything is read-only already, and /tmp,
+  // /dev/shm and /run are private (empty) mounts. The program and the
+  // existing absolute paths named in argv[1..] and in `env` values stay
+  // visible, read-only, wherever they are; list here any other path that must
+  // stay visible, or a read-only path inside a writable one.
   std::vector<std::string> readonly_paths;
   // Extra writable directories (a compile cache, say). Default: none.
   std::vector<std::string> writable_paths;

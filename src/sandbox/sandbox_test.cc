@@ -442,12 +442,28 @@ TEST_F(SandboxTest, ExtraWritableAndReadonlyPaths) {
   EXPECT_EQ(ReadFile(data.path() + "/input.txt"), "input");
 }
 
+TEST_F(SandboxTest, PathsNamedInArgvAndEnvStayVisible) {
+  TempDir candidate, problem;  // both under /tmp, which the sandbox replaces
+  std::ofstream(candidate.path() + "/main.py") << "candidate";
+  std::ofstream(problem.path() + "/data.txt") << "data";
+  SandboxRequest request;
+  request.argv = {"/bin/sh", "-c", "cat \"$1/main.py\" \"$PROBLEM/data.txt\"", "sh",
+                  candidate.path()};
+  request.working_dir = scratch_.path();
+  request.env["PROBLEM"] = problem.path();
+  SandboxResult r = sandbox_->Run(request);
+  ASSERT_TRUE(r.started) << r.spawn_error;
+  EXPECT_EQ(r.stdout_text, "candidatedata") << r.stderr_text;
+}
+
 TEST_F(SandboxTest, PrivilegesAreDropped) {
   if (!sandbox_->capabilities().drops_capabilities) GTEST_SKIP() << "nothing to drop";
   SandboxResult r = Sh(
       "grep -E '^(CapEff|CapPrm|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status; "
       "mount -o remount,rw / 2>/dev/null && echo REMOUNTED; "
-      "mount -t tmpfs none " + scratch_.path() + " 2>/dev/null && echo MOUNTED; true");
+      "mount -t tmpfs none " + scratch_.path() + " 2>/dev/null && echo MOUNTED; "
+      "cat /proc/1/environ >/dev/null 2>&1 && echo READ_INIT; "
+      "echo 1 > /proc/sys/vm/drop_caches 2>/dev/null && echo SYSCTL; true");
   ASSERT_TRUE(r.started) << r.spawn_error;
   EXPECT_THAT(r.stdout_text, HasSubstr("CapEff:\t0000000000000000"));
   EXPECT_THAT(r.stdout_text, HasSubstr("CapPrm:\t0000000000000000"));
@@ -455,6 +471,8 @@ TEST_F(SandboxTest, PrivilegesAreDropped) {
   EXPECT_THAT(r.stdout_text, HasSubstr("NoNewPrivs:\t1"));
   EXPECT_THAT(r.stdout_text, Not(HasSubstr("REMOUNTED")));
   EXPECT_THAT(r.stdout_text, Not(HasSubstr("MOUNTED")));
+  EXPECT_THAT(r.stdout_text, Not(HasSubstr("READ_INIT"))) << "the init must not be inspectable";
+  EXPECT_THAT(r.stdout_text, Not(HasSubstr("SYSCTL")));
 }
 
 TEST_F(SandboxTest, SeesOnlyItsOwnProcesses) {
