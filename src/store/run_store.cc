@@ -1,0 +1,455 @@
+#include "store/run_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+
+#include "store/candidate_json.h"
+#include "store/candidate_row.h"
+#include "store/checkpointer.h"
+#include "store/schema.h"
+#include "store/sqlite.h"
+
+namespace crucible {
+namespace {
+
+// Every statement a RunStore runs more than once; prepared on first use.
+enum Sql {
+  kBegin,
+  kCommit,
+  kRollback,
+  kInsertRecord,
+  kInsertSources,
+  kCompleteCandidate,
+  kStatusOf,
+  kPutState,
+  kGetState,
+  kAppendEvent,
+  kLoadEvents,
+  kAllCandidates,
+  kCandidatesWithStatus,
+  kOneCandidate,
+  kTopMaximize,
+  kTopMinimize,
+  kCountOutcomes,
+  kMaxId,
+  kCountCandidates,
+  kNumSql,
+};
+
+#define SELECT_CANDIDATES "SELECT " CRUCIBLE_CANDIDATE_COLUMNS " FROM candidates "
+// Ties by lower id; outcome = 'ok' with a score is Candidate::HasScore().
+#define TOP_CANDIDATES(direction)                                            \
+  SELECT_CANDIDATES "WHERE outcome = 'ok' AND score IS NOT NULL ORDER BY score " \
+                    direction ", id ASC LIMIT ?1"
+
+constexpr std::array<const char*, kNumSql> kSqlText = {
+    "BEGIN IMMEDIATE",
+    "COMMIT",
+    "ROLLBACK",
+    store_row::kInsertRecordSql,
+    store_row::kInsertSourcesSql,
+    store_row::kCompleteSql,
+    "SELECT status FROM candidate_records WHERE id = ?1",
+    "INSERT INTO state (key, value) VALUES (?1, ?2) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    "SELECT value FROM state WHERE key = ?1",
+    "INSERT INTO events (unix_time, kind, json) VALUES (?1, ?2, ?3)",
+    "SELECT seq, unix_time, kind, json FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    SELECT_CANDIDATES "ORDER BY id",
+    SELECT_CANDIDATES "WHERE status = ?1 ORDER BY id",
+    SELECT_CANDIDATES "WHERE id = ?1",
+    TOP_CANDIDATES("DESC"),
+    TOP_CANDIDATES("ASC"),
+    "SELECT outcome, count(*) FROM candidate_records WHERE outcome IS NOT NULL GROUP BY outcome",
+    "SELECT max(id) FROM candidate_records",
+    "SELECT count(*) FROM candidate_records",
+};
+
+// Rewinds a statement when leaving scope, so that no read transaction stays
+// open between calls (an open one would hold back WAL checkpoints).
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(sqlite::Statement& stmt) : stmt_(stmt) {}
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+  ~ResetOnExit() { stmt_.Reset(); }
+
+ private:
+  sqlite::Statement& stmt_;
+};
+
+Status ErrnoError(int error, const std::string& path, std::string_view operation) {
+  std::string message = "run database " + path + ": " + std::string(operation) + ": " +
+                        std::strerror(error);
+  if (error == ENOENT) return NotFoundError(std::move(message));
+  if (error == EEXIST) return AlreadyExistsError(std::move(message));
+  return FailedPreconditionError(std::move(message));
+}
+
+void RemoveDatabaseFiles(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    ::unlink((path + suffix).c_str());  // best effort: some never existed
+  }
+}
+
+// The file exists and is not a directory.
+Status CheckExistingFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return ErrnoError(errno, path, "open");
+  if (S_ISDIR(st.st_mode)) {
+    return InvalidArgumentError("run database " + path + " is a directory, not a run.db file");
+  }
+  return Status::Ok();
+}
+
+// Read-only connections need the -wal and -shm files of WAL mode and create
+// them when missing. Where that is impossible (a directory we cannot write,
+// e.g. another user's run) and there is no -wal file, the database file holds
+// every committed transaction and no writer is active, so it is opened as
+// immutable: a snapshot, without locking (docs/run-database.md).
+bool NeedsImmutableOpen(const std::string& path) {
+  std::string wal = path + "-wal";
+  if (::access(wal.c_str(), F_OK) == 0) return false;
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  return ::access(dir.c_str(), W_OK | X_OK) != 0;
+}
+
+}  // namespace
+
+std::string_view CandidateStatusName(CandidateStatus status) {
+  return status == CandidateStatus::kDone ? "done" : "pending";
+}
+
+struct RunStore::Impl {
+  // A writer also gets its checkpointer and the commit hook that drives it.
+  static StatusOr<std::unique_ptr<Impl>> Make(std::unique_ptr<sqlite::Database> db, Mode mode,
+                                              const Options& options) {
+    auto impl = std::make_unique<Impl>(std::move(db), options);
+    if (mode == Mode::kReadOnly) return impl;
+    ASSIGN_OR_RETURN(impl->checkpointer, Checkpointer::Start(impl->db->path()));
+    impl->db->SetCommitHook([raw = impl.get()](int frames) { raw->OnCommit(frames); });
+    return impl;
+  }
+
+  Impl(std::unique_ptr<sqlite::Database> database, const Options& opts)
+      : db(std::move(database)),
+        options(opts),
+        clock(opts.clock != nullptr ? opts.clock : &system_clock) {}
+
+  ~Impl() {
+    // The writer's connection closes last, so that SQLite's final checkpoint
+    // on close empties and removes the WAL.
+    db->SetCommitHook(nullptr);
+    checkpointer.reset();
+  }
+
+  void OnCommit(int wal_frames) {
+    if (wal_frames >= options.blocking_checkpoint_frames) {
+      // The background thread has fallen behind a fast writer: checkpoint
+      // here, waiting, with no commit in between, so the WAL can restart
+      // from its beginning at the next transaction.
+      checkpointer->CheckpointNow();
+    } else if (wal_frames >= options.checkpoint_frames) {
+      checkpointer->Request();
+    }
+  }
+
+  // The statement for `sql`, prepared on first use. Statements are reset
+  // after each use (ResetOnExit), so one object per SQL text suffices.
+  StatusOr<sqlite::Statement*> Get(Sql sql) {
+    sqlite::Statement& stmt = statements[sql];
+    if (!stmt) {
+      ASSIGN_OR_RETURN(stmt, db->Prepare(kSqlText[sql]));
+    }
+    return &stmt;
+  }
+
+  // Runs a statement that returns no rows after `bind` has bound it.
+  template <typename Bind>
+  Status Run(Sql sql, Bind&& bind) {
+    ASSIGN_OR_RETURN(sqlite::Statement * stmt, Get(sql));
+    ResetOnExit reset(*stmt);
+    bind(*stmt);
+    return stmt->Run();
+  }
+
+  // Runs a query returning candidate rows, `bind` binding its parameters.
+  template <typename Bind>
+  StatusOr<std::vector<CandidateRow>> Candidates(Sql sql, Bind&& bind) {
+    ASSIGN_OR_RETURN(sqlite::Statement * stmt, Get(sql));
+    ResetOnExit reset(*stmt);
+    bind(*stmt);
+    std::vector<CandidateRow> rows;
+    while (true) {
+      ASSIGN_OR_RETURN(bool has_row, stmt->Step());
+      if (!has_row) break;
+      ASSIGN_OR_RETURN(CandidateRow row, store_row::ReadRow(*stmt, db->path()));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  // A single integer (NULL -> `if_null`) from a one-row query.
+  StatusOr<int64_t> Int(Sql sql, int64_t if_null) {
+    ASSIGN_OR_RETURN(sqlite::Statement * stmt, Get(sql));
+    ResetOnExit reset(*stmt);
+    ASSIGN_OR_RETURN(bool has_row, stmt->Step());
+    if (!has_row || stmt->ColumnIsNull(0)) return if_null;
+    return stmt->ColumnInt64(0);
+  }
+
+  StatusOr<sqlite::Transaction> NewTransaction() {
+    ASSIGN_OR_RETURN(sqlite::Statement * begin, Get(kBegin));
+    ASSIGN_OR_RETURN(sqlite::Statement * commit, Get(kCommit));
+    ASSIGN_OR_RETURN(sqlite::Statement * rollback, Get(kRollback));
+    return sqlite::Transaction(*begin, *commit, *rollback);
+  }
+
+  // Why candidate `id` could not be completed.
+  Status NotPendingError(CandidateId id, const std::string& operation) {
+    ASSIGN_OR_RETURN(sqlite::Statement * stmt, Get(kStatusOf));
+    ResetOnExit reset(*stmt);
+    stmt->BindInt64(1, id);
+    ASSIGN_OR_RETURN(bool exists, stmt->Step());
+    std::string where = "run database " + db->path() + ": " + operation;
+    if (!exists) return NotFoundError(where + ": no such candidate");
+    return FailedPreconditionError(where + ": already " + stmt->ColumnString(0));
+  }
+
+  Status PutStateEntries(const std::map<std::string, std::string>& state) {
+    for (const auto& [key, value] : state) {
+      RETURN_IF_ERROR(Run(kPutState, [&](sqlite::Statement& s) {
+        s.BindText(1, key);
+        s.BindText(2, value);
+      }));
+    }
+    return Status::Ok();
+  }
+
+  // Declared first so that it is destroyed after the statements.
+  std::unique_ptr<sqlite::Database> db;
+  Options options;
+  SystemClock system_clock;
+  const Clock* clock;
+  // The cache is mutated by const readers too; RunStore is single-threaded.
+  std::array<sqlite::Statement, kNumSql> statements;
+  std::unique_ptr<Checkpointer> checkpointer;  // writers only
+};
+
+Status RunStoreOptions::Validate() const {
+  if (checkpoint_frames <= 0 || blocking_checkpoint_frames < checkpoint_frames) {
+    return InvalidArgumentError(
+        "run store options: need 0 < checkpoint_frames <= blocking_checkpoint_frames");
+  }
+  return Status::Ok();
+}
+
+RunStore::RunStore(std::unique_ptr<Impl> impl, RunMetadata metadata, std::string path,
+                   Mode mode)
+    : impl_(std::move(impl)), metadata_(std::move(metadata)), path_(std::move(path)),
+      mode_(mode) {}
+
+RunStore::~RunStore() = default;
+
+// ------------------------------------------------------------- create, open
+
+StatusOr<std::unique_ptr<RunStore>> RunStore::Create(const std::string& path,
+                                                     const RunMetadata& metadata,
+                                                     const Options& options) {
+  RETURN_IF_ERROR(options.Validate());
+  // O_EXCL makes "must not exist" atomic; SQLite takes an empty file as an
+  // empty database.
+  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError(errno, path, "create");
+  ::close(fd);
+  auto created = [&]() -> StatusOr<std::unique_ptr<RunStore>> {
+    ASSIGN_OR_RETURN(auto db, sqlite::Database::Open(path, sqlite::OpenMode::kReadWrite));
+    RETURN_IF_ERROR(store_schema::ConfigureConnection(*db, Mode::kReadWrite));
+    RETURN_IF_ERROR(store_schema::CreateSchema(*db, metadata));
+    ASSIGN_OR_RETURN(RunMetadata stored, store_schema::ReadMetadata(*db));
+    ASSIGN_OR_RETURN(auto impl, Impl::Make(std::move(db), Mode::kReadWrite, options));
+    return std::unique_ptr<RunStore>(
+        new RunStore(std::move(impl), std::move(stored), path, Mode::kReadWrite));
+  }();
+  // The file is ours and unusable: leave no half-made run behind.
+  if (!created.ok()) RemoveDatabaseFiles(path);
+  return created;
+}
+
+StatusOr<std::unique_ptr<RunStore>> RunStore::Open(const std::string& path, Mode mode,
+                                                   const Options& options) {
+  RETURN_IF_ERROR(options.Validate());
+  RETURN_IF_ERROR(CheckExistingFile(path));
+  bool read_only = mode == Mode::kReadOnly;
+  std::string uri_suffix = read_only && NeedsImmutableOpen(path) ? "immutable=1" : "";
+  ASSIGN_OR_RETURN(auto db, sqlite::Database::Open(path,
+                                                   read_only ? sqlite::OpenMode::kReadOnly
+                                                             : sqlite::OpenMode::kReadWrite,
+                                                   uri_suffix));
+  // The metadata first: a foreign file must not be switched to WAL mode.
+  ASSIGN_OR_RETURN(RunMetadata metadata, store_schema::ReadMetadata(*db));
+  RETURN_IF_ERROR(store_schema::ConfigureConnection(*db, mode));
+  ASSIGN_OR_RETURN(auto impl, Impl::Make(std::move(db), mode, options));
+  return std::unique_ptr<RunStore>(new RunStore(std::move(impl), std::move(metadata), path, mode));
+}
+
+// -------------------------------------------------------------------- writes
+
+Status RunStore::CheckWritable(std::string_view operation) const {
+  if (mode_ == Mode::kReadWrite) return Status::Ok();
+  return FailedPreconditionError("run database " + path_ + ": " + std::string(operation) +
+                                 ": opened read-only");
+}
+
+Status RunStore::InsertPending(const Candidate& c, const std::map<std::string, std::string>& state) {
+  return WriteCandidate(c, /*done=*/false, state);
+}
+
+Status RunStore::InsertDone(const Candidate& c, const std::map<std::string, std::string>& state) {
+  return WriteCandidate(c, /*done=*/true, state);
+}
+
+Status RunStore::WriteCandidate(const Candidate& c, bool done,
+                                const std::map<std::string, std::string>& state) {
+  std::string operation = "insert candidate " + std::to_string(c.id);
+  RETURN_IF_ERROR(CheckWritable(operation));
+  if (c.id < 0) return InvalidArgumentError(operation + ": ids are >= 0");
+  if (!store_json::IsJsonOrEmpty(c.proposal.detail_json)) {
+    return InvalidArgumentError(operation + ": proposal detail_json is not JSON");
+  }
+  double completed_unix = done ? impl_->clock->UnixSeconds() : 0;
+  ASSIGN_OR_RETURN(sqlite::Transaction txn, impl_->NewTransaction());
+  RETURN_IF_ERROR(txn.Begin());
+  Status inserted = impl_->Run(kInsertRecord, [&](sqlite::Statement& s) {
+    store_row::BindRecord(s, c, done, completed_unix);
+  });
+  if (inserted.ok()) {
+    inserted = impl_->Run(kInsertSources,
+                          [&](sqlite::Statement& s) { store_row::BindSources(s, c); });
+  }
+  if (!inserted.ok()) return inserted.WithContext(operation);
+  RETURN_IF_ERROR(impl_->PutStateEntries(state));
+  return txn.Commit();
+}
+
+Status RunStore::Complete(CandidateId id, const EvalResult& result, CandidateId duplicate_of,
+                          const std::map<std::string, std::string>& state) {
+  std::string operation = "complete candidate " + std::to_string(id);
+  RETURN_IF_ERROR(CheckWritable(operation));
+  double completed_unix = impl_->clock->UnixSeconds();
+  ASSIGN_OR_RETURN(sqlite::Transaction txn, impl_->NewTransaction());
+  RETURN_IF_ERROR(txn.Begin());
+  Status updated = impl_->Run(kCompleteCandidate, [&](sqlite::Statement& s) {
+    store_row::BindResult(s, 1, result, duplicate_of);
+    s.BindDouble(10, completed_unix);
+    s.BindInt64(11, id);
+  });
+  if (!updated.ok()) return updated.WithContext(operation);
+  // Only a pending row is updated: otherwise the id is unknown or done.
+  if (impl_->db->Changes() == 0) return impl_->NotPendingError(id, operation);
+  RETURN_IF_ERROR(impl_->PutStateEntries(state));
+  return txn.Commit();
+}
+
+Status RunStore::PutState(const std::string& key, const std::string& value) {
+  RETURN_IF_ERROR(CheckWritable("put state " + key));
+  // One statement: a transaction of its own.
+  return impl_->PutStateEntries({{key, value}});
+}
+
+Status RunStore::AppendEvent(double unix_time, const std::string& kind, const std::string& json) {
+  RETURN_IF_ERROR(CheckWritable("append event"));
+  if (!store_json::IsJsonOrEmpty(json)) {
+    return InvalidArgumentError("append event " + kind + ": json is not JSON");
+  }
+  return impl_->Run(kAppendEvent, [&](sqlite::Statement& s) {
+    s.BindDouble(1, unix_time);
+    s.BindText(2, kind);
+    s.BindText(3, json);
+  });
+}
+
+// --------------------------------------------------------------------- reads
+
+StatusOr<std::optional<std::string>> RunStore::GetState(const std::string& key) const {
+  ASSIGN_OR_RETURN(sqlite::Statement * stmt, impl_->Get(kGetState));
+  ResetOnExit reset(*stmt);
+  stmt->BindText(1, key);
+  ASSIGN_OR_RETURN(bool has_row, stmt->Step());
+  if (!has_row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt->ColumnString(0));
+}
+
+StatusOr<std::vector<RunStore::Event>> RunStore::LoadEvents(int64_t after_seq, int limit) const {
+  if (limit < 0) return InvalidArgumentError("load events: negative limit");
+  ASSIGN_OR_RETURN(sqlite::Statement * stmt, impl_->Get(kLoadEvents));
+  ResetOnExit reset(*stmt);
+  stmt->BindInt64(1, after_seq);
+  stmt->BindInt64(2, limit);
+  std::vector<Event> events;
+  while (true) {
+    ASSIGN_OR_RETURN(bool has_row, stmt->Step());
+    if (!has_row) break;
+    events.push_back(Event{stmt->ColumnInt64(0), stmt->ColumnDouble(1), stmt->ColumnString(2),
+                           stmt->ColumnString(3)});
+  }
+  return events;
+}
+
+StatusOr<std::vector<CandidateRow>> RunStore::LoadCandidates(
+    std::optional<CandidateStatus> only) const {
+  if (!only.has_value()) return impl_->Candidates(kAllCandidates, [](sqlite::Statement&) {});
+  return impl_->Candidates(kCandidatesWithStatus, [&](sqlite::Statement& s) {
+    s.BindText(1, CandidateStatusName(*only));
+  });
+}
+
+StatusOr<std::optional<CandidateRow>> RunStore::LoadCandidate(CandidateId id) const {
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> rows,
+                   impl_->Candidates(kOneCandidate, [&](sqlite::Statement& s) {
+                     s.BindInt64(1, id);
+                   }));
+  if (rows.empty()) return std::optional<CandidateRow>();
+  return std::optional<CandidateRow>(std::move(rows.front()));
+}
+
+StatusOr<std::vector<CandidateRow>> RunStore::TopCandidates(int k, bool maximize) const {
+  if (k < 0) return InvalidArgumentError("top candidates: negative k");
+  return impl_->Candidates(maximize ? kTopMaximize : kTopMinimize,
+                           [&](sqlite::Statement& s) { s.BindInt64(1, k); });
+}
+
+StatusOr<std::vector<OutcomeCount>> RunStore::CountOutcomes() const {
+  ASSIGN_OR_RETURN(sqlite::Statement * stmt, impl_->Get(kCountOutcomes));
+  ResetOnExit reset(*stmt);
+  std::map<Outcome, int64_t> counts;
+  while (true) {
+    ASSIGN_OR_RETURN(bool has_row, stmt->Step());
+    if (!has_row) break;
+    std::optional<Outcome> outcome = ParseOutcome(stmt->ColumnText(0));
+    if (!outcome.has_value()) {
+      return DataLossError("run database " + path_ + ": unknown outcome '" +
+                           stmt->ColumnString(0) + "'");
+    }
+    counts[*outcome] = stmt->ColumnInt64(1);
+  }
+  std::vector<OutcomeCount> result;
+  for (Outcome outcome : kAllOutcomes) {
+    if (auto it = counts.find(outcome); it != counts.end()) result.push_back({outcome, it->second});
+  }
+  return result;
+}
+
+StatusOr<CandidateId> RunStore::MaxCandidateId() const { return impl_->Int(kMaxId, kNoCandidate); }
+
+StatusOr<int64_t> RunStore::CountCandidates() const { return impl_->Int(kCountCandidates, 0); }
+
+}  // namespace crucible

@@ -1,0 +1,177 @@
+// RunStore: a run's database (`run.db`), the durable record of every
+// candidate, the engine's resumable state and its event log. The format is
+// documented, with its version and migration policy, in docs/run-database.md.
+//
+// Contract:
+//  * Threads. A RunStore is used by one thread at a time. In the engine that is
+//    the orchestrator, the only writer of a run. Nothing here is guarded by a
+//    lock; give other threads their own read-only RunStore instead.
+//  * Processes. Any number of read-only RunStores may be opened on the same
+//    file by other processes (the dashboard, `crucible list`) while the run is
+//    writing: the database is in WAL mode, so readers see the last committed
+//    transaction and never block the writer, nor the writer them. Opening two
+//    writers on one run is not detected here; the engine's run lock does that.
+//  * Durability. Each write method is one transaction. When it returns OK the
+//    data survives a crash (or SIGKILL) of the process. With
+//    synchronous=NORMAL the most recent transactions may be lost on power loss
+//    or an operating-system crash; the database stays consistent either way.
+//  * Read-only stores never modify the database. They may create the -wal and
+//    -shm files that WAL mode needs when those do not exist yet (docs).
+//  * Errors name the database path and the operation. kUnavailable means the
+//    database was busy (retry), kDataLoss that it is damaged or foreign.
+#ifndef CRUCIBLE_STORE_RUN_STORE_H_
+#define CRUCIBLE_STORE_RUN_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/candidate.h"
+#include "core/clock.h"
+#include "core/outcome.h"
+#include "core/status.h"
+
+namespace crucible {
+
+// The run database format version written by this binary. Bump it, and add a
+// migration, for any change to the schema or to a column's encoding.
+inline constexpr int kRunSchemaVersion = 1;
+
+struct RunMetadata {
+  int schema_version = kRunSchemaVersion;
+  std::string crucible_version;
+  std::string problem_name;
+  std::string problem_dir;  // absolute path
+  std::string config_json;  // the frozen effective configuration (JSON text; "" = none)
+  uint64_t seed = 0;
+  bool deterministic = false;
+  double created_unix = 0;
+};
+
+// Pending = proposed and recorded, result not yet in.
+enum class CandidateStatus { kPending, kDone };
+
+// A stored candidate and its status. For a pending candidate
+// `candidate.result` and `candidate.duplicate_of` hold their defaults.
+struct CandidateRow {
+  Candidate candidate;
+  CandidateStatus status = CandidateStatus::kPending;
+  double completed_unix = 0;  // when the result was recorded; 0 while pending
+};
+
+struct OutcomeCount {
+  Outcome outcome;
+  int64_t count;
+};
+
+// How a RunStore behaves; RunStore::Options.
+struct RunStoreOptions {
+  // Stamps completion times. Not owned; null means the system clock.
+  const Clock* clock = nullptr;
+  // WAL size, in frames (one page, 4 KiB, each), at which a background
+  // thread copies the WAL into the database file (a checkpoint), so that
+  // the writer never waits for a checkpoint's fsyncs.
+  int checkpoint_frames = 1000;
+  // WAL size at which the writer checkpoints itself, waiting, because the
+  // background thread has fallen behind; bounds the WAL file.
+  int blocking_checkpoint_frames = 16000;
+
+  // kInvalidArgument unless 0 < checkpoint_frames <= blocking_checkpoint_frames.
+  Status Validate() const;
+};
+
+class RunStore {
+ public:
+  enum class Mode { kReadWrite, kReadOnly };
+
+  using Options = RunStoreOptions;
+
+  // Creates the database at `path` with the schema and `metadata`. The file
+  // must not exist (kAlreadyExists otherwise); its directory must (kNotFound).
+  static StatusOr<std::unique_ptr<RunStore>> Create(const std::string& path,
+                                                    const RunMetadata& metadata,
+                                                    const Options& options = {});
+  // Opens an existing run database. kNotFound if `path` does not exist;
+  // kFailedPrecondition if it was written by a newer crucible (the message
+  // names both schema versions); kDataLoss if it is not a crucible run
+  // database or is corrupt (the message names the path).
+  static StatusOr<std::unique_ptr<RunStore>> Open(const std::string& path, Mode mode,
+                                                  const Options& options = {});
+
+  RunStore(const RunStore&) = delete;
+  RunStore& operator=(const RunStore&) = delete;
+  ~RunStore();
+
+  const RunMetadata& metadata() const { return metadata_; }
+  const std::string& path() const { return path_; }
+  Mode mode() const { return mode_; }
+
+  // --- Writes (kFailedPrecondition on a read-only store). Each is ONE
+  // transaction together with its `state` entries.
+
+  // Records `c` as pending: program, lineage, proposal; no result.
+  // kInvalidArgument if c.id < 0 or c.proposal.detail_json is not JSON;
+  // kAlreadyExists if the id is taken.
+  Status InsertPending(const Candidate& c, const std::map<std::string, std::string>& state = {});
+  // Records the result of pending candidate `id`; its status becomes done.
+  // kNotFound for an unknown id, kFailedPrecondition if it is already done.
+  Status Complete(CandidateId id, const EvalResult& result,
+                  CandidateId duplicate_of = kNoCandidate,
+                  const std::map<std::string, std::string>& state = {});
+  // Records a finished candidate in one step (the initial program, duplicates,
+  // rejected candidates): everything InsertPending and Complete would.
+  Status InsertDone(const Candidate& c, const std::map<std::string, std::string>& state = {});
+
+  // Engine state that must survive a restart (rng state, archive snapshot...).
+  Status PutState(const std::string& key, const std::string& value);
+  StatusOr<std::optional<std::string>> GetState(const std::string& key) const;
+
+  // The event log: `json` is a JSON text ("" allowed); kInvalidArgument if not.
+  Status AppendEvent(double unix_time, const std::string& kind, const std::string& json);
+  struct Event {
+    int64_t seq;
+    double unix_time;
+    std::string kind;
+    std::string json;
+  };
+  // Events with seq > after_seq in seq order, at most `limit` of them.
+  StatusOr<std::vector<Event>> LoadEvents(int64_t after_seq = 0, int limit = 1000) const;
+
+  // --- Reads.
+
+  // All candidates ordered by id (optionally only those with one status).
+  StatusOr<std::vector<CandidateRow>> LoadCandidates(
+      std::optional<CandidateStatus> only = {}) const;
+  StatusOr<std::optional<CandidateRow>> LoadCandidate(CandidateId id) const;
+  // The k best done candidates with outcome ok and a score, best first
+  // (`maximize` gives the direction of score), ties broken by lower id.
+  StatusOr<std::vector<CandidateRow>> TopCandidates(int k, bool maximize = true) const;
+  // Done candidates per outcome, in kAllOutcomes order, outcomes with a
+  // non-zero count only.
+  StatusOr<std::vector<OutcomeCount>> CountOutcomes() const;
+  StatusOr<CandidateId> MaxCandidateId() const;  // kNoCandidate when empty
+  StatusOr<int64_t> CountCandidates() const;
+
+ private:
+  struct Impl;  // the connection and its prepared statements (run_store.cc)
+  RunStore(std::unique_ptr<Impl> impl, RunMetadata metadata, std::string path, Mode mode);
+
+  Status CheckWritable(std::string_view operation) const;
+  Status WriteCandidate(const Candidate& c, bool done,
+                        const std::map<std::string, std::string>& state);
+
+  std::unique_ptr<Impl> impl_;
+  RunMetadata metadata_;
+  std::string path_;
+  Mode mode_;
+};
+
+std::string_view CandidateStatusName(CandidateStatus status);  // "pending" / "done"
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_STORE_RUN_STORE_H_

@@ -1,0 +1,219 @@
+#include "store/schema.h"
+
+#include <charconv>
+#include <map>
+#include <string>
+#include <system_error>
+
+#include "store/candidate_json.h"
+
+namespace crucible::store_schema {
+namespace {
+
+// Version 1. Column types are declared TEXT for JSON and for the uint64 seed
+// so that SQLite's type affinity never turns a value into a number.
+//
+// A candidate is stored in two rows: its sources (large, written once) apart
+// from its record (small, updated when the result arrives), because SQLite
+// rewrites a whole row, overflow pages included, on every UPDATE. Readers use
+// the `candidates` view, which joins them back into the documented shape.
+constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE candidate_records (
+  id              INTEGER PRIMARY KEY,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'done')),
+  parent_id       INTEGER,
+  inspiration_ids TEXT NOT NULL,
+  island          INTEGER NOT NULL,
+  generation      INTEGER NOT NULL,
+  seed            TEXT NOT NULL,
+  source_hash     TEXT NOT NULL,
+  proposer        TEXT NOT NULL,
+  operators       TEXT NOT NULL,
+  proposal_detail TEXT NOT NULL,
+  propose_seconds REAL NOT NULL,
+  outcome         TEXT,
+  score           REAL,
+  metrics         TEXT,
+  features        TEXT,
+  feedback        TEXT,
+  artifacts       TEXT,
+  stage           TEXT,
+  eval_seconds    REAL,
+  duplicate_of    INTEGER,
+  created_unix    REAL NOT NULL,
+  completed_unix  REAL
+);
+CREATE TABLE candidate_sources (
+  id      INTEGER PRIMARY KEY,
+  program TEXT NOT NULL,
+  patch   TEXT NOT NULL
+);
+CREATE INDEX candidates_status ON candidate_records (status);
+CREATE INDEX candidates_outcome_score ON candidate_records (outcome, score);
+CREATE INDEX candidates_parent ON candidate_records (parent_id);
+CREATE INDEX candidates_source_hash ON candidate_records (source_hash);
+CREATE VIEW candidates AS
+  SELECT r.id, r.status, r.parent_id, r.inspiration_ids, r.island, r.generation, r.seed,
+         r.source_hash, s.program, s.patch, r.proposer, r.operators, r.proposal_detail,
+         r.propose_seconds, r.outcome, r.score, r.metrics, r.features, r.feedback, r.artifacts,
+         r.stage, r.eval_seconds, r.duplicate_of, r.created_unix, r.completed_unix
+  FROM candidate_records AS r JOIN candidate_sources AS s ON s.id = r.id;
+CREATE TABLE state (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE events (
+  seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+  unix_time REAL NOT NULL,
+  kind      TEXT NOT NULL,
+  json      TEXT NOT NULL
+);
+)sql";
+
+Status NotOurs(const sqlite::Database& db, const std::string& why) {
+  return DataLossError("run database " + db.path() + " is not a crucible run database (" + why +
+                       ")");
+}
+
+StatusOr<int64_t> QueryInt(const sqlite::Database& db, std::string_view sql) {
+  ASSIGN_OR_RETURN(sqlite::Statement stmt, db.Prepare(sql));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return InternalError("run database " + db.path() + ": no result from " + std::string(sql));
+  return stmt.ColumnInt64(0);
+}
+
+template <typename T>
+bool ParseNumber(const std::string& text, T& value) {
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  return ec == std::errc() && ptr == end && !text.empty();
+}
+
+StatusOr<std::map<std::string, std::string>> ReadMetaTable(const sqlite::Database& db) {
+  ASSIGN_OR_RETURN(int64_t tables,
+                   QueryInt(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'meta'"));
+  if (tables == 0) return NotOurs(db, "no meta table");
+  ASSIGN_OR_RETURN(sqlite::Statement stmt, db.Prepare("SELECT key, value FROM meta"));
+  std::map<std::string, std::string> meta;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    meta[stmt.ColumnString(0)] = stmt.ColumnString(1);
+  }
+  return meta;
+}
+
+// Checks the version before anything else is interpreted: a newer database
+// may have changed the meaning of the other keys.
+Status CheckVersion(const sqlite::Database& db, const std::map<std::string, std::string>& meta,
+                    int& version) {
+  auto it = meta.find("schema_version");
+  if (it == meta.end() || !ParseNumber(it->second, version) || version < 1) {
+    return NotOurs(db, "no valid schema_version in meta");
+  }
+  if (version > kRunSchemaVersion) {
+    return FailedPreconditionError(
+        "run database " + db.path() + " has schema version " + std::to_string(version) +
+        ", but this crucible reads schema versions up to " + std::to_string(kRunSchemaVersion) +
+        "; use a newer crucible");
+  }
+  // Version 1 is the first; when there is a version 2, the migration from 1
+  // runs here (docs/run-database.md, "Versions and migration").
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string DoubleToText(double value) {
+  char buffer[32];
+  auto [ptr, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  (void)ec;  // 32 bytes hold any double's shortest form
+  return std::string(buffer, ptr);
+}
+
+Status ConfigureConnection(sqlite::Database& db, RunStore::Mode mode) {
+  // Readers wait for a writer's checkpoint or recovery rather than failing.
+  RETURN_IF_ERROR(db.Exec("PRAGMA busy_timeout = 5000", "set busy_timeout"));
+  if (mode == RunStore::Mode::kReadOnly) return Status::Ok();
+  ASSIGN_OR_RETURN(sqlite::Statement wal, db.Prepare("PRAGMA journal_mode = WAL"));
+  ASSIGN_OR_RETURN(bool row, wal.Step());
+  std::string journal_mode = row ? wal.ColumnString(0) : "";
+  if (journal_mode != "wal") {
+    return FailedPreconditionError("run database " + db.path() +
+                                   ": the file system does not support WAL mode (journal_mode " +
+                                   journal_mode + ")");
+  }
+  // NORMAL: a commit survives a crash of the process; only power loss or an
+  // OS crash may lose the last transactions (docs/run-database.md).
+  return db.Exec("PRAGMA synchronous = NORMAL", "set synchronous");
+}
+
+Status CreateSchema(sqlite::Database& db, const RunMetadata& metadata) {
+  if (metadata.schema_version != kRunSchemaVersion) {
+    return InvalidArgumentError("run metadata has schema_version " +
+                                std::to_string(metadata.schema_version) +
+                                "; this crucible writes version " +
+                                std::to_string(kRunSchemaVersion));
+  }
+  if (!store_json::IsJsonOrEmpty(metadata.config_json)) {
+    return InvalidArgumentError("run metadata config_json is not JSON");
+  }
+  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE", "begin create"));
+  // Inside the transaction, so a file with our application_id always has the
+  // whole schema.
+  Status status = db.Exec("PRAGMA application_id = " + std::to_string(kApplicationId),
+                          "set application_id");
+  if (status.ok()) status = db.Exec(kSchemaV1, "create schema");
+  const std::map<std::string, std::string> meta = {
+      {"schema_version", std::to_string(kRunSchemaVersion)},
+      {"crucible_version", metadata.crucible_version},
+      {"problem_name", metadata.problem_name},
+      {"problem_dir", metadata.problem_dir},
+      {"config_json", metadata.config_json},
+      {"seed", std::to_string(metadata.seed)},
+      {"deterministic", metadata.deterministic ? "true" : "false"},
+      {"created_unix", DoubleToText(metadata.created_unix)},
+  };
+  StatusOr<sqlite::Statement> insert = db.Prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
+  if (status.ok()) status = insert.status();
+  for (auto it = meta.begin(); status.ok() && it != meta.end(); ++it) {
+    insert->BindText(1, it->first);
+    insert->BindText(2, it->second);
+    status = insert->Run();
+    insert->Reset();
+  }
+  if (status.ok()) return db.Exec("COMMIT", "commit create");
+  (void)db.Exec("ROLLBACK", "rollback create");  // the caller deletes the file anyway
+  return status;
+}
+
+StatusOr<RunMetadata> ReadMetadata(const sqlite::Database& db) {
+  // The first read of the file: a foreign or damaged file fails here with
+  // SQLITE_NOTADB / SQLITE_CORRUPT, which map to kDataLoss.
+  ASSIGN_OR_RETURN(int64_t application_id, QueryInt(db, "PRAGMA application_id"));
+  if (application_id != kApplicationId) {
+    return NotOurs(db, "application_id " + std::to_string(application_id));
+  }
+  ASSIGN_OR_RETURN(auto meta, ReadMetaTable(db));
+  RunMetadata metadata;
+  RETURN_IF_ERROR(CheckVersion(db, meta, metadata.schema_version));
+  metadata.crucible_version = meta["crucible_version"];
+  metadata.problem_name = meta["problem_name"];
+  metadata.problem_dir = meta["problem_dir"];
+  metadata.config_json = meta["config_json"];
+  const std::string& deterministic = meta["deterministic"];
+  if (!ParseNumber(meta["seed"], metadata.seed) || !ParseNumber(meta["created_unix"],
+                                                                metadata.created_unix) ||
+      (deterministic != "true" && deterministic != "false")) {
+    return DataLossError("run database " + db.path() +
+                         ": malformed meta (seed, created_unix or deterministic)");
+  }
+  metadata.deterministic = deterministic == "true";
+  return metadata;
+}
+
+}  // namespace crucible::store_schema
