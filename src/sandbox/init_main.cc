@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -126,7 +127,13 @@ int CommandMain(void* arg) {
   }
   if (chdir(spec.working_dir.c_str()) != 0) ExecFailed("chdir to the working dir", errno);
   for (const sandbox_wire::RlimitSetting& limit : spec.rlimits) {
-    rlimit value{static_cast<rlim_t>(limit.soft), static_cast<rlim_t>(limit.hard)};
+    // Raising a hard limit needs a privilege we may lack; the tighter of the
+    // two is what matters anyway.
+    rlimit current{};
+    getrlimit(limit.resource, &current);
+    rlimit value{};
+    value.rlim_max = std::min<rlim_t>(limit.hard, current.rlim_max);
+    value.rlim_cur = std::min<rlim_t>(limit.soft, value.rlim_max);
     if (setrlimit(limit.resource, &value) != 0) ExecFailed("setrlimit", errno);
   }
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) ExecFailed("pdeathsig", errno);

@@ -45,6 +45,8 @@ namespace crucible {
 enum class NetworkIsolation { kAuto, kRequired, kOff };
 enum class FilesystemIsolation { kAuto, kRequired, kOff };
 
+// The rlimits below are never raised above crucible's own hard limits (the
+// tighter one applies).
 struct SandboxOptions {
   double wall_timeout_seconds = 60;
   // RLIMIT_CPU per process (SIGXCPU, then SIGKILL a second later).

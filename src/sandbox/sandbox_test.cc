@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -507,6 +508,17 @@ TEST_F(SandboxTest, FileSizeLimitIsReported) {
   EXPECT_TRUE(r.output_limit);
   EXPECT_EQ(r.signal, SIGXFSZ);
   EXPECT_LE(fs::file_size(scratch_.path() + "/big"), 1u << 20);
+}
+
+TEST_F(SandboxTest, LimitsAboveOurOwnHardLimitsAreClamped) {
+  SandboxOptions options = DefaultOptions();
+  options.max_open_files = 1 << 30;  // beyond any kernel's nr_open
+  auto sandbox = MakeSandbox(options);
+  SandboxResult r = Sh("ulimit -n", sandbox.get());
+  ASSERT_TRUE(r.started) << r.spawn_error;
+  rlimit ours;
+  getrlimit(RLIMIT_NOFILE, &ours);
+  EXPECT_EQ(r.stdout_text, std::to_string(ours.rlim_max) + "\n");
 }
 
 TEST_F(SandboxTest, MeasuresTime) {
