@@ -15,9 +15,7 @@ namespace {
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
-bool IsHexDigit(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool IsHexDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 // Bytes >= 0x80 are taken as parts of (UTF-8) identifiers.
 bool IsIdentStart(char c, Language lang) {
   return IsAlpha(c) || c == '_' || static_cast<unsigned char>(c) >= 0x80 ||
@@ -265,9 +263,9 @@ std::vector<Token> TokenizeC(std::string_view s) {
 
 // ---------------------------------------------------------------- Python
 
-constexpr std::string_view kPyOperators[] = {
-    "**=", "//=", ">>=", "<<=", "...", "->", ":=", "**", "//", "==", "!=", "<=",
-    ">=",  "<<",  ">>",  "+=",  "-=",  "*=", "/=", "%=", "&=", "|=", "^=", "@="};
+constexpr std::string_view kPyOperators[] = {"**=", "//=", ">>=", "<<=", "...", "->", ":=", "**",
+                                             "//",  "==",  "!=",  "<=",  ">=",  "<<", ">>", "+=",
+                                             "-=",  "*=",  "/=",  "%=",  "&=",  "|=", "^=", "@="};
 constexpr std::string_view kPySingleOperators = "+-*/%@&|^~<>=!:";
 
 // String prefixes: any case of r, b, u, f, t and the raw combinations.
@@ -306,8 +304,8 @@ bool IsPyDigitOrSep(char c, bool hex) { return (hex ? IsHexDigit(c) : IsDigit(c)
 // suffix.
 size_t ScanPyNumber(const Scanner& sc, size_t i) {
   const char c1 = sc.At(i + 1);
-  if (sc.At(i) == '0' && (c1 == 'x' || c1 == 'X' || c1 == 'o' || c1 == 'O' || c1 == 'b' ||
-                          c1 == 'B')) {
+  if (sc.At(i) == '0' &&
+      (c1 == 'x' || c1 == 'X' || c1 == 'o' || c1 == 'O' || c1 == 'b' || c1 == 'B')) {
     const bool hex = c1 == 'x' || c1 == 'X';
     i += 2;
     while (IsPyDigitOrSep(sc.At(i), hex)) ++i;

@@ -56,12 +56,12 @@ TEST(LanguageForPathTest, PythonByExtensionElseCFamily) {
 }
 
 TEST(LexerCTest, RepresentativeSnippet) {
-  EXPECT_THAT(Lex("int x = a->b + 0x1F; // add\n", Language::kCFamily),
-              ElementsAre(Pair(K::kIdentifier, "int"), Pair(K::kIdentifier, "x"),
-                          Pair(K::kOperator, "="), Pair(K::kIdentifier, "a"),
-                          Pair(K::kOperator, "->"), Pair(K::kIdentifier, "b"),
-                          Pair(K::kOperator, "+"), Pair(K::kNumber, "0x1F"),
-                          Pair(K::kPunctuation, ";"), Pair(K::kComment, "// add")));
+  EXPECT_THAT(
+      Lex("int x = a->b + 0x1F; // add\n", Language::kCFamily),
+      ElementsAre(Pair(K::kIdentifier, "int"), Pair(K::kIdentifier, "x"), Pair(K::kOperator, "="),
+                  Pair(K::kIdentifier, "a"), Pair(K::kOperator, "->"), Pair(K::kIdentifier, "b"),
+                  Pair(K::kOperator, "+"), Pair(K::kNumber, "0x1F"), Pair(K::kPunctuation, ";"),
+                  Pair(K::kComment, "// add")));
 }
 
 TEST(LexerCTest, WhitespaceAndNewlines) {
@@ -94,12 +94,12 @@ TEST(LexerCTest, StringsWithEscapesAndPrefixes) {
 
 TEST(LexerCTest, RawStrings) {
   const std::string src = "x = R\"d(a \")\" // not a comment)d\" + u8R\"(q)\" + LR\"(1)\";";
-  EXPECT_THAT(Lex(src, Language::kCFamily),
-              ElementsAre(Pair(K::kIdentifier, "x"), Pair(K::kOperator, "="),
-                          Pair(K::kString, "R\"d(a \")\" // not a comment)d\""),
-                          Pair(K::kOperator, "+"), Pair(K::kString, "u8R\"(q)\""),
-                          Pair(K::kOperator, "+"), Pair(K::kString, "LR\"(1)\""),
-                          Pair(K::kPunctuation, ";")));
+  EXPECT_THAT(
+      Lex(src, Language::kCFamily),
+      ElementsAre(Pair(K::kIdentifier, "x"), Pair(K::kOperator, "="),
+                  Pair(K::kString, "R\"d(a \")\" // not a comment)d\""), Pair(K::kOperator, "+"),
+                  Pair(K::kString, "u8R\"(q)\""), Pair(K::kOperator, "+"),
+                  Pair(K::kString, "LR\"(1)\""), Pair(K::kPunctuation, ";")));
   // R followed by a string that is not a valid raw-string opening.
   EXPECT_THAT(Lex("R\"a b\"", Language::kCFamily),
               ElementsAre(Pair(K::kIdentifier, "R"), Pair(K::kString, "\"a b\"")));
@@ -123,31 +123,30 @@ TEST(LexerCTest, Numbers) {
 }
 
 TEST(LexerCTest, DigitSeparatorVersusCharLiteral) {
-  EXPECT_THAT(Lex("f(1'000,'a');", Language::kCFamily),
-              ElementsAre(Pair(K::kIdentifier, "f"), Pair(K::kPunctuation, "("),
-                          Pair(K::kNumber, "1'000"), Pair(K::kPunctuation, ","),
-                          Pair(K::kString, "'a'"), Pair(K::kPunctuation, ")"),
-                          Pair(K::kPunctuation, ";")));
+  EXPECT_THAT(
+      Lex("f(1'000,'a');", Language::kCFamily),
+      ElementsAre(Pair(K::kIdentifier, "f"), Pair(K::kPunctuation, "("), Pair(K::kNumber, "1'000"),
+                  Pair(K::kPunctuation, ","), Pair(K::kString, "'a'"), Pair(K::kPunctuation, ")"),
+                  Pair(K::kPunctuation, ";")));
   EXPECT_THAT(Lex("c=1?'x':'y'", Language::kCFamily),
-              ElementsAre(Pair(K::kIdentifier, "c"), Pair(K::kOperator, "="),
-                          Pair(K::kNumber, "1"), Pair(K::kOperator, "?"), Pair(K::kString, "'x'"),
-                          Pair(K::kOperator, ":"), Pair(K::kString, "'y'")));
+              ElementsAre(Pair(K::kIdentifier, "c"), Pair(K::kOperator, "="), Pair(K::kNumber, "1"),
+                          Pair(K::kOperator, "?"), Pair(K::kString, "'x'"), Pair(K::kOperator, ":"),
+                          Pair(K::kString, "'y'")));
 }
 
 TEST(LexerCTest, RangesAreNotNumbers) {
   EXPECT_THAT(Lex("0..10", Language::kCFamily),
-              ElementsAre(Pair(K::kNumber, "0"), Pair(K::kOperator, ".."),
-                          Pair(K::kNumber, "10")));
+              ElementsAre(Pair(K::kNumber, "0"), Pair(K::kOperator, ".."), Pair(K::kNumber, "10")));
 }
 
 TEST(LexerCTest, PreprocessorOnlyAtLineStart) {
   const std::string src = "  #define M(a) \\\n  (a + 1) // c\nint x = 1; # y\n#include <v>\n";
-  EXPECT_THAT(Lex(src, Language::kCFamily),
-              ElementsAre(Pair(K::kPreprocessor, "#define M(a) \\\n  (a + 1) // c"),
-                          Pair(K::kIdentifier, "int"), Pair(K::kIdentifier, "x"),
-                          Pair(K::kOperator, "="), Pair(K::kNumber, "1"),
-                          Pair(K::kPunctuation, ";"), Pair(K::kOther, "#"),
-                          Pair(K::kIdentifier, "y"), Pair(K::kPreprocessor, "#include <v>")));
+  EXPECT_THAT(
+      Lex(src, Language::kCFamily),
+      ElementsAre(Pair(K::kPreprocessor, "#define M(a) \\\n  (a + 1) // c"),
+                  Pair(K::kIdentifier, "int"), Pair(K::kIdentifier, "x"), Pair(K::kOperator, "="),
+                  Pair(K::kNumber, "1"), Pair(K::kPunctuation, ";"), Pair(K::kOther, "#"),
+                  Pair(K::kIdentifier, "y"), Pair(K::kPreprocessor, "#include <v>")));
 }
 
 TEST(LexerCTest, HashInsideStringIsNotPreprocessor) {
@@ -160,23 +159,23 @@ TEST(LexerCTest, LongestMatchOperators) {
   EXPECT_THAT(
       Lex("<<= >>= <=> ->* -> :: ++ -- && || == != <= >= += -= *= /= %= &= |= ^= << >> .* ...",
           Language::kCFamily),
-      ElementsAre(Pair(K::kOperator, "<<="), Pair(K::kOperator, ">>="),
-                  Pair(K::kOperator, "<=>"), Pair(K::kOperator, "->*"), Pair(K::kOperator, "->"),
-                  Pair(K::kOperator, "::"), Pair(K::kOperator, "++"), Pair(K::kOperator, "--"),
-                  Pair(K::kOperator, "&&"), Pair(K::kOperator, "||"), Pair(K::kOperator, "=="),
-                  Pair(K::kOperator, "!="), Pair(K::kOperator, "<="), Pair(K::kOperator, ">="),
-                  Pair(K::kOperator, "+="), Pair(K::kOperator, "-="), Pair(K::kOperator, "*="),
-                  Pair(K::kOperator, "/="), Pair(K::kOperator, "%="), Pair(K::kOperator, "&="),
-                  Pair(K::kOperator, "|="), Pair(K::kOperator, "^="), Pair(K::kOperator, "<<"),
-                  Pair(K::kOperator, ">>"), Pair(K::kOperator, ".*"), Pair(K::kOperator, "...")));
+      ElementsAre(Pair(K::kOperator, "<<="), Pair(K::kOperator, ">>="), Pair(K::kOperator, "<=>"),
+                  Pair(K::kOperator, "->*"), Pair(K::kOperator, "->"), Pair(K::kOperator, "::"),
+                  Pair(K::kOperator, "++"), Pair(K::kOperator, "--"), Pair(K::kOperator, "&&"),
+                  Pair(K::kOperator, "||"), Pair(K::kOperator, "=="), Pair(K::kOperator, "!="),
+                  Pair(K::kOperator, "<="), Pair(K::kOperator, ">="), Pair(K::kOperator, "+="),
+                  Pair(K::kOperator, "-="), Pair(K::kOperator, "*="), Pair(K::kOperator, "/="),
+                  Pair(K::kOperator, "%="), Pair(K::kOperator, "&="), Pair(K::kOperator, "|="),
+                  Pair(K::kOperator, "^="), Pair(K::kOperator, "<<"), Pair(K::kOperator, ">>"),
+                  Pair(K::kOperator, ".*"), Pair(K::kOperator, "...")));
   EXPECT_THAT(Lex("a-->b", Language::kCFamily),
               ElementsAre(Pair(K::kIdentifier, "a"), Pair(K::kOperator, "--"),
                           Pair(K::kOperator, ">"), Pair(K::kIdentifier, "b")));
-  EXPECT_THAT(Lex("v.x[0]{}", Language::kCFamily),
-              ElementsAre(Pair(K::kIdentifier, "v"), Pair(K::kPunctuation, "."),
-                          Pair(K::kIdentifier, "x"), Pair(K::kPunctuation, "["),
-                          Pair(K::kNumber, "0"), Pair(K::kPunctuation, "]"),
-                          Pair(K::kPunctuation, "{"), Pair(K::kPunctuation, "}")));
+  EXPECT_THAT(
+      Lex("v.x[0]{}", Language::kCFamily),
+      ElementsAre(Pair(K::kIdentifier, "v"), Pair(K::kPunctuation, "."), Pair(K::kIdentifier, "x"),
+                  Pair(K::kPunctuation, "["), Pair(K::kNumber, "0"), Pair(K::kPunctuation, "]"),
+                  Pair(K::kPunctuation, "{"), Pair(K::kPunctuation, "}")));
 }
 
 TEST(LexerCTest, SlashSlashIsACommentInC) {
@@ -196,22 +195,20 @@ TEST(LexerCTest, UnterminatedStringAndCommentRunToEnd) {
 TEST(LexerCTest, LoneQuoteIsOtherNotAString) {
   // A Rust lifetime: the quote does not close on its line.
   EXPECT_THAT(Lex("&'a str\nx", Language::kCFamily),
-              ElementsAre(Pair(K::kOperator, "&"), Pair(K::kOther, "'"),
-                          Pair(K::kIdentifier, "a"), Pair(K::kIdentifier, "str"),
-                          Pair(K::kIdentifier, "x")));
+              ElementsAre(Pair(K::kOperator, "&"), Pair(K::kOther, "'"), Pair(K::kIdentifier, "a"),
+                          Pair(K::kIdentifier, "str"), Pair(K::kIdentifier, "x")));
 }
 
 TEST(LexerPythonTest, RepresentativeSnippet) {
-  EXPECT_THAT(Lex("def f(x: int) -> int:\n    return x ** 2 // 3  # sq\n", Language::kPython),
-              ElementsAre(Pair(K::kIdentifier, "def"), Pair(K::kIdentifier, "f"),
-                          Pair(K::kPunctuation, "("), Pair(K::kIdentifier, "x"),
-                          Pair(K::kOperator, ":"), Pair(K::kIdentifier, "int"),
-                          Pair(K::kPunctuation, ")"), Pair(K::kOperator, "->"),
-                          Pair(K::kIdentifier, "int"), Pair(K::kOperator, ":"),
-                          Pair(K::kIdentifier, "return"), Pair(K::kIdentifier, "x"),
-                          Pair(K::kOperator, "**"), Pair(K::kNumber, "2"),
-                          Pair(K::kOperator, "//"), Pair(K::kNumber, "3"),
-                          Pair(K::kComment, "# sq")));
+  EXPECT_THAT(
+      Lex("def f(x: int) -> int:\n    return x ** 2 // 3  # sq\n", Language::kPython),
+      ElementsAre(Pair(K::kIdentifier, "def"), Pair(K::kIdentifier, "f"),
+                  Pair(K::kPunctuation, "("), Pair(K::kIdentifier, "x"), Pair(K::kOperator, ":"),
+                  Pair(K::kIdentifier, "int"), Pair(K::kPunctuation, ")"), Pair(K::kOperator, "->"),
+                  Pair(K::kIdentifier, "int"), Pair(K::kOperator, ":"),
+                  Pair(K::kIdentifier, "return"), Pair(K::kIdentifier, "x"),
+                  Pair(K::kOperator, "**"), Pair(K::kNumber, "2"), Pair(K::kOperator, "//"),
+                  Pair(K::kNumber, "3"), Pair(K::kComment, "# sq")));
 }
 
 TEST(LexerPythonTest, StringPrefixesAndQuotes) {
@@ -244,28 +241,26 @@ TEST(LexerPythonTest, TripleQuotedStrings) {
 }
 
 TEST(LexerPythonTest, Numbers) {
-  EXPECT_THAT(Lex("1_000 0x_FF 0o17 0b1_0 3.14 1e-3 2.5E+4 .5 1. 3j 1.5J 10", Language::kPython),
-              ElementsAre(Pair(K::kNumber, "1_000"), Pair(K::kNumber, "0x_FF"),
-                          Pair(K::kNumber, "0o17"), Pair(K::kNumber, "0b1_0"),
-                          Pair(K::kNumber, "3.14"), Pair(K::kNumber, "1e-3"),
-                          Pair(K::kNumber, "2.5E+4"), Pair(K::kNumber, ".5"),
-                          Pair(K::kNumber, "1."), Pair(K::kNumber, "3j"),
-                          Pair(K::kNumber, "1.5J"), Pair(K::kNumber, "10")));
+  EXPECT_THAT(
+      Lex("1_000 0x_FF 0o17 0b1_0 3.14 1e-3 2.5E+4 .5 1. 3j 1.5J 10", Language::kPython),
+      ElementsAre(Pair(K::kNumber, "1_000"), Pair(K::kNumber, "0x_FF"), Pair(K::kNumber, "0o17"),
+                  Pair(K::kNumber, "0b1_0"), Pair(K::kNumber, "3.14"), Pair(K::kNumber, "1e-3"),
+                  Pair(K::kNumber, "2.5E+4"), Pair(K::kNumber, ".5"), Pair(K::kNumber, "1."),
+                  Pair(K::kNumber, "3j"), Pair(K::kNumber, "1.5J"), Pair(K::kNumber, "10")));
   // An 'e' not followed by an exponent is not part of the number.
   EXPECT_THAT(Lex("1else", Language::kPython),
               ElementsAre(Pair(K::kNumber, "1"), Pair(K::kIdentifier, "else")));
 }
 
 TEST(LexerPythonTest, Operators) {
-  EXPECT_THAT(Lex("**= //= >>= <<= -> := ** // == != <= >= @ @= ... ~", Language::kPython),
-              ElementsAre(Pair(K::kOperator, "**="), Pair(K::kOperator, "//="),
-                          Pair(K::kOperator, ">>="), Pair(K::kOperator, "<<="),
-                          Pair(K::kOperator, "->"), Pair(K::kOperator, ":="),
-                          Pair(K::kOperator, "**"), Pair(K::kOperator, "//"),
-                          Pair(K::kOperator, "=="), Pair(K::kOperator, "!="),
-                          Pair(K::kOperator, "<="), Pair(K::kOperator, ">="),
-                          Pair(K::kOperator, "@"), Pair(K::kOperator, "@="),
-                          Pair(K::kOperator, "..."), Pair(K::kOperator, "~")));
+  EXPECT_THAT(
+      Lex("**= //= >>= <<= -> := ** // == != <= >= @ @= ... ~", Language::kPython),
+      ElementsAre(Pair(K::kOperator, "**="), Pair(K::kOperator, "//="), Pair(K::kOperator, ">>="),
+                  Pair(K::kOperator, "<<="), Pair(K::kOperator, "->"), Pair(K::kOperator, ":="),
+                  Pair(K::kOperator, "**"), Pair(K::kOperator, "//"), Pair(K::kOperator, "=="),
+                  Pair(K::kOperator, "!="), Pair(K::kOperator, "<="), Pair(K::kOperator, ">="),
+                  Pair(K::kOperator, "@"), Pair(K::kOperator, "@="), Pair(K::kOperator, "..."),
+                  Pair(K::kOperator, "~")));
 }
 
 TEST(LexerPythonTest, HashInsideStringIsNotComment) {
@@ -275,25 +270,25 @@ TEST(LexerPythonTest, HashInsideStringIsNotComment) {
 }
 
 TEST(LexerPythonTest, SlashSlashIsAnOperatorInPython) {
-  EXPECT_THAT(Lex("a // b", Language::kPython),
-              ElementsAre(Pair(K::kIdentifier, "a"), Pair(K::kOperator, "//"),
-                          Pair(K::kIdentifier, "b")));
+  EXPECT_THAT(
+      Lex("a // b", Language::kPython),
+      ElementsAre(Pair(K::kIdentifier, "a"), Pair(K::kOperator, "//"), Pair(K::kIdentifier, "b")));
 }
 
 TEST(LexerPythonTest, UnterminatedStringsRunToEnd) {
-  EXPECT_THAT(Lex("a = '''x\ny", Language::kPython),
-              ElementsAre(Pair(K::kIdentifier, "a"), Pair(K::kOperator, "="),
-                          Pair(K::kString, "'''x\ny")));
-  EXPECT_THAT(Lex("a = \"x\\", Language::kPython),
-              ElementsAre(Pair(K::kIdentifier, "a"), Pair(K::kOperator, "="),
-                          Pair(K::kString, "\"x\\")));
+  EXPECT_THAT(
+      Lex("a = '''x\ny", Language::kPython),
+      ElementsAre(Pair(K::kIdentifier, "a"), Pair(K::kOperator, "="), Pair(K::kString, "'''x\ny")));
+  EXPECT_THAT(
+      Lex("a = \"x\\", Language::kPython),
+      ElementsAre(Pair(K::kIdentifier, "a"), Pair(K::kOperator, "="), Pair(K::kString, "\"x\\")));
 }
 
 TEST(LexerPythonTest, LineContinuationAndStrayBytes) {
   EXPECT_THAT(Lex("x = 1 + \\\n  2 $?", Language::kPython),
-              ElementsAre(Pair(K::kIdentifier, "x"), Pair(K::kOperator, "="),
-                          Pair(K::kNumber, "1"), Pair(K::kOperator, "+"), Pair(K::kOther, "\\"),
-                          Pair(K::kNumber, "2"), Pair(K::kOther, "$"), Pair(K::kOther, "?")));
+              ElementsAre(Pair(K::kIdentifier, "x"), Pair(K::kOperator, "="), Pair(K::kNumber, "1"),
+                          Pair(K::kOperator, "+"), Pair(K::kOther, "\\"), Pair(K::kNumber, "2"),
+                          Pair(K::kOther, "$"), Pair(K::kOther, "?")));
 }
 
 TEST(LexerTest, EmptyInput) {
@@ -303,9 +298,16 @@ TEST(LexerTest, EmptyInput) {
 
 TEST(LexerTest, EdgeCasesAreLossless) {
   for (Language lang : {Language::kCFamily, Language::kPython}) {
-    for (std::string_view s : std::initializer_list<std::string_view>{"\"", "'", "R\"", "R\"(", "u8", "u8'", "/*", "/", "#", "#\\", "#\\\r\n", "\\", "\r",
-          "\r\r\n", "0x", "1e", "1e+", ".", "..", "0'", "1'", "'''", "\"\"\"\"", "r'\\",
-          "f'''\\", "\xff\xfe", std::string_view("\0a\0", 3)}) {
+    for (std::string_view s : std::initializer_list<std::string_view>{
+             "\"",     "'",        "R\"",
+             "R\"(",   "u8",       "u8'",
+             "/*",     "/",        "#",
+             "#\\",    "#\\\r\n",  "\\",
+             "\r",     "\r\r\n",   "0x",
+             "1e",     "1e+",      ".",
+             "..",     "0'",       "1'",
+             "'''",    "\"\"\"\"", "r'\\",
+             "f'''\\", "\xff\xfe", std::string_view("\0a\0", 3)}) {
       SCOPED_TRACE(std::string(s));
       ExpectLossless(s, lang);
     }
