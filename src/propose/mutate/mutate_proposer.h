@@ -45,7 +45,7 @@ struct MutateOptions {
   int max_attempts = 20;
 
   // InvalidArgument naming the offending field: max_operators < 1,
-  // max_attempts < 1, float_sigma not finite and > 0, an unknown operator
+  // max_attempts < 1, float_sigma not a finite number > 0, an unknown operator
   // name, a negative or non-finite weight, or no positive weight.
   Status Validate() const;
 };
@@ -57,9 +57,9 @@ class MutateProposer : public Proposer {
   explicit MutateProposer(MutateOptions options);
 
   // Errors: InvalidArgument if the options are invalid, the request has no
-  // parent, the parent's
-  // EVOLVE-BLOCK markers do not parse, it has no evolvable region in any file,
-  // or no operator applies anywhere; Cancelled if `stop` fires. After
+  // parent, the parent's EVOLVE-BLOCK markers do not parse, no file has a
+  // non-empty evolvable region, or no operator applies anywhere; Cancelled if
+  // `stop` fires. After
   // max_attempts proposals that all normalise to the parent, the last one is
   // returned (the engine records it as a duplicate).
   StatusOr<Proposal> Propose(const ProposalRequest& request, std::stop_token stop) override;
