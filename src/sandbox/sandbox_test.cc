@@ -707,11 +707,15 @@ TEST_P(SandboxParentDeathTest, KillingCrucibleKillsTheRun) {
   }
   // Wait for the run to be under way, then kill the stand-in for crucible
   // (the grandchild that runs the sandbox).
+  // Steady state: the shell and its three sleeps (counts pass through
+  // transient values while the shell forks).
   auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (ProcessesWithMarker(marker).size() < 3 && std::chrono::steady_clock::now() < give_up) {
+  size_t running = 0;
+  while ((running = ProcessesWithMarker(marker).size()) < 4 &&
+         std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ASSERT_GE(ProcessesWithMarker(marker).size(), 3u);
+  ASSERT_EQ(running, 4u);
   std::string children = ReadFile("/proc/" + std::to_string(crucible) + "/task/" +
                                   std::to_string(crucible) + "/children");
   kill(std::stoi(children), SIGKILL);
