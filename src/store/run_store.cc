@@ -33,7 +33,8 @@ enum Sql {
   kAppendEvent,
   kLoadEvents,
   kAllCandidates,
-  kCandidatesWithStatus,
+  kPendingCandidates,
+  kDoneCandidates,
   kOneCandidate,
   kTopMaximize,
   kTopMinimize,
@@ -63,7 +64,10 @@ constexpr std::array<const char*, kNumSql> kSqlText = {
     "INSERT INTO events (unix_time, kind, json) VALUES (?1, ?2, ?3)",
     "SELECT seq, unix_time, kind, json FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     SELECT_CANDIDATES "ORDER BY id",
-    SELECT_CANDIDATES "WHERE status = ?1 ORDER BY id",
+    // Literal statuses: a bound parameter would keep the planner from using
+    // the partial index candidates_status.
+    SELECT_CANDIDATES "WHERE status = 'pending' ORDER BY id",
+    SELECT_CANDIDATES "WHERE status = 'done' ORDER BY id",
     SELECT_CANDIDATES "WHERE id = ?1",
     TOP_CANDIDATES("DESC"),
     TOP_CANDIDATES("ASC"),
@@ -406,10 +410,10 @@ StatusOr<std::vector<RunStore::Event>> RunStore::LoadEvents(int64_t after_seq, i
 
 StatusOr<std::vector<CandidateRow>> RunStore::LoadCandidates(
     std::optional<CandidateStatus> only) const {
-  if (!only.has_value()) return impl_->Candidates(kAllCandidates, [](sqlite::Statement&) {});
-  return impl_->Candidates(kCandidatesWithStatus, [&](sqlite::Statement& s) {
-    s.BindText(1, CandidateStatusName(*only));
-  });
+  Sql sql = !only.has_value()                   ? kAllCandidates
+            : *only == CandidateStatus::kPending ? kPendingCandidates
+                                                 : kDoneCandidates;
+  return impl_->Candidates(sql, [](sqlite::Statement&) {});
 }
 
 StatusOr<std::optional<CandidateRow>> RunStore::LoadCandidate(CandidateId id) const {

@@ -3,9 +3,13 @@
 // documented, with its version and migration policy, in docs/run-database.md.
 //
 // Contract:
-//  * Threads. A RunStore is used by one thread at a time. In the engine that is
-//    the orchestrator, the only writer of a run. Nothing here is guarded by a
-//    lock; give other threads their own read-only RunStore instead.
+//  * Threads. One RunStore object is used by one thread: in the engine, the
+//    orchestrator, the only writer of a run. Its methods are not guarded by a
+//    lock; give another thread its own read-only RunStore instead. A
+//    read-write RunStore owns one background thread, with its own
+//    connection, that checkpoints the WAL (docs); it touches nothing else and
+//    is joined by the destructor. A process that forks while a writer is open
+//    should exec (or _exit) in the child without using the store.
 //  * Processes. Any number of read-only RunStores may be opened on the same
 //    file by other processes (the dashboard, `crucible list`) while the run is
 //    writing: the database is in WAL mode, so readers see the last committed
