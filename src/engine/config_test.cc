@@ -76,6 +76,8 @@ TEST_F(ConfigTest, ErrorsNameFileAndField) {
             Yaml() + ": evaluator: is required (the command that scores a candidate)");
   EXPECT_EQ(Load(base_ + "objective: {direction: up}\n").status().message(),
             Yaml() + ": objective.direction: must be one of maximize, minimize (got 'up')");
+  EXPECT_EQ(Load(base_ + "evaluator: {command: x}\n").status().message(),
+            Yaml() + ": evaluator: appears twice (YAML would silently keep only one)");
   EXPECT_EQ(Load(base_ + "mutate: {operators: {teleport: 1}}\n").status().code(),
             StatusCode::kInvalidArgument);
 }
@@ -93,15 +95,17 @@ TEST_F(ConfigTest, MissingDirectoryAndFile) {
 }
 
 TEST_F(ConfigTest, FrozenConfigRoundTrips) {
-  auto c = Load(base_ + "evaluator: {command: [./eval.sh, --fast], timeout: 5, stages: "
-                        "[{name: quick, threshold: 0.5}, {name: full}]}\n"
-                        "features: [{name: speed, bins: 3}]\nbudget: {target: 9}\n");
+  auto c = Load("name: p\nfiles: [prog.py]\n"
+                "evaluator: {command: [./eval.sh, --fast], timeout: 5, stages: "
+                "[{name: quick, threshold: 0.5}, {name: full}]}\n"
+                "features: [{name: speed, bins: 3}]\nbudget: {target: 9}\n");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   const std::string frozen = ConfigToJson(*c);
   auto back = ConfigFromJson(frozen);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(ConfigToJson(*back), frozen);
-  EXPECT_EQ(back->stages.size(), 2u);
+  ASSERT_EQ(back->stages.size(), 2u);
+  ASSERT_TRUE(back->stages[0].threshold.has_value());
   EXPECT_EQ(*back->stages[0].threshold, 0.5);
   EXPECT_EQ(back->sandbox.wall_timeout_seconds, 5);
   EXPECT_EQ(*back->budget.target, 9);

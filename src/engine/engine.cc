@@ -45,11 +45,12 @@ struct Engine::Slot {
   StatusOr<Proposal> proposal = InternalError("not proposed yet");
   bool evaluated = false;  // went to the evaluator (not a duplicate or rejected)
   bool restored = false;   // re-queued by Restore(): exempt from the deterministic schedule
+  bool replayed = false;   // a finished candidate replayed by Restore(): already counted and reported
 };
 
 struct Engine::Completion {
-  CandidateId id;
-  bool is_evaluation;
+  CandidateId id = kNoCandidate;
+  bool is_evaluation = false;
   StatusOr<Proposal> proposal = InternalError("none");
   EvalResult result;
   bool cancelled = false;
@@ -94,7 +95,6 @@ class Engine::Impl {
   void FinishWithoutEvaluation(Slot& slot, Outcome outcome, std::string feedback,
                                CandidateId duplicate_of);
   void Insert(const Slot& slot);
-  void Account(const Candidate& c, bool restored);
   void CheckStopConditions();
   void Stop(StopReason reason, std::string message);
   void DrainAll();
@@ -164,7 +164,11 @@ Status Engine::Impl::Restore() {
       slots_[c->id] = slot;
       continue;
     }
-    if (slot->evaluated && c->parent_id != kNoCandidate) ++dispatched_;
+    slot->replayed = true;
+    if (slot->evaluated && c->parent_id != kNoCandidate) {
+      ++dispatched_;
+      ++evaluations_done_;
+    }
     Insert(*slot);
   }
   next_precheck_ = next_insert_ = next_select_;
@@ -313,7 +317,9 @@ void Engine::Impl::SubmitProposal(const std::shared_ptr<Slot>& slot,
   ++tasks_outstanding_;
   propose_pool_.Submit([this, req = std::move(req), stop = cancel_.get_token()] {
     const double t0 = clock_.NowSeconds();
-    Completion done{req.child_id, false};
+    Completion done;
+    done.id = req.child_id;
+    done.is_evaluation = false;
     done.proposal = proposer_.Propose(req, stop);
     if (done.proposal.ok()) done.proposal->info.propose_seconds = clock_.NowSeconds() - t0;
     done.cancelled = stop.stop_requested();
@@ -325,7 +331,9 @@ void Engine::Impl::SubmitEvaluation(const std::shared_ptr<Slot>& slot) {
   ++tasks_outstanding_;
   std::shared_ptr<const Candidate> c = slot->candidate;
   eval_pool_.Submit([this, c, stop = cancel_.get_token()] {
-    Completion done{c->id, true};
+    Completion done;
+    done.id = c->id;
+    done.is_evaluation = true;
     EvalRequest req;
     req.id = c->id;
     req.program = &c->program;
@@ -500,24 +508,16 @@ void Engine::Impl::Insert(const Slot& slot) {
       best_id_ = c.id;
     }
   }
-  Account(c, slot.restored);
-  if (new_best && !slot.restored) {
+  ++outcomes_[c.result.outcome];
+  if (new_best && !slot.replayed) {
     Status s = store_.AppendEvent(clock_.UnixSeconds(), "new_best",
                                   fmt::format(R"({{"id": {}, "value": {}}})", c.id, *best_value_));
     if (!s.ok()) store_error_ = s;
   }
-  if (observer_ && !slot.restored) observer_->OnCandidate(c, new_best);
+  if (observer_ && !slot.replayed) observer_->OnCandidate(c, new_best);
   // Forget candidates that left the archive, now and then.
   if (members_.size() > 4 * archive_.size() + 1024) {
     std::erase_if(members_, [&](const auto& kv) { return archive_.Find(kv.first) == nullptr; });
-  }
-}
-
-void Engine::Impl::Account(const Candidate& c, bool restored) {
-  ++outcomes_[c.result.outcome];
-  if (restored && c.parent_id != kNoCandidate && c.result.outcome != Outcome::kDuplicate &&
-      c.result.outcome != Outcome::kRejected) {
-    ++evaluations_done_;
   }
 }
 

@@ -87,7 +87,7 @@ class EngineObserver {
  public:
   virtual ~EngineObserver() = default;
   virtual void OnProgress(const Progress&) {}
-  virtual void OnCandidate(const Candidate&, bool new_best) {}
+  virtual void OnCandidate(const Candidate&, bool /*new_best*/) {}
 };
 
 class Engine {

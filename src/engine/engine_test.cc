@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -175,7 +176,8 @@ TEST_F(EngineTest, TargetStopsTheRun) {
 
 std::vector<std::pair<std::string, double>> Trace(RunStore& store) {
   std::vector<std::pair<std::string, double>> t;
-  for (const CandidateRow& r : *store.LoadCandidates()) {
+  auto rows = store.LoadCandidates();
+  for (const CandidateRow& r : *rows) {
     t.emplace_back(r.candidate.program.files.empty() ? "" : r.candidate.program.files[0].content,
                    r.candidate.result.score.value_or(-1e9));
   }
@@ -227,7 +229,8 @@ TEST_F(EngineTest, ResumeAfterAStopLosesNothingAndCountsNothingTwice) {
   }
   int evaluated = 0;
   std::set<CandidateId> ids;
-  for (const CandidateRow& r : *store->LoadCandidates()) {
+  auto rows = store->LoadCandidates();
+  for (const CandidateRow& r : *rows) {
     EXPECT_EQ(r.status, CandidateStatus::kDone) << r.candidate.id;
     EXPECT_TRUE(ids.insert(r.candidate.id).second);
     const Outcome o = r.candidate.result.outcome;

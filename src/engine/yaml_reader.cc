@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <set>
 #include <sstream>
 
 namespace crucible {
@@ -29,8 +30,13 @@ bool YamlReader::IsMap(const YAML::Node& node, std::string_view path) {
 void YamlReader::CheckKeys(const YAML::Node& node, std::string_view path,
                            std::initializer_list<std::string_view> known) {
   if (!IsMap(node, path)) return;
+  std::set<std::string> seen;
   for (const auto& kv : node) {
     const std::string key = kv.first.Scalar();
+    if (!seen.insert(key).second) {
+      Fail(JoinPath(path, key), "appears twice (YAML would silently keep only one)");
+      return;
+    }
     bool ok = false;
     for (std::string_view k : known) ok |= (k == key);
     if (!ok) {

@@ -50,6 +50,7 @@ EvalResult Failure(Outcome outcome, std::string what, const SandboxResult& run) 
   EvalResult r;
   r.outcome = outcome;
   r.feedback = std::move(what);
+  if (run.process_limit) r.feedback += " (the process limit was reached: a fork was refused)";
   const std::string tail = run.StderrTail(kStderrFeedbackBytes);
   if (!tail.empty()) r.feedback += "\nstderr (tail):\n" + tail;
   return r;
@@ -127,10 +128,18 @@ EvalResult ClassifyStage(const SandboxResult& run, const std::optional<std::stri
 StatusOr<std::unique_ptr<CommandEvaluator>> CommandEvaluator::Create(
     CommandEvaluatorOptions options) {
   RETURN_IF_ERROR(options.Validate());
-  // A command naming a file of the problem directory runs that file.
-  const fs::path first = options.command[0];
-  if (first.is_relative() && fs::exists(fs::path(options.problem_dir) / first)) {
-    options.command[0] = (fs::path(options.problem_dir) / first).lexically_normal().string();
+  // Evaluators run in a scratch directory: every path handed to them is absolute.
+  options.work_root = fs::absolute(options.work_root).lexically_normal().string();
+  // The evaluator runs in a scratch directory, so words of the command that
+  // name files of the problem directory ("python3 evaluate.py") are made
+  // absolute. Bare program names (python3) are left to PATH.
+  for (std::string& word : options.command) {
+    const fs::path p = word;
+    if (word.empty() || word[0] == '-' || !p.is_relative()) continue;
+    const fs::path in_problem = fs::path(options.problem_dir) / p;
+    if (fs::exists(in_problem) && (p.has_parent_path() || fs::is_regular_file(in_problem))) {
+      word = in_problem.lexically_normal().string();
+    }
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Sandbox> sandbox, Sandbox::Create(options.sandbox));
   return std::unique_ptr<CommandEvaluator>(
