@@ -238,9 +238,16 @@ class HostileCandidateTest(unittest.TestCase):
         self.assertIn("SIGSEGV", r["feedback"])
 
     def test_write_outside_its_directory(self):
-        target = os.path.join(self.tmp.name, "escaped.txt")
+        # Outside /tmp: the sandbox's /tmp is a private tmpfs, where writes
+        # succeed and vanish.
+        target = f"/var/tmp/crucible-escaped-{os.getpid()}.txt"
+        inside_problem = os.path.join(self.problem, "escaped.txt")
         _, r = self.evaluate(f"open({target!r}, 'w').write('x')\n")
         self.assertFalse(os.path.exists(target), "the candidate wrote outside its scratch directory")
+        self.assertEqual(r["outcome"], "runtime_error")
+        self.assertIn("Read-only file system", r["feedback"])
+        _, r = self.evaluate(f"open({inside_problem!r}, 'w').write('x')\n")
+        self.assertFalse(os.path.exists(inside_problem), "the candidate wrote into the problem directory")
         self.assertEqual(r["outcome"], "runtime_error")
 
     def test_network_is_unreachable(self):

@@ -99,7 +99,6 @@ StatusOr<Candidate> EvaluateInitial(const RunConfig& config, uint64_t seed, LogF
     fs::remove_all(tmp);
     return evaluator.status();
   }
-  log("sandbox: " + (*evaluator)->Describe());
   Candidate c;
   c.id = 0;
   c.seed = DeriveSeed(seed, 0);
@@ -117,6 +116,7 @@ StatusOr<Candidate> EvaluateInitial(const RunConfig& config, uint64_t seed, LogF
                                         FirstLines(c.result.feedback, 6));
     return FailedPreconditionError("the initial program failed to evaluate: " + why);
   }
+  log("sandbox: " + (*evaluator)->Describe());
   return c;
 }
 
