@@ -128,6 +128,15 @@ class RunTest(Base):
         self.assertIn("evaluation budget", p.stdout)
 
 
+class ExampleTest(Base):
+    def test_shipped_example_is_what_init_writes(self):
+        shipped = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "sine_approx")
+        for name in sorted(os.listdir(self.problem)):
+            with open(os.path.join(self.problem, name)) as a, open(os.path.join(shipped, name)) as b:
+                self.assertEqual(a.read(), b.read(), f"examples/sine_approx/{name} differs from `crucible init`")
+        self.assertEqual(sorted(os.listdir(self.problem)), sorted(os.listdir(shipped)))
+
+
 class BadInputTest(Base):
     def assert_bad(self, args, message_part, out=None):
         p = run(*args, check=2)
