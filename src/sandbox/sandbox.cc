@@ -157,6 +157,14 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& options
   ASSIGN_OR_RETURN(Probed probed, ProbeIsolation(options, *internals->program));
   std::string cgroup_notes;
   if (options.use_cgroups) internals->cgroups = ProbeCgroups(&cgroup_notes);
+  if (probed.namespaces.pid) {
+    // Joining a cgroup v1 hierarchy costs the init a write lock that waits
+    // for an RCU grace period. With a PID namespace, cpuacct and freezer add
+    // nothing: the init's rusage already covers the whole tree, and the
+    // namespace's end kills the whole tree.
+    internals->cgroups.cpuacct.clear();
+    internals->cgroups.freezer.clear();
+  }
   if (options.network == NetworkIsolation::kRequired && !probed.namespaces.network) {
     return FailedPreconditionError("network isolation is required but unavailable: " +
                                    probed.notes);
