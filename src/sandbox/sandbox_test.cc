@@ -4,11 +4,8 @@
 #include "sandbox/sandbox.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,14 +17,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <iostream>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "sandbox/sandbox_test_util.h"
 
 namespace crucible {
 namespace {
@@ -36,75 +33,12 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/crucible-sandbox-test-XXXXXX";
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string UniqueMarker() {
-  static std::atomic<int> counter{0};
-  std::random_device device;
-  return "m" + std::to_string(getpid()) + "x" + std::to_string(counter++) + "x" +
-         std::to_string(device());
-}
-
-// Pids of live processes whose environment carries `marker`.
-std::vector<int> ProcessesWithMarker(const std::string& marker) {
-  std::vector<int> pids;
-  const std::string needle = "CRUCIBLE_TEST_MARKER=" + marker;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string environ = ReadFile(entry.path() / "environ");
-    if (environ.find(needle) != std::string::npos) pids.push_back(std::stoi(name));
-  }
-  return pids;
-}
-
-// Children of this test process, zombies included.
-std::vector<int> OurChildren() {
-  std::vector<int> pids;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = ReadFile(entry.path() / "stat");
-    size_t close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 2));
-    char state;
-    int ppid;
-    rest >> state >> ppid;
-    if (ppid == getpid()) pids.push_back(std::stoi(name));
-  }
-  return pids;
-}
-
-uint64_t OurRssBytes() {
-  std::istringstream status(ReadFile("/proc/self/status"));
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
-  }
-  return 0;
-}
+using sandbox_test::OurChildren;
+using sandbox_test::OurRssBytes;
+using sandbox_test::ProcessesWithMarker;
+using sandbox_test::ReadFile;
+using sandbox_test::TempDir;
+using sandbox_test::UniqueMarker;
 
 class SandboxTest : public ::testing::Test {
  protected:
@@ -594,143 +528,6 @@ TEST(SandboxOptionsTest, ValidateNamesTheBadField) {
   EXPECT_THAT(options.Validate().message(), HasSubstr("env_allow"));
   EXPECT_EQ(Sandbox::Create(options).status().code(), StatusCode::kInvalidArgument);
 }
-
-// Runs `body` in a forked child (optionally as user nobody) and returns what
-// it printed. `dumpable`: an ordinary unprivileged process is; one that got
-// there through setuid() is not, and cannot write its own /proc/self/uid_map,
-// so the sandbox must fall back to running without namespaces.
-enum class Identity { kSelf, kNobody, kNobodyWithoutNamespaces };
-
-std::string RunInChild(Identity identity, const std::function<std::string()>& body,
-                       pid_t* child_pid = nullptr, int* status_out = nullptr) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return "pipe failed";
-  pid_t child = fork();
-  if (child == 0) {
-    close(pipe_fds[0]);
-    if (identity != Identity::kSelf) {
-      if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(2);
-      if (identity == Identity::kNobody) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-    }
-    std::string out = body();
-    (void)!write(pipe_fds[1], out.data(), out.size());
-    _exit(0);
-  }
-  close(pipe_fds[1]);
-  if (child_pid != nullptr) *child_pid = child;
-  std::string out;
-  char buffer[4096];
-  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof(buffer))) > 0;) out.append(buffer, n);
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(child, &status, 0);
-  if (status_out != nullptr) *status_out = status;
-  return out;
-}
-
-std::string CreateAndRun(const std::string& scratch, const std::string& marker,
-                         const std::string& script, double timeout) {
-  SandboxOptions options;
-  options.wall_timeout_seconds = timeout;
-  auto sandbox = Sandbox::Create(options);
-  if (!sandbox.ok()) return "create failed: " + sandbox.status().ToString() + "\n";
-  std::string out = (*sandbox)->CapabilityReport() + "\n";
-  SandboxRequest request;
-  request.argv = {"/bin/sh", "-c", script};
-  request.working_dir = scratch;
-  request.env["CRUCIBLE_TEST_MARKER"] = marker;
-  SandboxResult r = (*sandbox)->Run(request);
-  out += r.started ? r.stdout_text : "spawn error: " + r.spawn_error + "\n";
-  if (r.timed_out) out += "timed out\n";
-  return out;
-}
-
-class SandboxUnprivilegedTest : public ::testing::TestWithParam<Identity> {
- protected:
-  void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
-    chmod(scratch_.path().c_str(), 0777);
-  }
-  TempDir scratch_;
-  const std::string marker_ = UniqueMarker();
-};
-
-TEST_P(SandboxUnprivilegedTest, RunsAndCleansUp) {
-  std::string out = RunInChild(GetParam(), [&] {
-    return CreateAndRun(scratch_.path(), marker_,
-                        "echo uid=$(id -u); (setsid sleep 1000 &); sleep 1000 & echo ok", 5);
-  });
-  std::cout << "unprivileged: " << out;
-  EXPECT_THAT(out, HasSubstr("network: "));
-  EXPECT_THAT(out, HasSubstr("\nuid="));
-  EXPECT_THAT(out, HasSubstr("\nok\n"));
-  if (GetParam() == Identity::kNobody) {
-    EXPECT_THAT(out, HasSubstr("(user namespace)")) << "user namespaces are available here";
-  } else {
-    EXPECT_THAT(out, HasSubstr("kill: process group + subreaper"));
-  }
-  EXPECT_THAT(ProcessesWithMarker(marker_), ::testing::IsEmpty());
-}
-
-TEST_P(SandboxUnprivilegedTest, TimeoutKillsTheTree) {
-  std::string out = RunInChild(GetParam(), [&] {
-    return CreateAndRun(scratch_.path(), marker_,
-                        "(setsid sleep 1000 &); sleep 1000 & sleep 1000", 0.5);
-  });
-  EXPECT_THAT(out, HasSubstr("timed out"));
-  EXPECT_THAT(ProcessesWithMarker(marker_), ::testing::IsEmpty());
-}
-
-INSTANTIATE_TEST_SUITE_P(Identities, SandboxUnprivilegedTest,
-                         ::testing::Values(Identity::kNobody,
-                                           Identity::kNobodyWithoutNamespaces));
-
-// crucible itself dies (SIGKILL) in the middle of a run: nothing of the run
-// may survive it, with namespaces (the init dies of PDEATHSIG, taking its PID
-// namespace along) and without (the init sees its control channel close and
-// kills the tree).
-class SandboxParentDeathTest : public ::testing::TestWithParam<Identity> {};
-
-TEST_P(SandboxParentDeathTest, KillingCrucibleKillsTheRun) {
-  if (geteuid() != 0 && GetParam() != Identity::kSelf) GTEST_SKIP() << "needs root";
-  TempDir scratch;
-  chmod(scratch.path().c_str(), 0777);
-  const std::string marker = UniqueMarker();
-  pid_t crucible = fork();
-  ASSERT_GE(crucible, 0);
-  if (crucible == 0) {
-    RunInChild(GetParam(), [&] {
-      return CreateAndRun(scratch.path(), marker,
-                          "sleep 1000 & (setsid sleep 1000 &); sleep 1000", 60);
-    });
-    _exit(0);
-  }
-  // Wait for the run to be under way, then kill the stand-in for crucible
-  // (the grandchild that runs the sandbox).
-  // Steady state: the shell and its three sleeps (counts pass through
-  // transient values while the shell forks).
-  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  size_t running = 0;
-  while ((running = ProcessesWithMarker(marker).size()) < 4 &&
-         std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_EQ(running, 4u);
-  std::string children = ReadFile("/proc/" + std::to_string(crucible) + "/task/" +
-                                  std::to_string(crucible) + "/children");
-  kill(std::stoi(children), SIGKILL);
-  int status;
-  waitpid(crucible, &status, 0);
-  give_up = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  while (!ProcessesWithMarker(marker).empty() && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_THAT(ProcessesWithMarker(marker), ::testing::IsEmpty());
-}
-
-INSTANTIATE_TEST_SUITE_P(Identities, SandboxParentDeathTest,
-                         ::testing::Values(Identity::kSelf,
-                                           Identity::kNobodyWithoutNamespaces));
 
 }  // namespace
 }  // namespace crucible
