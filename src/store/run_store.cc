@@ -229,10 +229,11 @@ struct RunStore::Impl {
   }
 
   Status PutStateEntries(const std::map<std::string, std::string>& state) {
-    for (const auto& [key, value] : state) {
+    // Not a structured binding: clang before 16 cannot capture one.
+    for (const auto& entry : state) {
       RETURN_IF_ERROR(Run(kPutState, [&](sqlite::Statement& s) {
-        s.BindText(1, key);
-        s.BindText(2, value);
+        s.BindText(1, entry.first);
+        s.BindText(2, entry.second);
       }));
     }
     return Status::Ok();
