@@ -1,5 +1,6 @@
 #include "sandbox/command.h"
 
+#include <dirent.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -61,8 +62,26 @@ std::string LookupValue(const std::vector<std::string>& env, const std::string& 
   return "";
 }
 
+// Threads of processes owned by our uid: what RLIMIT_NPROC counts outside a
+// user namespace. A snapshot, so the resulting limit is approximate.
+uint64_t CountOurThreads() {
+  uint64_t threads = 0;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return 0;
+  while (dirent* entry = readdir(proc)) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    struct stat st;
+    std::string task = std::string("/proc/") + entry->d_name + "/task";
+    if (stat(task.c_str(), &st) == 0 && st.st_uid == getuid()) {
+      threads += st.st_nlink > 2 ? st.st_nlink - 2 : 1;
+    }
+  }
+  closedir(proc);
+  return threads;
+}
+
 std::vector<sandbox_wire::RlimitSetting> ChooseRlimits(const SandboxOptions& options,
-                                                       bool process_cgroup) {
+                                                       const SandboxCapabilities& capabilities) {
   double cpu = options.cpu_seconds > 0 ? options.cpu_seconds : options.wall_timeout_seconds + 1;
   uint64_t cpu_soft = static_cast<uint64_t>(std::ceil(cpu));
   std::vector<sandbox_wire::RlimitSetting> limits = {
@@ -74,9 +93,12 @@ std::vector<sandbox_wire::RlimitSetting> ChooseRlimits(const SandboxOptions& opt
        static_cast<uint64_t>(options.max_open_files)},
       {RLIMIT_CORE, 0, 0},
   };
-  if (!process_cgroup) {
-    limits.push_back({RLIMIT_NPROC, static_cast<uint64_t>(options.max_processes),
-                      static_cast<uint64_t>(options.max_processes)});
+  if (!capabilities.cgroup_pids) {
+    // RLIMIT_NPROC counts every process of the user, except inside a user
+    // namespace (where it counts the sandbox's); root ignores it.
+    uint64_t limit = static_cast<uint64_t>(options.max_processes);
+    if (geteuid() != 0 && !capabilities.user_namespace) limit += CountOurThreads();
+    limits.push_back({RLIMIT_NPROC, limit, limit});
   }
   return limits;
 }
@@ -170,7 +192,7 @@ StatusOr<sandbox_wire::InitSpec> BuildInitSpec(const SandboxOptions& options,
   spec.filesystem_isolation = fs;
   spec.drop_privileges = true;
   spec.tmpfs_bytes = options.memory_bytes;
-  spec.rlimits = ChooseRlimits(options, capabilities.cgroup_pids);
+  spec.rlimits = ChooseRlimits(options, capabilities);
   return spec;
 }
 

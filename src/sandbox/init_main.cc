@@ -282,6 +282,9 @@ int Main() {
     ReportFailure(Failure{"clone the command", errno});
     return 125;
   }
+  // Only the command writes to these; EOF must follow its tree's exit.
+  close(sandbox_wire::kStdoutFd);
+  close(sandbox_wire::kStderrFd);
   InitReport started;
   started.kind = ReportKind::kStarted;
   started.pid = pid;

@@ -262,16 +262,21 @@ void Session::KillTree() {
   killed_ = true;
   hard_kill_at_ = Clock::now();
   if (env_.capabilities->pid_namespace) {
-    init_.Kill();  // the kernel kills the rest of the namespace
-  } else {
-    // The init kills the command's group and every descendant it adopted.
-    (void)!send(channels_.control_write.get(), "k", 1, MSG_NOSIGNAL);
-    hard_kill_at_ += kInitTeardownGrace;
+    // The kernel kills the rest of the namespace. Not the cgroup's members by
+    // pid: one of them might exit and its pid be reused in between.
+    init_.Kill();
+    return;
   }
+  // The init kills the command's group and every descendant it adopted; the
+  // cgroup (frozen while its members are listed and killed) catches the rest.
+  (void)!send(channels_.control_write.get(), "k", 1, MSG_NOSIGNAL);
+  hard_kill_at_ += kInitTeardownGrace;
   if (env_.cgroup != nullptr) env_.cgroup->KillAll();
 }
 
 void Session::DrainAfterExit() {
+  // With a PID namespace the cgroup is empty by now; without one it holds
+  // whatever escaped the init.
   if (env_.cgroup != nullptr) env_.cgroup->KillAll();
   const auto give_up = Clock::now() + kDrainGrace;
   while ((channels_.stdout_read.valid() || channels_.stderr_read.valid() ||
