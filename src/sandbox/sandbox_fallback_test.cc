@@ -114,6 +114,28 @@ TEST_P(SandboxUnprivilegedTest, TimeoutKillsTheTree) {
   EXPECT_THAT(ProcessesWithMarker(marker_), ::testing::IsEmpty());
 }
 
+TEST_P(SandboxUnprivilegedTest, ProcessLimitHolds) {
+  std::string out = RunInChild(GetParam(), [&] {
+    SandboxOptions options;
+    options.wall_timeout_seconds = 5;
+    options.max_processes = 8;
+    auto sandbox = Sandbox::Create(options);
+    if (!sandbox.ok()) return sandbox.status().ToString();
+    SandboxRequest request;
+    request.argv = {"/bin/sh", "-c",
+                    "for i in $(seq 30); do sleep 2 & done; "
+                    "echo started; kill 0"};
+    request.working_dir = scratch_.path();
+    request.env["CRUCIBLE_TEST_MARKER"] = marker_;
+    SandboxResult r = (*sandbox)->Run(request);
+    return r.stdout_text + r.stderr_text;
+  });
+  // The shell dies at the first refused fork ("Cannot fork"), long before 30.
+  EXPECT_THAT(out, HasSubstr("Cannot fork"));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("started")));
+  EXPECT_THAT(ProcessesWithMarker(marker_), ::testing::IsEmpty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Identities, SandboxUnprivilegedTest,
                          ::testing::Values(Identity::kNobody,
                                            Identity::kNobodyWithoutNamespaces));
