@@ -129,14 +129,16 @@ std::string PrepareBase(const std::string& controller, const std::string& probe_
 
 }  // namespace
 
-CgroupLayout ProbeCgroups(std::string* why_not) {
+CgroupLayout ProbeCgroups(bool cpuacct_and_freezer, std::string* why_not) {
   why_not->clear();
   std::map<std::string, std::string> own = OwnCgroupPaths();
   CgroupLayout layout;
   layout.pids = PrepareBase("pids", "pids.max", own, why_not);
   layout.memory = PrepareBase("memory", "memory.limit_in_bytes", own, why_not);
-  layout.cpuacct = PrepareBase("cpuacct", "cgroup.procs", own, why_not);
-  layout.freezer = PrepareBase("freezer", "freezer.state", own, why_not);
+  if (cpuacct_and_freezer) {
+    layout.cpuacct = PrepareBase("cpuacct", "cgroup.procs", own, why_not);
+    layout.freezer = PrepareBase("freezer", "freezer.state", own, why_not);
+  }
   return layout;
 }
 

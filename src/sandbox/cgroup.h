@@ -31,10 +31,11 @@ struct CgroupLayout {
   bool Any() const { return !pids.empty() || !memory.empty(); }
 };
 
-// Finds the cgroup v1 hierarchies, creates <own group>/crucible in each usable
-// one and removes groups left behind by crucible processes that no longer
-// exist. Returns the usable layout; `why_not` says what was missing.
-CgroupLayout ProbeCgroups(std::string* why_not);
+// Finds the cgroup v1 hierarchies (pids and memory; with
+// `cpuacct_and_freezer` those two as well), creates <own group>/crucible in
+// each usable one and removes groups left behind by crucible processes that
+// no longer exist. Returns the usable layout; `why_not` says what was missing.
+CgroupLayout ProbeCgroups(bool cpuacct_and_freezer, std::string* why_not);
 
 struct CgroupLimits {
   uint64_t memory_bytes = 0;  // 0: no memory limit

@@ -156,14 +156,13 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& options
   internals->program.emplace(std::move(program));
   ASSIGN_OR_RETURN(Probed probed, ProbeIsolation(options, *internals->program));
   std::string cgroup_notes;
-  if (options.use_cgroups) internals->cgroups = ProbeCgroups(&cgroup_notes);
-  if (probed.namespaces.pid) {
+  if (options.use_cgroups) {
     // Joining a cgroup v1 hierarchy costs the init a write lock that waits
     // for an RCU grace period. With a PID namespace, cpuacct and freezer add
     // nothing: the init's rusage already covers the whole tree, and the
     // namespace's end kills the whole tree.
-    internals->cgroups.cpuacct.clear();
-    internals->cgroups.freezer.clear();
+    internals->cgroups = ProbeCgroups(/*cpuacct_and_freezer=*/!probed.namespaces.pid,
+                                      &cgroup_notes);
   }
   if (options.network == NetworkIsolation::kRequired && !probed.namespaces.network) {
     return FailedPreconditionError("network isolation is required but unavailable: " +
@@ -223,7 +222,7 @@ std::string Sandbox::CapabilityReport() const {
                        : "RLIMIT_AS per process (" + FormatBytes(options_.memory_bytes) + ")";
   r += "; kill: ";
   r += c.pid_namespace ? "pid namespace" : "process group + subreaper";
-  if (c.cgroup_freezer || c.cgroup_pids) r += " + cgroup";
+  if (!c.pid_namespace && (c.cgroup_freezer || c.cgroup_pids)) r += " + cgroup";
   r += "; privileges: ";
   r += c.drops_capabilities ? "all capabilities dropped, no_new_privs" : "no_new_privs";
   if (c.user_namespace) r += " (user namespace)";
