@@ -51,6 +51,7 @@ class CounterProposer final : public Proposer {
     return p;
   }
   std::string_view Name() const override { return "counter"; }
+  bool RunsInline() const override { return true; }
 };
 
 // Scores from the seed; no work.

@@ -88,6 +88,17 @@ class Engine::Impl {
   void Apply(Completion c);
 
   bool SelectionOpen() const;
+  // Runs `writes` inside one store transaction (one commit instead of one
+  // per candidate: the commit, not the insert, is what costs).
+  template <typename F>
+  void InBatch(F writes) {
+    if (Status s = store_.BeginBatch(); !s.ok()) {
+      store_error_ = s;
+      return;
+    }
+    writes();
+    if (Status s = store_.CommitBatch(); !s.ok() && store_error_.ok()) store_error_ = s;
+  }
   void SubmitProposal(const std::shared_ptr<Slot>& slot,
                       std::vector<std::shared_ptr<const Candidate>> inspirations);
   void SubmitEvaluation(const std::shared_ptr<Slot>& slot);
@@ -203,8 +214,16 @@ StatusOr<EngineSummary> Engine::Impl::Run(std::stop_token stop) {
     bool progress = true;
     while (progress && store_error_.ok()) {
       progress = TryInsert();
-      progress |= TryPrecheck();
-      progress |= TrySelect();
+      // The writes of pre-checks share one transaction; inserts come after
+      // its commit, so nothing enters the archive before it is stored.
+      InBatch([&] {
+        bool more = true;
+        while (more && store_error_.ok()) {
+          more = TryPrecheck();
+          more |= TrySelect();
+          progress |= more;
+        }
+      });
     }
     if (!store_error_.ok()) {
       Stop(StopReason::kStoreError, store_error_.ToString());
@@ -212,7 +231,10 @@ StatusOr<EngineSummary> Engine::Impl::Run(std::stop_token stop) {
     }
     if (cancel_.stop_requested()) break;
     if (slots_.empty()) break;
-    for (Completion& c : completions_.WaitAndDrain(0.05)) Apply(std::move(c));
+    std::vector<Completion> done = completions_.WaitAndDrain(0.05);
+    InBatch([&] {
+      for (Completion& c : done) Apply(std::move(c));
+    });
     const double now = clock_.NowSeconds();
     if (observer_ && now - last_progress_ >= o_.progress_interval_seconds) {
       last_progress_ = now;
@@ -314,6 +336,13 @@ void Engine::Impl::SubmitProposal(const std::shared_ptr<Slot>& slot,
   req.island = slot->candidate->island;
   req.parent = slot->parent;
   req.inspirations = std::move(inspirations);
+  if (proposer_.RunsInline()) {
+    const double t0 = clock_.NowSeconds();
+    slot->proposal = proposer_.Propose(req, cancel_.get_token());
+    if (slot->proposal.ok()) slot->proposal->info.propose_seconds = clock_.NowSeconds() - t0;
+    slot->phase = Slot::Phase::kProposed;
+    return;
+  }
   ++tasks_outstanding_;
   propose_pool_.Submit([this, req = std::move(req), stop = cancel_.get_token()] {
     const double t0 = clock_.NowSeconds();

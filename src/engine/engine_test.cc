@@ -156,7 +156,10 @@ TEST_F(EngineTest, DuplicatesAreNeverEvaluatedAndAStalledProposerStops) {
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->reason, StopReason::kProposerStalled);
   EXPECT_EQ(eval.calls.load(), 1);
-  EXPECT_EQ(summary->progress.outcomes[Outcome::kDuplicate], 20);
+  // The stall is seen at the 20th duplicate; the other child in flight
+  // (jobs = 2) still finishes.
+  EXPECT_GE(summary->progress.outcomes[Outcome::kDuplicate], 20);
+  EXPECT_LE(summary->progress.outcomes[Outcome::kDuplicate], 21);
 }
 
 TEST_F(EngineTest, TargetStopsTheRun) {

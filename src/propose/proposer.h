@@ -41,6 +41,10 @@ class Proposer {
   // from this parent (e.g. no evolvable region), Cancelled when `stop` fired.
   virtual StatusOr<Proposal> Propose(const ProposalRequest& request, std::stop_token stop) = 0;
   virtual std::string_view Name() const = 0;
+  // True for cheap, CPU-only proposers (microseconds, no I/O): the engine
+  // then calls Propose() on its own thread, saving two thread hand-offs per
+  // candidate. Proposers that wait on anything (an LLM) return false.
+  virtual bool RunsInline() const { return false; }
 };
 
 }  // namespace crucible

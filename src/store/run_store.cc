@@ -41,6 +41,9 @@ enum Sql {
   kCountOutcomes,
   kMaxId,
   kCountCandidates,
+  kSavepoint,
+  kRelease,
+  kRollbackTo,
   kNumSql,
 };
 
@@ -74,6 +77,10 @@ constexpr std::array<const char*, kNumSql> kSqlText = {
     "SELECT outcome, count(*) FROM candidate_records WHERE outcome IS NOT NULL GROUP BY outcome",
     "SELECT max(id) FROM candidate_records",
     "SELECT count(*) FROM candidate_records",
+    // Inside a batch each write is a savepoint, so it stays all-or-nothing.
+    "SAVEPOINT candidate_write",
+    "RELEASE candidate_write",
+    "ROLLBACK TO candidate_write",
 };
 
 // Rewinds a statement when leaving scope, so that no read transaction stays
@@ -156,15 +163,23 @@ struct RunStore::Impl {
   }
 
   void OnCommit(int wal_frames) {
+    // A WAL shorter than at the last request has restarted from its start.
+    if (wal_frames < frames_at_request) frames_at_request = 0;
     if (wal_frames >= options.blocking_checkpoint_frames) {
       // The background thread has fallen behind a fast writer: checkpoint
       // here, waiting, with no commit in between, so the WAL can restart
       // from its beginning at the next transaction.
       checkpointer->CheckpointNow();
-    } else if (wal_frames >= options.checkpoint_frames) {
+      frames_at_request = 0;
+    } else if (wal_frames - frames_at_request >= options.checkpoint_frames) {
+      // Once per checkpoint_frames new frames, not at every commit: while
+      // the writer keeps writing the WAL cannot restart, and a request per
+      // commit would cost two fsyncs per commit.
       checkpointer->Request();
+      frames_at_request = wal_frames;
     }
   }
+  int frames_at_request = 0;  // WAL size at the last checkpoint request
 
   // The statement for `sql`, prepared on first use. Statements are reset
   // after each use (ResetOnExit), so one object per SQL text suffices.
@@ -211,6 +226,12 @@ struct RunStore::Impl {
   }
 
   StatusOr<sqlite::Transaction> NewTransaction() {
+    if (in_batch) {
+      ASSIGN_OR_RETURN(sqlite::Statement * begin, Get(kSavepoint));
+      ASSIGN_OR_RETURN(sqlite::Statement * release, Get(kRelease));
+      ASSIGN_OR_RETURN(sqlite::Statement * rollback_to, Get(kRollbackTo));
+      return sqlite::Transaction(*begin, *release, *rollback_to);
+    }
     ASSIGN_OR_RETURN(sqlite::Statement * begin, Get(kBegin));
     ASSIGN_OR_RETURN(sqlite::Statement * commit, Get(kCommit));
     ASSIGN_OR_RETURN(sqlite::Statement * rollback, Get(kRollback));
@@ -247,6 +268,7 @@ struct RunStore::Impl {
   // The cache is mutated by const readers too; RunStore is single-threaded.
   std::array<sqlite::Statement, kNumSql> statements;
   std::unique_ptr<Checkpointer> checkpointer;  // writers only
+  bool in_batch = false;                       // between BeginBatch() and CommitBatch()
 };
 
 Status RunStoreOptions::Validate() const {
@@ -362,6 +384,22 @@ Status RunStore::Complete(CandidateId id, const EvalResult& result, CandidateId 
   if (impl_->db->Changes() == 0) return impl_->NotPendingError(id, operation);
   RETURN_IF_ERROR(impl_->PutStateEntries(state));
   return txn.Commit();
+}
+
+Status RunStore::BeginBatch() {
+  RETURN_IF_ERROR(CheckWritable("begin a batch"));
+  if (impl_->in_batch) return FailedPreconditionError("a batch is already open");
+  RETURN_IF_ERROR(impl_->Run(kBegin, [](sqlite::Statement&) {}).WithContext("begin a batch"));
+  impl_->in_batch = true;
+  return Status::Ok();
+}
+
+Status RunStore::CommitBatch() {
+  if (!impl_->in_batch) return FailedPreconditionError("no batch is open");
+  impl_->in_batch = false;
+  Status committed = impl_->Run(kCommit, [](sqlite::Statement&) {});
+  if (!committed.ok()) (void)impl_->Run(kRollback, [](sqlite::Statement&) {});
+  return committed.WithContext("commit a batch");
 }
 
 Status RunStore::PutState(const std::string& key, const std::string& value) {

@@ -130,6 +130,16 @@ class RunStore {
   // rejected candidates): everything InsertPending and Complete would.
   Status InsertDone(const Candidate& c, const std::map<std::string, std::string>& state = {});
 
+  // Groups the writes that follow, until CommitBatch(), into one transaction:
+  // one commit for many candidates, which is where a write's cost lies. Each
+  // write stays all-or-nothing on its own (a savepoint), but none is durable
+  // before CommitBatch() returns OK — callers must not act on a write (e.g.
+  // let the archive see a result) before that. kFailedPrecondition when a
+  // batch is already open (BeginBatch) or none is (CommitBatch); a failed
+  // commit rolls the whole batch back.
+  Status BeginBatch();
+  Status CommitBatch();
+
   // Engine state that must survive a restart (rng state, archive snapshot...).
   Status PutState(const std::string& key, const std::string& value);
   StatusOr<std::optional<std::string>> GetState(const std::string& key) const;

@@ -394,3 +394,60 @@ TEST_F(RunStoreTest, MalformedRowIsDataLossNamingTheCandidate) {
 
 }  // namespace
 }  // namespace crucible::store_test
+
+namespace crucible {
+namespace {
+
+using namespace store_test;
+
+class RunStoreBatchTest : public TempDirTest {
+ protected:
+  std::unique_ptr<RunStore> Create() {
+    auto store = RunStore::Create(Path("run.db"), TestMetadata());
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return std::move(store).value();
+  }
+};
+
+TEST_F(RunStoreBatchTest, WritesInABatchAppearTogetherAtCommit) {
+  std::unique_ptr<RunStore> store = Create();
+  auto reader = RunStore::Open(Path("run.db"), RunStore::Mode::kReadOnly);
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE(store->BeginBatch().ok());
+  ASSERT_TRUE(store->InsertPending(MakeCandidate(0), {{"rng", "a"}}).ok());
+  ASSERT_TRUE(store->InsertDone(MakeCandidate(1), {{"rng", "b"}}).ok());
+  ASSERT_TRUE(store->Complete(0, MakeResult(0)).ok());
+  EXPECT_EQ(*(*reader)->CountCandidates(), 0);
+  ASSERT_TRUE(store->CommitBatch().ok());
+  EXPECT_EQ(*(*reader)->CountCandidates(), 2);
+  EXPECT_EQ(**(*reader)->GetState("rng"), "b");
+  auto row = (*reader)->LoadCandidate(0);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->status, CandidateStatus::kDone);
+}
+
+TEST_F(RunStoreBatchTest, AFailedWriteInABatchLeavesTheOthers) {
+  std::unique_ptr<RunStore> store = Create();
+  ASSERT_TRUE(store->BeginBatch().ok());
+  ASSERT_TRUE(store->InsertPending(MakeCandidate(0)).ok());
+  EXPECT_EQ(store->InsertPending(MakeCandidate(0), {{"k", "lost"}}).code(),
+            StatusCode::kAlreadyExists);
+  ASSERT_TRUE(store->InsertPending(MakeCandidate(1)).ok());
+  ASSERT_TRUE(store->CommitBatch().ok());
+  EXPECT_EQ(*store->CountCandidates(), 2);
+  EXPECT_FALSE(store->GetState("k")->has_value());
+}
+
+TEST_F(RunStoreBatchTest, BatchesDoNotNest) {
+  std::unique_ptr<RunStore> store = Create();
+  EXPECT_EQ(store->CommitBatch().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store->BeginBatch().ok());
+  EXPECT_EQ(store->BeginBatch().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store->CommitBatch().ok());
+  auto ro = RunStore::Open(Path("run.db"), RunStore::Mode::kReadOnly);
+  ASSERT_TRUE(ro.ok());
+  EXPECT_EQ((*ro)->BeginBatch().code(), StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace crucible

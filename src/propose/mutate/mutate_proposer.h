@@ -64,6 +64,7 @@ class MutateProposer : public Proposer {
   // returned (the engine records it as a duplicate).
   StatusOr<Proposal> Propose(const ProposalRequest& request, std::stop_token stop) override;
   std::string_view Name() const override { return "mutate"; }
+  bool RunsInline() const override { return true; }
 
   const MutateOptions& options() const { return options_; }
 
