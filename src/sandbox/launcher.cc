@@ -29,6 +29,21 @@ extern "C" const char crucible_sandbox_init_end[];
 // parent thread is suspended; sanitizer bookkeeping would misattribute it.
 #define CRUCIBLE_NO_SANITIZE __attribute__((no_sanitize("address", "thread", "undefined")))
 
+#if defined(__SANITIZE_THREAD__)
+#define CRUCIBLE_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CRUCIBLE_TSAN 1
+#endif
+#endif
+#ifdef CRUCIBLE_TSAN
+// ThreadSanitizer intercepts clone() and takes our CLONE_VM | CLONE_VFORK
+// spawn (which only execs) for a fork of a multithreaded process, after which
+// it kills the process at its next thread creation. Every binary that runs
+// sandboxes from several threads needs this under TSan.
+extern "C" const char* __tsan_default_options() { return "die_after_fork=0"; }
+#endif
+
 namespace crucible {
 namespace {
 
