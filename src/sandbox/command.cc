@@ -170,6 +170,9 @@ StatusOr<sandbox_wire::InitSpec> BuildInitSpec(const SandboxOptions& options,
   if (request.argv.empty()) return InvalidArgumentError("argv is empty");
   sandbox_wire::InitSpec spec;
   ASSIGN_OR_RETURN(spec.working_dir, RealDirectory(request.working_dir, "working_dir"));
+  if (spec.working_dir == "/") {
+    return InvalidArgumentError("working_dir must not be /: all of it would be writable");
+  }
   const bool fs = capabilities.filesystem_isolation;
   spec.envp = BuildEnvironment(options.env_allow, request.env, fs);
   ASSIGN_OR_RETURN(spec.exec_path, ResolveExecutable(request.argv[0], spec.working_dir,
@@ -177,8 +180,10 @@ StatusOr<sandbox_wire::InitSpec> BuildInitSpec(const SandboxOptions& options,
   spec.argv = request.argv;
   spec.writable_paths.push_back(spec.working_dir);
   for (const std::string& path : request.writable_paths) {
-    ASSIGN_OR_RETURN(std::string real, RealDirectory(path, "writable path"));
-    spec.writable_paths.push_back(real);
+    StatusOr<std::string> real = RealDirectory(path, "writable path");
+    if (!real.ok()) return real.status();
+    if (*real == "/") return InvalidArgumentError("a writable path must not be /");
+    spec.writable_paths.push_back(*real);
   }
   for (const std::string& path : request.readonly_paths) {
     ASSIGN_OR_RETURN(std::string real, RealPath(path, "read-only path"));

@@ -43,5 +43,22 @@ TEST(SandboxCommandTest, ResolvesThroughPath) {
   EXPECT_EQ(ResolveExecutable("", "/", "").status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(SandboxCommandTest, RefusesTheRootAsWritable) {
+  SandboxRequest request;
+  request.argv = {"/bin/true"};
+  request.working_dir = "/";
+  auto spec = BuildInitSpec(SandboxOptions(), SandboxCapabilities(), request);
+  EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument);
+  request.working_dir = "/tmp";
+  request.writable_paths = {"/tmp/../"};
+  spec = BuildInitSpec(SandboxOptions(), SandboxCapabilities(), request);
+  EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument);
+  request.writable_paths.clear();
+  spec = BuildInitSpec(SandboxOptions(), SandboxCapabilities(), request);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->writable_paths, std::vector<std::string>{"/tmp"});
+  EXPECT_EQ(spec->exec_path, "/bin/true");
+}
+
 }  // namespace
 }  // namespace crucible
