@@ -12,6 +12,7 @@
 #include "core/diff.h"
 #include "evaluate/command_evaluator.h"
 #include "evaluate/protocol.h"
+#include "problems/registry.h"
 
 namespace crucible {
 namespace {
@@ -201,14 +202,8 @@ int EvalCommand(const std::string& problem_dir, const std::string& file, bool he
   if (!program.ok()) return ReportError(program.status());
   char tmpl[] = "/tmp/crucible-eval-XXXXXX";
   if (!mkdtemp(tmpl)) return ReportError(InternalError("cannot create a temporary directory"));
-  CommandEvaluatorOptions o;
-  o.problem_dir = config->problem_dir;
-  o.command = config->evaluator_command;
-  o.stages = config->stages;
-  o.maximize = config->objective.maximize;
-  o.work_root = tmpl;
-  o.sandbox = config->sandbox;
-  auto evaluator = CommandEvaluator::Create(o);
+  auto evaluator =
+      CommandEvaluator::Create(EvaluatorOptionsFor(*config, tmpl, std::string(tmpl) + "/cache"));
   if (!evaluator.ok()) {
     fs::remove_all(tmpl);
     return ReportError(evaluator.status());
@@ -218,6 +213,12 @@ int EvalCommand(const std::string& problem_dir, const std::string& file, bool he
   fs::remove_all(tmpl);
   fmt::print("{}\n", EvalResultToJson(r, /*pretty=*/true));
   return r.outcome == Outcome::kOk ? kExitOk : kExitFailure;
+}
+
+int HarnessCommand(const std::string& name, const std::string& candidate_dir) {
+  const BuiltinHarness* h = FindBuiltinHarness(name);
+  if (!h) return ReportError(NotFoundError(fmt::format("unknown built-in evaluator '{}'", name)));
+  return h->run(candidate_dir);
 }
 
 int InitCommand(const std::string& dir) {

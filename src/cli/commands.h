@@ -30,6 +30,9 @@ int ListCommand(const std::string& run_dir, int top, bool all);
 int ShowCommand(const std::string& run_dir, int64_t id);
 int EvalCommand(const std::string& problem_dir, const std::string& file, bool heldout);
 int InitCommand(const std::string& dir);
+// `crucible harness NAME CANDIDATE_DIR`: a built-in evaluator (hidden; the
+// engine runs it inside the sandbox).
+int HarnessCommand(const std::string& name, const std::string& candidate_dir);
 
 // Prints "crucible: error: MESSAGE" and returns the exit status for `status`.
 int ReportError(const Status& status);

@@ -95,6 +95,12 @@ int main(int argc, char** argv) {
   CLI::App* init_cmd = app.add_subcommand("init", "Write a working example problem directory");
   init_cmd->add_option("DIR", init_dir, "Directory to create")->required();
 
+  std::string harness_name, candidate_dir;
+  CLI::App* harness_cmd = app.add_subcommand("harness", "Run a built-in evaluator on a candidate");
+  harness_cmd->group("");  // internal: started by the engine inside the sandbox
+  harness_cmd->add_option("NAME", harness_name)->required();
+  harness_cmd->add_option("CANDIDATE_DIR", candidate_dir)->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (*run_cmd) {
@@ -129,5 +135,6 @@ int main(int argc, char** argv) {
   if (*show_cmd) return ShowCommand(run_dir, id);
   if (*eval_cmd) return EvalCommand(problem, file, heldout);
   if (*init_cmd) return InitCommand(init_dir);
+  if (*harness_cmd) return HarnessCommand(harness_name, candidate_dir);
   return kExitBadInput;
 }

@@ -10,6 +10,7 @@
 
 #include "core/regions.h"
 #include "engine/yaml_reader.h"
+#include "problems/registry.h"
 
 namespace crucible {
 namespace {
@@ -23,11 +24,23 @@ void ParseEvaluator(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   const YAML::Node e = root["evaluator"];
   if (!e) return r.Fail("evaluator", "is required (the command that scores a candidate)");
   r.CheckKeys(e, "evaluator",
-              {"command", "timeout", "cpu_seconds", "memory_mb", "file_size_mb", "max_open_files",
+              {"command", "builtin", "timeout", "cpu_seconds", "memory_mb", "file_size_mb", "max_open_files",
                "max_processes", "isolation", "stages", "heldout"});
   r.ReadWords(e, "command", "evaluator", c.evaluator_command);
-  if (r.status().ok() && c.evaluator_command.empty()) {
-    r.Fail("evaluator.command", "is required, e.g. 'python3 evaluate.py'");
+  r.Read(e, "builtin", "evaluator", c.builtin_evaluator);
+  if (r.status().ok() && c.evaluator_command.empty() == c.builtin_evaluator.empty()) {
+    r.Fail("evaluator", c.builtin_evaluator.empty()
+                            ? "needs a command (e.g. 'python3 evaluate.py') or a builtin evaluator"
+                            : "has both a command and a builtin evaluator; give one");
+  }
+  if (r.status().ok() && !c.builtin_evaluator.empty() &&
+      !FindBuiltinHarness(c.builtin_evaluator)) {
+    std::string known;
+    for (const BuiltinHarness& h : BuiltinHarnesses()) {
+      known += (known.empty() ? "" : ", ") + std::string(h.name);
+    }
+    r.Fail("evaluator.builtin", fmt::format("unknown built-in evaluator '{}' (known: {})",
+                                            c.builtin_evaluator, known.empty() ? "none" : known));
   }
   SandboxOptions& s = c.sandbox;
   r.Read(e, "timeout", "evaluator", s.wall_timeout_seconds, 0.01, 7 * 86400.0);
@@ -195,6 +208,7 @@ Status CheckFiles(const RunConfig& c, const std::string& yaml_path) {
     return InvalidArgumentError(fmt::format("{}: prompt: '{}' does not exist in {}", yaml_path,
                                             c.prompt_file, c.problem_dir));
   }
+  if (c.evaluator_command.empty()) return Status::Ok();
   const fs::path cmd = c.evaluator_command[0];
   if (cmd.is_relative() && cmd.has_parent_path() && !fs::exists(fs::path(c.problem_dir) / cmd)) {
     return InvalidArgumentError(fmt::format("{}: evaluator.command: '{}' does not exist in {}",

@@ -46,7 +46,8 @@ struct RunConfig {
   std::string description;
   std::vector<std::string> files;  // relative to problem_dir, evolved in this order
   std::string prompt_file;         // relative; empty when none
-  std::vector<std::string> evaluator_command;
+  std::vector<std::string> evaluator_command;  // empty when builtin_evaluator is set
+  std::string builtin_evaluator;               // a harness compiled into crucible (problems/registry.h)
   std::vector<CascadeStage> stages = {{"full", std::nullopt}};
   bool heldout = false;  // evaluate the best program on the held-out split at the end
   Objective objective;

@@ -30,7 +30,7 @@ json EvaluatorJson(const RunConfig& c) {
   const char* isolation = s.network == NetworkIsolation::kOff        ? "off"
                           : s.network == NetworkIsolation::kRequired ? "required"
                                                                      : "auto";
-  return {{"command", c.evaluator_command},
+  json e = {{"command", c.evaluator_command},
           {"timeout", s.wall_timeout_seconds},
           {"cpu_seconds", s.cpu_seconds},
           {"memory_mb", static_cast<double>(s.memory_bytes) / (1024.0 * 1024.0)},
@@ -40,6 +40,11 @@ json EvaluatorJson(const RunConfig& c) {
           {"isolation", isolation},
           {"stages", stages},
           {"heldout", c.heldout}};
+  if (!c.builtin_evaluator.empty()) {
+    e.erase("command");
+    e["builtin"] = c.builtin_evaluator;
+  }
+  return e;
 }
 
 json ArchiveJson(const ArchiveOptions& a) {

@@ -82,6 +82,18 @@ TEST_F(ConfigTest, ErrorsNameFileAndField) {
             StatusCode::kInvalidArgument);
 }
 
+TEST_F(ConfigTest, BuiltinEvaluatorsAreCheckedByName) {
+  EXPECT_EQ(Load("name: p\nfiles: [prog.py]\nevaluator: {builtin: no_such_problem}\n")
+                .status()
+                .message()
+                .rfind(Yaml() + ": evaluator.builtin: unknown built-in evaluator 'no_such_problem'", 0),
+            0u);
+  EXPECT_EQ(Load("name: p\nfiles: [prog.py]\nevaluator: {builtin: x, command: y}\n").status().message(),
+            Yaml() + ": evaluator: has both a command and a builtin evaluator; give one");
+  EXPECT_EQ(Load("name: p\nfiles: [prog.py]\nevaluator: {timeout: 3}\n").status().message(),
+            Yaml() + ": evaluator: needs a command (e.g. 'python3 evaluate.py') or a builtin evaluator");
+}
+
 TEST_F(ConfigTest, MalformedYamlNamesTheLine) {
   auto c = Load("name: p\nfiles: [prog.py\n");
   ASSERT_FALSE(c.ok());

@@ -65,17 +65,18 @@ void ApplyOverrides(const RunRequest& req, RunConfig& config) {
   if (req.target) config.budget.target = *req.target;
 }
 
+std::string SelfExecutable() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("crucible") : self.string();
+}
+
 StatusOr<std::unique_ptr<CommandEvaluator>> MakeEvaluator(const RunConfig& config,
                                                           const std::string& work_root,
+                                                          const std::string& cache_dir,
                                                           bool keep_work) {
-  CommandEvaluatorOptions o;
-  o.problem_dir = config.problem_dir;
-  o.command = config.evaluator_command;
-  o.stages = config.stages;
-  o.maximize = config.objective.maximize;
-  o.work_root = work_root;
+  CommandEvaluatorOptions o = EvaluatorOptionsFor(config, work_root, cache_dir);
   o.keep_work = keep_work;
-  o.sandbox = config.sandbox;
   return CommandEvaluator::Create(std::move(o));
 }
 
@@ -94,7 +95,7 @@ StatusOr<Candidate> EvaluateInitial(const RunConfig& config, uint64_t seed, LogF
   char tmpl[] = "/tmp/crucible-initial-XXXXXX";
   if (!mkdtemp(tmpl)) return InternalError("cannot create a temporary directory");
   const std::string tmp = tmpl;
-  auto evaluator = MakeEvaluator(config, tmp, false);
+  auto evaluator = MakeEvaluator(config, tmp, tmp + "/cache", false);
   if (!evaluator.ok()) {
     fs::remove_all(tmp);
     return evaluator.status();
@@ -146,7 +147,8 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
   fs::remove_all(work, ec);  // scratch left by a crash
   fs::create_directories(work, ec);
   ASSIGN_OR_RETURN(std::unique_ptr<CommandEvaluator> evaluator,
-                   MakeEvaluator(config, work.string(), req.keep_work));
+                   MakeEvaluator(config, work.string(), (run_dir / "cache").string(),
+                                 req.keep_work));
   ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Create(config.archive));
   std::unique_ptr<Proposer> proposer = MakeMutateProposer(config.mutate);
   EngineOptions eo;
@@ -182,6 +184,21 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
 }
 
 }  // namespace
+
+CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::string& work_root,
+                                            const std::string& cache_dir) {
+  CommandEvaluatorOptions o;
+  o.problem_dir = config.problem_dir;
+  o.command = config.builtin_evaluator.empty()
+                  ? config.evaluator_command
+                  : std::vector<std::string>{SelfExecutable(), "harness", config.builtin_evaluator};
+  o.stages = config.stages;
+  o.maximize = config.objective.maximize;
+  o.work_root = work_root;
+  o.cache_dir = cache_dir;
+  o.sandbox = config.sandbox;
+  return o;
+}
 
 StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir) {
   if (!fs::is_directory(run_dir)) {

@@ -19,6 +19,7 @@
 #include "core/status.h"
 #include "engine/config.h"
 #include "engine/engine.h"
+#include "evaluate/command_evaluator.h"
 #include "store/run_store.h"
 
 namespace crucible {
@@ -56,6 +57,12 @@ StatusOr<RunResult> StartRun(const RunRequest& request, EngineObserver* observer
 // Continues the run in request.resume_dir where it stopped.
 StatusOr<RunResult> ResumeRun(const RunRequest& request, EngineObserver* observer, LogFn log,
                               std::stop_token stop);
+
+// The evaluator of a problem: its command (or, for a built-in evaluator,
+// this executable's `harness NAME`), limits and cascade; scratch space under
+// `work_root`, compiled candidates under `cache_dir` (may be empty).
+CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::string& work_root,
+                                            const std::string& cache_dir);
 
 // Opens RUN_DIR/run.db read-only (clear errors for a missing or foreign dir).
 StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir);

@@ -130,6 +130,14 @@ StatusOr<std::unique_ptr<CommandEvaluator>> CommandEvaluator::Create(
   RETURN_IF_ERROR(options.Validate());
   // Evaluators run in a scratch directory: every path handed to them is absolute.
   options.work_root = fs::absolute(options.work_root).lexically_normal().string();
+  if (!options.cache_dir.empty()) {
+    std::error_code ec;
+    options.cache_dir = fs::absolute(options.cache_dir).lexically_normal().string();
+    fs::create_directories(options.cache_dir, ec);
+    if (ec) {
+      return InternalError(fmt::format("cannot create {}: {}", options.cache_dir, ec.message()));
+    }
+  }
   // The evaluator runs in a scratch directory, so words of the command that
   // name files of the problem directory ("python3 evaluate.py") are made
   // absolute. Bare program names (python3) are left to PATH.
@@ -164,6 +172,10 @@ EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::stri
              {"CRUCIBLE_PROBLEM_DIR", options_.problem_dir},
              {"CRUCIBLE_CANDIDATE_ID", std::to_string(request.id)},
              {"CRUCIBLE_PROTOCOL_VERSION", std::to_string(kEvaluatorProtocolVersion)}};
+  if (!options_.cache_dir.empty()) {
+    req.env["CRUCIBLE_CACHE_DIR"] = options_.cache_dir;
+    req.writable_paths.push_back(options_.cache_dir);
+  }
   const SandboxResult run = sandbox_->Run(req, stop);
   EvalResult r = ClassifyStage(run, ReadFileIfExists(fs::path(scratch) / "result.json"),
                                options_.sandbox.wall_timeout_seconds);

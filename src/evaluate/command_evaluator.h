@@ -40,6 +40,10 @@ struct CommandEvaluatorOptions {
   bool maximize = true;
   std::string work_root;  // must exist and be writable
   bool keep_work = false;
+  // A directory shared by all evaluations of a run, writable inside the
+  // sandbox and passed as CRUCIBLE_CACHE_DIR (e.g. compiled candidates,
+  // cached by source hash). Empty: none.
+  std::string cache_dir;
   SandboxOptions sandbox;
 
   Status Validate() const;
