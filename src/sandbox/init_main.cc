@@ -142,6 +142,9 @@ int CommandMain(void* arg) {
     if (int error = DropPrivileges(plan.privileged); error != 0) {
       ExecFailed("drop privileges", error);
     }
+    if (int error = InstallSyscallFilter(); error != 0 && error != ENOSYS) {
+      ExecFailed("install the seccomp filter", error);
+    }
   }
   sigset_t none;
   sigemptyset(&none);

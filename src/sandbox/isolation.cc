@@ -1,8 +1,12 @@
 #include "sandbox/isolation.h"
 
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -282,5 +286,73 @@ int DropPrivileges(bool privileged) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
   return 0;
 }
+
+#if defined(__x86_64__) || defined(__aarch64__)
+namespace {
+
+#if defined(__x86_64__)
+constexpr uint32_t kAuditArch = AUDIT_ARCH_X86_64;
+#else
+constexpr uint32_t kAuditArch = AUDIT_ARCH_AARCH64;
+#endif
+constexpr uint32_t kCloneNamespaceFlags = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS |
+                                          CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
+                                          CLONE_NEWNET;
+constexpr uint32_t kDenied[] = {
+    __NR_unshare,      __NR_setns,       __NR_keyctl,      __NR_add_key,
+    __NR_request_key,  __NR_bpf,         __NR_userfaultfd, __NR_perf_event_open,
+    __NR_init_module,  __NR_finit_module, __NR_delete_module, __NR_kexec_load,
+    __NR_kexec_file_load,
+};
+constexpr uint16_t kDeniedCount = sizeof(kDenied) / sizeof(kDenied[0]);
+constexpr uint32_t kAllow = SECCOMP_RET_ALLOW;
+constexpr uint32_t kEperm = SECCOMP_RET_ERRNO | EPERM;
+constexpr uint32_t kEnosys = SECCOMP_RET_ERRNO | ENOSYS;
+
+// Layout: arch check, syscall number load, [x32 check], one test per denied
+// call, clone3, clone (then its flags), allow.
+struct FilterProgram {
+  sock_filter code[64];
+  uint16_t size = 0;
+  constexpr void Add(sock_filter f) { code[size++] = f; }
+};
+
+constexpr FilterProgram BuildFilter() {
+  FilterProgram p{};
+  p.Add(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
+  p.Add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kAuditArch, 1, 0));
+  p.Add(BPF_STMT(BPF_RET | BPF_K, kEnosys));
+  p.Add(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+#if defined(__x86_64__)
+  p.Add(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u /* __X32_SYSCALL_BIT */, 0, 1));
+  p.Add(BPF_STMT(BPF_RET | BPF_K, kEnosys));
+#endif
+  for (uint16_t i = 0; i < kDeniedCount; ++i) {
+    // Jump to the shared EPERM return placed after the remaining tests.
+    uint8_t to_eperm = static_cast<uint8_t>(kDeniedCount - 1 - i + 6);
+    p.Add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kDenied[i], to_eperm, 0));
+  }
+  p.Add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1));
+  p.Add(BPF_STMT(BPF_RET | BPF_K, kEnosys));
+  p.Add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 2));
+  p.Add(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0])));  // low half
+  p.Add(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kCloneNamespaceFlags, 1, 0));
+  p.Add(BPF_STMT(BPF_RET | BPF_K, kAllow));
+  p.Add(BPF_STMT(BPF_RET | BPF_K, kEperm));
+  return p;
+}
+
+}  // namespace
+
+int InstallSyscallFilter() {
+  static constexpr FilterProgram kFilter = BuildFilter();
+  static_assert(kFilter.size <= sizeof(kFilter.code) / sizeof(kFilter.code[0]));
+  sock_fprog program{kFilter.size, const_cast<sock_filter*>(kFilter.code)};
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) return errno;
+  return 0;
+}
+#else
+int InstallSyscallFilter() { return ENOSYS; }
+#endif
 
 }  // namespace crucible::sandbox_init

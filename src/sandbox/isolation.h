@@ -43,6 +43,15 @@ bool HasAnyCapability();
 // Returns 0 or an errno value.
 int DropPrivileges(bool privileged);
 
+// Installs a seccomp filter on the caller (inherited by everything it starts)
+// that refuses creating or entering namespaces (unshare, setns, clone with
+// CLONE_NEW*; clone3 gets ENOSYS, so the C library falls back to clone), the
+// kernel keyring, bpf, userfaultfd, perf_event_open and module loading, and
+// system calls of a foreign ABI (32-bit, x32). Requires no_new_privs.
+// Async-signal-safe. Returns 0 or an errno value (ENOSYS: unsupported
+// architecture, nothing installed).
+int InstallSyscallFilter();
+
 }  // namespace crucible::sandbox_init
 
 #endif  // CRUCIBLE_SANDBOX_ISOLATION_H_

@@ -410,6 +410,20 @@ TEST_F(SandboxTest, PrivilegesAreDropped) {
   EXPECT_THAT(r.stdout_text, Not(HasSubstr("SYSCTL")));
 }
 
+TEST_F(SandboxTest, CannotCreateNamespacesButThreadsWork) {
+  if (!sandbox_->capabilities().drops_capabilities) GTEST_SKIP() << "no seccomp filter here";
+  SandboxResult r = Sh(
+      "unshare -U true 2>/dev/null && echo USERNS; unshare -n true 2>/dev/null && echo NETNS; "
+      "python3 -c 'import threading; t = threading.Thread(target=print, args=(\"thread\",)); "
+      "t.start(); t.join()'; (echo subshell) & wait");
+  ASSERT_TRUE(r.started) << r.spawn_error;
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_THAT(r.stdout_text, Not(HasSubstr("USERNS")));
+  EXPECT_THAT(r.stdout_text, Not(HasSubstr("NETNS")));
+  EXPECT_THAT(r.stdout_text, HasSubstr("thread\n"));
+  EXPECT_THAT(r.stdout_text, HasSubstr("subshell\n"));
+}
+
 TEST_F(SandboxTest, SeesOnlyItsOwnProcesses) {
   if (!sandbox_->capabilities().pid_namespace) GTEST_SKIP() << "no PID namespace";
   SandboxResult r = Sh("echo $$; ls /proc | grep -c '^[0-9]'");
