@@ -7,8 +7,9 @@
 // (CPU, address space, file size, open files, core dumps); a per-run cgroup
 // bounding the whole tree's processes and memory; a read-only view of the
 // filesystem in which only the working dir, `writable_paths` and a private
-// /tmp and /dev/shm are writable; a scrubbed environment; no capabilities and
-// no_new_privs; a wall-clock deadline. When the command exits, times out or is
+// /tmp and /dev/shm are writable; a scrubbed environment; no capabilities,
+// no_new_privs and a seccomp filter against new namespaces; a wall-clock
+// deadline. When the command exits, times out or is
 // cancelled, every process it started is killed and reaped: no zombies, no
 // orphans. Output is read concurrently and capped. docs/sandbox.md describes
 // the mechanisms and the fallbacks when some are unavailable.
