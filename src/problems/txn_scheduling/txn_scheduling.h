@@ -157,9 +157,10 @@ inline int32_t ScheduleState::EarliestStart(int32_t txn) const {
   int32_t start = 1;
   for (const TxnOp& op : workload_->OpsOf(txn)) {
     // A write follows every access of its key, a read every write; the
-    // original's "last + 1 - p + 1" with p = offset + 1.
+    // original's "last + 1 - p + 1" with p = offset + 1. No branch for a key
+    // without history: last = 0 gives 1 - offset <= 1 = the initial start.
     const int32_t last = op.write ? last_any_[op.key] : last_write_[op.key];
-    if (last > 0) start = std::max(start, last - op.offset + 1);
+    start = std::max(start, last - op.offset + 1);
   }
   return start;
 }
