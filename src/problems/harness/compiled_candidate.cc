@@ -1,0 +1,296 @@
+#include "problems/harness/compiled_candidate.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/hash.h"
+#include "fmt/format.h"
+#include "problems/harness/confine_prologue.h"
+#include "problems/harness/process.h"
+
+namespace crucible {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kMaxErrorBytes = 2048;
+
+Status WriteFile(const fs::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) return InternalError(fmt::format("cannot write {}", path.string()));
+  return Status::Ok();
+}
+
+// Replaces every occurrence of `from` in `text`.
+void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
+  if (from.empty()) return;
+  for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos)) {
+    text.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+}
+
+// The first lines of the compiler's output, up to ~2 KB, with the scratch
+// directory removed from paths ("/tmp/x/cc-1/candidate.cpp:3:1" becomes
+// "candidate.cpp:3:1").
+std::string TrimCompilerOutput(std::string out, const std::string& dir) {
+  ReplaceAll(out, dir + "/", "");
+  if (out.size() <= kMaxErrorBytes) return out;
+  size_t cut = out.rfind('\n', kMaxErrorBytes);
+  if (cut == std::string::npos || cut < kMaxErrorBytes / 2) cut = kMaxErrorBytes;
+  return out.substr(0, cut) + "\n[... further compiler output omitted]";
+}
+
+// The compiler's identity, part of the cache key: an upgraded compiler must
+// not reuse binaries from the old one.
+StatusOr<std::string> CompilerIdentity(const std::string& compiler) {
+  ToolResult r = RunTool({compiler, "--version"}, ".");
+  if (!r.started || r.exit_code != 0) {
+    return FailedPreconditionError(
+        fmt::format("cannot run the compiler '{}': {}", compiler, r.started ? r.output : r.error));
+  }
+  return r.output.substr(0, r.output.find('\n'));
+}
+
+std::string JoinFlags(const std::vector<std::string>& flags) {
+  std::string s;
+  for (const std::string& f : flags) s += f + '\x1f';
+  return s;
+}
+
+std::string CandidateKey(const CompileSpec& spec, const std::string& identity) {
+  return HashToHex(HashBytes(identity + '\0' + JoinFlags(spec.flags) + '\0' + spec.header_name +
+                             '\0' + spec.header_source + '\0' + spec.driver_source + '\0' +
+                             std::string(ConfinePrologueSource()) + '\0' + spec.candidate_name +
+                             '\0' + spec.candidate_source));
+}
+
+// A candidate may include standard headers and the problem's header only, so
+// that it cannot pull the problem's data files into its binary at compile
+// time (#include "/abs/path/data.txt").
+std::string CheckIncludes(const CompileSpec& spec) {
+  std::istringstream in(spec.candidate_source);
+  std::string line;
+  for (int line_no = 1; std::getline(in, line); ++line_no) {
+    size_t p = line.find_first_not_of(" \t");
+    if (p == std::string::npos || line[p] != '#') continue;
+    p = line.find_first_not_of(" \t", p + 1);
+    if (p == std::string::npos || line.compare(p, 7, "include") != 0) continue;
+    const std::string rest = line.substr(p + 7);
+    const size_t open = rest.find_first_of("<\"");
+    bool ok = false;
+    if (open != std::string::npos) {
+      const char close = rest[open] == '<' ? '>' : '"';
+      const size_t end = rest.find(close, open + 1);
+      if (end != std::string::npos) {
+        const std::string name = rest.substr(open + 1, end - open - 1);
+        ok = close == '"' ? name == spec.header_name
+                          : !name.empty() && name[0] != '/' && name.find("..") == std::string::npos;
+      }
+    }
+    if (!ok) {
+      return fmt::format(
+          "{}:{}: error: only standard headers (#include <...>) and \"{}\" may be included\n",
+          spec.candidate_name, line_no, spec.header_name);
+    }
+  }
+  return "";
+}
+
+// A private name next to `final_path`, renamed over it when complete.
+std::string TempNameFor(const fs::path& final_path) {
+  static unsigned counter = 0;
+  return fmt::format("{}.tmp-{}-{}", final_path.string(), getpid(), ++counter);
+}
+
+// Builds the driver's object file (driver + confinement prologue) into the
+// cache unless it is there.
+StatusOr<std::string> DriverObject(const CompileSpec& spec, const std::string& identity,
+                                   const fs::path& cache, const fs::path& scratch) {
+  const std::string key = HashToHex(HashBytes(identity + '\0' + JoinFlags(spec.flags) + '\0' +
+                                              spec.header_name + '\0' + spec.header_source +
+                                              '\0' + spec.driver_source + '\0' +
+                                              std::string(ConfinePrologueSource())));
+  const fs::path object = cache / ("driver-" + key + ".o");
+  if (fs::exists(object)) return object.string();
+  const fs::path source = scratch / "driver.cpp";
+  RETURN_IF_ERROR(WriteFile(source, std::string(ConfinePrologueSource()) + spec.driver_source));
+  const std::string tmp = TempNameFor(object);
+  std::vector<std::string> argv = {spec.compiler};
+  argv.insert(argv.end(), spec.flags.begin(), spec.flags.end());
+  argv.insert(argv.end(), {"-I", scratch.string(), "-c", source.string(), "-o", tmp});
+  ToolResult r = RunTool(argv, scratch.string());
+  if (!r.started || r.exit_code != 0) {
+    fs::remove(tmp);
+    return InternalError("the problem's driver does not compile (a bug in crucible): " +
+                         TrimCompilerOutput(r.started ? r.output : r.error, scratch.string()));
+  }
+  std::error_code ec;
+  fs::rename(tmp, object, ec);
+  if (ec) return InternalError(fmt::format("cannot rename {} into the cache: {}", tmp, ec.message()));
+  return object.string();
+}
+
+}  // namespace
+
+Status CompileSpec::Validate() const {
+  if (compiler.empty()) return InvalidArgumentError("CompileSpec.compiler is empty");
+  if (header_name.empty() || header_name.find('/') != std::string::npos) {
+    return InvalidArgumentError("CompileSpec.header_name must be a bare file name");
+  }
+  if (candidate_name.empty() || candidate_name.find('/') != std::string::npos) {
+    return InvalidArgumentError("CompileSpec.candidate_name must be a bare file name");
+  }
+  if (driver_source.find("main") == std::string::npos) {
+    return InvalidArgumentError("CompileSpec.driver_source must define main()");
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::string> CompileCacheKey(const CompileSpec& spec) {
+  ASSIGN_OR_RETURN(std::string identity, CompilerIdentity(spec.compiler));
+  return CandidateKey(spec, identity);
+}
+
+StatusOr<CompileResult> CompileCandidate(const CompileSpec& spec) {
+  RETURN_IF_ERROR(spec.Validate());
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  CompileResult result;
+  if (std::string error = CheckIncludes(spec); !error.empty()) {
+    result.errors = error;
+    result.seconds = elapsed();
+    return result;
+  }
+  ASSIGN_OR_RETURN(std::string identity, CompilerIdentity(spec.compiler));
+  const std::string key = CandidateKey(spec, identity);
+  std::error_code ec;
+  const fs::path work = fs::absolute(spec.work_dir, ec);
+  const fs::path cache = spec.cache_dir.empty() ? work / "compile-cache"
+                                                : fs::path(spec.cache_dir) / "compiled";
+  fs::create_directories(cache, ec);
+  if (ec) return InternalError(fmt::format("cannot create {}: {}", cache.string(), ec.message()));
+
+  const fs::path binary = cache / (key + ".bin");
+  const fs::path errors = cache / (key + ".err");
+  if (fs::exists(binary)) {
+    result.ok = true;
+    result.binary_path = binary.string();
+    result.cached = true;
+    result.seconds = elapsed();
+    return result;
+  }
+  if (fs::exists(errors)) {
+    ASSIGN_OR_RETURN(result.errors, ReadTextFile(errors.string()));
+    result.cached = true;
+    result.seconds = elapsed();
+    return result;
+  }
+
+  char tmpl[] = "cc-XXXXXX";
+  const std::string pattern = (work / tmpl).string();
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) return InternalError("cannot create a compile directory in " + work.string());
+  const fs::path scratch = buf.data();
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ignored;  // best effort: the scratch dir is deleted by the engine anyway
+      fs::remove_all(dir, ignored);
+    }
+  } cleanup{scratch};
+
+  RETURN_IF_ERROR(WriteFile(scratch / spec.header_name, spec.header_source));
+  ASSIGN_OR_RETURN(std::string driver_object, DriverObject(spec, identity, cache, scratch));
+  const fs::path source = scratch / spec.candidate_name;
+  RETURN_IF_ERROR(WriteFile(source, spec.candidate_source));
+  const std::string tmp = TempNameFor(binary);
+  std::vector<std::string> argv = {spec.compiler};
+  argv.insert(argv.end(), spec.flags.begin(), spec.flags.end());
+  argv.insert(argv.end(), {"-I", scratch.string(), source.string(), driver_object,
+                           std::string(kConfineEntryFlag), "-o", tmp});
+  ToolResult r = RunTool(argv, scratch.string());
+  if (!r.started) return FailedPreconditionError("cannot run the compiler: " + r.error);
+  if (r.exit_code != 0) {
+    fs::remove(tmp, ec);
+    result.errors = TrimCompilerOutput(r.output, scratch.string());
+    if (result.errors.empty()) result.errors = fmt::format("the compiler exited with status {}", r.exit_code);
+    // Cached so that an identical failing candidate is not compiled again.
+    const std::string err_tmp = TempNameFor(errors);
+    if (WriteFile(err_tmp, result.errors).ok()) fs::rename(err_tmp, errors, ec);
+    result.seconds = elapsed();
+    return result;
+  }
+  fs::rename(tmp, binary, ec);
+  if (ec) return InternalError(fmt::format("cannot rename {} into the cache: {}", tmp, ec.message()));
+  result.ok = true;
+  result.binary_path = binary.string();
+  result.seconds = elapsed();
+  return result;
+}
+
+std::string HarnessReport::ToJson() const {
+  nlohmann::json j = nlohmann::json::object();
+  if (score && std::isfinite(*score)) j["score"] = *score;
+  j["valid"] = valid;
+  if (!outcome.empty()) j["outcome"] = outcome;
+  auto numbers = [](const std::map<std::string, double>& m) {
+    nlohmann::json o = nlohmann::json::object();
+    for (const auto& [k, v] : m) {
+      if (std::isfinite(v)) o[k] = v;
+    }
+    return o;
+  };
+  if (!metrics.empty()) j["metrics"] = numbers(metrics);
+  if (!features.empty()) j["features"] = numbers(features);
+  if (!feedback.empty()) j["feedback"] = feedback;
+  if (!artifacts.empty()) j["artifacts"] = artifacts;
+  // Candidate text may hold invalid UTF-8; replace it rather than throw.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+HarnessReport FailureReport(std::string outcome, std::string feedback) {
+  HarnessReport r;
+  r.valid = false;
+  r.outcome = std::move(outcome);
+  r.feedback = std::move(feedback);
+  return r;
+}
+
+HarnessEnv ReadHarnessEnv() {
+  HarnessEnv env;
+  auto get = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  if (std::string s = get("CRUCIBLE_SPLIT"); !s.empty()) env.split = s;
+  if (std::string s = get("CRUCIBLE_STAGE"); !s.empty()) env.stage = s;
+  if (std::string s = get("CRUCIBLE_SEED"); !s.empty()) env.seed = std::strtoull(s.c_str(), nullptr, 10);
+  env.problem_dir = get("CRUCIBLE_PROBLEM_DIR");
+  env.cache_dir = get("CRUCIBLE_CACHE_DIR");
+  return env;
+}
+
+StatusOr<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError(fmt::format("cannot open {}", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return InternalError(fmt::format("cannot read {}", path));
+  return ss.str();
+}
+
+}  // namespace crucible
