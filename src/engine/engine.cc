@@ -46,7 +46,14 @@ struct Engine::Slot {
   bool evaluated = false;  // went to the evaluator (not a duplicate or rejected)
   bool restored = false;   // re-queued by Restore(): exempt from the deterministic schedule
   bool replayed = false;   // a finished candidate replayed by Restore(): already counted and reported
+  bool recorded = false;   // its pending row is in the store
+  double dispatched_at = 0;  // when its evaluation was submitted (clock seconds)
 };
+
+// An evaluation still running this long after it started gets its pending
+// row written, so a crash re-queues it. Faster ones are written once, when
+// they finish: one commit per candidate instead of two.
+constexpr double kRecordPendingAfterSeconds = 0.05;
 
 struct Engine::Completion {
   CandidateId id = kNoCandidate;
@@ -86,6 +93,7 @@ class Engine::Impl {
   bool TryPrecheck();
   bool TryInsert();
   void Apply(Completion c);
+  void RecordSlowEvaluations();
 
   bool SelectionOpen() const;
   // Runs `writes` inside one store transaction (one commit instead of one
@@ -170,6 +178,7 @@ Status Engine::Impl::Restore() {
     if (row.status == CandidateStatus::kPending) {
       slot->phase = Slot::Phase::kEvaluating;
       slot->evaluated = true;
+      slot->recorded = true;
       ++dispatched_;
       inflight_hashes_[c->source_hash] = c->id;
       slots_[c->id] = slot;
@@ -231,9 +240,10 @@ StatusOr<EngineSummary> Engine::Impl::Run(std::stop_token stop) {
     }
     if (cancel_.stop_requested()) break;
     if (slots_.empty()) break;
-    std::vector<Completion> done = completions_.WaitAndDrain(0.05);
+    std::vector<Completion> done = completions_.WaitAndDrain(kRecordPendingAfterSeconds);
     InBatch([&] {
       for (Completion& c : done) Apply(std::move(c));
+      RecordSlowEvaluations();
     });
     const double now = clock_.NowSeconds();
     if (observer_ && now - last_progress_ >= o_.progress_interval_seconds) {
@@ -387,13 +397,28 @@ void Engine::Impl::Apply(Completion done) {
   }
   Candidate& c = *slot.candidate;
   c.result = std::move(done.result);
-  if (Status s = store_.Complete(c.id, c.result, kNoCandidate, StateEntries()); !s.ok()) {
+  const Status s = slot.recorded ? store_.Complete(c.id, c.result, kNoCandidate, StateEntries())
+                                 : store_.InsertDone(c, StateEntries());
+  if (!s.ok()) {
     store_error_ = s;
     return;
   }
   ++evaluations_done_;
   ++session_evaluations_;
   slot.phase = Slot::Phase::kFinished;
+}
+
+void Engine::Impl::RecordSlowEvaluations() {
+  const double now = clock_.NowSeconds();
+  for (auto& [id, slot] : slots_) {
+    if (slot->phase != Slot::Phase::kEvaluating || slot->recorded) continue;
+    if (now - slot->dispatched_at < kRecordPendingAfterSeconds) continue;
+    if (Status s = store_.InsertPending(*slot->candidate, StateEntries()); !s.ok()) {
+      store_error_ = s;
+      return;
+    }
+    slot->recorded = true;
+  }
 }
 
 bool Engine::Impl::TryPrecheck() {
@@ -441,11 +466,8 @@ void Engine::Impl::Precheck(Slot& slot) {
         slot, Outcome::kDuplicate,
         fmt::format("identical to candidate {}, which is being evaluated", it->second), it->second);
   }
-  if (Status s = store_.InsertPending(c, StateEntries()); !s.ok()) {
-    store_error_ = s;
-    return;
-  }
   slot.evaluated = true;
+  slot.dispatched_at = clock_.NowSeconds();
   slot.phase = Slot::Phase::kEvaluating;
   inflight_hashes_[c.source_hash] = c.id;
   ++dispatched_;

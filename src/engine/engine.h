@@ -12,9 +12,11 @@
 // proposals are pre-checked in id order — so the same seed gives the same
 // run whatever the timing of the workers (docs/engine.md).
 //
-// Crash safety: a child is written to the store (pending) before it is
-// evaluated and its result is committed before the archive sees it; Restore()
-// rebuilds everything from the store and re-queues pending children.
+// Crash safety: a result is committed before the archive sees it. A child
+// whose evaluation is still running 50 ms after it started is written to the
+// store as pending, so a crash re-queues it; faster ones are written once,
+// with their result. Restore() rebuilds everything from the store and
+// re-queues pending children.
 #ifndef CRUCIBLE_ENGINE_ENGINE_H_
 #define CRUCIBLE_ENGINE_ENGINE_H_
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "problems/bin_packing/harness.h"
+#include "problems/circle_packing/harness.h"
+#include "problems/txn_scheduling/harness.h"
 
 namespace crucible {
 
@@ -18,6 +20,22 @@ const std::vector<BuiltinHarness>& BuiltinHarnesses() {
                  "bin_packing with the fast bin array (used bins + one empty); scores not "
                  "comparable to published ones",
                  &bin_packing::RunFastHarness});
+    v.push_back({"circle_packing_rect_21",
+                 "21 circles in a rectangle of perimeter 4 (AlphaEvolve B.13); candidate: "
+                 "PackCircles() in C++; sum of radii, strict (tolerance 0)",
+                 &circles::RunRect21Harness});
+    v.push_back({"circle_packing_square_26",
+                 "26 circles in the unit square (AlphaEvolve B.12); candidate: PackCircles() in "
+                 "C++; sum of radii, strict (tolerance 0)",
+                 &circles::RunSquare26Harness});
+    v.push_back({"circle_packing_square_32",
+                 "32 circles in the unit square (AlphaEvolve B.12); candidate: PackCircles() in "
+                 "C++; sum of radii, strict (tolerance 0)",
+                 &circles::RunSquare32Harness});
+    v.push_back({"txn_scheduling",
+                 "transaction scheduling (ADRS); candidate: ScheduleTransactions() in C++; sum of "
+                 "makespans on the 3 published workloads / 6 generated held-out workloads",
+                 &txn::RunHarness});
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return v;
   }();

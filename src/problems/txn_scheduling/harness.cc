@@ -1,0 +1,206 @@
+#include "problems/txn_scheduling/harness.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <numeric>
+
+#include "core/rng.h"
+#include "problems/txn_scheduling/workloads.h"
+
+namespace crucible::txn {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Parses "S n i_1 ... i_n" strictly.
+StatusOr<std::vector<int64_t>> ParseSchedule(std::string_view line, const std::string& name) {
+  const char* p = line.data() + 1;
+  const char* end = line.data() + line.size();
+  std::vector<int64_t> values;
+  while (p < end && *p == ' ') {
+    ++p;
+    int64_t v = 0;
+    const auto [next, ec] = std::from_chars(p, end, v);
+    if (ec != std::errc() || next == p) break;
+    values.push_back(v);
+    p = next;
+  }
+  if (p != end || values.empty() || values[0] != static_cast<int64_t>(values.size()) - 1) {
+    return InvalidArgumentError(fmt::format("{}: malformed schedule from the driver", name));
+  }
+  values.erase(values.begin());
+  return values;
+}
+
+HarnessReport RunFailure(const RunOutput& run) {
+  const std::string tail = run.stderr_text.size() > 1500
+                               ? run.stderr_text.substr(run.stderr_text.size() - 1500)
+                               : run.stderr_text;
+  std::string feedback = "the candidate " + run.Describe();
+  if (!tail.empty()) feedback += "\nstderr (tail):\n" + tail;
+  if (run.status == RunStatus::kTimeout) return FailureReport("timeout", feedback);
+  if (run.status == RunStatus::kExited && run.exit_code == kDriverExitOutOfMemory) {
+    return FailureReport("memory_limit", "the candidate ran out of memory\n" + tail);
+  }
+  return FailureReport("runtime_error", feedback);
+}
+
+int32_t SequentialMakespan(const Workload& w) {
+  std::vector<int32_t> seq(static_cast<size_t>(w.num_txns()));
+  std::iota(seq.begin(), seq.end(), 0);
+  return Makespan(w, seq);
+}
+
+int32_t LongestTransaction(const Workload& w) {
+  return *std::max_element(w.length.begin(), w.length.end());
+}
+
+HarnessReport Score(const std::vector<NamedWorkload>& workloads, const RunOutput& run) {
+  std::string_view out = run.stdout_text;
+  HarnessReport report;
+  int64_t total = 0, total_sequential = 0;
+  std::string feedback, csv = "workload,txns,makespan,sequential,longest_txn\n";
+  for (const NamedWorkload& nw : workloads) {
+    const size_t nl = out.find('\n');
+    const std::string_view line = out.substr(0, nl);
+    out = nl == std::string_view::npos ? std::string_view() : out.substr(nl + 1);
+    if (line.starts_with("E ")) {
+      return FailureReport("runtime_error", fmt::format("{}: {}", nw.name, line.substr(2)));
+    }
+    if (!line.starts_with("S ")) {
+      return FailureReport("invalid", fmt::format("{}: no schedule from the candidate ({})",
+                                                  nw.name, run.Describe()));
+    }
+    StatusOr<std::vector<int64_t>> schedule = ParseSchedule(line, nw.name);
+    if (!schedule.ok()) return FailureReport("invalid", schedule.status().message());
+    if (Status s = ValidateSchedule(nw.workload, *schedule); !s.ok()) {
+      return FailureReport("invalid", fmt::format("{}: {}", nw.name, s.message()));
+    }
+    const std::vector<int32_t> order(schedule->begin(), schedule->end());
+    const int32_t makespan = Makespan(nw.workload, order);
+    const int32_t sequential = SequentialMakespan(nw.workload);
+    const int32_t longest = LongestTransaction(nw.workload);
+    total += makespan;
+    total_sequential += sequential;
+    report.metrics["makespan." + nw.name] = makespan;
+    feedback += fmt::format(
+        "{}: makespan {} (sequential order {}, longest transaction {} = a lower bound)\n", nw.name,
+        makespan, sequential, longest);
+    csv += fmt::format("{},{},{},{},{}\n", nw.name, nw.workload.num_txns(), makespan, sequential,
+                       longest);
+  }
+  if (out.find_first_not_of(" \n") != std::string_view::npos) {
+    return FailureReport("invalid", "the driver wrote more schedules than there are workloads");
+  }
+  report.metrics["total_makespan"] = static_cast<double>(total);
+  report.metrics["sequential_total"] = static_cast<double>(total_sequential);
+  report.score = -static_cast<double>(total);
+  report.feedback =
+      fmt::format("total makespan {} (sequential order: {})\n", total, total_sequential) + feedback;
+  report.artifacts["per_workload.csv"] = csv;
+  return report;
+}
+
+std::string EncodeInput(const std::vector<NamedWorkload>& workloads, uint64_t seed) {
+  std::string in = fmt::format("{}\n", workloads.size());
+  for (size_t k = 0; k < workloads.size(); ++k) {
+    in += fmt::format("{} {}\n", DeriveSeed(seed, k), workloads[k].workload.num_txns());
+    in += workloads[k].text;
+    if (!workloads[k].text.ends_with('\n')) in += '\n';
+  }
+  return in;
+}
+
+}  // namespace
+
+StatusOr<std::vector<NamedWorkload>> LoadSplit(const std::string& split,
+                                               const std::string& problem_dir) {
+  std::vector<NamedWorkload> out;
+  auto add = [&](std::string name, std::string text) -> Status {
+    ASSIGN_OR_RETURN(Workload w, ParseWorkloadText(text));
+    out.push_back(NamedWorkload{std::move(name), std::move(text), std::move(w)});
+    return Status::Ok();
+  };
+  if (split == "train") {
+    if (problem_dir.empty()) return FailedPreconditionError("CRUCIBLE_PROBLEM_DIR is not set");
+    for (int k = 1; k <= 3; ++k) {
+      const std::string name = fmt::format("workload_{}", k);
+      ASSIGN_OR_RETURN(std::string text,
+                       ReadTextFile((fs::path(problem_dir) / "data" / (name + ".txt")).string()));
+      RETURN_IF_ERROR(add(name, std::move(text)));
+    }
+    return out;
+  }
+  if (split != "heldout") return InvalidArgumentError("unknown split '" + split + "'");
+  for (uint64_t seed : kHeldoutSeeds) {
+    RETURN_IF_ERROR(add(fmt::format("heldout_hot_cold_{}", seed),
+                        GenerateWorkloadText(WorkloadShape::kHotCold, seed)));
+    RETURN_IF_ERROR(add(fmt::format("heldout_long_short_{}", seed),
+                        GenerateWorkloadText(WorkloadShape::kLongShort, seed)));
+    RETURN_IF_ERROR(add(fmt::format("heldout_crossed_{}", seed),
+                        GenerateWorkloadText(WorkloadShape::kCrossed, seed)));
+  }
+  return out;
+}
+
+CompileSpec TxnCompileSpec(std::string candidate_source, std::string cache_dir,
+                           std::string work_dir) {
+  CompileSpec spec;
+  spec.flags = {"-std=c++20", "-O2", "-static"};
+  spec.header_name = std::string(kHeaderName);
+  spec.header_source = std::string(HeaderSource());
+  spec.driver_source = std::string(DriverSource());
+  spec.candidate_source = std::move(candidate_source);
+  spec.candidate_name = kCandidateFile;
+  spec.cache_dir = std::move(cache_dir);
+  spec.work_dir = std::move(work_dir);
+  return spec;
+}
+
+HarnessReport EvaluateCandidate(const std::string& source,
+                                const std::vector<NamedWorkload>& workloads,
+                                const EvaluateOptions& options) {
+  StatusOr<CompileResult> compiled =
+      CompileCandidate(TxnCompileSpec(source, options.cache_dir, options.work_dir));
+  if (!compiled.ok()) {
+    return FailureReport("runtime_error",
+                         "the harness could not compile: " + compiled.status().ToString());
+  }
+  if (!compiled->ok) return FailureReport("compile_error", compiled->errors);
+  const RunOutput run =
+      RunCandidate(compiled->binary_path, EncodeInput(workloads, options.seed), options.limits);
+  if (run.status == RunStatus::kStartFailed) {
+    return FailureReport("runtime_error", "the candidate " + run.Describe());
+  }
+  HarnessReport report = run.status == RunStatus::kExited && run.exit_code == 0
+                             ? Score(workloads, run)
+                             : RunFailure(run);
+  report.metrics["compile_ms"] = compiled->seconds * 1000;
+  report.metrics["run_ms"] = run.wall_seconds * 1000;
+  return report;
+}
+
+int RunHarness(const std::string& candidate_dir) {
+  const HarnessEnv env = ReadHarnessEnv();
+  StatusOr<std::string> source = ReadTextFile((fs::path(candidate_dir) / kCandidateFile).string());
+  if (!source.ok()) {
+    fmt::print(stderr, "txn_scheduling harness: {}\n", source.status().ToString());
+    return 1;
+  }
+  StatusOr<std::vector<NamedWorkload>> workloads = LoadSplit(env.split, env.problem_dir);
+  if (!workloads.ok()) {
+    fmt::print(stderr, "txn_scheduling harness: {}\n", workloads.status().ToString());
+    return 1;
+  }
+  EvaluateOptions options;
+  options.seed = env.seed;
+  options.cache_dir = env.cache_dir;
+  options.limits.timeout_seconds = env.split == "heldout" ? 120 : 60;
+  fmt::print("{}\n", EvaluateCandidate(*source, *workloads, options).ToJson());
+  return 0;
+}
+
+}  // namespace crucible::txn
