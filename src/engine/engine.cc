@@ -93,6 +93,8 @@ class Engine::Impl {
   bool TryPrecheck();
   bool TryInsert();
   void Apply(Completion c);
+  void CheckInterruptions(std::stop_token stop);
+  void Advance();
   void RecordSlowEvaluations();
 
   bool SelectionOpen() const;
@@ -210,36 +212,13 @@ StatusOr<EngineSummary> Engine::Impl::Run(std::stop_token stop) {
   }
   CheckStopConditions();
   while (true) {
-    if (stop.stop_requested() && !stopping_) {
-      Stop(StopReason::kInterrupted, "interrupted; in-flight evaluations were cancelled and will be re-run on resume");
-    }
-    if (o_.budget.seconds && !stopping_ && clock_.NowSeconds() - start_ >= *o_.budget.seconds) {
-      Stop(StopReason::kTimeBudget, fmt::format("time budget of {:g} s reached", *o_.budget.seconds));
-    }
-    if (stopping_ && (reason_ == StopReason::kInterrupted || reason_ == StopReason::kTimeBudget ||
-                      reason_ == StopReason::kStoreError)) {
-      cancel_.request_stop();
-    }
-    bool progress = true;
-    while (progress && store_error_.ok()) {
-      progress = TryInsert();
-      // The writes of pre-checks share one transaction; inserts come after
-      // its commit, so nothing enters the archive before it is stored.
-      InBatch([&] {
-        bool more = true;
-        while (more && store_error_.ok()) {
-          more = TryPrecheck();
-          more |= TrySelect();
-          progress |= more;
-        }
-      });
-    }
+    CheckInterruptions(stop);
+    Advance();
     if (!store_error_.ok()) {
       Stop(StopReason::kStoreError, store_error_.ToString());
       cancel_.request_stop();
     }
-    if (cancel_.stop_requested()) break;
-    if (slots_.empty()) break;
+    if (cancel_.stop_requested() || slots_.empty()) break;
     std::vector<Completion> done = completions_.WaitAndDrain(kRecordPendingAfterSeconds);
     InBatch([&] {
       for (Completion& c : done) Apply(std::move(c));
@@ -262,6 +241,39 @@ StatusOr<EngineSummary> Engine::Impl::Run(std::stop_token stop) {
   s.evaluations_this_session = session_evaluations_;
   s.candidates_this_session = session_candidates_;
   return s;
+}
+
+// Ctrl-C and the time budget stop the run and cancel the work in flight.
+void Engine::Impl::CheckInterruptions(std::stop_token stop) {
+  if (stop.stop_requested()) {
+    Stop(StopReason::kInterrupted,
+         "interrupted; in-flight evaluations were cancelled (those recorded as pending run again "
+         "on resume)");
+  }
+  if (o_.budget.seconds && clock_.NowSeconds() - start_ >= *o_.budget.seconds) {
+    Stop(StopReason::kTimeBudget, fmt::format("time budget of {:g} s reached", *o_.budget.seconds));
+  }
+  if (stopping_ && (reason_ == StopReason::kInterrupted || reason_ == StopReason::kTimeBudget)) {
+    cancel_.request_stop();
+  }
+}
+
+// Inserts, pre-checks and selects until none can proceed. The writes of
+// pre-checks share one transaction; inserts come after its commit, so nothing
+// enters the archive before it is stored.
+void Engine::Impl::Advance() {
+  bool progress = true;
+  while (progress && store_error_.ok()) {
+    progress = TryInsert();
+    InBatch([&] {
+      bool more = true;
+      while (more && store_error_.ok()) {
+        more = TryPrecheck();
+        more |= TrySelect();
+        progress |= more;
+      }
+    });
+  }
 }
 
 // Waits for every outstanding task; results of cancelled work are dropped

@@ -226,6 +226,12 @@ struct RunStore::Impl {
   }
 
   StatusOr<sqlite::Transaction> NewTransaction() {
+    if (in_batch && !batch_begun) {
+      // A batch starts its transaction at its first write, so a batch that
+      // writes nothing costs nothing.
+      RETURN_IF_ERROR(Run(kBegin, [](sqlite::Statement&) {}).WithContext("begin a batch"));
+      batch_begun = true;
+    }
     if (in_batch) {
       ASSIGN_OR_RETURN(sqlite::Statement * begin, Get(kSavepoint));
       ASSIGN_OR_RETURN(sqlite::Statement * release, Get(kRelease));
@@ -269,6 +275,7 @@ struct RunStore::Impl {
   std::array<sqlite::Statement, kNumSql> statements;
   std::unique_ptr<Checkpointer> checkpointer;  // writers only
   bool in_batch = false;                       // between BeginBatch() and CommitBatch()
+  bool batch_begun = false;                    // ... and its transaction is open
 };
 
 Status RunStoreOptions::Validate() const {
@@ -389,14 +396,16 @@ Status RunStore::Complete(CandidateId id, const EvalResult& result, CandidateId 
 Status RunStore::BeginBatch() {
   RETURN_IF_ERROR(CheckWritable("begin a batch"));
   if (impl_->in_batch) return FailedPreconditionError("a batch is already open");
-  RETURN_IF_ERROR(impl_->Run(kBegin, [](sqlite::Statement&) {}).WithContext("begin a batch"));
   impl_->in_batch = true;
+  impl_->batch_begun = false;
   return Status::Ok();
 }
 
 Status RunStore::CommitBatch() {
   if (!impl_->in_batch) return FailedPreconditionError("no batch is open");
   impl_->in_batch = false;
+  if (!impl_->batch_begun) return Status::Ok();
+  impl_->batch_begun = false;
   Status committed = impl_->Run(kCommit, [](sqlite::Statement&) {});
   if (!committed.ok()) (void)impl_->Run(kRollback, [](sqlite::Statement&) {});
   return committed.WithContext("commit a batch");
