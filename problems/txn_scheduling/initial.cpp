@@ -2,7 +2,6 @@
 // simulated makespan is as small as possible (see prompt.md and
 // txn_scheduling.h). The initial program is ADRS's greedy seed.
 #include <cstdint>
-#include <random>
 #include <vector>
 
 #include "txn_scheduling.h"
@@ -15,9 +14,12 @@
 std::vector<int32_t> txn::ScheduleTransactions(const txn::Workload& workload, uint64_t seed) {
   const int32_t n = workload.num_txns();
   const int kSamples = 10;
-  std::mt19937_64 rng(seed);
-  auto uniform = [&rng](size_t size) {
-    return static_cast<size_t>(std::uniform_int_distribution<uint64_t>(0, size - 1)(rng));
+  uint64_t state = seed;
+  auto uniform = [&state](size_t size) {  // splitmix64, reduced to [0, size)
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return static_cast<size_t>((z ^ (z >> 31)) % size);
   };
   std::vector<int32_t> remaining;
   for (int32_t t = 0; t < n; ++t) remaining.push_back(t);

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+// The driver parses the workloads, so it compiles the header's parser.
+#define CRUCIBLE_TXN_SCHEDULING_PARSER
 #include "txn_scheduling.h"
 
 namespace {
@@ -80,8 +82,9 @@ int main() {
       text += '\n';
     }
     txn::Workload workload;
+    std::vector<std::string> key_names;
     std::string error;
-    if (!txn::ParseWorkload(text, workload, error)) return 2;
+    if (!txn::ParseWorkload(text, workload, key_names, error)) return 2;
     std::vector<int32_t> schedule;
     try {
       schedule = txn::ScheduleTransactions(workload, seed);

@@ -19,12 +19,11 @@
 #ifndef CRUCIBLE_PROBLEMS_TXN_SCHEDULING_TXN_SCHEDULING_H_
 #define CRUCIBLE_PROBLEMS_TXN_SCHEDULING_TXN_SCHEDULING_H_
 
-#include <algorithm>
+// Only these three: every candidate compiles this header, and each standard
+// header costs compile time per candidate (the parser's are below, behind a
+// macro only the driver and crucible define).
 #include <cstdint>
 #include <span>
-#include <string>
-#include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace crucible::txn {
@@ -43,19 +42,14 @@ struct Workload {
   std::vector<int32_t> length;    // tokens of each transaction, '*' included
   std::vector<int32_t> op_begin;  // size num_txns() + 1
   std::vector<TxnOp> ops;
-  std::vector<std::string> key_names;  // dense id -> key string
+  int32_t key_count = 0;  // keys are dense ids 0 .. key_count - 1
 
   int32_t num_txns() const { return static_cast<int32_t>(length.size()); }
-  int32_t num_keys() const { return static_cast<int32_t>(key_names.size()); }
+  int32_t num_keys() const { return key_count; }
   std::span<const TxnOp> OpsOf(int32_t txn) const {
     return {ops.data() + op_begin[txn], ops.data() + op_begin[txn + 1]};
   }
 };
-
-// Parses one transaction per line ("r-K", "w-K" or "*" tokens separated by
-// single spaces). Returns false and sets `error` (naming the line and token)
-// on a malformed line; an empty text is an error too.
-bool ParseWorkload(std::string_view text, Workload& out, std::string& error);
 
 // The state of a partly placed schedule: per-key history and the makespan.
 // Appending is O(ops of the transaction); copying is O(keys), which is how
@@ -88,17 +82,98 @@ class ScheduleState {
 int32_t Makespan(const Workload& workload, std::span<const int32_t> seq);
 
 // ---- implementation ----
+inline ScheduleState::ScheduleState(const Workload& workload)
+    : workload_(&workload),
+      last_any_(static_cast<size_t>(workload.num_keys()), 0),
+      last_write_(static_cast<size_t>(workload.num_keys()), 0) {}
+
+inline void ScheduleState::Reset() {
+  last_any_.assign(last_any_.size(), 0);
+  last_write_.assign(last_write_.size(), 0);
+  makespan_ = 0;
+}
+
+inline int32_t ScheduleState::EarliestStart(int32_t txn) const {
+  int32_t start = 1;
+  for (const TxnOp& op : workload_->OpsOf(txn)) {
+    // A write follows every access of its key, a read every write; the
+    // original's "last + 1 - p + 1" with p = offset + 1. No branch for a key
+    // without history: last = 0 gives 1 - offset <= 1 = the initial start.
+    const int32_t last = op.write ? last_any_[op.key] : last_write_[op.key];
+    const int32_t after = last - op.offset + 1;
+    if (after > start) start = after;
+  }
+  return start;
+}
+
+inline int32_t ScheduleState::MakespanIfAppended(int32_t txn) const {
+  // The original's quirk: a transaction without any read or write ends at 0.
+  if (workload_->op_begin[txn] == workload_->op_begin[txn + 1]) return makespan_;
+  const int32_t end = EarliestStart(txn) + workload_->length[txn] - 1;
+  return end > makespan_ ? end : makespan_;
+}
+
+inline int32_t ScheduleState::Append(int32_t txn) {
+  const std::span<const TxnOp> ops = workload_->OpsOf(txn);
+  if (ops.empty()) return makespan_;
+  const int32_t start = EarliestStart(txn);
+  const int32_t end = start + workload_->length[txn] - 1;
+  if (end > makespan_) makespan_ = end;
+  for (const TxnOp& op : ops) {
+    const int32_t slot = start + op.offset;
+    if (slot > last_any_[op.key]) last_any_[op.key] = slot;
+    if (op.write && slot > last_write_[op.key]) last_write_[op.key] = slot;
+  }
+  return makespan_;
+}
+
+inline int32_t Makespan(const Workload& workload, std::span<const int32_t> seq) {
+  ScheduleState state(workload);
+  for (int32_t t : seq) state.Append(t);
+  return state.makespan();
+}
+
+// The candidate's function: a schedule (a permutation of 0..num_txns-1) for
+// `workload`. It is called once per workload; `seed` differs between calls
+// and evaluations, so use it (not the clock) for any randomness.
+std::vector<int32_t> ScheduleTransactions(const Workload& workload, uint64_t seed);
+
+}  // namespace crucible::txn
+
+namespace txn = ::crucible::txn;
+
+// The workload parser, for the driver and crucible only (they define
+// CRUCIBLE_TXN_SCHEDULING_PARSER); candidates receive parsed workloads.
+#ifdef CRUCIBLE_TXN_SCHEDULING_PARSER
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace crucible::txn {
+
+// Parses one transaction per line ("r-K", "w-K" or "*" tokens separated by
+// single spaces). Returns false and sets `error` (naming the line and token)
+// on a malformed line; an empty text is an error too.
+// `key_names` receives the key string of each dense id.
+bool ParseWorkload(std::string_view text, Workload& out, std::vector<std::string>& key_names,
+                   std::string& error);
+
 namespace internal {
 
 inline bool IsDecimalKey(std::string_view key) {
   if (key.empty()) return false;
-  return std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+  for (char c : key) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
 }
 
 }  // namespace internal
 
-inline bool ParseWorkload(std::string_view text, Workload& out, std::string& error) {
+inline bool ParseWorkload(std::string_view text, Workload& out, std::vector<std::string>& key_names,
+                          std::string& error) {
   out = Workload{};
+  key_names.clear();
   std::unordered_map<std::string, int32_t> key_ids;
   out.op_begin.push_back(0);
   int line_no = 0;
@@ -120,8 +195,8 @@ inline bool ParseWorkload(std::string_view text, Workload& out, std::string& err
       } else if (token.size() > 2 && (token[0] == 'r' || token[0] == 'w') && token[1] == '-' &&
                  internal::IsDecimalKey(token.substr(2))) {
         const std::string key(token.substr(2));
-        auto [it, inserted] = key_ids.try_emplace(key, static_cast<int32_t>(out.key_names.size()));
-        if (inserted) out.key_names.push_back(key);
+        auto [it, inserted] = key_ids.try_emplace(key, static_cast<int32_t>(key_names.size()));
+        if (inserted) key_names.push_back(key);
         out.ops.push_back(TxnOp{it->second, position, token[0] == 'w'});
       } else {
         error = "line " + std::to_string(line_no) + ": bad token '" + std::string(token) +
@@ -135,6 +210,7 @@ inline bool ParseWorkload(std::string_view text, Workload& out, std::string& err
     out.length.push_back(position);
     out.op_begin.push_back(static_cast<int32_t>(out.ops.size()));
   }
+  out.key_count = static_cast<int32_t>(key_names.size());
   if (out.length.empty()) {
     error = "no transactions";
     return false;
@@ -142,61 +218,8 @@ inline bool ParseWorkload(std::string_view text, Workload& out, std::string& err
   return true;
 }
 
-inline ScheduleState::ScheduleState(const Workload& workload)
-    : workload_(&workload),
-      last_any_(static_cast<size_t>(workload.num_keys()), 0),
-      last_write_(static_cast<size_t>(workload.num_keys()), 0) {}
-
-inline void ScheduleState::Reset() {
-  std::fill(last_any_.begin(), last_any_.end(), 0);
-  std::fill(last_write_.begin(), last_write_.end(), 0);
-  makespan_ = 0;
-}
-
-inline int32_t ScheduleState::EarliestStart(int32_t txn) const {
-  int32_t start = 1;
-  for (const TxnOp& op : workload_->OpsOf(txn)) {
-    // A write follows every access of its key, a read every write; the
-    // original's "last + 1 - p + 1" with p = offset + 1. No branch for a key
-    // without history: last = 0 gives 1 - offset <= 1 = the initial start.
-    const int32_t last = op.write ? last_any_[op.key] : last_write_[op.key];
-    start = std::max(start, last - op.offset + 1);
-  }
-  return start;
-}
-
-inline int32_t ScheduleState::MakespanIfAppended(int32_t txn) const {
-  // The original's quirk: a transaction without any read or write ends at 0.
-  if (workload_->op_begin[txn] == workload_->op_begin[txn + 1]) return makespan_;
-  return std::max(makespan_, EarliestStart(txn) + workload_->length[txn] - 1);
-}
-
-inline int32_t ScheduleState::Append(int32_t txn) {
-  const std::span<const TxnOp> ops = workload_->OpsOf(txn);
-  if (ops.empty()) return makespan_;
-  const int32_t start = EarliestStart(txn);
-  makespan_ = std::max(makespan_, start + workload_->length[txn] - 1);
-  for (const TxnOp& op : ops) {
-    const int32_t slot = start + op.offset;
-    last_any_[op.key] = std::max(last_any_[op.key], slot);
-    if (op.write) last_write_[op.key] = std::max(last_write_[op.key], slot);
-  }
-  return makespan_;
-}
-
-inline int32_t Makespan(const Workload& workload, std::span<const int32_t> seq) {
-  ScheduleState state(workload);
-  for (int32_t t : seq) state.Append(t);
-  return state.makespan();
-}
-
-// The candidate's function: a schedule (a permutation of 0..num_txns-1) for
-// `workload`. It is called once per workload; `seed` differs between calls
-// and evaluations, so use it (not the clock) for any randomness.
-std::vector<int32_t> ScheduleTransactions(const Workload& workload, uint64_t seed);
-
 }  // namespace crucible::txn
 
-namespace txn = ::crucible::txn;
+#endif  // CRUCIBLE_TXN_SCHEDULING_PARSER
 
 #endif  // CRUCIBLE_PROBLEMS_TXN_SCHEDULING_TXN_SCHEDULING_H_

@@ -87,10 +87,12 @@ std::string HotColdTxn(Rng& rng, const std::vector<double>& cold_cdf) {
 
 }  // namespace
 
-StatusOr<Workload> ParseWorkloadText(std::string_view text) {
+StatusOr<Workload> ParseWorkloadText(std::string_view text, std::vector<std::string>* key_names) {
   Workload w;
+  std::vector<std::string> names;
   std::string error;
-  if (!ParseWorkload(text, w, error)) return InvalidArgumentError(error);
+  if (!ParseWorkload(text, w, names, error)) return InvalidArgumentError(error);
+  if (key_names) *key_names = std::move(names);
   return w;
 }
 

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "problems/txn_scheduling/txn_scheduling.h"
@@ -14,8 +16,10 @@
 namespace crucible::txn {
 
 // Reads a workload file (data/workload_N.txt: one transaction per line).
+// `key_names`, when given, receives the key string of each dense id.
 StatusOr<Workload> LoadWorkloadFile(const std::string& path);
-StatusOr<Workload> ParseWorkloadText(std::string_view text);
+StatusOr<Workload> ParseWorkloadText(std::string_view text,
+                                     std::vector<std::string>* key_names = nullptr);
 
 // The shapes of the three ADRS workloads (shared/data/txn_scheduling/README.md).
 enum class WorkloadShape {

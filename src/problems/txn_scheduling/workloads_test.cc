@@ -5,13 +5,15 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace crucible::txn {
 namespace {
 
-Workload Generate(WorkloadShape shape, uint64_t seed) {
-  StatusOr<Workload> w = ParseWorkloadText(GenerateWorkloadText(shape, seed));
+Workload Generate(WorkloadShape shape, uint64_t seed,
+                  std::vector<std::string>* key_names = nullptr) {
+  StatusOr<Workload> w = ParseWorkloadText(GenerateWorkloadText(shape, seed), key_names);
   EXPECT_TRUE(w.ok()) << w.status().ToString();
   return w.ok() ? *std::move(w) : Workload{};
 }
@@ -36,7 +38,8 @@ TEST(TxnGenerator, HotColdHasWorkload1Statistics) {
   double reads = 0, hot = 0, ops = 0, distinct = 0, sequential = 0;
   const int kSeeds = 20;
   for (int seed = 0; seed < kSeeds; ++seed) {
-    const Workload w = Generate(WorkloadShape::kHotCold, static_cast<uint64_t>(seed));
+    std::vector<std::string> names;
+    const Workload w = Generate(WorkloadShape::kHotCold, static_cast<uint64_t>(seed), &names);
     ASSERT_EQ(w.num_txns(), 100);
     for (int32_t t = 0; t < w.num_txns(); ++t) {
       ASSERT_EQ(w.length[static_cast<size_t>(t)], 16);
@@ -44,7 +47,7 @@ TEST(TxnGenerator, HotColdHasWorkload1Statistics) {
       for (const TxnOp& op : w.OpsOf(t)) {
         keys.insert(op.key);
         reads += op.write ? 0 : 1;
-        hot += std::stoi(w.key_names[static_cast<size_t>(op.key)]) <= 30 ? 1 : 0;
+        hot += std::stoi(names[static_cast<size_t>(op.key)]) <= 30 ? 1 : 0;
         ops += 1;
       }
       EXPECT_EQ(keys.size(), 16u) << "a key repeated inside a transaction";
@@ -67,14 +70,15 @@ TEST(TxnGenerator, LongShortAndCrossedFollowTheirTemplates) {
     EXPECT_EQ(two.length[99], 5);
     EXPECT_EQ(two.OpsOf(0).size(), 3u);
     EXPECT_EQ(two.OpsOf(99).size(), 4u);
-    const Workload three = Generate(WorkloadShape::kCrossed, seed);
+    std::vector<std::string> names;
+    const Workload three = Generate(WorkloadShape::kCrossed, seed, &names);
     ASSERT_EQ(three.num_txns(), 100);
     for (int32_t t = 0; t < 100; ++t) {
       ASSERT_EQ(three.length[static_cast<size_t>(t)], 9);
       const auto ops = three.OpsOf(t);
       ASSERT_EQ(ops.size(), 2u);
-      const int read_key = std::stoi(three.key_names[static_cast<size_t>(ops[0].key)]);
-      const int write_key = std::stoi(three.key_names[static_cast<size_t>(ops[1].key)]);
+      const int read_key = std::stoi(names[static_cast<size_t>(ops[0].key)]);
+      const int write_key = std::stoi(names[static_cast<size_t>(ops[1].key)]);
       EXPECT_FALSE(ops[0].write);
       EXPECT_TRUE(ops[1].write);
       EXPECT_EQ(ops[1].offset, 8);
