@@ -186,6 +186,9 @@ CompileSpec BinPackingCompileSpec(std::string candidate_source, std::string cach
   spec.driver_source = std::string(DriverSource());
   spec.candidate_source = std::move(candidate_source);
   spec.candidate_name = kCandidateFile;
+  // What candidates commonly include; precompiled once per cache.
+  spec.precompiled_headers = {"algorithm", "array", "cmath",  "cstddef", "cstdint",
+                              "limits",    "numeric", "span", "vector"};
   spec.cache_dir = std::move(cache_dir);
   spec.work_dir = std::move(work_dir);
   return spec;

@@ -74,11 +74,21 @@ TEST_F(BinPackingHarnessTest, ExamplesReproduceThePublishedExcess) {
   EXPECT_NEAR(w["metrics"]["mean_bins_weibull_5k"].get<double>(), 2001.4, 1e-9);
 }
 
+// initial.cpp is best fit written with neutral knobs: the same bin counts on
+// every held-out instance.
 TEST_F(BinPackingHarnessTest, InitialProgramIsBestFitAndHeaderCopyIsExact) {
   auto initial = ReadTextFile(kProblemDir + "/initial.cpp");
-  auto best_fit = ReadTextFile(kProblemDir + "/examples/best_fit.cpp");
-  ASSERT_TRUE(initial.ok() && best_fit.ok());
-  EXPECT_EQ(*initial, *best_fit);
+  ASSERT_TRUE(initial.ok());
+  nlohmann::json a = Evaluate(*initial);
+  nlohmann::json b = EvaluateExample("best_fit");
+  ASSERT_EQ(a.value("valid", false), true) << a.dump();
+  int compared = 0;
+  for (const auto& [key, value] : b["metrics"].items()) {
+    if (!key.starts_with("bins.")) continue;
+    EXPECT_EQ(a["metrics"][key], value) << key;
+    ++compared;
+  }
+  EXPECT_EQ(compared, 25);
   auto header = ReadTextFile(kProblemDir + "/bin_packing.h");
   ASSERT_TRUE(header.ok());
   EXPECT_EQ(*header, HeaderSource());

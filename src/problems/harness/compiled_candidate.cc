@@ -68,13 +68,6 @@ std::string JoinFlags(const std::vector<std::string>& flags) {
   return s;
 }
 
-std::string CandidateKey(const CompileSpec& spec, const std::string& identity) {
-  return HashToHex(HashBytes(identity + '\0' + JoinFlags(spec.flags) + '\0' + spec.header_name +
-                             '\0' + spec.header_source + '\0' + spec.driver_source + '\0' +
-                             std::string(ConfinePrologueSource()) + '\0' + spec.candidate_name +
-                             '\0' + spec.candidate_source));
-}
-
 // A candidate may include standard headers and the problem's header only, so
 // that it cannot pull the problem's data files into its binary at compile
 // time (#include "/abs/path/data.txt").
@@ -111,6 +104,70 @@ std::string CheckIncludes(const CompileSpec& spec) {
 std::string TempNameFor(const fs::path& final_path) {
   static unsigned counter = 0;
   return fmt::format("{}.tmp-{}-{}", final_path.string(), getpid(), ++counter);
+}
+
+// The flags actually used: the problem's, plus the linker choice.
+std::vector<std::string> EffectiveFlags(const CompileSpec& spec) {
+  std::vector<std::string> flags = spec.flags;
+  if (spec.prefer_lld) {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/bin:/bin";
+    for (size_t start = 0; start <= dirs.size();) {
+      size_t end = dirs.find(':', start);
+      if (end == std::string::npos) end = dirs.size();
+      const std::string dir = dirs.substr(start, end - start);
+      if (!dir.empty() && access((dir + "/ld.lld").c_str(), X_OK) == 0) {
+        flags.push_back("-fuse-ld=lld");
+        break;
+      }
+      start = end + 1;
+    }
+  }
+  return flags;
+}
+
+// Builds the precompiled header of spec.precompiled_headers into the cache
+// unless it is there; returns the header to force-include, or "" when none.
+StatusOr<std::string> PrecompiledHeader(const CompileSpec& spec, const std::string& identity,
+                                        const fs::path& cache) {
+  if (spec.precompiled_headers.empty()) return std::string();
+  std::string text;
+  for (const std::string& h : spec.precompiled_headers) text += "#include <" + h + ">\n";
+  const std::string key =
+      HashToHex(HashBytes(identity + '\0' + JoinFlags(spec.flags) + '\0' + text));
+  const fs::path dir = cache / ("pch-" + key);
+  const fs::path header = dir / "crucible_std.h";
+  if (fs::exists(dir)) return header.string();
+  // Built in a private directory renamed into place as a whole: the .gch is
+  // only valid next to its header.
+  const fs::path tmp = TempNameFor(dir);
+  std::error_code ec;
+  fs::create_directories(tmp, ec);
+  if (ec) return InternalError(fmt::format("cannot create {}: {}", tmp.string(), ec.message()));
+  RETURN_IF_ERROR(WriteFile(tmp / "crucible_std.h", text));
+  std::vector<std::string> argv = {spec.compiler};
+  argv.insert(argv.end(), spec.flags.begin(), spec.flags.end());
+  argv.insert(argv.end(), {"-x", "c++-header", (tmp / "crucible_std.h").string(), "-o",
+                           (tmp / "crucible_std.h.gch").string()});
+  ToolResult r = RunTool(argv, tmp.string());
+  if (!r.started || r.exit_code != 0) {
+    fs::remove_all(tmp, ec);
+    return InternalError("cannot precompile the standard headers: " +
+                         (r.started ? r.output : r.error));
+  }
+  fs::rename(tmp, dir, ec);
+  if (ec) fs::remove_all(tmp, ec);  // another process won the race: its copy is as good
+  return header.string();
+}
+
+std::string CandidateKey(const CompileSpec& spec, const std::string& identity) {
+  std::string pch;
+  for (const std::string& h : spec.precompiled_headers) pch += h + '\x1f';
+  return HashToHex(HashBytes(identity + '\0' + JoinFlags(EffectiveFlags(spec)) + '\0' + pch +
+                             '\0' + spec.header_name +
+                             '\0' + spec.header_source + '\0' + spec.driver_source + '\0' +
+                             std::string(ConfinePrologueSource()) + '\0' + spec.candidate_name +
+                             '\0' + spec.candidate_source));
 }
 
 // Builds the driver's object file (driver + confinement prologue) into the
@@ -218,8 +275,11 @@ StatusOr<CompileResult> CompileCandidate(const CompileSpec& spec) {
   const fs::path source = scratch / spec.candidate_name;
   RETURN_IF_ERROR(WriteFile(source, spec.candidate_source));
   const std::string tmp = TempNameFor(binary);
+  ASSIGN_OR_RETURN(std::string pch, PrecompiledHeader(spec, identity, cache));
+  const std::vector<std::string> flags = EffectiveFlags(spec);
   std::vector<std::string> argv = {spec.compiler};
-  argv.insert(argv.end(), spec.flags.begin(), spec.flags.end());
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  if (!pch.empty()) argv.insert(argv.end(), {"-include", pch});
   argv.insert(argv.end(), {"-I", scratch.string(), source.string(), driver_object,
                            std::string(kConfineEntryFlag), "-o", tmp});
   ToolResult r = RunTool(argv, scratch.string());

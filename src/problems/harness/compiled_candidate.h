@@ -55,6 +55,14 @@ struct CompileSpec {
   // The candidate's source text and the file name shown in compiler messages.
   std::string candidate_source;
   std::string candidate_name = "candidate.cpp";
+  // Standard headers (e.g. "algorithm", "cmath") to precompile once per cache
+  // and force-include into every candidate (-include): parsing them is most of
+  // a small candidate's compile time. Candidates then see them even when they
+  // do not include them. Empty: no precompiled header.
+  std::vector<std::string> precompiled_headers;
+  // Link with ld.lld when it is on PATH (about half the time of GNU ld for a
+  // static executable); the choice is part of the cache key.
+  bool prefer_lld = true;
   // Where compiled binaries are kept (CRUCIBLE_CACHE_DIR); created if missing.
   // Empty: a private directory under work_dir, i.e. no caching across runs.
   std::string cache_dir;

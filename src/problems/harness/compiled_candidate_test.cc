@@ -79,6 +79,25 @@ TEST_F(CompiledCandidateTest, CompilesRunsAndCaches) {
   EXPECT_EQ(second->binary_path, first->binary_path);
 }
 
+TEST_F(CompiledCandidateTest, PrecompiledHeadersAreForceIncludedAndCachedOnce) {
+  CompileSpec spec = Spec(
+      "#include \"twice.h\"\nlong Twice(long x) { std::vector<long> v{x, x}; return v[0] + "
+      "v[1]; }\n");
+  spec.precompiled_headers = {"vector"};
+  auto r = CompileCandidate(spec);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(r->ok) << r->errors;
+  EXPECT_EQ(RunCandidate(r->binary_path, "5\n", {}).stdout_text, "10\n");
+  int pch_dirs = 0;
+  for (const auto& e : fs::directory_iterator(dir_ + "/cache/compiled")) {
+    if (e.path().filename().string().starts_with("pch-")) {
+      ++pch_dirs;
+      EXPECT_TRUE(fs::exists(e.path() / "crucible_std.h.gch"));
+    }
+  }
+  EXPECT_EQ(pch_dirs, 1);
+}
+
 TEST_F(CompiledCandidateTest, CompileErrorIsDataWithShortPaths) {
   CompileSpec spec = Spec("#include \"twice.h\"\nlong Twice(long x) { return y; }\n");
   spec.candidate_name = "program.cpp";
