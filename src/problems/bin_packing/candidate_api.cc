@@ -35,6 +35,7 @@ std::string_view DriverSource() {
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <new>
@@ -160,8 +161,9 @@ std::string Pack(bool fast, int capacity, const std::vector<int>& items, std::st
     const size_t unused = fast ? (opened < n ? 1 : 0) : n - opened;
     const size_t m = k + unused;
     if (m == 0) return "item " + std::to_string(t) + ": no bin fits";
-    std::fill(scores.begin(), scores.begin() + static_cast<long>(m),
-              std::numeric_limits<double>::quiet_NaN());
+    // All-ones bytes are a NaN: an entry the candidate leaves unset fails the
+    // finiteness check. memset, because GCC -O2 fills doubles one at a time.
+    std::memset(scores.data(), 0xff, m * sizeof(double));
     priority(size, std::span<const double>(values.data(), m), std::span<double>(scores.data(), m));
     const long best = ArgmaxFinite(scores.data(), m);
     if (best < 0) {

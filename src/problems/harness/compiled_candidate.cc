@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -100,10 +102,14 @@ std::string CheckIncludes(const CompileSpec& spec) {
   return "";
 }
 
-// A private name next to `final_path`, renamed over it when complete.
+// A private name next to `final_path`, renamed over it when complete. The
+// pid alone is not unique: every harness is pid 2 in its own sandbox's PID
+// namespace while sharing the run's cache directory.
 std::string TempNameFor(const fs::path& final_path) {
-  static unsigned counter = 0;
-  return fmt::format("{}.tmp-{}-{}", final_path.string(), getpid(), ++counter);
+  static std::atomic<unsigned> counter{0};
+  std::random_device random;
+  const uint64_t nonce = (static_cast<uint64_t>(random()) << 32) ^ random();
+  return fmt::format("{}.tmp-{}-{:016x}-{}", final_path.string(), getpid(), nonce, ++counter);
 }
 
 // The flags actually used: the problem's, plus the linker choice.
@@ -288,9 +294,12 @@ StatusOr<CompileResult> CompileCandidate(const CompileSpec& spec) {
     fs::remove(tmp, ec);
     result.errors = TrimCompilerOutput(r.output, scratch.string());
     if (result.errors.empty()) result.errors = fmt::format("the compiler exited with status {}", r.exit_code);
-    // Cached so that an identical failing candidate is not compiled again.
-    const std::string err_tmp = TempNameFor(errors);
-    if (WriteFile(err_tmp, result.errors).ok()) fs::rename(err_tmp, errors, ec);
+    // Cached so that an identical failing candidate is not compiled again;
+    // not a crash of the compiler itself, which may be transient.
+    if (r.exit_code > 0 && r.output.find("internal compiler error") == std::string::npos) {
+      const std::string err_tmp = TempNameFor(errors);
+      if (WriteFile(err_tmp, result.errors).ok()) fs::rename(err_tmp, errors, ec);
+    }
     result.seconds = elapsed();
     return result;
   }

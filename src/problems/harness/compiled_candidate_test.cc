@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -96,6 +98,25 @@ TEST_F(CompiledCandidateTest, PrecompiledHeadersAreForceIncludedAndCachedOnce) {
     }
   }
   EXPECT_EQ(pch_dirs, 1);
+}
+
+// Concurrent evaluations share the cache (and, in sandboxes with their own
+// PID namespaces, the same pid): every one must get a working binary.
+TEST_F(CompiledCandidateTest, ConcurrentCompilesOfTheSameCandidateAllSucceed) {
+  CompileSpec spec = Spec(kGood);
+  spec.precompiled_headers = {"vector", "cmath"};
+  std::vector<StatusOr<CompileResult>> results(4, InternalError("not run"));
+  {
+    std::vector<std::jthread> threads;
+    for (size_t i = 0; i < results.size(); ++i) {
+      threads.emplace_back([&, i] { results[i] = CompileCandidate(spec); });
+    }
+  }
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_TRUE(r->ok) << r->errors;
+    EXPECT_EQ(RunCandidate(r->binary_path, "4\n", {}).stdout_text, "8\n");
+  }
 }
 
 TEST_F(CompiledCandidateTest, CompileErrorIsDataWithShortPaths) {
