@@ -104,6 +104,17 @@ TEST_F(BinPackingHarnessTest, TrainSplitIsScoredWithPerInstanceMetrics) {
               HasSubstr("or_train,or_train_00,500,"));
 }
 
+// Fast mode (the bin_packing_fast harness): exact for best fit, 3 bins more
+// for the position-dependent Weibull heuristic (all on test_0).
+TEST_F(BinPackingHarnessTest, FastModeMatchesOnlyPerBinHeuristics) {
+  options_.array = BinArray::kFast;
+  nlohmann::json bf = EvaluateExample("best_fit");
+  EXPECT_DOUBLE_EQ(bf["metrics"]["mean_bins_weibull_5k"].get<double>(), 2067.0) << bf.dump();
+  EXPECT_DOUBLE_EQ(bf["metrics"]["mean_bins_or3"].get<double>(), 212.0);
+  nlohmann::json w = EvaluateExample("funsearch_weibull");
+  EXPECT_NEAR(w["metrics"]["mean_bins_weibull_5k"].get<double>(), 2001.4 + 3.0 / 5, 1e-9);
+}
+
 TEST_F(BinPackingHarnessTest, NanScoresAreInvalid) {
   nlohmann::json j = Evaluate(WithBody("for (double& s : scores) s = std::nan(\"\");"));
   EXPECT_EQ(j["outcome"], "invalid");
