@@ -155,6 +155,10 @@ CompileSpec TxnCompileSpec(std::string candidate_source, std::string cache_dir,
   spec.driver_source = std::string(DriverSource());
   spec.candidate_source = std::move(candidate_source);
   spec.candidate_name = kCandidateFile;
+  // What candidates commonly include (searches use <random> and <cmath>);
+  // precompiled once per cache and force-included.
+  spec.precompiled_headers = {"algorithm", "array",   "cmath",  "cstddef", "cstdint",
+                              "limits",    "numeric", "random", "span",    "vector"};
   spec.cache_dir = std::move(cache_dir);
   spec.work_dir = std::move(work_dir);
   return spec;
