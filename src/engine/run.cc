@@ -124,7 +124,7 @@ StatusOr<Candidate> EvaluateInitial(const RunConfig& config, uint64_t seed, LogF
 // Scores the best program on the held-out split, once per best program; the
 // result is kept in the run's state as "heldout:<id>". Evolution never sees it.
 Status EvaluateHeldout(RunStore& store, const RunConfig& config, Evaluator& evaluator, LogFn& log) {
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> top, store.TopCandidates(1, config.objective.maximize));
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> top, TopByObjective(store, config.objective, 1));
   if (top.empty()) return Status::Ok();
   const Candidate& best = top.front().candidate;
   const std::string key = fmt::format("heldout:{}", best.id);
@@ -200,6 +200,19 @@ CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::
   return o;
 }
 
+StatusOr<std::vector<CandidateRow>> TopByObjective(const RunStore& store, const Objective& objective,
+                                                   int k) {
+  if (objective.key == "score") return store.TopCandidates(k, objective.maximize);
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> rows, store.LoadCandidates(CandidateStatus::kDone));
+  std::erase_if(rows, [&](const CandidateRow& r) { return !objective.ValueOf(r.candidate.result); });
+  std::stable_sort(rows.begin(), rows.end(), [&](const CandidateRow& a, const CandidateRow& b) {
+    return objective.Better(*objective.ValueOf(a.candidate.result),
+                            *objective.ValueOf(b.candidate.result));
+  });
+  if (rows.size() > static_cast<size_t>(std::max(k, 0))) rows.resize(std::max(k, 0));
+  return rows;
+}
+
 StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir) {
   if (!fs::is_directory(run_dir)) {
     return NotFoundError(fmt::format("run directory '{}' does not exist", run_dir));
@@ -264,7 +277,7 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
 
 StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& store,
                                  const RunConfig& config) {
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> top, store.TopCandidates(1, config.objective.maximize));
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> top, TopByObjective(store, config.objective, 1));
   if (top.empty()) return NotFoundError("no candidate of this run has a score yet");
   const Candidate& best = top.front().candidate;
   const fs::path dir = fs::path(run_dir) / "best";

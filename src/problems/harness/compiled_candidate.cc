@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -77,6 +78,13 @@ std::string CheckIncludes(const CompileSpec& spec) {
   std::istringstream in(spec.candidate_source);
   std::string line;
   for (int line_no = 1; std::getline(in, line); ++line_no) {
+    // The assembler can embed a file too: asm(".incbin \"/path/data\"").
+    std::string lower = line;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower.find("incbin") != std::string::npos) {
+      return fmt::format("{}:{}: error: a candidate may not embed files (.incbin)\n",
+                         spec.candidate_name, line_no);
+    }
     size_t p = line.find_first_not_of(" \t");
     if (p == std::string::npos || line[p] != '#') continue;
     p = line.find_first_not_of(" \t", p + 1);

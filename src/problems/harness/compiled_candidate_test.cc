@@ -144,6 +144,14 @@ TEST_F(CompiledCandidateTest, LongCompilerOutputIsTrimmed) {
   EXPECT_THAT(r->errors, HasSubstr("omitted"));
 }
 
+TEST_F(CompiledCandidateTest, EmbeddingAFileWithTheAssemblerIsACompileError) {
+  auto r = CompileCandidate(
+      Spec(std::string(kGood) + "asm(\".section .rodata\\n.INCBIN \\\"/etc/passwd\\\"\");\n"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->ok);
+  EXPECT_THAT(r->errors, HasSubstr("error: a candidate may not embed files (.incbin)"));
+}
+
 TEST_F(CompiledCandidateTest, IncludingAFileOutsideTheStandardHeadersIsACompileError) {
   auto r = CompileCandidate(Spec("#include \"/etc/passwd\"\n" + std::string(kGood)));
   ASSERT_TRUE(r.ok());
