@@ -78,17 +78,18 @@ void ProgressPrinter::OnProgress(const Progress& p) {
   Emit("progress: " + StatusLine(p));
 }
 
-void ProgressPrinter::OnCandidate(const Candidate& c, bool new_best) {
-  if (quiet_ || !new_best) return;
-  const double value = c.result.score.value_or(0);
+void ProgressPrinter::OnCandidate(const Candidate& c, std::optional<double> objective,
+                                  bool new_best) {
+  if (quiet_ || !new_best || !objective) return;
+  const double value = *objective;
   if (format_ == LogFormat::kJson) {
-    nlohmann::json j = {{"event", "new_best"}, {"id", c.id}, {"score", value},
+    nlohmann::json j = {{"event", "new_best"}, {"id", c.id}, {"value", value},
                         {"operators", c.proposal.operators}};
     return Emit(j.dump());
   }
   std::string ops;
   for (const std::string& op : c.proposal.operators) ops += (ops.empty() ? "" : "+") + op;
-  Emit(fmt::format("new best: #{} score {:.6g} (parent #{}, {})", c.id, value, c.parent_id,
+  Emit(fmt::format("new best: #{} {:.6g} (parent #{}, {})", c.id, value, c.parent_id,
                    ops.empty() ? c.proposal.proposer : ops));
 }
 

@@ -19,7 +19,7 @@ class ProgressPrinter final : public EngineObserver {
   ProgressPrinter(FILE* out, LogFormat format, bool live, bool quiet);
 
   void OnProgress(const Progress& p) override;
-  void OnCandidate(const Candidate& c, bool new_best) override;
+  void OnCandidate(const Candidate& c, std::optional<double> value, bool new_best) override;
   // A plain message ("sandbox: ...").
   void Log(const std::string& message);
   // Ends the live line before other output.

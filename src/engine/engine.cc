@@ -577,7 +577,7 @@ void Engine::Impl::Insert(const Slot& slot) {
                                   fmt::format(R"({{"id": {}, "value": {}}})", c.id, *best_value_));
     if (!s.ok()) store_error_ = s;
   }
-  if (observer_ && !slot.replayed) observer_->OnCandidate(c, new_best);
+  if (observer_ && !slot.replayed) observer_->OnCandidate(c, o_.objective.ValueOf(c.result), new_best);
   // Forget candidates that left the archive, now and then.
   if (members_.size() > 4 * archive_.size() + 1024) {
     std::erase_if(members_, [&](const auto& kv) { return archive_.Find(kv.first) == nullptr; });

@@ -89,7 +89,8 @@ class EngineObserver {
  public:
   virtual ~EngineObserver() = default;
   virtual void OnProgress(const Progress&) {}
-  virtual void OnCandidate(const Candidate&, bool /*new_best*/) {}
+  // `value` is the candidate's objective value, when it has one.
+  virtual void OnCandidate(const Candidate&, std::optional<double> /*value*/, bool /*new_best*/) {}
 };
 
 class Engine {

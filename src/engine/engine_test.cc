@@ -66,7 +66,7 @@ class DistanceEvaluator final : public Evaluator {
 class StopAfter final : public EngineObserver {
  public:
   StopAfter(int n, std::stop_source& s) : n_(n), s_(s) {}
-  void OnCandidate(const Candidate&, bool) override {
+  void OnCandidate(const Candidate&, std::optional<double>, bool) override {
     if (--n_ == 0) s_.request_stop();
   }
 
