@@ -18,7 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Programs are "x = N\n"; children move N by a seeded step.
+// Programs are "x = N\n" (children add a salt line "y = S"); children
+// move N by a seeded step.
 class StepProposer final : public Proposer {
  public:
   explicit StepProposer(bool identical = false) : identical_(identical) {}
@@ -26,8 +27,17 @@ class StepProposer final : public Proposer {
     Proposal p;
     const long x = std::stol(req.parent->program.files[0].content.substr(4));
     Rng rng(req.seed);
-    const long step = identical_ ? 0 : rng.UniformInt(-5, 5);
-    p.program.files.push_back({"p.py", "x = " + std::to_string(x + step) + "\n"});
+    if (identical_) {
+      p.program = req.parent->program;
+    } else {
+      // A salt line keeps children distinct: with small steps alone, a run
+      // that keeps choosing the best parent soon proposes only programs it
+      // has seen, and the stall detector (rightly) ends it early.
+      const long step = rng.UniformInt(-5, 5);
+      const long salt = rng.UniformInt(0, 1'000'000'000);
+      p.program.files.push_back(
+          {"p.py", "x = " + std::to_string(x + step) + "\ny = " + std::to_string(salt) + "\n"});
+    }
     p.info.proposer = "step";
     p.info.operators = {"step"};
     return p;
