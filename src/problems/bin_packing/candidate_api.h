@@ -17,7 +17,6 @@ std::string_view HeaderSource();
 // instance one line, "A b_1 ... b_n" (the bin index of each item) or
 // "E message" (then nothing more). Exit status 99: out of memory.
 std::string_view DriverSource();
-inline constexpr int kDriverExitOutOfMemory = 99;
 
 }  // namespace crucible::bin_packing
 

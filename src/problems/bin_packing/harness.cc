@@ -39,25 +39,6 @@ struct DatasetResult {
   std::vector<int64_t> lower_bounds;
 };
 
-HarnessReport RunFailure(const RunOutput& run) {
-  std::string tail = run.stderr_text.size() > 1500
-                         ? run.stderr_text.substr(run.stderr_text.size() - 1500)
-                         : run.stderr_text;
-  std::string feedback = "the candidate " + run.Describe();
-  if (!tail.empty()) feedback += "\nstderr (tail):\n" + tail;
-  switch (run.status) {
-    case RunStatus::kTimeout:
-      return FailureReport("timeout", feedback);
-    case RunStatus::kExited:
-      if (run.exit_code == kDriverExitOutOfMemory) {
-        return FailureReport("memory_limit", "the candidate ran out of memory\n" + tail);
-      }
-      return FailureReport("runtime_error", feedback);
-    default:
-      return FailureReport("runtime_error", feedback);
-  }
-}
-
 // Checks every answer and fills the report's metrics.
 HarnessReport Score(const std::vector<Dataset>& datasets, const RunOutput& run) {
   std::string_view out = run.stdout_text;
@@ -82,8 +63,9 @@ HarnessReport Score(const std::vector<Dataset>& datasets, const RunOutput& run) 
       const int64_t lb = LowerBound(inst);
       results[d].bins.push_back(*used);
       results[d].lower_bounds.push_back(lb);
-      csv += fmt::format("{},{},{},{},{},{:.4f}\n", datasets[d].name, inst.name, inst.items.size(),
-                         *used, lb, 100.0 * static_cast<double>(*used - lb) / static_cast<double>(lb));
+      csv +=
+          fmt::format("{},{},{},{},{},{:.4f}\n", datasets[d].name, inst.name, inst.items.size(),
+                      *used, lb, 100.0 * static_cast<double>(*used - lb) / static_cast<double>(lb));
     }
   }
   if (out.find_first_not_of(" \n") != std::string_view::npos) {
@@ -169,8 +151,9 @@ StatusOr<std::vector<Dataset>> LoadSplit(const std::string& split, const std::st
   if (split != "heldout") return InvalidArgumentError("unknown split '" + split + "'");
   if (problem_dir.empty()) return FailedPreconditionError("CRUCIBLE_PROBLEM_DIR is not set");
   for (const char* name : {"or3", "weibull_5k"}) {
-    ASSIGN_OR_RETURN(std::string text,
-                     ReadTextFile((fs::path(DataDir(problem_dir)) / (std::string(name) + ".txt")).string()));
+    ASSIGN_OR_RETURN(
+        std::string text,
+        ReadTextFile((fs::path(DataDir(problem_dir)) / (std::string(name) + ".txt")).string()));
     ASSIGN_OR_RETURN(Dataset d, ParseDataset(text, name));
     out.push_back(std::move(d));
   }
@@ -187,8 +170,8 @@ CompileSpec BinPackingCompileSpec(std::string candidate_source, std::string cach
   spec.candidate_source = std::move(candidate_source);
   spec.candidate_name = kCandidateFile;
   // What candidates commonly include; precompiled once per cache.
-  spec.precompiled_headers = {"algorithm", "array", "cmath",  "cstddef", "cstdint",
-                              "limits",    "numeric", "span", "vector"};
+  spec.precompiled_headers = {"algorithm", "array",   "cmath", "cstddef", "cstdint",
+                              "limits",    "numeric", "span",  "vector"};
   spec.cache_dir = std::move(cache_dir);
   spec.work_dir = std::move(work_dir);
   return spec;
@@ -213,29 +196,16 @@ std::string EncodeInput(const std::vector<Dataset>& datasets, BinArray array) {
 
 HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Dataset>& datasets,
                                 const EvaluateOptions& options) {
-  StatusOr<CompileResult> compiled =
-      CompileCandidate(BinPackingCompileSpec(source, options.cache_dir, options.work_dir));
-  if (!compiled.ok()) {
-    // The compiler itself is missing or broken: not the candidate's fault,
-    // but the protocol has no outcome for it other than a failed run.
-    return FailureReport("runtime_error",
-                         "the harness could not compile: " + compiled.status().ToString());
-  }
-  if (!compiled->ok) return FailureReport("compile_error", compiled->errors);
-  const RunOutput run =
-      RunCandidate(compiled->binary_path, EncodeInput(datasets, options.array), options.limits);
-  if (run.status == RunStatus::kStartFailed) {
-    return FailureReport("runtime_error", "the candidate " + run.Describe());
-  }
-  HarnessReport report = run.status == RunStatus::kExited && run.exit_code == 0
-                              ? Score(datasets, run)
-                              : RunFailure(run);
-  report.metrics["compile_ms"] = compiled->seconds * 1000;
-  report.metrics["run_ms"] = run.wall_seconds * 1000;
-  return report;
+  return CompileAndRun(BinPackingCompileSpec(source, options.cache_dir, options.work_dir),
+                       EncodeInput(datasets, options.array), options.limits,
+                       [&](const RunOutput& run) { return Score(datasets, run); });
 }
 
-int RunHarness(const std::string& candidate_dir) { return RunWith(candidate_dir, BinArray::kReference); }
-int RunFastHarness(const std::string& candidate_dir) { return RunWith(candidate_dir, BinArray::kFast); }
+int RunHarness(const std::string& candidate_dir) {
+  return RunWith(candidate_dir, BinArray::kReference);
+}
+int RunFastHarness(const std::string& candidate_dir) {
+  return RunWith(candidate_dir, BinArray::kFast);
+}
 
 }  // namespace crucible::bin_packing

@@ -39,19 +39,6 @@ StatusOr<std::vector<Circle>> ParseAnswer(const std::string& line) {
   return circles;
 }
 
-HarnessReport RunFailure(const RunOutput& run) {
-  const std::string tail = run.stderr_text.size() > 1500
-                               ? run.stderr_text.substr(run.stderr_text.size() - 1500)
-                               : run.stderr_text;
-  std::string feedback = "the candidate " + run.Describe();
-  if (!tail.empty()) feedback += "\nstderr (tail):\n" + tail;
-  if (run.status == RunStatus::kTimeout) return FailureReport("timeout", feedback);
-  if (run.status == RunStatus::kExited && run.exit_code == kDriverExitOutOfMemory) {
-    return FailureReport("memory_limit", "the candidate ran out of memory\n" + tail);
-  }
-  return FailureReport("runtime_error", feedback);
-}
-
 std::string ContainerText(const PackingInstance& instance) {
   return instance.container == Container::kUnitSquare
              ? "the unit square"
@@ -164,28 +151,14 @@ CompileSpec CirclesCompileSpec(std::string candidate_source, std::string cache_d
 
 HarnessReport EvaluateCandidate(const std::string& source, const PackingInstance& instance,
                                 const EvaluateOptions& options) {
-  StatusOr<CompileResult> compiled =
-      CompileCandidate(CirclesCompileSpec(source, options.cache_dir, options.work_dir));
-  if (!compiled.ok()) {
-    return FailureReport("runtime_error",
-                         "the harness could not compile: " + compiled.status().ToString());
-  }
-  if (!compiled->ok) return FailureReport("compile_error", compiled->errors);
   std::string input = fmt::format("{}\n", options.seeds.size());
   for (uint64_t seed : options.seeds) {
     input += fmt::format("{} {} {}\n", instance.n,
                          instance.container == Container::kUnitSquare ? 0 : 1, seed);
   }
-  const RunOutput run = RunCandidate(compiled->binary_path, input, options.limits);
-  if (run.status == RunStatus::kStartFailed) {
-    return FailureReport("runtime_error", "the candidate " + run.Describe());
-  }
-  HarnessReport report = run.status == RunStatus::kExited && run.exit_code == 0
-                             ? Score(instance, options.seeds, run)
-                             : RunFailure(run);
-  report.metrics["compile_ms"] = compiled->seconds * 1000;
-  report.metrics["run_ms"] = run.wall_seconds * 1000;
-  return report;
+  return CompileAndRun(CirclesCompileSpec(source, options.cache_dir, options.work_dir), input,
+                       options.limits,
+                       [&](const RunOutput& run) { return Score(instance, options.seeds, run); });
 }
 
 int RunSquare26Harness(const std::string& candidate_dir) {

@@ -25,7 +25,6 @@ inline constexpr std::string_view kHeaderName = "circle_packing.h";
 // circle_packing.h and driver.cpp (protocol in driver.cpp).
 std::string_view HeaderSource();
 std::string_view DriverSource();
-inline constexpr int kDriverExitOutOfMemory = 99;
 
 inline constexpr uint64_t kHeldoutSeeds[] = {1000003, 1000033, 1000037};
 

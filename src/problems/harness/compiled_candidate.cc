@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 
 #include "core/hash.h"
@@ -177,21 +177,20 @@ StatusOr<std::string> PrecompiledHeader(const CompileSpec& spec, const std::stri
 std::string CandidateKey(const CompileSpec& spec, const std::string& identity) {
   std::string pch;
   for (const std::string& h : spec.precompiled_headers) pch += h + '\x1f';
-  return HashToHex(HashBytes(identity + '\0' + JoinFlags(EffectiveFlags(spec)) + '\0' + pch +
-                             '\0' + spec.header_name +
-                             '\0' + spec.header_source + '\0' + spec.driver_source + '\0' +
-                             std::string(ConfinePrologueSource()) + '\0' + spec.candidate_name +
-                             '\0' + spec.candidate_source));
+  return HashToHex(HashBytes(identity + '\0' + JoinFlags(EffectiveFlags(spec)) + '\0' + pch + '\0' +
+                             spec.header_name + '\0' + spec.header_source + '\0' +
+                             spec.driver_source + '\0' + std::string(ConfinePrologueSource()) +
+                             '\0' + spec.candidate_name + '\0' + spec.candidate_source));
 }
 
 // Builds the driver's object file (driver + confinement prologue) into the
 // cache unless it is there.
 StatusOr<std::string> DriverObject(const CompileSpec& spec, const std::string& identity,
                                    const fs::path& cache, const fs::path& scratch) {
-  const std::string key = HashToHex(HashBytes(identity + '\0' + JoinFlags(spec.flags) + '\0' +
-                                              spec.header_name + '\0' + spec.header_source +
-                                              '\0' + spec.driver_source + '\0' +
-                                              std::string(ConfinePrologueSource())));
+  const std::string key =
+      HashToHex(HashBytes(identity + '\0' + JoinFlags(spec.flags) + '\0' + spec.header_name + '\0' +
+                          spec.header_source + '\0' + spec.driver_source + '\0' +
+                          std::string(ConfinePrologueSource())));
   const fs::path object = cache / ("driver-" + key + ".o");
   if (fs::exists(object)) return object.string();
   const fs::path source = scratch / "driver.cpp";
@@ -208,7 +207,8 @@ StatusOr<std::string> DriverObject(const CompileSpec& spec, const std::string& i
   }
   std::error_code ec;
   fs::rename(tmp, object, ec);
-  if (ec) return InternalError(fmt::format("cannot rename {} into the cache: {}", tmp, ec.message()));
+  if (ec)
+    return InternalError(fmt::format("cannot rename {} into the cache: {}", tmp, ec.message()));
   return object.string();
 }
 
@@ -249,8 +249,8 @@ StatusOr<CompileResult> CompileCandidate(const CompileSpec& spec) {
   const std::string key = CandidateKey(spec, identity);
   std::error_code ec;
   const fs::path work = fs::absolute(spec.work_dir, ec);
-  const fs::path cache = spec.cache_dir.empty() ? work / "compile-cache"
-                                                : fs::path(spec.cache_dir) / "compiled";
+  const fs::path cache =
+      spec.cache_dir.empty() ? work / "compile-cache" : fs::path(spec.cache_dir) / "compiled";
   fs::create_directories(cache, ec);
   if (ec) return InternalError(fmt::format("cannot create {}: {}", cache.string(), ec.message()));
 
@@ -274,7 +274,8 @@ StatusOr<CompileResult> CompileCandidate(const CompileSpec& spec) {
   const std::string pattern = (work / tmpl).string();
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
-  if (!mkdtemp(buf.data())) return InternalError("cannot create a compile directory in " + work.string());
+  if (!mkdtemp(buf.data()))
+    return InternalError("cannot create a compile directory in " + work.string());
   const fs::path scratch = buf.data();
   struct Cleanup {
     fs::path dir;
@@ -301,7 +302,8 @@ StatusOr<CompileResult> CompileCandidate(const CompileSpec& spec) {
   if (r.exit_code != 0) {
     fs::remove(tmp, ec);
     result.errors = TrimCompilerOutput(r.output, scratch.string());
-    if (result.errors.empty()) result.errors = fmt::format("the compiler exited with status {}", r.exit_code);
+    if (result.errors.empty())
+      result.errors = fmt::format("the compiler exited with status {}", r.exit_code);
     // Cached so that an identical failing candidate is not compiled again;
     // not a crash of the compiler itself, which may be transient.
     if (r.exit_code > 0 && r.output.find("internal compiler error") == std::string::npos) {
@@ -312,7 +314,8 @@ StatusOr<CompileResult> CompileCandidate(const CompileSpec& spec) {
     return result;
   }
   fs::rename(tmp, binary, ec);
-  if (ec) return InternalError(fmt::format("cannot rename {} into the cache: {}", tmp, ec.message()));
+  if (ec)
+    return InternalError(fmt::format("cannot rename {} into the cache: {}", tmp, ec.message()));
   result.ok = true;
   result.binary_path = binary.string();
   result.seconds = elapsed();
@@ -347,6 +350,40 @@ HarnessReport FailureReport(std::string outcome, std::string feedback) {
   return r;
 }
 
+HarnessReport RunFailureReport(const RunOutput& run) {
+  constexpr size_t kTailBytes = 1500;
+  const std::string tail = run.stderr_text.size() > kTailBytes
+                               ? run.stderr_text.substr(run.stderr_text.size() - kTailBytes)
+                               : run.stderr_text;
+  if (run.status == RunStatus::kExited && run.exit_code == kDriverExitOutOfMemory) {
+    return FailureReport("memory_limit", "the candidate ran out of memory\n" + tail);
+  }
+  std::string feedback = "the candidate " + run.Describe();
+  if (!tail.empty()) feedback += "\nstderr (tail):\n" + tail;
+  return FailureReport(run.status == RunStatus::kTimeout ? "timeout" : "runtime_error", feedback);
+}
+
+HarnessReport CompileAndRun(const CompileSpec& spec, const std::string& input,
+                            const RunLimits& limits, const ScoreFn& score) {
+  StatusOr<CompileResult> compiled = CompileCandidate(spec);
+  if (!compiled.ok()) {
+    // The compiler itself is missing or broken: not the candidate's fault,
+    // but the protocol has no outcome for it other than a failed run.
+    return FailureReport("runtime_error",
+                         "the harness could not compile: " + compiled.status().ToString());
+  }
+  if (!compiled->ok) return FailureReport("compile_error", compiled->errors);
+  const RunOutput run = RunCandidate(compiled->binary_path, input, limits);
+  if (run.status == RunStatus::kStartFailed) {
+    return FailureReport("runtime_error", "the candidate " + run.Describe());
+  }
+  HarnessReport report =
+      run.status == RunStatus::kExited && run.exit_code == 0 ? score(run) : RunFailureReport(run);
+  report.metrics["compile_ms"] = compiled->seconds * 1000;
+  report.metrics["run_ms"] = run.wall_seconds * 1000;
+  return report;
+}
+
 HarnessEnv ReadHarnessEnv() {
   HarnessEnv env;
   auto get = [](const char* name) -> std::string {
@@ -355,7 +392,8 @@ HarnessEnv ReadHarnessEnv() {
   };
   if (std::string s = get("CRUCIBLE_SPLIT"); !s.empty()) env.split = s;
   if (std::string s = get("CRUCIBLE_STAGE"); !s.empty()) env.stage = s;
-  if (std::string s = get("CRUCIBLE_SEED"); !s.empty()) env.seed = std::strtoull(s.c_str(), nullptr, 10);
+  if (std::string s = get("CRUCIBLE_SEED"); !s.empty())
+    env.seed = std::strtoull(s.c_str(), nullptr, 10);
   env.problem_dir = get("CRUCIBLE_PROBLEM_DIR");
   env.cache_dir = get("CRUCIBLE_CACHE_DIR");
   return env;

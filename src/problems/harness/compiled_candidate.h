@@ -27,6 +27,7 @@
 #define CRUCIBLE_PROBLEMS_HARNESS_COMPILED_CANDIDATE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -96,8 +97,8 @@ StatusOr<CompileResult> CompileCandidate(const CompileSpec& spec);
 StatusOr<std::string> CompileCacheKey(const CompileSpec& spec);
 
 struct RunLimits {
-  double timeout_seconds = 10;            // wall clock; then SIGKILL
-  uint64_t memory_bytes = 1ull << 30;     // RLIMIT_AS of the candidate
+  double timeout_seconds = 10;              // wall clock; then SIGKILL
+  uint64_t memory_bytes = 1ull << 30;       // RLIMIT_AS of the candidate
   uint64_t stdout_cap_bytes = 64ull << 20;  // beyond it: killed, output_limit
   uint64_t stderr_cap_bytes = 16ull << 10;  // the tail beyond it is dropped
 };
@@ -147,6 +148,28 @@ struct HarnessReport {
 // A report for a failure of the candidate: {"outcome": ..., "valid": false,
 // "feedback": ...}.
 HarnessReport FailureReport(std::string outcome, std::string feedback);
+
+// The exit status a driver uses when the candidate runs out of memory (its
+// std::new_handler calls _Exit with it): a memory_limit outcome, not a crash.
+inline constexpr int kDriverExitOutOfMemory = 99;
+
+// The report for a run that did not exit cleanly: timeout, memory_limit (exit
+// status kDriverExitOutOfMemory) or runtime_error, with the stderr tail.
+HarnessReport RunFailureReport(const RunOutput& run);
+
+// Reads the answers of a run that exited with status 0 and computes every
+// metric; the candidate's output is untrusted input.
+using ScoreFn = std::function<HarnessReport(const RunOutput& run)>;
+
+// The whole evaluation of a compiled candidate: compile (or find in the
+// cache), run the binary on `input` within `limits`, and score a clean exit
+// with `score`. Every failure on the way is the matching outcome: a compile
+// error is compile_error with the compiler's first errors; an unusable
+// compiler or a binary that cannot start is runtime_error naming why; a
+// crash, timeout or out-of-memory is RunFailureReport's. Adds the metrics
+// compile_ms and run_ms.
+HarnessReport CompileAndRun(const CompileSpec& spec, const std::string& input,
+                            const RunLimits& limits, const ScoreFn& score);
 
 // The protocol environment a harness runs in (docs/evaluator-protocol.md).
 struct HarnessEnv {

@@ -35,19 +35,6 @@ StatusOr<std::vector<int64_t>> ParseSchedule(std::string_view line, const std::s
   return values;
 }
 
-HarnessReport RunFailure(const RunOutput& run) {
-  const std::string tail = run.stderr_text.size() > 1500
-                               ? run.stderr_text.substr(run.stderr_text.size() - 1500)
-                               : run.stderr_text;
-  std::string feedback = "the candidate " + run.Describe();
-  if (!tail.empty()) feedback += "\nstderr (tail):\n" + tail;
-  if (run.status == RunStatus::kTimeout) return FailureReport("timeout", feedback);
-  if (run.status == RunStatus::kExited && run.exit_code == kDriverExitOutOfMemory) {
-    return FailureReport("memory_limit", "the candidate ran out of memory\n" + tail);
-  }
-  return FailureReport("runtime_error", feedback);
-}
-
 int32_t SequentialMakespan(const Workload& w) {
   std::vector<int32_t> seq(static_cast<size_t>(w.num_txns()));
   std::iota(seq.begin(), seq.end(), 0);
@@ -167,24 +154,9 @@ CompileSpec TxnCompileSpec(std::string candidate_source, std::string cache_dir,
 HarnessReport EvaluateCandidate(const std::string& source,
                                 const std::vector<NamedWorkload>& workloads,
                                 const EvaluateOptions& options) {
-  StatusOr<CompileResult> compiled =
-      CompileCandidate(TxnCompileSpec(source, options.cache_dir, options.work_dir));
-  if (!compiled.ok()) {
-    return FailureReport("runtime_error",
-                         "the harness could not compile: " + compiled.status().ToString());
-  }
-  if (!compiled->ok) return FailureReport("compile_error", compiled->errors);
-  const RunOutput run =
-      RunCandidate(compiled->binary_path, EncodeInput(workloads, options.seed), options.limits);
-  if (run.status == RunStatus::kStartFailed) {
-    return FailureReport("runtime_error", "the candidate " + run.Describe());
-  }
-  HarnessReport report = run.status == RunStatus::kExited && run.exit_code == 0
-                             ? Score(workloads, run)
-                             : RunFailure(run);
-  report.metrics["compile_ms"] = compiled->seconds * 1000;
-  report.metrics["run_ms"] = run.wall_seconds * 1000;
-  return report;
+  return CompileAndRun(TxnCompileSpec(source, options.cache_dir, options.work_dir),
+                       EncodeInput(workloads, options.seed), options.limits,
+                       [&](const RunOutput& run) { return Score(workloads, run); });
 }
 
 int RunHarness(const std::string& candidate_dir) {

@@ -24,7 +24,6 @@ inline constexpr std::string_view kHeaderName = "txn_scheduling.h";
 // txn_scheduling.h and driver.cpp (protocol in driver.cpp).
 std::string_view HeaderSource();
 std::string_view DriverSource();
-inline constexpr int kDriverExitOutOfMemory = 99;
 
 // The held-out workloads are generated from these seeds: one workload of each
 // shape per seed, the same for every candidate of every run.
