@@ -19,8 +19,9 @@
 namespace crucible {
 namespace {
 
-constexpr std::array<std::string_view, 6> kOperatorNames = {
-    kPerturbConstant, kReplaceOperator, kDeleteLine, kDuplicateLine, kSwapLines, kCrossover};
+constexpr std::array<std::string_view, 7> kOperatorNames = {
+    kPerturbConstant, kReplaceOperator, kDeleteLine,    kDuplicateLine,
+    kSwapLines,       kCrossover,       kGrowExpression};
 
 // One file's edits within one attempt.
 struct FileMutation {
@@ -53,6 +54,7 @@ std::optional<Edit> ApplyOperator(std::string_view op, const EditContext& ctx,
   if (op == kDeleteLine) return DeleteLine(ctx, rng);
   if (op == kDuplicateLine) return DuplicateLine(ctx, rng);
   if (op == kSwapLines) return SwapLines(ctx, rng);
+  if (op == kGrowExpression) return GrowExpression(ctx, rng);
   assert(op == kCrossover);
   std::vector<std::pair<CandidateId, const SourceFile*>> donors;
   for (const auto& candidate : request.inspirations) {

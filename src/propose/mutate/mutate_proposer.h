@@ -37,6 +37,7 @@ struct MutateOptions {
   std::map<std::string, double> operator_weights = {
       {"perturb_constant", 3.0}, {"replace_operator", 2.0}, {"delete_line", 1.0},
       {"duplicate_line", 1.0},   {"swap_lines", 1.0},       {"crossover", 1.0},
+      {"grow_expression", 2.0},
   };
   // Standard deviation of the log-normal factor applied to float constants.
   double float_sigma = 0.1;

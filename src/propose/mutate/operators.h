@@ -31,14 +31,16 @@ inline constexpr std::string_view kDeleteLine = "delete_line";
 inline constexpr std::string_view kDuplicateLine = "duplicate_line";
 inline constexpr std::string_view kSwapLines = "swap_lines";
 inline constexpr std::string_view kCrossover = "crossover";
+inline constexpr std::string_view kGrowExpression = "grow_expression";
 
 // Changes one numeric literal. Integers stay integers of the same base,
 // prefix and suffix: ±1, ±a step proportional to the value, ×2 or /2 (never
 // below zero). Floats get a multiplicative log-normal factor exp(sigma·N(0,1))
 // or ±1 in the last written decimal place, and are written so that they parse
 // back exactly, keeping their suffix (f, L, j). Rarely (5%) the sign flips
-// instead, where a unary minus can be added or removed safely. Hex floats and
-// malformed literals are skipped.
+// instead, where a unary minus can be added or removed safely. Hex floats,
+// malformed literals and the start value of a C-family for loop
+// (`for (int i = 0; ...)`: an index origin, not a tunable) are skipped.
 std::optional<Edit> PerturbConstant(const EditContext& ctx, Rng& rng, double float_sigma = 0.1);
 
 // Replaces one binary operator by another of its class:
@@ -66,6 +68,21 @@ std::optional<Edit> DuplicateLine(const EditContext& ctx, Rng& rng);
 // Swaps two adjacent simple statement lines with the same indentation. Not
 // for jumps, nor (C-family) when one line declares a name the other uses.
 std::optional<Edit> SwapLines(const EditContext& ctx, Rng& rng);
+
+// Adds a term to one expression: the right-hand side of an assignment
+// (=, +=, -=, *=, /=) or a return, at bracket depth 0, wholly inside an
+// evolvable region and holding no string, brace, comma, lambda or list
+// display (C-family: not the initialiser of an integral or boolean
+// declaration). The term reads the expression's own operands `a`, `b`
+// (plain or indexed variables, never functions or members) with random
+// constants (coefficients |c| log-uniform in [0.001, 10], thresholds t and
+// step heights |d| in [0.1, 100]):
+//   E + c*a,  E + c*a*b,  E + (a < t ? d : 0.0),  E + c/(1.0 + a*a),
+//   (E) * (1.0 + c*a),  or one operand clamped: a -> (a < t ? a : t)
+//   (Python: min(a, t) and `d if a < t else 0.0`).
+// It is how the mutation proposer reaches functional forms the initial
+// program lacks; perturb_constant then tunes the constants it brought.
+std::optional<Edit> GrowExpression(const EditContext& ctx, Rng& rng);
 
 // A simple statement line is a whole line inside an evolvable region that
 //   - holds code, no multi-line token and no line continuation,

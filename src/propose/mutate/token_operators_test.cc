@@ -75,6 +75,23 @@ TEST(PerturbConstantTest, IntegerStaysIntegerWithSuffix) {
   EXPECT_THAT(seen, ::testing::IsSupersetOf({"9u", "11u", "20u", "5u"}));
 }
 
+TEST(PerturbConstantTest, LoopStartIsNotATunableButTheBoundIs) {
+  const std::string src =
+      "void f() {\n  for (std::size_t i = 0; i < 500; ++i) g(i);\n  int j = 0;\n}\n";
+  const EditContext ctx = Ctx(src, "a.cc");
+  std::set<std::string> from;
+  for (uint64_t seed = 0; seed < 300; ++seed) {
+    Rng rng(seed);
+    if (auto edit = PerturbConstant(ctx, rng))
+      from.insert(edit->from + "@" + std::to_string(edit->line));
+  }
+  // The loop's start (line 2) never moves; its bound and the plain
+  // initialiser on line 3 do.
+  EXPECT_FALSE(from.contains("0@2"));
+  EXPECT_TRUE(from.contains("500@2"));
+  EXPECT_TRUE(from.contains("0@3"));
+}
+
 TEST(PerturbConstantTest, HexStaysHexBinaryStaysBinary) {
   for (std::string_view literal : {"0xFF", "0b1010"}) {
     const std::string src = "x = " + std::string(literal) + ";\n";
