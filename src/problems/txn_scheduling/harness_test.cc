@@ -157,9 +157,5 @@ TEST_F(TxnHarnessTest, TimeoutIsReported) {
   EXPECT_EQ(r.outcome, "timeout");
 }
 
-TEST(TxnHarnessFiles, ProblemHeaderIsTheEmbeddedOne) {
-  EXPECT_EQ(ReadFile(kProblemDir + "/txn_scheduling.h"), std::string(HeaderSource()));
-}
-
 }  // namespace
 }  // namespace crucible::txn
