@@ -163,7 +163,7 @@ StatusOr<std::vector<Dataset>> LoadSplit(const std::string& split, const std::st
 CompileSpec BinPackingCompileSpec(std::string candidate_source, std::string cache_dir,
                                   std::string work_dir) {
   CompileSpec spec;
-  spec.flags = {"-std=c++20", "-O2", "-static"};
+  spec.flags = {"-std=c++20", "-O3", "-static"};
   spec.header_name = std::string(kHeaderName);
   spec.header_source = std::string(HeaderSource());
   spec.driver_source = std::string(DriverSource());
