@@ -39,19 +39,23 @@ std::string Candidate(const std::string& body, const std::string& prelude = "") 
 
 class CblHarnessTest : public testing::Test {
  protected:
-  void SetUp() override {
+  // One cache for the suite: the precompiled header is built once.
+  static void SetUpTestSuite() {
     char tmpl[] = "/tmp/cbl_harness_test.XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = new std::string(tmpl);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  static void TearDownTestSuite() {
+    fs::remove_all(*dir_);
+    delete dir_;
+  }
 
   HarnessReport Evaluate(const std::string& source, const std::vector<Scenario>& scenarios,
                          SimOptions sim = SimOptions{}, double timeout = 30) {
     EvaluateOptions options;
     options.sim = sim;
-    options.cache_dir = dir_ + "/cache";
-    options.work_dir = dir_;
+    options.cache_dir = *dir_ + "/cache";
+    options.work_dir = *dir_;
     options.limits.timeout_seconds = timeout;
     return EvaluateCandidate(source, scenarios, options);
   }
@@ -67,8 +71,10 @@ class CblHarnessTest : public testing::Test {
   }
 
 
-  std::string dir_;
+  static std::string* dir_;
 };
+
+std::string* CblHarnessTest::dir_ = nullptr;
 
 TEST_F(CblHarnessTest, ShippedHeaderIsTheEmbeddedOne) {
   EXPECT_EQ(ReadFile(kProblemDir + "/cant_be_late.h"), std::string(HeaderSource()));
@@ -134,7 +140,7 @@ TEST_F(CblHarnessTest, ReadingAheadOnStdinFindsNothingAndFails) {
   // driver's protocol.
   const HarnessReport r = Evaluate(
       Candidate("char b[64]; if (read(0, b, sizeof b) > 0) return cbl::SPOT; return cbl::NONE;"),
-      Small(), SimOptions{}, 3);
+      Small(), SimOptions{}, 1.5);
   EXPECT_FALSE(r.valid);
 }
 
@@ -177,7 +183,7 @@ TEST_F(CblHarnessTest, InvalidDecisionCrashAndExceptionAreFailures) {
       Small());
   EXPECT_EQ(crash.outcome, "runtime_error");
   const HarnessReport loop =
-      Evaluate(Candidate("for (;;) {} return cbl::NONE;"), Small(), SimOptions{}, 2);
+      Evaluate(Candidate("for (;;) {} return cbl::NONE;"), Small(), SimOptions{}, 1.5);
   EXPECT_EQ(loop.outcome, "timeout");
   const HarnessReport compile = Evaluate("this is not C++", Small());
   EXPECT_EQ(compile.outcome, "compile_error");
