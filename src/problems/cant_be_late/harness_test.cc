@@ -39,7 +39,9 @@ std::string Candidate(const std::string& body, const std::string& prelude = "") 
 
 class CblHarnessTest : public testing::Test {
  protected:
-  // One cache for the suite: the precompiled header is built once.
+  // A scratch directory per suite; the compile cache lives in the build
+  // tree and is shared by the test processes ctest starts (one per test), so
+  // the precompiled header is built once, not once per test.
   static void SetUpTestSuite() {
     char tmpl[] = "/tmp/cbl_harness_test.XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -54,7 +56,7 @@ class CblHarnessTest : public testing::Test {
                          SimOptions sim = SimOptions{}, double timeout = 30) {
     EvaluateOptions options;
     options.sim = sim;
-    options.cache_dir = *dir_ + "/cache";
+    options.cache_dir = CBL_TEST_CACHE_DIR;
     options.work_dir = *dir_;
     options.limits.timeout_seconds = timeout;
     return EvaluateCandidate(source, scenarios, options);
