@@ -14,8 +14,11 @@
 #ifndef CRUCIBLE_PROBLEMS_CANT_BE_LATE_HARNESS_H_
 #define CRUCIBLE_PROBLEMS_CANT_BE_LATE_HARNESS_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "problems/cant_be_late/simulator.h"
