@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "problems/bin_packing/harness.h"
+#include "problems/cant_be_late/harness.h"
 #include "problems/circle_packing/harness.h"
 #include "problems/txn_scheduling/harness.h"
 
@@ -36,6 +37,11 @@ const std::vector<BuiltinHarness>& BuiltinHarnesses() {
                  "transaction scheduling (ADRS); candidate: ScheduleTransactions() in C++; sum of "
                  "makespans on the 3 published workloads / 6 generated held-out workloads",
                  &txn::RunHarness});
+    v.push_back({"cant_be_late",
+                 "spot vs on-demand under a deadline (ADRS Can't-Be-Late, single region); "
+                 "candidate: a per-tick Policy in C++; mean cost on real AWS spot traces, "
+                 "misses fail",
+                 &cbl::RunHarness});
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return v;
   }();

@@ -15,6 +15,7 @@
 #include "fmt/format.h"
 #include "problems/harness/compiled_candidate.h"
 #include "problems/harness/confine_prologue.h"
+#include "problems/harness/interactive.h"
 
 extern char** environ;
 
@@ -296,6 +297,135 @@ std::string RunOutput::Describe() const {
       return "could not be started: " + error;
   }
   return "unknown";
+}
+
+}  // namespace crucible
+
+// ---- InteractiveCandidate (interactive.h) ----
+namespace crucible {
+
+std::unique_ptr<InteractiveCandidate> InteractiveCandidate::Start(const std::string& binary_path,
+                                                                  const RunLimits& limits,
+                                                                  std::string* error) {
+  signal(SIGPIPE, SIG_IGN);  // a candidate that stops reading must not kill the harness
+  std::unique_ptr<InteractiveCandidate> ic(new InteractiveCandidate());
+  ic->start_ = std::chrono::steady_clock::now();
+  ic->deadline_ = ic->start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                   std::chrono::duration<double>(limits.timeout_seconds));
+  ic->limits_ = limits;
+  Child c = Spawn({binary_path}, "", /*merge_stderr=*/false, &limits);
+  if (c.pid < 0) {
+    *error = c.start_error;
+    return nullptr;
+  }
+  ic->pid_ = c.pid;
+  ic->in_ = c.in;
+  ic->out_ = c.out;
+  ic->err_ = c.err;
+  for (int fd : {ic->in_, ic->out_, ic->err_}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return ic;
+}
+
+InteractiveCandidate::~InteractiveCandidate() {
+  if (!finished_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    WaitFor(pid_);
+  }
+  for (int* fd : {&in_, &out_, &err_}) CloseFd(*fd);
+}
+
+bool InteractiveCandidate::Exchange(std::string_view request, size_t reply_size,
+                                    std::string* reply) {
+  reply->clear();
+  if (in_ < 0 || out_ < 0 || timed_out_) return false;
+  size_t written = 0;
+  char buf[65536];
+  while (reply->size() < reply_size) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline_) {
+      timed_out_ = true;
+      kill(pid_, SIGKILL);
+      return false;
+    }
+    // Try the cheap path first: most of the time the pipe takes the request
+    // and the reply is ready after one poll.
+    if (written < request.size()) {
+      const ssize_t w = write(in_, request.data() + written, request.size() - written);
+      if (w > 0) {
+        written += static_cast<size_t>(w);
+        continue;
+      }
+      if (w < 0 && errno != EAGAIN && errno != EINTR) return false;  // child closed stdin
+    }
+    pollfd fds[3];
+    int n = 0, in_i = -1, out_i = -1, err_i = -1;
+    if (written < request.size()) fds[in_i = n++] = {in_, POLLOUT, 0};
+    fds[out_i = n++] = {out_, POLLIN, 0};
+    if (err_ >= 0) fds[err_i = n++] = {err_, POLLIN, 0};
+    const int timeout_ms = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - now).count() + 1);
+    if (poll(fds, n, timeout_ms) < 0 && errno != EINTR) return false;
+    (void)in_i;
+    if (err_i >= 0 && fds[err_i].revents) {
+      const ssize_t r = read(err_, buf, sizeof buf);
+      if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+        CloseFd(err_);
+      } else if (r > 0) {
+        stderr_tail_.append(buf, static_cast<size_t>(r));
+        if (stderr_tail_.size() > limits_.stderr_cap_bytes) {
+          stderr_tail_.erase(0, stderr_tail_.size() - limits_.stderr_cap_bytes);
+        }
+      }
+    }
+    if (fds[out_i].revents) {
+      const ssize_t r = read(out_, buf, std::min(sizeof buf, reply_size - reply->size()));
+      if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) return false;
+      if (r > 0) reply->append(buf, static_cast<size_t>(r));
+    }
+  }
+  return written == request.size();
+}
+
+RunOutput InteractiveCandidate::Finish() {
+  RunOutput r;
+  finished_ = true;
+  CloseFd(in_);
+  int status = 0;
+  if (!timed_out_) {
+    // Drain what is left until both pipes close or the deadline passes.
+    const PumpEnd end = Pump(in_, "", out_, r.stdout_text, limits_.stdout_cap_bytes, err_,
+                             stderr_tail_, limits_.stderr_cap_bytes, deadline_);
+    if (end == PumpEnd::kTimeout) timed_out_ = true;
+    if (end != PumpEnd::kClosed) kill(pid_, SIGKILL);
+    if (end == PumpEnd::kOutputLimit) r.status = RunStatus::kOutputLimit;
+  }
+  for (int* fd : {&in_, &out_, &err_}) CloseFd(*fd);
+  for (;;) {
+    const pid_t w = waitpid(pid_, &status, WNOHANG);
+    if (w == pid_) break;
+    if (w < 0 && errno != EINTR) break;
+    if (std::chrono::steady_clock::now() >= deadline_) {
+      kill(pid_, SIGKILL);
+      status = WaitFor(pid_);
+      timed_out_ = true;
+      break;
+    }
+    usleep(1000);
+  }
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  r.stderr_text = std::move(stderr_tail_);
+  if (timed_out_) {
+    r.status = RunStatus::kTimeout;
+  } else if (r.status != RunStatus::kOutputLimit) {
+    if (WIFSIGNALED(status)) {
+      r.status = WTERMSIG(status) == SIGXCPU ? RunStatus::kTimeout : RunStatus::kSignaled;
+      r.signal = WTERMSIG(status);
+    } else {
+      r.status = RunStatus::kExited;
+      r.exit_code = WEXITSTATUS(status);
+    }
+  }
+  return r;
 }
 
 }  // namespace crucible
