@@ -49,16 +49,21 @@ std::vector<Case> GenerateHardCases(uint32_t seed, int count) {
   NumpyRandomState rs(seed);
   std::vector<Case> cases;
   while (static_cast<int>(cases.size()) < count) {
+    // Alternate the two regimes: "big" (2G models up to 40 GB) and "dense"
+    // (3G models of the standard sizes), both with G = 8..16.
+    const bool dense = cases.size() % 2 == 1;
     Case c;
     c.gpus = static_cast<int32_t>(rs.RandInt(8, 17));
-    for (int32_t j = 0; j < 3 * c.gpus; ++j) {
+    const int32_t n = (dense ? 3 : 2) * c.gpus;
+    for (int32_t j = 0; j < n; ++j) {
       Model m;
-      m.size_gb = static_cast<int32_t>(rs.RandInt(5, 41));
+      m.size_gb = static_cast<int32_t>(dense ? rs.RandInt(10, 30) : rs.RandInt(10, 41));
       m.rate = static_cast<int32_t>(rs.RandInt(1, 10));
       m.slo = static_cast<int32_t>(rs.RandInt(5, 10));
       c.models.push_back(m);
     }
-    if (!FirstFitDecreasing(c).empty()) cases.push_back(std::move(c));
+    const std::vector<int32_t> greedy = PrismGreedy(c);
+    if (!greedy.empty() && MaxKvpr(c, greedy) < kOverfullKvpr) cases.push_back(std::move(c));
   }
   return cases;
 }

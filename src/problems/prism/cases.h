@@ -38,10 +38,14 @@ class NumpyRandomState {
 // slo = randint(5, 10). One RandomState(seed) for all `count` cases.
 std::vector<Case> GenerateStandardCases(uint32_t seed, int count);
 
-// The harder held-out regime (spec §3 "G up to 16, 3G models, sizes up to
-// 40"): G = randint(8, 17), 3G models, size = randint(5, 41), rate and slo as
-// above. A case that first-fit decreasing cannot place is drawn again from
-// the same stream, so every case is feasible.
+// The harder held-out regimes (spec §3: "G up to 16, 3G models, sizes up to
+// 40"), alternating: even cases "big" (G = randint(8, 17), 2G models, size =
+// randint(10, 41)), odd cases "dense" (G = randint(8, 17), 3G models, size =
+// randint(10, 30)); rate and slo as above. A case the PRISM greedy cannot
+// place with every GPU below its memory (finite KVPR) is drawn again from the
+// same stream, so every case is feasible and the initial program is valid
+// with a finite value on it (a selection bias towards cases the
+// greedy can pack; 3G models of up to 40 GB are mostly infeasible).
 std::vector<Case> GenerateHardCases(uint32_t seed, int count);
 
 // OK iff gpu_of has one entry per model, each in [0, gpus), and every GPU's
