@@ -4,6 +4,7 @@
 
 #include "problems/bin_packing/harness.h"
 #include "problems/circle_packing/harness.h"
+#include "problems/eplb/harness.h"
 #include "problems/prism/harness.h"
 #include "problems/txn_scheduling/harness.h"
 
@@ -37,6 +38,10 @@ const std::vector<BuiltinHarness>& BuiltinHarnesses() {
                  "transaction scheduling (ADRS); candidate: ScheduleTransactions() in C++; sum of "
                  "makespans on the 3 published workloads / 6 generated held-out workloads",
                  &txn::RunHarness});
+    v.push_back({"eplb",
+                 "MoE expert replication and placement (EPLB, ADRS); candidate: RebalanceExperts() "
+                 "in C++; GPU balancedness on the next window of seeded DeepSeek-V3-shaped traces",
+                 &eplb::RunHarness});
     v.push_back({"prism",
                  "GPU model placement (PRISM, ADRS); candidate: PlaceModels() in C++; 1 / mean max "
                  "KVPR on the 50 published cases / hidden seeds + a harder regime",
