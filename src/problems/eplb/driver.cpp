@@ -6,9 +6,10 @@
 //
 // Protocol. Input (stdin): "L E G N GPUS P\n" and L lines of E loads.
 // Output (the stdout it had at start; the candidate's own stdout goes to
-// stderr): "M cpu_ns n v_1 ... v_n" (phy2log as returned, unchecked;
-// cpu_ns = the process CPU time of the RebalanceExperts call alone, parsing
-// and printing excluded) or "E message". Exit status 99: out of memory.
+// stderr): "M wall_ns cpu_ns n v_1 ... v_n" (phy2log as returned,
+// unchecked; wall_ns / cpu_ns = the monotonic-clock time and the process CPU
+// time of the RebalanceExperts call alone, parsing and printing excluded) or
+// "E message". Exit status 99: out of memory.
 #include <time.h>
 #include <unistd.h>
 
@@ -50,9 +51,9 @@ int64_t NextInt(const std::string& s, size_t& pos) {
   return v;
 }
 
-int64_t CpuNanos() {
+int64_t Nanos(clockid_t clock) {
   timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  clock_gettime(clock, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
@@ -74,11 +75,13 @@ int main() {
   p.load.resize(static_cast<size_t>(p.layers) * static_cast<size_t>(p.experts));
   for (int64_t& v : p.load) v = NextInt(input, pos);
   std::vector<int32_t> phy2log;
-  int64_t start = 0, end = 0;
+  int64_t wall_start = 0, wall_end = 0, cpu_start = 0, cpu_end = 0;
   try {
-    start = CpuNanos();
+    cpu_start = Nanos(CLOCK_PROCESS_CPUTIME_ID);
+    wall_start = Nanos(CLOCK_MONOTONIC);
     phy2log = crucible::eplb::RebalanceExperts(p);
-    end = CpuNanos();
+    wall_end = Nanos(CLOCK_MONOTONIC);
+    cpu_end = Nanos(CLOCK_PROCESS_CPUTIME_ID);
   } catch (const std::exception& e) {
     WriteAll(answers, std::string("E RebalanceExperts threw: ") + e.what() + "\n");
     return 0;
@@ -86,7 +89,8 @@ int main() {
     WriteAll(answers, "E RebalanceExperts threw a non-standard exception\n");
     return 0;
   }
-  std::string out = "M " + std::to_string(end - start) + " " + std::to_string(phy2log.size());
+  std::string out = "M " + std::to_string(wall_end - wall_start) + " " +
+                    std::to_string(cpu_end - cpu_start) + " " + std::to_string(phy2log.size());
   for (int32_t e : phy2log) {
     out += ' ';
     out += std::to_string(e);
