@@ -5,6 +5,8 @@
 #include "problems/bin_packing/harness.h"
 #include "problems/cant_be_late/harness.h"
 #include "problems/circle_packing/harness.h"
+#include "problems/eplb/harness.h"
+#include "problems/prism/harness.h"
 #include "problems/txn_scheduling/harness.h"
 
 namespace crucible {
@@ -42,6 +44,14 @@ const std::vector<BuiltinHarness>& BuiltinHarnesses() {
                  "candidate: a per-tick Policy in C++; mean cost on real AWS spot traces, "
                  "misses fail",
                  &cbl::RunHarness});
+    v.push_back({"eplb",
+                 "MoE expert replication and placement (EPLB, ADRS); candidate: RebalanceExperts() "
+                 "in C++; GPU balancedness on the next window of seeded DeepSeek-V3-shaped traces",
+                 &eplb::RunHarness});
+    v.push_back({"prism",
+                 "GPU model placement (PRISM, ADRS); candidate: PlaceModels() in C++; 1 / mean max "
+                 "KVPR on the 50 published cases / hidden seeds + a harder regime",
+                 &prism::RunHarness});
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return v;
   }();
