@@ -4,6 +4,7 @@
 
 #include "problems/bin_packing/harness.h"
 #include "problems/circle_packing/harness.h"
+#include "problems/cloudcast/harness.h"
 #include "problems/txn_scheduling/harness.h"
 
 namespace crucible {
@@ -36,6 +37,10 @@ const std::vector<BuiltinHarness>& BuiltinHarnesses() {
                  "transaction scheduling (ADRS); candidate: ScheduleTransactions() in C++; sum of "
                  "makespans on the 3 published workloads / 6 generated held-out workloads",
                  &txn::RunHarness});
+    v.push_back({"cloudcast",
+                 "multi-cloud broadcast (ADRS Cloudcast); candidate: SearchAlgorithm() in C++; "
+                 "total $ over the 5 public configs / 10 generated held-out configs",
+                 &cloudcast::RunHarness});
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return v;
   }();
