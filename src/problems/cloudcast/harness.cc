@@ -124,13 +124,23 @@ HarnessReport ScoreOutput(const ProblemData& data, const RunOutput& run) {
   }
   report.metrics["total_cost"] = total;
   report.metrics["total_time"] = total_time;
-  report.metrics["lb_score"] = LeaderboardScore(total);
   report.score = -total;
-  report.feedback = fmt::format(
-                        "total cost ${:.2f} over {} configs (leaderboard scale {:.2f}; the ADRS "
-                        "seed is $1045.86 on the public configs)\n",
-                        total, data.configs.size(), LeaderboardScore(total)) +
-                    feedback;
+  // The leaderboard scale is defined on the 5 public configs only.
+  bool is_public = data.configs.size() == std::size(kPublicConfigs);
+  for (size_t k = 0; is_public && k < data.configs.size(); ++k) {
+    is_public = data.configs[k].name == kPublicConfigs[k];
+  }
+  if (is_public) {
+    report.metrics["lb_score"] = LeaderboardScore(total);
+    report.feedback = fmt::format(
+        "total cost ${:.2f} over the 5 public configs (leaderboard scale {:.2f}: 0 = $1199, "
+        "100 = $626.24; the ADRS seed is $1045.86)\n",
+        total, LeaderboardScore(total));
+  } else {
+    report.feedback = fmt::format("total cost ${:.2f} over {} configs\n", total,
+                                  data.configs.size());
+  }
+  report.feedback += feedback;
   report.artifacts["per_config.csv"] = csv;
   return report;
 }
