@@ -5,6 +5,7 @@
 #include "problems/bin_packing/harness.h"
 #include "problems/circle_packing/harness.h"
 #include "problems/cloudcast/harness.h"
+#include "problems/llm_sql/harness.h"
 #include "problems/txn_scheduling/harness.h"
 
 namespace crucible {
@@ -41,6 +42,11 @@ const std::vector<BuiltinHarness>& BuiltinHarnesses() {
                  "multi-cloud broadcast (ADRS Cloudcast); candidate: SearchAlgorithm() in C++; "
                  "total $ over the 5 public configs / 10 generated held-out configs",
                  &cloudcast::RunHarness});
+    v.push_back({"llm_sql",
+                 "per-row field reordering for prefix-cache reuse (ADRS LLM-SQL); candidate: "
+                 "Reorder() in C++; prefix hit rate on beer.csv + 2 synthetic tables / 3 hidden "
+                 "synthetic tables",
+                 &llmsql::RunHarness});
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return v;
   }();
