@@ -47,7 +47,7 @@ class CloudcastHarnessTest : public testing::Test {
 
   static EvaluateOptions Options() {
     EvaluateOptions options;
-    options.cache_dir = *dir_ + "/cache";
+    options.cache_dir = CRUCIBLE_TEST_CACHE_DIR;  // shared by the test processes
     options.work_dir = *dir_;
     options.limits.timeout_seconds = 30;
     return options;

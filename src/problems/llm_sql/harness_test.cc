@@ -44,7 +44,7 @@ class LlmSqlHarnessTest : public testing::Test {
 
   static HarnessReport Evaluate(const std::string& source) {
     EvaluateOptions options;
-    options.cache_dir = *dir_ + "/cache";
+    options.cache_dir = CRUCIBLE_TEST_CACHE_DIR;  // shared by the test processes
     options.work_dir = *dir_;
     options.limits.timeout_seconds = 30;
     return EvaluateCandidate(source, *tables_, options);
