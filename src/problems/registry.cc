@@ -5,7 +5,9 @@
 #include "problems/bin_packing/harness.h"
 #include "problems/cant_be_late/harness.h"
 #include "problems/circle_packing/harness.h"
+#include "problems/cloudcast/harness.h"
 #include "problems/eplb/harness.h"
+#include "problems/llm_sql/harness.h"
 #include "problems/prism/harness.h"
 #include "problems/txn_scheduling/harness.h"
 
@@ -52,6 +54,15 @@ const std::vector<BuiltinHarness>& BuiltinHarnesses() {
                  "GPU model placement (PRISM, ADRS); candidate: PlaceModels() in C++; 1 / mean max "
                  "KVPR on the 50 published cases / hidden seeds + a harder regime",
                  &prism::RunHarness});
+    v.push_back({"cloudcast",
+                 "multi-cloud broadcast (ADRS Cloudcast); candidate: SearchAlgorithm() in C++; "
+                 "total $ over the 5 public configs / 10 generated held-out configs",
+                 &cloudcast::RunHarness});
+    v.push_back({"llm_sql",
+                 "per-row field reordering for prefix-cache reuse (ADRS LLM-SQL); candidate: "
+                 "Reorder() in C++; prefix hit rate on beer.csv + 2 synthetic tables / 3 hidden "
+                 "synthetic tables",
+                 &llmsql::RunHarness});
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return v;
   }();

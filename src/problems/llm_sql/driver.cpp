@@ -1,0 +1,118 @@
+// The trusted llm_sql driver. Not part of crucible's build: its text is
+// embedded in crucible and compiled with each candidate (see harness.h).
+//
+// Protocol. Input (stdin): "T\n"; per table "name rows K seed\n", K lines of
+// field names, then the rows: each row's K fields separated by 0x1f and the
+// row ended by 0x1e. Output (the stdout it had at start; the candidate's own
+// stdout goes to stderr): per table "O rows K seconds\n" (seconds = wall
+// time of the Reorder call alone) and one line per row of the indices as
+// returned (unchecked; as many lines as rows returned), or
+// "E message" (then nothing more). Exit status 99: out of memory.
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <new>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "llm_sql.h"
+
+namespace {
+
+std::string ReadAll() {
+  std::string s;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t r = read(0, buf, sizeof buf);
+    if (r <= 0) break;
+    s.append(buf, static_cast<size_t>(r));
+  }
+  return s;
+}
+
+void WriteAll(int fd, const std::string& s) {
+  size_t done = 0;
+  while (done < s.size()) {
+    const ssize_t w = write(fd, s.data() + done, s.size() - done);
+    if (w <= 0) std::_Exit(1);
+    done += static_cast<size_t>(w);
+  }
+}
+
+std::string_view Until(std::string_view& in, char sep) {
+  const size_t at = in.find(sep);
+  const std::string_view out = in.substr(0, at);
+  in = at == std::string_view::npos ? std::string_view() : in.substr(at + 1);
+  return out;
+}
+
+uint64_t ToUint(std::string_view s) {
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') break;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
+double Now() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
+int main() {
+  const int answers = dup(1);
+  if (answers < 0 || dup2(2, 1) < 0) return 1;
+  std::set_new_handler([] { std::_Exit(99); });
+  std::string input = ReadAll();
+  std::string_view in = input;
+  const uint64_t count = ToUint(Until(in, '\n'));
+  for (uint64_t t = 0; t < count; ++t) {
+    llmsql::Table table;
+    std::string_view header = Until(in, '\n');
+    table.name = std::string(Until(header, ' '));
+    const uint64_t rows = ToUint(Until(header, ' '));
+    const uint64_t k = ToUint(Until(header, ' '));
+    const uint64_t seed = ToUint(header);
+    for (uint64_t c = 0; c < k; ++c) table.columns.emplace_back(Until(in, '\n'));
+    table.rows.resize(rows);
+    for (uint64_t r = 0; r < rows; ++r) {
+      std::string_view row = Until(in, '\x1e');
+      table.rows[r].reserve(k);
+      for (uint64_t c = 0; c < k; ++c) table.rows[r].emplace_back(Until(row, '\x1f'));
+    }
+    llmsql::Order order;
+    double seconds = 0;
+    try {
+      const double start = Now();
+      order = llmsql::Reorder(table, seed);
+      seconds = Now() - start;
+    } catch (const std::exception& e) {
+      WriteAll(answers, std::string("E Reorder threw: ") + e.what() + "\n");
+      return 0;
+    } catch (...) {
+      WriteAll(answers, "E Reorder threw a non-standard exception\n");
+      return 0;
+    }
+    char head[128];
+    std::snprintf(head, sizeof head, "O %zu %zu %.9f\n", order.size(), static_cast<size_t>(k), seconds);
+    std::string out = head;
+    for (const auto& o : order) {
+      for (size_t i = 0; i < o.size(); ++i) {
+        if (i) out += ' ';
+        out += std::to_string(o[i]);
+      }
+      out += '\n';
+    }
+    WriteAll(answers, out);
+  }
+  return 0;
+}
