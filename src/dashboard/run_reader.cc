@@ -88,7 +88,7 @@ StatusOr<std::unique_ptr<RunReader>> RunReader::Open(const std::string& run_dir)
 }
 
 std::string RunReader::ValueExpr() const {
-  if (config_.objective.key == "score") return "r.score";
+  if (config_.objective.key == "score") return "(CASE WHEN r.outcome = 'ok' THEN r.score END)";
   const std::string path = SqlQuote(fmt::format("$.\"{}\"", config_.objective.key));
   return fmt::format(
       "(CASE WHEN r.outcome = 'ok' AND json_type(r.metrics, {0}) IN ('real', 'integer') "
@@ -96,11 +96,16 @@ std::string RunReader::ValueExpr() const {
       path);
 }
 
+std::string RunReader::RankExpr() const {
+  // Only used under `r.outcome = 'ok'`, where the value is the score column.
+  return config_.objective.key == "score" ? "r.score" : ValueExpr();
+}
+
 StatusOr<std::optional<int64_t>> RunReader::BestIdLocked() {
   const std::string sql = fmt::format(
       "SELECT r.id FROM candidate_records r WHERE r.outcome = 'ok' AND {0} IS NOT NULL "
       "ORDER BY {0} {1}, r.id LIMIT 1",
-      ValueExpr(), config_.objective.maximize ? "DESC" : "ASC");
+      RankExpr(), config_.objective.maximize ? "DESC" : "ASC");
   ASSIGN_OR_RETURN(sqlite::Statement s, db_->Prepare(sql));
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<int64_t>();
@@ -560,7 +565,7 @@ StatusOr<std::vector<int64_t>> RunReader::TopIds(int k) {
       db_->Prepare(fmt::format(
           "SELECT r.id FROM candidate_records r WHERE r.outcome = 'ok' AND {0} IS NOT NULL "
           "ORDER BY {0} {1}, r.id LIMIT {2}",
-          ValueExpr(), config_.objective.maximize ? "DESC" : "ASC", std::max(k, 0))));
+          RankExpr(), config_.objective.maximize ? "DESC" : "ASC", std::max(k, 0))));
   std::vector<int64_t> ids;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, s.Step());

@@ -121,7 +121,8 @@ class RunReader {
 
  private:
   RunReader() = default;
-  std::string ValueExpr() const;  // SQL for the objective's value of row `r`
+  std::string ValueExpr() const;  // SQL for the objective's value of row `r` (NULL unless ok)
+  std::string RankExpr() const;   // the same, for queries already restricted to outcome 'ok'
   StatusOr<std::optional<int64_t>> BestIdLocked();
 
   std::mutex mu_;

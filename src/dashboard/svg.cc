@@ -184,13 +184,11 @@ std::string ScoreChartSvg(const Series& series, const Objective& objective,
       if (!best || objective.Better(v, *best)) {
         best = v;
         best_line.push_back({static_cast<double>(i), v});
-        keep.insert(i);
       }
       auto ib = island_best.find(p.island);
       if (ib == island_best.end() || objective.Better(v, ib->second)) {
         island_best[p.island] = v;
         island_lines[p.island].push_back({static_cast<double>(i), v});
-        keep.insert(i);
       }
       auto key = std::make_pair(col, std::to_string(p.island));
       auto it = column_extremes.find(key);
@@ -204,6 +202,19 @@ std::string ScoreChartSvg(const Series& series, const Objective& objective,
       column_fail.emplace(std::make_pair(col, p.outcome), i);
     }
   }
+  // A step line needs at most its last change per column at this resolution.
+  auto compress = [&](std::vector<std::pair<double, double>>& line) {
+    std::vector<std::pair<double, double>> out;
+    auto col = [&](double x) { return static_cast<int64_t>(x / std::max(n, 1.0) * options.columns); };
+    for (size_t k = 0; k < line.size(); ++k) {
+      if (k + 1 < line.size() && col(line[k + 1].first) == col(line[k].first)) continue;
+      out.push_back(line[k]);
+      keep.insert(static_cast<size_t>(line[k].first));
+    }
+    line = std::move(out);
+  };
+  compress(best_line);
+  for (auto& [island, line] : island_lines) compress(line);
   for (const auto& [k, ext] : column_extremes) {
     keep.insert(ext.first);
     keep.insert(ext.second);
