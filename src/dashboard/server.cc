@@ -40,6 +40,12 @@ StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Options&
   s->server_ = std::make_unique<httplib::Server>();
   httplib::Server& svr = *s->server_;
   const int threads = options.threads;
+  // httplib's default also sets SO_REUSEPORT, which would let a second
+  // dashboard bind the same port and split the requests: SO_REUSEADDR only.
+  svr.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
+  });
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   Dashboard* dash = s->dashboard_.get();
   const bool loopback = options.IsLoopback();
