@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <optional>
 
 #include "dashboard/svg.h"
 
@@ -45,9 +46,9 @@ struct Dashboard::Run {
   std::mutex mu;  // guards everything below
   std::unique_ptr<RunReader> reader;
   int64_t done = -1;
-  double last = -1;
   Series series;
   std::string score_svg, lineage_svg;
+  std::optional<nlohmann::json> proposers;
 };
 
 Dashboard::Dashboard(std::vector<std::string> run_dirs) {
@@ -76,17 +77,13 @@ Status Dashboard::Check(size_t i) { return Get(i).status(); }
 
 Status Dashboard::Refresh(Run& run) {
   // Called with run.mu held.
-  ASSIGN_OR_RETURN(json summary, run.reader->Summary());
-  const int64_t done = summary["done"].get<int64_t>();
-  const double last = summary["last_completed_unix"].is_number()
-                          ? summary["last_completed_unix"].get<double>()
-                          : 0.0;
-  if (done == run.done && last == run.last) return Status::Ok();
+  ASSIGN_OR_RETURN(const int64_t done, run.reader->DoneCount());
+  if (done == run.done) return Status::Ok();
   ASSIGN_OR_RETURN(run.series, run.reader->LoadSeries());
   run.done = done;
-  run.last = last;
   run.score_svg.clear();
   run.lineage_svg.clear();
+  run.proposers.reset();
   return Status::Ok();
 }
 
@@ -178,9 +175,13 @@ HttpResponse Dashboard::RunRoute(size_t i, const std::string& rest,
     return Svg(GridSvg(*grid, reader.objective()));
   }
   if (rest == "proposers") {
-    auto p = reader.Proposers();
-    if (!p.ok()) return ErrorOf(p.status());
-    return Json(*p);
+    if (Status st = Refresh(run); !st.ok()) return ErrorOf(st);
+    if (!run.proposers) {
+      auto p = reader.Proposers();
+      if (!p.ok()) return ErrorOf(p.status());
+      run.proposers = std::move(*p);
+    }
+    return Json(*run.proposers);
   }
   if (rest == "candidates") {
     TableQuery q;

@@ -147,12 +147,6 @@ StatusOr<nlohmann::json> RunReader::Summary() {
     j["pending"] = row ? s.ColumnInt64(0) : 0;
     j["total"] = j["done"].get<int64_t>() + j["pending"].get<int64_t>();
   }
-  {
-    ASSIGN_OR_RETURN(sqlite::Statement s,
-                     db_->Prepare("SELECT max(completed_unix) FROM candidate_records"));
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    j["last_completed_unix"] = row && !s.ColumnIsNull(0) ? json(s.ColumnDouble(0)) : json(nullptr);
-  }
   ASSIGN_OR_RETURN(std::optional<int64_t> best, BestIdLocked());
   j["best"] = nullptr;
   if (best) {
@@ -191,6 +185,14 @@ StatusOr<nlohmann::json> RunReader::Summary() {
     j["has_llm_calls"] = has_llm_calls_;
   }
   return j;
+}
+
+StatusOr<int64_t> RunReader::DoneCount() {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(sqlite::Statement s,
+                   db_->Prepare("SELECT count(*) FROM candidate_records WHERE outcome IS NOT NULL"));
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.ColumnInt64(0) : 0;
 }
 
 StatusOr<Series> RunReader::LoadSeries() {

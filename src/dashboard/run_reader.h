@@ -100,6 +100,9 @@ class RunReader {
   // Counts per status and outcome, the best candidate by the objective, its
   // held-out result, islands, timings. Cheap (index lookups).
   StatusOr<nlohmann::json> Summary();
+  // How many candidates are done: it only grows, so it tells when cached
+  // charts are stale (an index count, no table scan).
+  StatusOr<int64_t> DoneCount();
   // All done candidates, narrow rows, completion order (one pass, no sources).
   StatusOr<Series> LoadSeries();
   // One page of the candidate table: {"total": N, "rows": [...]}.

@@ -33,7 +33,7 @@ try { ({ chromium } = require('playwright-core')); } catch (e) {
 }
 
 function crucibleSync(...a) {
-  const p = spawnSync(crucible, a, { encoding: 'utf8', env: { ...process.env, PATH: '/usr/bin:' + process.env.PATH } });
+  const p = spawnSync(crucible, a, { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, PATH: '/usr/bin:' + process.env.PATH } });
   if (p.status !== 0) fail(`crucible ${a.join(' ')} exited ${p.status}: ${p.stderr}`);
   return p.stdout;
 }

@@ -95,9 +95,10 @@
   async function render() {
     state.route = parseRoute();
     try { state.runs = await api('/api/runs'); } catch (e) { app.replaceChildren(errorBox(e)); return; }
+    state.lastSig = signature(state.runs);
     if (state.route.view === 'home' && state.runs.length === 1 && !state.runs[0].error) {
-      location.replace('#/run/0');
-      return;
+      history.replaceState(null, '', '#/run/0');  // no hashchange: render it now
+      state.route = parseRoute();
     }
     const main = el('main', { id: 'main' });
     app.replaceChildren(header(), main, el('div', { id: 'tip' }));
@@ -106,7 +107,6 @@
       else if (state.route.view === 'run') await renderRun(main, state.route.run, state.route.tab);
       else await renderCandidate(main, state.route.run, state.route.id);
     } catch (e) { main.appendChild(errorBox(e)); }
-    state.lastSig = signature(state.runs);
   }
 
   function signature(runs) { return runs.map(r => (r.done || 0) + ':' + (r.pending || 0) + ':' + (r.error || '')).join(','); }
@@ -148,7 +148,8 @@
   }
 
   async function renderRun(main, i, tab) {
-    const s = await api('/api/runs/' + i + '/summary');
+    // /api/runs already holds every run's summary; an unreadable run has an error instead.
+    const s = state.runs[i] && !state.runs[i].error ? state.runs[i] : await api('/api/runs/' + i + '/summary');
     main.append(el('h1', {}, '#' + i + ' ' + s.name + ' — ' + s.problem),
       el('div', { class: 'muted' }, s.run_dir + ' · ' + s.objective.key + (s.objective.maximize ? ', higher is better' : ', lower is better') + ' · ' + s.islands + ' islands'),
       statsStrip(s));
