@@ -4,6 +4,8 @@
 #include <httplib.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <memory>
 #include <optional>
 
 namespace crucible {
@@ -87,7 +89,7 @@ StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Options&
     res.status = r.status;
     // Debian's httplib would otherwise brotli-compress (quality 11) every
     // response a browser accepts br for: seconds of CPU for a 10^5-candidate
-    // score chart. Fast gzip instead; httplib leaves an encoded body alone.
+    // score chart. Fast gzip instead (and no httplib compression, below).
     if (r.body.size() > 1024 && req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos) {
       if (std::optional<std::string> z = GzipFast(r.body)) {
         res.set_header("Content-Encoding", "gzip");
@@ -95,7 +97,14 @@ StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Options&
         r.body = std::move(*z);
       }
     }
-    res.set_content(std::move(r.body), r.content_type);
+    // A content provider with a known length: httplib compresses `body`
+    // and chunked providers (brotli first), but sends these as they are.
+    auto body = std::make_shared<std::string>(std::move(r.body));
+    res.set_content_provider(
+        body->size(), r.content_type,
+        [body](size_t offset, size_t length, httplib::DataSink& sink) {
+          return sink.write(body->data() + offset, std::min(length, body->size() - offset));
+        });
   };
   svr.Get(".*", handler);
   auto read_only = [](const httplib::Request&, httplib::Response& res) {

@@ -228,7 +228,9 @@ std::string ScoreChartSvg(const Series& series, const Objective& objective,
   int r = 0;
   for (auto& [o, row] : fail_rows) row = r++;
   const double strip_top = f.top + f.h + 42;
-  s += "<g class='points'>\n";
+  // One group per outcome carries colour and opacity, so each point is only
+  // its position and its candidate (this keeps a 10^5-candidate chart small).
+  std::map<std::string, std::string> groups;
   for (size_t i : keep) {
     const SeriesPoint& p = pts[i];
     const double x = f.X(static_cast<double>(i));
@@ -236,10 +238,15 @@ std::string ScoreChartSvg(const Series& series, const Objective& objective,
                              : strip_top + (fail_rows.size() > 1 ? (strip - 4) * fail_rows[p.outcome] /
                                                                         (fail_rows.size() - 1)
                                                                   : strip / 2);
-    s += fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='2.2' fill='{}' fill-opacity='0.65' "
-                     "data-id='{}' data-v='{}'/>\n",
-                     x, y, OutcomeColour(p.outcome), p.id,
-                     p.value ? Num(*p.value) : p.outcome);
+    groups[p.outcome] += fmt::format("<circle cx='{:.0f}' cy='{:.0f}' r='2' data-id='{}' data-v='{}'/>", x, y,
+                                     p.id, p.value ? fmt::format("{:.5g}", *p.value) : p.outcome);
+  }
+  s += "<g class='points'>\n";
+  for (const auto& [outcome, body] : groups) {
+    s += fmt::format("<g fill='{}' fill-opacity='0.65' class='o-{}'>", OutcomeColour(outcome),
+                     outcome);
+    s += body;
+    s += "</g>\n";
   }
   s += "</g>\n";
   if (!fail_rows.empty()) {
