@@ -7,6 +7,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "cli/progress.h"
 #include "engine/run.h"
@@ -33,6 +34,14 @@ int InitCommand(const std::string& dir);
 // `crucible harness NAME CANDIDATE_DIR`: a built-in evaluator (hidden; the
 // engine runs it inside the sandbox).
 int HarnessCommand(const std::string& name, const std::string& candidate_dir);
+
+// Dashboard commands (cli/dashboard_commands.cc).
+// `crucible serve RUN...`: serves the dashboard until SIGINT/SIGTERM.
+int ServeCommand(const std::vector<std::string>& run_dirs, const std::string& host, int port);
+// `crucible report RUN... --out FILE.html`: a self-contained static page.
+int ReportCommand(const std::vector<std::string>& run_dirs, const std::string& out);
+// `crucible plot RUN --out FILE.svg`: the score curve.
+int PlotCommand(const std::string& run_dir, const std::string& out, const std::string& title);
 
 // Prints "crucible: error: MESSAGE" and returns the exit status for `status`.
 int ReportError(const Status& status);

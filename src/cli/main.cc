@@ -95,6 +95,23 @@ int main(int argc, char** argv) {
   CLI::App* init_cmd = app.add_subcommand("init", "Write a working example problem directory");
   init_cmd->add_option("DIR", init_dir, "Directory to create")->required();
 
+  std::vector<std::string> dash_runs;
+  std::string dash_host = "127.0.0.1";
+  int dash_port = 8765;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Serve a live dashboard of one or more runs (read-only)");
+  serve_cmd->add_option("RUN_DIR", dash_runs, "Run directories")->required();
+  serve_cmd->add_option("--port", dash_port, "Port (default 8765; 0 = any free port)")
+      ->check(CLI::Range(0, 65535));
+  serve_cmd->add_option("--host", dash_host, "Address to bind (default 127.0.0.1: this machine only)");
+  std::string dash_out, plot_title;
+  CLI::App* report_cmd = app.add_subcommand("report", "Write a self-contained static HTML report of runs");
+  report_cmd->add_option("RUN_DIR", dash_runs, "Run directories")->required();
+  report_cmd->add_option("--out,-o", dash_out, "HTML file to write")->required();
+  CLI::App* plot_cmd = app.add_subcommand("plot", "Write the score curve of a run as SVG");
+  plot_cmd->add_option("RUN_DIR", run_dir, "Run directory")->required();
+  plot_cmd->add_option("--out,-o", dash_out, "SVG file to write")->required();
+  plot_cmd->add_option("--title", plot_title, "Title drawn above the chart");
+
   std::string harness_name, candidate_dir;
   CLI::App* harness_cmd = app.add_subcommand("harness", "Run a built-in evaluator on a candidate");
   harness_cmd->group("");  // internal: started by the engine inside the sandbox
@@ -135,6 +152,9 @@ int main(int argc, char** argv) {
   if (*show_cmd) return ShowCommand(run_dir, id);
   if (*eval_cmd) return EvalCommand(problem, file, heldout);
   if (*init_cmd) return InitCommand(init_dir);
+  if (*serve_cmd) return ServeCommand(dash_runs, dash_host, dash_port);
+  if (*report_cmd) return ReportCommand(dash_runs, dash_out);
+  if (*plot_cmd) return PlotCommand(run_dir, dash_out, plot_title);
   if (*harness_cmd) return HarnessCommand(harness_name, candidate_dir);
   return kExitBadInput;
 }
