@@ -10,7 +10,8 @@ Status LlmOptions::Validate() const {
     return InvalidArgumentError(
         fmt::format("llm.base_url: must start with http:// or https:// (got '{}')", base_url));
   }
-  if (models.empty()) return InvalidArgumentError("llm.models: at least one model is needed");
+  // No models: the environment (CRUCIBLE_LLM_MODEL) or "default" names one
+  // (ResolveLlmOptions).
   double total_weight = 0;
   for (size_t i = 0; i < models.size(); ++i) {
     const ModelSpec& m = models[i];

@@ -49,6 +49,7 @@ StatusOr<std::unique_ptr<LlmProposer>> LlmProposer::Create(LlmOptions options,
                                                            std::unique_ptr<HttpTransport> transport) {
   if (!options.configured()) return InvalidArgumentError("llm.base_url: not configured");
   RETURN_IF_ERROR(options.Validate());
+  if (options.models.empty()) return InvalidArgumentError("llm.models: no model configured");
   const char* key = options.api_key_env.empty() ? nullptr : std::getenv(options.api_key_env.c_str());
   ASSIGN_OR_RETURN(PromptTemplates templates, PromptTemplates::Load(context.problem_dir));
   if (!transport) {
