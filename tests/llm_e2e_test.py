@@ -50,6 +50,16 @@ def problem_yaml(llm):
         """) + "llm:\n" + textwrap.indent(llm, "  ")
 
 
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
 def db_rows(run_dir, sql):
     db = sqlite3.connect(f"file:{run_dir}/run.db?mode=ro", uri=True)
     try:
@@ -72,7 +82,7 @@ class Base(unittest.TestCase):
 
     def start_server(self, script):
         path = os.path.join(self.dir, "script.json")
-        json.dump(script, open(path, "w"))
+        write(path, json.dumps(script))
         port_file = os.path.join(self.dir, "port")
         self.server_log = os.path.join(self.dir, "server.log")
         self.server = subprocess.Popen([PYTHON, SERVER, path, port_file, self.server_log])
@@ -81,15 +91,15 @@ class Base(unittest.TestCase):
             if self.server.poll() is not None or time.monotonic() > deadline:
                 self.fail("the test server did not start")
             time.sleep(0.02)  # polling a file the server writes, not synchronising on time
-        self.url = f"http://127.0.0.1:{open(port_file).read().strip()}/v1"
+        self.url = f"http://127.0.0.1:{read(port_file).strip()}/v1"
 
     def make_problem(self, llm):
         d = os.path.join(self.dir, "problem")
         os.makedirs(d, exist_ok=True)
-        open(os.path.join(d, "program.py"), "w").write(PROGRAM)
-        open(os.path.join(d, "evaluate.py"), "w").write(EVALUATE)
-        open(os.path.join(d, "prompt.md"), "w").write("Find the best constant C.\n")
-        open(os.path.join(d, "problem.yaml"), "w").write(problem_yaml(llm))
+        write(os.path.join(d, "program.py"), PROGRAM)
+        write(os.path.join(d, "evaluate.py"), EVALUATE)
+        write(os.path.join(d, "prompt.md"), "Find the best constant C.\n")
+        write(os.path.join(d, "problem.yaml"), problem_yaml(llm))
         return d
 
     def env(self, key=None):
@@ -126,7 +136,7 @@ class ImproveTest(Base):
                       p.stdout)
         self.assertIsNotNone(m, p.stdout)
         self.assertGreater(float(m.group(1)), float(m.group(3)))
-        self.assertRegex(p.stdout, r"proposer: llm \d+ tok \$[0-9.]+, \d+ calls \(\d+ applied\), diff \d+")
+        self.assertRegex(p.stdout, r"proposer: llm [0-9.]+k? tok \$[0-9.]+, \d+ calls \(\d+ applied\), diff \d+")
         best = self.crucible("best", out, check=0)
         self.assertIn(f"(candidate #{m.group(2)}", best.stdout)
         show = self.crucible("show", out, m.group(2), check=0)
@@ -137,14 +147,22 @@ class ImproveTest(Base):
         calls = db_rows(out, "SELECT id, candidate_id, outcome, prompt, prompt_tokens, cost FROM llm_calls")
         self.assertGreaterEqual(len(calls), 6)
         details = dict(db_rows(out, "SELECT id, proposal_detail FROM candidates WHERE proposer = 'llm'"))
+        applied = 0
         for cid, cand, outcome, prompt, ptok, cost in calls:
-            self.assertEqual(outcome, "applied")
-            self.assertIn(cid, json.loads(details[cand])["calls"])
+            # The scripted model proposes the same bump to siblings: the
+            # later ones are near-copies and are re-asked (novelty_rejected).
+            self.assertIn(outcome, ("applied", "novelty_rejected"))
+            if outcome == "applied":
+                applied += 1
+                self.assertIn(cid, json.loads(details[cand])["calls"])
+            else:
+                self.assertIsNone(cand)
             msgs = json.loads(prompt)
-            self.assertEqual([x["role"] for x in msgs], ["system", "user"])
+            self.assertEqual([x["role"] for x in msgs][:2], ["system", "user"])
             self.assertIn("Find the best constant C.", msgs[0]["content"])
             self.assertGreater(ptok, 0)
             self.assertGreater(cost, 0)
+        self.assertGreaterEqual(applied, 6)
         self.assertEqual(db_rows(out, "SELECT value FROM meta WHERE key = 'schema_version'")[0][0], "2")
 
 
@@ -169,7 +187,7 @@ class GarbageTest(Base):
         p = self.crucible("run", problem, "--out", out, "--evaluations", "15", "--jobs", "2",
                           "--llm-concurrency", "4", check=0)
         self.assertIn("stopped: evaluation budget of 15 reached", p.stdout)
-        served = len(open(self.server_log).read().splitlines())
+        served = len(read(self.server_log).splitlines())
         calls = db_rows(out, "SELECT id, candidate_id, outcome, error FROM llm_calls ORDER BY id")
         allowed = {"applied", "patch_failed", "empty", "novelty_rejected", "http_error", "timeout",
                    "rate_limited", "malformed_response", "budget_exhausted"}
@@ -189,7 +207,9 @@ class GarbageTest(Base):
         self.assertTrue(refused, "the fixed-region edit was not refused")
         for (program,) in db_rows(out, "SELECT program FROM candidates"):
             files = json.loads(program)
-            text = files[0]["content"] if isinstance(files, list) else files["program.py"]
+            if not files:  # a proposal that failed has no program
+                continue
+            text = files[0]["content"]
             self.assertTrue(text.startswith("import math  # fixed header\n# EVOLVE-BLOCK-START\n"), text)
             self.assertNotIn("# changed", text)
 
@@ -209,10 +229,10 @@ class BudgetTest(Base):
         pulls = state["model_bandit"]["m"]["n"]
         self.assertGreater(pulls, 0)
         # Resume: the budget is still spent; no request reaches the server.
-        served = len(open(self.server_log).read().splitlines())
+        served = len(read(self.server_log).splitlines())
         p = self.crucible("run", "--resume", out, check=0)
         self.assertIn("token budget of 1000 is spent", p.stdout)
-        self.assertEqual(len(open(self.server_log).read().splitlines()), served)
+        self.assertEqual(len(read(self.server_log).splitlines()), served)
         state2 = json.loads(db_rows(out, "SELECT value FROM state WHERE key = 'llm'")[0][0])
         self.assertGreaterEqual(state2["model_bandit"]["m"]["n"], pulls)
         self.assertGreater(state2["next_call_id"], state["next_call_id"] - 1)
@@ -244,7 +264,7 @@ class KeySafetyTest(Base):
         out = os.path.join(self.dir, "run")
         p = self.crucible("run", problem, "--out", out, "--evaluations", "4", "--jobs", "1",
                           key=KEY, check=0)
-        log = [json.loads(l) for l in open(self.server_log)]
+        log = [json.loads(l) for l in read(self.server_log).splitlines()]
         self.assertTrue(all(x["authorization_ok"] for x in log))
         # A wrong key: the run stops with an error naming model and endpoint;
         # the server echoes the key it got, crucible must not.
@@ -260,7 +280,8 @@ class KeySafetyTest(Base):
             for d in (out, out2):
                 for root, _, files in os.walk(d):
                     for f in files:
-                        data = open(os.path.join(root, f), "rb").read()
+                        with open(os.path.join(root, f), "rb") as fh:
+                            data = fh.read()
                         self.assertNotIn(secret.encode(), data, os.path.join(root, f))
 
 
