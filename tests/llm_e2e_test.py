@@ -166,6 +166,21 @@ class ImproveTest(Base):
         self.assertEqual(db_rows(out, "SELECT value FROM meta WHERE key = 'schema_version'")[0][0], "2")
 
 
+    def test_crossover_answers_are_applied(self):
+        self.start_server({"cycle": [BUMP]})
+        problem = self.make_problem("models: [{name: x}]\n"
+                                    "modes: {diff: 0.3, rewrite: 0, crossover: 0.7}\n")
+        out = os.path.join(self.dir, "run")
+        self.crucible("run", problem, "--out", out, "--evaluations", "8", "--jobs", "1",
+                      "--llm-concurrency", "1", check=0)
+        rows = db_rows(out, "SELECT prompt FROM llm_calls WHERE mode = 'crossover' AND outcome = 'applied'")
+        self.assertTrue(rows, db_rows(out, "SELECT mode, outcome, error FROM llm_calls"))
+        self.assertIn("# Program B", json.loads(rows[0][0])[1]["content"])
+        modes = {json.loads(d)["mode"] for (d,) in db_rows(
+            out, "SELECT proposal_detail FROM candidates WHERE proposer = 'llm' AND outcome = 'ok'")}
+        self.assertIn("crossover", modes)
+
+
 class GarbageTest(Base):
     def test_thirty_percent_garbage_completes_with_every_call_recorded(self):
         garbage = [{"kind": "malformed"}, {"kind": "status", "status": 429, "retry_after": "0"},
@@ -173,7 +188,7 @@ class GarbageTest(Base):
                    dict(BUMP, **{"as": "nomatch"}), {"kind": "fixed_edit"},
                    {"kind": "status", "status": 500}, {"kind": "truncated"},
                    {"kind": "no_choices"}, {"kind": "content", "content": "no edit at all"}]
-        good = [BUMP, dict(BUMP, **{"as": "rewrite"})]
+        good = [BUMP, BUMP]
         cycle = []
         for i in range(30):  # 30% garbage, interleaved
             cycle.append(garbage[i % len(garbage)] if i % 10 in (2, 5, 8) else good[i % 2])
@@ -238,7 +253,7 @@ class BudgetTest(Base):
         self.assertGreater(state2["next_call_id"], state["next_call_id"] - 1)
 
     def test_resume_keeps_bandit_state_and_call_ids(self):
-        self.start_server({"cycle": [BUMP, dict(BUMP, **{"as": "rewrite"})]})
+        self.start_server({"cycle": [BUMP]})
         problem = self.make_problem("models: [{name: a}, {name: b}]\nadaptive: true\n"
                                     "modes: {diff: 0.5, rewrite: 0.5, crossover: 0}\n")
         out = os.path.join(self.dir, "run")

@@ -13,10 +13,11 @@ Each chat request takes the next reply of the script:
 
 A REPLY is one of
   {"kind": "content", "content": "...", "prompt_tokens": 100, "completion_tokens": 50}
-  {"kind": "bump", "pattern": REGEX, "step": 1.0, "as": "diff"|"rewrite"|"nomatch"}
+  {"kind": "bump", "pattern": REGEX, "step": 1.0, "as": "auto"|"diff"|"rewrite"|"nomatch"}
       finds REGEX (one group: a number) in the current program shown in the
       prompt and replies with a SEARCH/REPLACE diff (or a full rewrite in a
-      fenced block) that adds `step` to that number; "nomatch" replies with a
+      fenced block) that adds `step` to that number ("auto": in the format
+      the prompt asks for); "nomatch" replies with a
       diff whose SEARCH text is not in the program.
   {"kind": "fixed_edit"}       a diff whose SEARCH text is the program's first
                                (fixed, outside EVOLVE-BLOCK) line
@@ -65,7 +66,11 @@ def bump(reply, messages):
     new_value = value + float(reply.get("step", 1.0))
     new_text = f"{new_value:.6g}"
     new_line = line[: m.start(1) - line_start] + new_text + line[m.end(1) - line_start:]
-    mode = reply.get("as", "diff")
+    mode = reply.get("as", "auto")
+    if mode == "auto":  # answer in the format the prompt asks for
+        asks_diff = any("<<<<<<< SEARCH" in m.get("content", "") for m in messages
+                        if m.get("role") == "user")
+        mode = "diff" if asks_diff else "rewrite"
     if mode == "rewrite":
         new_program = program[:line_start] + new_line + program[line_end:]
         return f"Rewrite with a larger constant.\n```python\n{new_program}```\n"
