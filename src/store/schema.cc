@@ -227,6 +227,12 @@ Status MigrateToCurrent(sqlite::Database& db, RunMetadata& metadata) {
     status = db.Exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'",
                      "migrate schema 1 -> 2");
   }
+  if (status.ok()) {
+    status = db.Exec(
+        "INSERT INTO events (unix_time, kind, json) VALUES "
+        "((julianday('now') - 2440587.5) * 86400.0, 'schema_migrated', '{\"from\": 1, \"to\": 2}')",
+        "migrate schema 1 -> 2");
+  }
   if (!status.ok()) {
     (void)db.Exec("ROLLBACK", "rollback migration");
     return status;
