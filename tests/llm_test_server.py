@@ -179,6 +179,9 @@ class Handler(BaseHTTPRequestHandler):
             content = reply.get("content", "")
         prompt_tokens = reply.get("prompt_tokens", sum(len(m.get("content", "")) for m in messages) // 4)
         completion_tokens = reply.get("completion_tokens", len(content) // 4)
+        limit = request.get("max_tokens", request.get("max_completion_tokens"))
+        if limit is not None:  # like a real server: the reply is cut at the limit
+            completion_tokens = min(completion_tokens, int(limit))
         self.send_json(200, {
             "id": "chatcmpl-test", "object": "chat.completion", "model": request.get("model"),
             "choices": [{"index": 0, "finish_reason": "stop",

@@ -123,23 +123,51 @@ LlmProposer::Arms LlmProposer::ChooseArms(Rng& rng, bool crossover_possible) {
   return a;
 }
 
-std::optional<std::string> LlmProposer::BudgetExhausted() const {
-  if (o_.max_tokens && prompt_tokens_ + completion_tokens_ >= *o_.max_tokens) {
-    return fmt::format("the LLM token budget of {} is spent ({} used)", *o_.max_tokens,
-                       prompt_tokens_ + completion_tokens_);
+std::variant<LlmProposer::Reservation, std::string> LlmProposer::Reserve(const ModelSpec& m,
+                                                                        int64_t prompt_tokens) {
+  // The fewest completion tokens worth a request.
+  constexpr int64_t kMinCompletion = 16;
+  int64_t completion = m.max_tokens;
+  if (o_.max_tokens) {
+    const int64_t left = *o_.max_tokens - prompt_tokens_ - completion_tokens_ - reserved_tokens_;
+    completion = std::min(completion, left - prompt_tokens);
+    if (completion < kMinCompletion) {
+      return fmt::format(
+          "the LLM token budget of {} is spent ({} used{})", *o_.max_tokens,
+          prompt_tokens_ + completion_tokens_,
+          reserved_tokens_ > 0 ? ", the rest reserved by requests in flight"
+                               : "; the next request could exceed it");
+    }
   }
-  if (o_.max_cost && cost_ >= *o_.max_cost) {
-    return fmt::format("the LLM cost budget of {:g} is spent ({:.4f} used)", *o_.max_cost, cost_);
+  const double in = m.price_input_per_m.value_or(0) / 1e6, out = m.price_output_per_m.value_or(0) / 1e6;
+  if (o_.max_cost && out > 0) {
+    const double left = *o_.max_cost - cost_ - reserved_cost_ - prompt_tokens * in;
+    completion = std::min<int64_t>(completion, static_cast<int64_t>(left / out));
   }
-  return std::nullopt;
+  if (o_.max_cost && (cost_ >= *o_.max_cost || completion < kMinCompletion)) {
+    return fmt::format("the LLM cost budget of {:g} is spent ({:.4f} used{})", *o_.max_cost, cost_,
+                       reserved_cost_ > 0 ? ", the rest reserved by requests in flight"
+                                          : "; the next request could exceed it");
+  }
+  Reservation r;
+  r.tokens = prompt_tokens + completion;
+  r.cost = prompt_tokens * in + static_cast<double>(completion) * out;
+  reserved_tokens_ += r.tokens;
+  reserved_cost_ += r.cost;
+  return r;
 }
 
-int64_t LlmProposer::Record(LlmCallRecord r, const ChatResult* chat) {
+int64_t LlmProposer::Record(LlmCallRecord r, const ChatResult* chat,
+                            const Reservation* reservation) {
   r.error = client_.Redact(std::move(r.error));
   r.prompt = client_.Redact(std::move(r.prompt));
   r.response = client_.Redact(std::move(r.response));
   std::lock_guard lock(mu_);
   r.id = next_call_id_++;
+  if (reservation) {
+    reserved_tokens_ -= reservation->tokens;
+    reserved_cost_ -= reservation->cost;
+  }
   if (chat) {
     ++calls_;
     prompt_tokens_ += r.prompt_tokens.value_or(0);
@@ -238,18 +266,27 @@ StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_to
     rec.mode = mode_name;
     rec.prompt = MessagesToJson(messages);
     rec.created_unix = UnixNow();
+    // Prompt tokens are not known before the reply: estimated generously
+    // (code runs 3-4 characters per token), so that the budget holds.
+    size_t chars = 0;
+    for (const ChatMessage& msg : messages) chars += msg.content.size() + 16;
+    std::variant<Reservation, std::string> reserved;
     {
-      std::unique_lock lock(mu_);
-      if (std::optional<std::string> spent = BudgetExhausted()) {
-        lock.unlock();
-        rec.outcome = "budget_exhausted";
-        rec.error = *spent;
-        Record(std::move(rec), nullptr);
-        return ResourceExhaustedError(*spent);
-      }
+      std::lock_guard lock(mu_);
+      reserved = Reserve(model, static_cast<int64_t>(chars / 3));
     }
+    if (const std::string* spent = std::get_if<std::string>(&reserved)) {
+      rec.outcome = "budget_exhausted";
+      rec.error = *spent;
+      Record(std::move(rec), nullptr);
+      return ResourceExhaustedError(*spent);
+    }
+    const Reservation reservation = std::get<Reservation>(reserved);
+    ModelSpec asked = model;
+    asked.max_tokens = static_cast<int>(std::min<int64_t>(
+        model.max_tokens, reservation.tokens - static_cast<int64_t>(chars / 3)));
     const ChatResult chat =
-        client_.Complete(model, messages, DeriveSeed(req.seed, static_cast<uint64_t>(attempt)), stop);
+        client_.Complete(asked, messages, DeriveSeed(req.seed, static_cast<uint64_t>(attempt)), stop);
     rec.response = chat.text;
     rec.prompt_tokens = chat.prompt_tokens;
     rec.completion_tokens = chat.completion_tokens;
@@ -263,7 +300,7 @@ StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_to
       rec.outcome = cancelled ? "http_error" : std::string(ChatOutcomeName(chat.outcome));
       rec.error = chat.error;
       last_error = chat.error;
-      call_ids.push_back(Record(std::move(rec), &chat));
+      call_ids.push_back(Record(std::move(rec), &chat, &reservation));
       if (cancelled) return CancelledError("the run is stopping");
       if (chat.fatal) return FailedPreconditionError(last_error);
       if (!chat.retryable) return InvalidArgumentError(last_error);
@@ -322,14 +359,14 @@ StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_to
       rec.outcome = outcome;
       rec.error = failure;
       last_error = failure;
-      call_ids.push_back(Record(std::move(rec), &chat));
+      call_ids.push_back(Record(std::move(rec), &chat, &reservation));
       messages.push_back({"assistant", chat.text});
       messages.push_back({"user", ReaskMessage(templates_, failure)});
       continue;
     }
     rec.outcome = "applied";
     rec.candidate_id = req.child_id;
-    call_ids.push_back(Record(std::move(rec), &chat));
+    call_ids.push_back(Record(std::move(rec), &chat, &reservation));
     if (embedding) {
       std::lock_guard lock(mu_);
       embeddings_[req.child_id] = std::move(*embedding);

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "llm/chat_client.h"
@@ -72,8 +73,21 @@ class LlmProposer final : public Proposer {
               std::string api_key, PromptTemplates templates);
 
   Arms ChooseArms(Rng& rng, bool crossover_possible);
-  std::optional<std::string> BudgetExhausted() const;  // needs mu_
-  int64_t Record(LlmCallRecord record, const ChatResult* chat);
+  // Reserves room in the token and cost budgets for one request whose
+  // prompt is about `prompt_tokens` long: returns the completion tokens it
+  // may ask for (at most model.max_tokens, less near the end of a budget so
+  // that even a reply of that length stays within it), or why no request
+  // may start. Needs mu_. Release() gives the reservation back.
+  struct Reservation {
+    int64_t tokens = 0;
+    double cost = 0;
+  };
+  std::variant<Reservation, std::string> Reserve(const ModelSpec& model, int64_t prompt_tokens);
+  // Appends a call record and counts its usage; `reservation` (if any) is
+  // released in the same critical section, so the budget never sees the
+  // request neither reserved nor counted.
+  int64_t Record(LlmCallRecord record, const ChatResult* chat,
+                 const Reservation* reservation = nullptr);
   std::optional<std::vector<float>> Embed(const Program& program, std::stop_token stop) const;
 
   const LlmOptions o_;
@@ -90,6 +104,8 @@ class LlmProposer final : public Proposer {
   int64_t prompt_tokens_ = 0;
   int64_t completion_tokens_ = 0;
   double cost_ = 0;
+  int64_t reserved_tokens_ = 0;  // upper bounds of the requests in flight
+  double reserved_cost_ = 0;
   int64_t calls_ = 0;
   int64_t applied_ = 0;
   std::map<std::string, int64_t> mode_counts_;  // applied proposals per mode
