@@ -203,6 +203,9 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
   eo.objective = config.objective;
   eo.final_stage = config.stages.back().name;
   eo.max_program_bytes = config.max_program_bytes;
+  // Each failed LLM proposal may be several paid requests (re-asks): give up
+  // sooner on a model that keeps failing (docs/llm.md).
+  if (config.proposer == "llm") eo.max_unevaluated_in_a_row = 100;
   RETURN_IF_ERROR(eo.Validate());
   SystemClock clock;
   Engine engine(eo, store, *archive, *proposer, *evaluator, clock, observer);
