@@ -44,6 +44,7 @@ void PrintSummary(const RunResult& r, const RunConfig* config) {
   fmt::print("evaluations: {} ({} this session, {:.1f}/s)\n", p.evaluations,
              r.summary.evaluations_this_session, p.evaluations_per_second);
   fmt::print("outcomes: {}\n", outcomes);
+  if (!p.proposer_usage.empty()) fmt::print("proposer: {}\n", p.proposer_usage);
   const std::string key = config ? config->objective.key : "score";
   if (r.initial_value) {
     fmt::print("best {}: {} (candidate #{}); initial program {:.6g}\n", key,
@@ -174,6 +175,7 @@ int ShowCommand(const std::string& run_dir, int64_t id) {
   if (c.result.score) fmt::print("score: {:.10g}\n", *c.result.score);
   fmt::print("proposer: {}{}\n", c.proposal.proposer,
              c.proposal.operators.empty() ? "" : " (" + Join(c.proposal.operators, ", ") + ")");
+  if (c.proposal.proposer == "llm") fmt::print("llm: {}\n", c.proposal.detail_json);
   if (!c.inspiration_ids.empty()) {
     std::vector<std::string> ids;
     for (CandidateId i : c.inspiration_ids) ids.push_back("#" + std::to_string(i));

@@ -68,6 +68,12 @@ int main(int argc, char** argv) {
   auto* seed_opt = run_cmd->add_option("--seed", seed, "Random seed (default 0)");
   run_cmd->add_flag("--deterministic", run.request.deterministic,
                     "Same seed, same run: results merge in a fixed order");
+  run_cmd->add_option("--proposer", run.request.proposer,
+                      "auto (LLM when an endpoint is configured), mutate or llm (docs/llm.md)")
+      ->check(CLI::IsMember({"auto", "mutate", "llm"}));
+  run_cmd->add_option("--llm-concurrency", run.request.llm_concurrency,
+                      "LLM requests in flight, independent of --jobs (default: llm.concurrency)")
+      ->check(CLI::Range(1, 1024));
   run_cmd->add_flag("--keep-work", run.request.keep_work, "Keep each evaluation's scratch directory");
   run_cmd->add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
   run_cmd->add_flag("--quiet,-q", run.quiet, "Print only the summary");

@@ -29,6 +29,7 @@ nlohmann::json ProgressJson(const Progress& p) {
                       {"rate_per_s", p.evaluations_per_second},
                       {"outcomes", outcomes}};
   if (p.budget) j["budget"] = *p.budget;
+  if (!p.proposer_usage.empty()) j["proposer"] = p.proposer_usage;
   if (p.best_value) {
     j["best"] = *p.best_value;
     j["best_id"] = p.best_id;
@@ -46,8 +47,10 @@ std::string ProgressPrinter::StatusLine(const Progress& p) const {
                                 : fmt::format("{}", p.evaluations);
   std::string best = p.best_value ? fmt::format("best {:.6g} (#{})", *p.best_value, p.best_id)
                                   : std::string("best -");
-  return fmt::format("[{} evals] {:.1f}/s  {}  in flight {}  {}", budget, p.evaluations_per_second,
-                     best, p.in_flight, OutcomeCounts(p));
+  std::string line = fmt::format("[{} evals] {:.1f}/s  {}  in flight {}  {}", budget,
+                                 p.evaluations_per_second, best, p.in_flight, OutcomeCounts(p));
+  if (!p.proposer_usage.empty()) line += "  | " + p.proposer_usage;
+  return line;
 }
 
 void ProgressPrinter::Emit(const std::string& line) {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/regions.h"
+#include "engine/llm_config.h"
 #include "engine/yaml_reader.h"
 #include "problems/registry.h"
 
@@ -159,7 +160,7 @@ void ParseBudget(const YAML::Node& root, YamlReader& r, Budget& b) {
 void ParseRoot(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   r.CheckKeys(root, "",
               {"name", "description", "files", "prompt", "evaluator", "objective", "archive",
-               "features", "mutate", "budget", "limits", "problem_dir"});
+               "features", "mutate", "budget", "limits", "problem_dir", "proposer", "llm"});
   if (!r.status().ok()) return;
   r.Read(root, "name", "", c.name);
   if (r.status().ok() && c.name.empty()) r.Fail("name", "is required");
@@ -177,6 +178,7 @@ void ParseRoot(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   }
   ParseArchive(root, r, c.archive);
   ParseMutate(root, r, c.mutate);
+  ParseLlmSection(root, r, c.llm, c.proposer);
   ParseBudget(root, r, c.budget);
   if (const YAML::Node l = root["limits"]; l && !l.IsNull()) {
     r.CheckKeys(l, "limits", {"max_program_kb"});
@@ -220,6 +222,7 @@ Status CheckFiles(const RunConfig& c, const std::string& yaml_path) {
 Status ValidateAll(const RunConfig& c, const std::string& yaml_path) {
   if (Status s = c.archive.Validate(); !s.ok()) return s.WithContext(yaml_path);
   if (Status s = c.mutate.Validate(); !s.ok()) return s.WithContext(yaml_path);
+  if (Status s = c.llm.Validate(); !s.ok()) return s.WithContext(yaml_path);
   if (Status s = c.sandbox.Validate(); !s.ok()) return s.WithContext(yaml_path);
   return Status::Ok();
 }

@@ -17,6 +17,7 @@
 #include "core/candidate.h"
 #include "core/status.h"
 #include "evaluate/command_evaluator.h"
+#include "propose/llm/llm_options.h"
 #include "propose/mutate/mutate_proposer.h"
 #include "sandbox/sandbox.h"
 
@@ -54,6 +55,10 @@ struct RunConfig {
   SandboxOptions sandbox;
   ArchiveOptions archive;
   MutateOptions mutate;
+  // Which proposer: "auto" (the LLM when an endpoint is configured, else
+  // mutate), "mutate" or "llm". A new run freezes what "auto" resolved to.
+  std::string proposer = "auto";
+  LlmOptions llm;  // docs/llm.md; the API key is never stored, only its variable's name
   Budget budget;
   size_t max_program_bytes = 256 * 1024;
 };

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/config.h"
+#include "engine/llm_config.h"
 
 namespace crucible {
 
@@ -88,6 +89,8 @@ std::string ConfigToJson(const RunConfig& c) {
                  {"float_sigma", c.mutate.float_sigma},
                  {"max_attempts", c.mutate.max_attempts},
                  {"operators", c.mutate.operator_weights}};
+  j["proposer"] = c.proposer;
+  j["llm"] = LlmToJson(c.llm);
   j["budget"] = {{"evaluations", c.budget.evaluations ? json(*c.budget.evaluations) : json(nullptr)},
                  {"time", OptionalNumber(c.budget.seconds)},
                  {"target", OptionalNumber(c.budget.target)}};

@@ -63,7 +63,8 @@ TEST_F(ConfigTest, FullProblem) {
 TEST_F(ConfigTest, ErrorsNameFileAndField) {
   EXPECT_EQ(Load(base_ + "archiv: {}\n").status().message(),
             Yaml() + ": archiv: unknown key (known keys here: name, description, files, prompt, "
-                     "evaluator, objective, archive, features, mutate, budget, limits, problem_dir)");
+                     "evaluator, objective, archive, features, mutate, budget, limits, problem_dir, proposer, "
+            "llm)");
   EXPECT_EQ(Load(base_ + "archive: {islands: four}\n").status().message(),
             Yaml() + ": archive.islands: expected an integer, got 'four'");
   EXPECT_EQ(Load(base_ + "archive: {islands: 0}\n").status().message(),
@@ -131,6 +132,47 @@ TEST_F(ConfigTest, InitialProgramChecksMarkers) {
   auto p = LoadInitialProgram(*c);
   EXPECT_EQ(p.status().message(),
             (dir_ / "prog.py").string() + ":1: EVOLVE-BLOCK-START is never closed by EVOLVE-BLOCK-END");
+}
+
+}  // namespace
+}  // namespace crucible
+
+namespace crucible {
+namespace {
+
+TEST_F(ConfigTest, LlmSectionIsReadValidatedAndFrozen) {
+  auto c = Load(base_ +
+                "proposer: llm\n"
+                "llm:\n"
+                "  base_url: http://127.0.0.1:8000/v1\n"
+                "  models:\n"
+                "    - {name: small, weight: 3, temperature: 0.2, price: {input: 0.1, output: 0.4}}\n"
+                "    - {name: big, reasoning_effort: high, max_tokens: 9000}\n"
+                "  modes: {diff: 0.5, rewrite: 0.5, crossover: 0}\n"
+                "  adaptive: true\n"
+                "  budget: {tokens: 5000, cost: 2.5}\n"
+                "  novelty: {threshold: 0.9}\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->proposer, "llm");
+  ASSERT_EQ(c->llm.models.size(), 2u);
+  EXPECT_EQ(c->llm.models[0].weight, 3);
+  EXPECT_EQ(*c->llm.models[0].price_output_per_m, 0.4);
+  EXPECT_EQ(c->llm.models[1].reasoning_effort, "high");
+  EXPECT_EQ(*c->llm.max_tokens, 5000);
+  EXPECT_TRUE(c->llm.adaptive);
+  auto frozen = ConfigFromJson(ConfigToJson(*c));
+  ASSERT_TRUE(frozen.ok()) << frozen.status().ToString();
+  EXPECT_EQ(ConfigToJson(*frozen), ConfigToJson(*c));
+  EXPECT_EQ(frozen->llm.models[1].max_tokens, 9000);
+}
+
+TEST_F(ConfigTest, LlmErrorsNameTheField) {
+  EXPECT_EQ(Load(base_ + "llm: {base_url: ftp://x}\n").status().message(),
+            Yaml() + ": llm.base_url: must start with http:// or https:// (got 'ftp://x')");
+  EXPECT_EQ(Load(base_ + "llm: {models: [{name: a, temperature: 5}]}\n").status().message(),
+            Yaml() + ": llm.models[0].temperature: must be <= 2 (got 5)");
+  EXPECT_EQ(Load(base_ + "llm: {modle: x}\n").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Load(base_ + "proposer: gpt\n").status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

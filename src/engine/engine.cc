@@ -20,12 +20,18 @@ std::string_view StopReasonName(StopReason reason) {
     case StopReason::kInterrupted: return "interrupted";
     case StopReason::kProposerStalled: return "proposer_stalled";
     case StopReason::kStoreError: return "store_error";
+    case StopReason::kProposerBudget: return "proposer_budget";
+    case StopReason::kProposerFailed: return "proposer_failed";
   }
   return "unknown";
 }
 
 Status EngineOptions::Validate() const {
   if (jobs < 1) return InvalidArgumentError(fmt::format("jobs must be >= 1 (got {})", jobs));
+  if (proposal_concurrency < 0) {
+    return InvalidArgumentError(
+        fmt::format("proposal_concurrency must be >= 0 (got {})", proposal_concurrency));
+  }
   if (budget.evaluations && *budget.evaluations < 0) {
     return InvalidArgumentError("the evaluation budget must be >= 0");
   }
@@ -75,7 +81,10 @@ class Engine::Impl {
         clock_(clock),
         observer_(observer),
         rng_(o_.seed),
-        propose_pool_(o_.jobs),
+        proposal_slots_(o_.deterministic ? 0
+                        : o_.proposal_concurrency > 0 ? o_.proposal_concurrency
+                                                      : std::max(0, proposer.Concurrency())),
+        propose_pool_(std::max(o_.jobs, proposal_slots_)),
         eval_pool_(o_.jobs) {}
 
   ~Impl() {
@@ -121,6 +130,8 @@ class Engine::Impl {
   void DrainAll();
   std::map<std::string, std::string> StateEntries() const { return {{"rng", rng_.Serialize()}}; }
   bool Archivable(const Candidate& c) const;
+  void WriteProposerCheckpoint();
+  int64_t CountPhase(bool proposing) const;
 
   const EngineOptions o_;
   RunStore& store_;
@@ -131,6 +142,9 @@ class Engine::Impl {
   EngineObserver* observer_;
 
   Rng rng_;
+  // Proposals allowed in flight apart from evaluations; 0 = the classic
+  // schedule (`jobs` candidates between select and insert).
+  const int proposal_slots_;
   ResultCache cache_;
   // Candidates the archive may hand out as parents or inspirations.
   std::unordered_map<CandidateId, std::shared_ptr<const Candidate>> members_;
@@ -200,7 +214,12 @@ Status Engine::Impl::Restore() {
     if (!rng) return DataLossError("the stored random state is corrupt");
     rng_ = *rng;
   }
-  return Status::Ok();
+  std::map<std::string, std::string> proposer_state;
+  for (const std::string& key : proposer_.StateKeys()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> value, store_.GetState(key));
+    if (value) proposer_state[key] = std::move(*value);
+  }
+  return proposer_.RestoreState(proposer_state);
 }
 
 // --- The loop ----------------------------------------------------------------
@@ -223,6 +242,7 @@ StatusOr<EngineSummary> Engine::Impl::Run(std::stop_token stop) {
     InBatch([&] {
       for (Completion& c : done) Apply(std::move(c));
       RecordSlowEvaluations();
+      WriteProposerCheckpoint();
     });
     const double now = clock_.NowSeconds();
     if (observer_ && now - last_progress_ >= o_.progress_interval_seconds) {
@@ -231,6 +251,7 @@ StatusOr<EngineSummary> Engine::Impl::Run(std::stop_token stop) {
     }
   }
   DrainAll();
+  InBatch([&] { WriteProposerCheckpoint(); });
   if (observer_) observer_->OnProgress(CurrentProgress());
   if (!store_error_.ok()) return store_error_;
   if (!stopping_) Stop(StopReason::kEvaluationBudget, "nothing left to do");
@@ -321,8 +342,38 @@ bool Engine::Impl::SelectionOpen() const {
   return dispatched_ + proposing < *o_.budget.evaluations;
 }
 
+// Model-call records and proposer state, in the current transaction.
+void Engine::Impl::WriteProposerCheckpoint() {
+  ProposerCheckpoint cp = proposer_.TakeCheckpoint();
+  if (!cp.calls.empty()) {
+    if (Status s = store_.InsertLlmCalls(cp.calls); !s.ok()) {
+      store_error_ = s;
+      return;
+    }
+  }
+  for (const auto& [key, value] : cp.state) {
+    if (Status s = store_.PutState(key, value); !s.ok()) {
+      store_error_ = s;
+      return;
+    }
+  }
+}
+
+int64_t Engine::Impl::CountPhase(bool proposing) const {
+  int64_t n = 0;
+  for (const auto& [id, slot] : slots_) {
+    const bool p = slot->phase == Slot::Phase::kProposing || slot->phase == Slot::Phase::kProposed;
+    n += proposing ? p : slot->phase == Slot::Phase::kEvaluating;
+  }
+  return n;
+}
+
 bool Engine::Impl::TrySelect() {
-  if (!SelectionOpen() || static_cast<int64_t>(slots_.size()) >= o_.jobs) return false;
+  if (!SelectionOpen()) return false;
+  if (proposal_slots_ > 0 ? CountPhase(true) >= proposal_slots_
+                          : static_cast<int64_t>(slots_.size()) >= o_.jobs) {
+    return false;
+  }
   if (o_.deterministic && (next_precheck_ != next_select_ || next_select_ >= next_insert_ + o_.jobs)) {
     return false;
   }
@@ -435,9 +486,13 @@ void Engine::Impl::RecordSlowEvaluations() {
 
 bool Engine::Impl::TryPrecheck() {
   bool any = false;
+  // With separate proposal slots, a proposed child waits for an evaluation
+  // slot (at most `jobs` evaluations run at once).
+  if (proposal_slots_ > 0 && CountPhase(false) >= o_.jobs) return false;
   for (auto& [id, slot] : slots_) {
     if (o_.deterministic && id != next_precheck_) continue;
     if (slot->phase != Slot::Phase::kProposed) continue;
+    if (proposal_slots_ > 0 && CountPhase(false) >= o_.jobs) break;
     Precheck(*slot);
     if (o_.deterministic) ++next_precheck_;
     any = true;
@@ -451,6 +506,11 @@ void Engine::Impl::Precheck(Slot& slot) {
   ++session_candidates_;
   if (!slot.proposal.ok()) {
     c.proposal.proposer = std::string(proposer_.Name());
+    if (slot.proposal.status().code() == StatusCode::kResourceExhausted) {
+      Stop(StopReason::kProposerBudget, slot.proposal.status().message());
+    } else if (slot.proposal.status().code() == StatusCode::kFailedPrecondition) {
+      Stop(StopReason::kProposerFailed, slot.proposal.status().message());
+    }
     return FinishWithoutEvaluation(slot, Outcome::kRejected,
                                    "proposal failed: " + slot.proposal.status().message(), kNoCandidate);
   }
@@ -577,6 +637,15 @@ void Engine::Impl::Insert(const Slot& slot) {
                                   fmt::format(R"({{"id": {}, "value": {}}})", c.id, *best_value_));
     if (!s.ok()) store_error_ = s;
   }
+  std::optional<double> parent_fitness;
+  if (auto p = members_.find(c.parent_id); p != members_.end()) {
+    if (auto v = o_.objective.ValueOf(p->second->result)) parent_fitness = o_.objective.Fitness(*v);
+  }
+  std::optional<double> child_fitness;
+  if (auto v = o_.objective.ValueOf(c.result); v && c.result.outcome == Outcome::kOk) {
+    child_fitness = o_.objective.Fitness(*v);
+  }
+  proposer_.OnResult(c, child_fitness, parent_fitness, slot.replayed);
   if (observer_ && !slot.replayed) observer_->OnCandidate(c, o_.objective.ValueOf(c.result), new_best);
   // Forget candidates that left the archive, now and then.
   if (members_.size() > 4 * archive_.size() + 1024) {
@@ -594,6 +663,7 @@ Progress Engine::Impl::CurrentProgress() const {
   p.best_id = best_id_;
   p.best_value = best_value_;
   p.outcomes = outcomes_;
+  p.proposer_usage = proposer_.UsageSummary();
   return p;
 }
 

@@ -41,7 +41,12 @@
 namespace crucible {
 
 struct EngineOptions {
-  int jobs = 2;                  // candidates in flight (evaluations run concurrently)
+  int jobs = 2;                  // evaluations in flight
+  // Proposals in flight, independent of `jobs` (an LLM proposer waits on the
+  // network, not the CPU). 0 = the proposer's Concurrency(), and when that
+  // is 0 too, the classic schedule: `jobs` candidates between select and
+  // insert. Ignored in deterministic mode (proposals are made one at a time).
+  int proposal_concurrency = 0;
   bool deterministic = false;
   uint64_t seed = 0;
   Budget budget;
@@ -62,6 +67,8 @@ enum class StopReason {
   kInterrupted,
   kProposerStalled,
   kStoreError,
+  kProposerBudget,  // the proposer's token or cost budget is spent
+  kProposerFailed,  // the proposer cannot work at all (e.g. the LLM endpoint refuses the key)
 };
 std::string_view StopReasonName(StopReason reason);
 
@@ -74,6 +81,7 @@ struct Progress {
   CandidateId best_id = kNoCandidate;
   std::optional<double> best_value;
   std::map<Outcome, int64_t> outcomes;    // whole run, initial program included
+  std::string proposer_usage;             // Proposer::UsageSummary() ("" for mutate)
 };
 
 struct EngineSummary {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -309,6 +311,99 @@ TEST(EngineOptionsTest, ValidateNamesTheField) {
   EngineOptions o;
   o.jobs = 0;
   EXPECT_EQ(o.Validate().message(), "jobs must be >= 1 (got 0)");
+}
+
+}  // namespace
+}  // namespace crucible
+
+namespace crucible {
+namespace {
+
+// Wraps StepProposer: Propose() waits until `want` proposals are in flight
+// at once (or 10 s pass, so a broken engine fails instead of hanging), and
+// records the most seen together. Persists one state key and a call record
+// per proposal.
+class ConcurrentProposer final : public Proposer {
+ public:
+  explicit ConcurrentProposer(int want) : want_(want) {}
+  StatusOr<Proposal> Propose(const ProposalRequest& req, std::stop_token stop) override {
+    {
+      std::unique_lock lock(mu_);
+      ++in_flight_;
+      max_in_flight_ = std::max(max_in_flight_, in_flight_);
+      cv_.notify_all();
+      cv_.wait_for(lock, std::chrono::seconds(10),
+                   [&] { return max_in_flight_ >= want_ || stop.stop_requested(); });
+      --in_flight_;
+      LlmCallRecord r;
+      r.id = ++calls_;
+      r.candidate_id = req.child_id;
+      r.model = "m";
+      r.mode = "diff";
+      r.prompt = "[]";
+      r.outcome = "applied";
+      pending_.push_back(r);
+    }
+    return inner_.Propose(req, stop);
+  }
+  std::string_view Name() const override { return "concurrent"; }
+  int Concurrency() const override { return want_; }
+  ProposerCheckpoint TakeCheckpoint() override {
+    std::lock_guard lock(mu_);
+    ProposerCheckpoint cp;
+    cp.calls.swap(pending_);
+    cp.state["concurrent"] = std::to_string(calls_);
+    return cp;
+  }
+  std::vector<std::string> StateKeys() const override { return {"concurrent"}; }
+  Status RestoreState(const std::map<std::string, std::string>& state) override {
+    std::lock_guard lock(mu_);
+    if (auto it = state.find("concurrent"); it != state.end()) calls_ = std::stoll(it->second);
+    return Status::Ok();
+  }
+  int max_in_flight() const {
+    std::lock_guard lock(mu_);
+    return max_in_flight_;
+  }
+  int64_t calls() const {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+ private:
+  const int want_;
+  StepProposer inner_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int in_flight_ = 0;       // guarded by mu_
+  int max_in_flight_ = 0;   // guarded by mu_
+  int64_t calls_ = 0;       // guarded by mu_
+  std::vector<LlmCallRecord> pending_;  // guarded by mu_
+};
+
+TEST_F(EngineTest, ProposalsRunConcurrentlyBeyondJobsAndTheirRecordsPersist) {
+  DistanceEvaluator eval;
+  auto store = NewStore("a.db", eval);
+  auto archive = NewArchive();
+  ConcurrentProposer proposer(5);
+  Engine engine(Options(20, /*jobs=*/1, false), *store, *archive, proposer, eval, clock_);
+  ASSERT_TRUE(engine.Restore().ok());
+  auto summary = engine.Run({});
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->progress.evaluations, 20);
+  EXPECT_EQ(proposer.max_in_flight(), 5);  // 5 proposals in flight with jobs = 1
+  auto calls = store->LoadLlmCalls();
+  ASSERT_TRUE(calls.ok());
+  EXPECT_EQ(static_cast<int64_t>(calls->size()), proposer.calls());
+  auto state = store->GetState("concurrent");
+  ASSERT_TRUE(state.ok() && state->has_value());
+  EXPECT_EQ(**state, std::to_string(proposer.calls()));
+  // Resume: the state comes back.
+  auto archive2 = NewArchive();
+  ConcurrentProposer again(1);
+  Engine engine2(Options(20, 1, false), *store, *archive2, again, eval, clock_);
+  ASSERT_TRUE(engine2.Restore().ok());
+  EXPECT_EQ(again.calls(), proposer.calls());
 }
 
 }  // namespace

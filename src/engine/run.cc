@@ -5,10 +5,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "archive/archive.h"
@@ -16,6 +18,7 @@
 #include "core/hash.h"
 #include "evaluate/command_evaluator.h"
 #include "evaluate/protocol.h"
+#include "propose/llm/llm_proposer.h"
 #include "propose/mutate/mutate_proposer.h"
 
 namespace crucible {
@@ -59,10 +62,51 @@ std::string DefaultRunDir(const std::string& name) {
   return (fs::path("runs") / fmt::format("{}-{}", name, stamp)).string();
 }
 
+const char* GetEnv(const char* name) { return std::getenv(name); }
+
+// The proposer settings: the environment's LLM endpoint and model, the
+// command line's choices, and "auto" resolved to what will be used.
+Status ResolveProposer(const RunRequest& req, RunConfig& config) {
+  config.llm = ResolveLlmOptions(std::move(config.llm), GetEnv);
+  if (req.llm_concurrency > 0) config.llm.concurrency = req.llm_concurrency;
+  if (!req.proposer.empty()) config.proposer = req.proposer;
+  if (config.proposer == "auto") config.proposer = config.llm.configured() ? "llm" : "mutate";
+  if (config.proposer == "llm" && !config.llm.configured()) {
+    return InvalidArgumentError(
+        "the llm proposer needs an endpoint: set llm.base_url in problem.yaml, or "
+        "CRUCIBLE_LLM_BASE_URL (or OPENAI_API_KEY for api.openai.com); see docs/llm.md");
+  }
+  if (config.proposer != "llm" && config.proposer != "mutate") {
+    return InvalidArgumentError("--proposer: must be auto, mutate or llm");
+  }
+  return config.llm.Validate();
+}
+
 void ApplyOverrides(const RunRequest& req, RunConfig& config) {
   if (req.evaluations) config.budget.evaluations = *req.evaluations;
   if (req.seconds) config.budget.seconds = *req.seconds;
   if (req.target) config.budget.target = *req.target;
+}
+
+StatusOr<std::string> ReadText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError(fmt::format("cannot read {}", path.string()));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config) {
+  if (config.proposer != "llm") return MakeMutateProposer(config.mutate);
+  LlmProblemContext ctx;
+  ctx.problem_dir = config.problem_dir;
+  if (!config.prompt_file.empty()) {
+    ASSIGN_OR_RETURN(ctx.task, ReadText(fs::path(config.problem_dir) / config.prompt_file));
+  }
+  ctx.objective_key = config.objective.key;
+  ctx.maximize = config.objective.maximize;
+  ASSIGN_OR_RETURN(std::unique_ptr<LlmProposer> p, LlmProposer::Create(config.llm, std::move(ctx)));
+  return std::unique_ptr<Proposer>(std::move(p));
 }
 
 std::string SelfExecutable() {
@@ -150,7 +194,7 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
                    MakeEvaluator(config, work.string(), (run_dir / "cache").string(),
                                  req.keep_work));
   ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Create(config.archive));
-  std::unique_ptr<Proposer> proposer = MakeMutateProposer(config.mutate);
+  ASSIGN_OR_RETURN(std::unique_ptr<Proposer> proposer, MakeProposer(config));
   EngineOptions eo;
   eo.jobs = req.jobs > 0 ? req.jobs : DefaultJobs();
   eo.deterministic = store.metadata().deterministic;
@@ -159,11 +203,21 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
   eo.objective = config.objective;
   eo.final_stage = config.stages.back().name;
   eo.max_program_bytes = config.max_program_bytes;
+  // Each failed LLM proposal may be several paid requests (re-asks): give up
+  // sooner on a model that keeps failing (docs/llm.md).
+  if (config.proposer == "llm") eo.max_unevaluated_in_a_row = 100;
   RETURN_IF_ERROR(eo.Validate());
   SystemClock clock;
   Engine engine(eo, store, *archive, *proposer, *evaluator, clock, observer);
   RETURN_IF_ERROR(engine.Restore());
-  log(fmt::format("proposer: {}; jobs: {}; islands: {}{}", proposer->Name(), eo.jobs,
+  std::string llm_info;
+  if (config.proposer == "llm") {
+    std::string names;
+    for (const ModelSpec& m : config.llm.models) names += (names.empty() ? "" : ", ") + m.name;
+    llm_info = fmt::format(" ({} at {}; {} requests in flight)", names, config.llm.base_url,
+                           config.llm.concurrency);
+  }
+  log(fmt::format("proposer: {}{}; jobs: {}; islands: {}{}", proposer->Name(), llm_info, eo.jobs,
                   config.archive.num_islands, eo.deterministic ? "; deterministic" : ""));
   ASSIGN_OR_RETURN(EngineSummary summary, engine.Run(stop));
   nlohmann::json ev = {{"reason", StopReasonName(summary.reason)},
@@ -228,6 +282,7 @@ StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, Lo
                              std::stop_token stop) {
   ASSIGN_OR_RETURN(RunConfig config, LoadProblemConfig(req.problem_dir));
   ApplyOverrides(req, config);
+  RETURN_IF_ERROR(ResolveProposer(req, config));
   const fs::path run_dir = req.out_dir.empty() ? DefaultRunDir(config.name) : req.out_dir;
   if (fs::exists(run_dir) && !(fs::is_directory(run_dir) && fs::is_empty(run_dir))) {
     return AlreadyExistsError(fmt::format(
@@ -270,6 +325,7 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
                    RunStore::Open((run_dir / "run.db").string(), RunStore::Mode::kReadWrite));
   ASSIGN_OR_RETURN(RunConfig config, ConfigFromJson(store->metadata().config_json));
   ApplyOverrides(req, config);
+  RETURN_IF_ERROR(ResolveProposer(req, config));
   RETURN_IF_ERROR(store->AppendEvent(SystemClock().UnixSeconds(), "run_resumed", "{}"));
   log("resuming " + run_dir.string());
   return RunEngine(run_dir, config, req, *store, observer, log, stop);

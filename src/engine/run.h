@@ -37,6 +37,10 @@ struct RunRequest {
   std::optional<uint64_t> seed;        // default 0; a resume keeps the run's seed
   bool deterministic = false;          // a resume keeps the run's setting
   bool keep_work = false;              // keep evaluation scratch directories
+  // "" = the run's own choice (a new run: problem.yaml's `proposer`, else
+  // auto); "auto", "mutate" or "llm" override it.
+  std::string proposer;
+  int llm_concurrency = 0;             // 0 = llm.concurrency
 };
 
 struct RunResult {

@@ -14,7 +14,12 @@
 #include <string_view>
 #include <vector>
 
+#include <map>
+#include <optional>
+#include <string>
+
 #include "core/candidate.h"
+#include "core/llm_call.h"
 #include "core/status.h"
 
 namespace crucible {
@@ -27,6 +32,14 @@ struct ProposalRequest {
   std::vector<std::shared_ptr<const Candidate>> inspirations;
 };
 
+// What a proposer hands the engine to persist: records of its model calls
+// and its resumable state ("state" table entries), taken together so they
+// are consistent with each other.
+struct ProposerCheckpoint {
+  std::vector<LlmCallRecord> calls;
+  std::map<std::string, std::string> state;
+};
+
 struct Proposal {
   Program program;
   ProposalInfo info;  // proposer name, operators applied, detail
@@ -35,7 +48,8 @@ struct Proposal {
 class Proposer {
  public:
   virtual ~Proposer() = default;
-  // Returns a child program. A child that is identical to its parent is
+  // Returns a child program. ResourceExhausted means a budget of the
+  // proposer (tokens, cost) is spent: the engine stops the run. A child that is identical to its parent is
   // allowed (the engine records it as a duplicate) but implementations should
   // try to avoid it. Errors: InvalidArgument when nothing can be proposed
   // from this parent (e.g. no evolvable region), Cancelled when `stop` fired.
@@ -45,6 +59,28 @@ class Proposer {
   // then calls Propose() on its own thread, saving two thread hand-offs per
   // candidate. Proposers that wait on anything (an LLM) return false.
   virtual bool RunsInline() const { return false; }
+
+  // --- Optional hooks, all called on the engine's orchestrator thread.
+
+  // Every finished child (evaluated, duplicate or rejected), in the order the
+  // engine inserts them, including those replayed by a resume (`replayed`).
+  // Fitness values are higher-is-better; absent when there is none.
+  virtual void OnResult(const Candidate& /*child*/, std::optional<double> /*child_fitness*/,
+                        std::optional<double> /*parent_fitness*/, bool /*replayed*/) {}
+  // Records and state to persist; the engine writes them in its next
+  // transaction. Returns what accumulated since the last call.
+  virtual ProposerCheckpoint TakeCheckpoint() { return {}; }
+  // The state keys it persists, and restoring them on resume (the values
+  // found; a key never written is absent).
+  virtual std::vector<std::string> StateKeys() const { return {}; }
+  virtual Status RestoreState(const std::map<std::string, std::string>& /*state*/) {
+    return Status::Ok();
+  }
+  // A short text for the progress line and summary (tokens, cost, mix).
+  virtual std::string UsageSummary() const { return ""; }
+  // How many Propose() calls may usefully run at once (an LLM proposer's
+  // request concurrency); 0 = as many as evaluation jobs.
+  virtual int Concurrency() const { return 0; }
 };
 
 }  // namespace crucible

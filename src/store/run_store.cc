@@ -331,6 +331,7 @@ StatusOr<std::unique_ptr<RunStore>> RunStore::Open(const std::string& path, Mode
   // The metadata first: a foreign file must not be switched to WAL mode.
   ASSIGN_OR_RETURN(RunMetadata metadata, store_schema::ReadMetadata(*db));
   RETURN_IF_ERROR(store_schema::ConfigureConnection(*db, mode));
+  if (mode == Mode::kReadWrite) RETURN_IF_ERROR(store_schema::MigrateToCurrent(*db, metadata));
   ASSIGN_OR_RETURN(auto impl, Impl::Make(std::move(db), mode, options));
   return std::unique_ptr<RunStore>(new RunStore(std::move(impl), std::move(metadata), path, mode));
 }
@@ -391,6 +392,73 @@ Status RunStore::Complete(CandidateId id, const EvalResult& result, CandidateId 
   if (impl_->db->Changes() == 0) return impl_->NotPendingError(id, operation);
   RETURN_IF_ERROR(impl_->PutStateEntries(state));
   return txn.Commit();
+}
+
+Status RunStore::InsertLlmCalls(const std::vector<LlmCallRecord>& calls) {
+  RETURN_IF_ERROR(CheckWritable("insert llm calls"));
+  ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                   impl_->db->Prepare(
+                       "INSERT INTO llm_calls (id, candidate_id, attempt, model, mode, prompt, "
+                       "response, prompt_tokens, completion_tokens, cost, latency_seconds, outcome, "
+                       "error, created_unix) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                       "?12, ?13, ?14)"));
+  ASSIGN_OR_RETURN(sqlite::Transaction txn, impl_->NewTransaction());
+  RETURN_IF_ERROR(txn.Begin());
+  for (const LlmCallRecord& c : calls) {
+    stmt.BindInt64(1, c.id);
+    if (c.candidate_id == kNoCandidate) stmt.BindNull(2);
+    else stmt.BindInt64(2, c.candidate_id);
+    stmt.BindInt64(3, c.attempt);
+    stmt.BindText(4, c.model);
+    stmt.BindText(5, c.mode);
+    stmt.BindText(6, c.prompt);
+    stmt.BindText(7, c.response);
+    if (c.prompt_tokens) stmt.BindInt64(8, *c.prompt_tokens);
+    else stmt.BindNull(8);
+    if (c.completion_tokens) stmt.BindInt64(9, *c.completion_tokens);
+    else stmt.BindNull(9);
+    stmt.BindOptionalDouble(10, c.cost);
+    stmt.BindDouble(11, c.latency_seconds);
+    stmt.BindText(12, c.outcome);
+    stmt.BindText(13, c.error);
+    stmt.BindDouble(14, c.created_unix);
+    Status s = stmt.Run();
+    stmt.Reset();
+    if (!s.ok()) return s.WithContext("insert llm call " + std::to_string(c.id));
+  }
+  return txn.Commit();
+}
+
+StatusOr<std::vector<LlmCallRecord>> RunStore::LoadLlmCalls() const {
+  std::vector<LlmCallRecord> out;
+  if (metadata_.schema_version < 2) return out;
+  ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                   impl_->db->Prepare(
+                       "SELECT id, candidate_id, attempt, model, mode, prompt, response, "
+                       "prompt_tokens, completion_tokens, cost, latency_seconds, outcome, error, "
+                       "created_unix FROM llm_calls ORDER BY id"));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    LlmCallRecord c;
+    c.id = stmt.ColumnInt64(0);
+    c.candidate_id = stmt.ColumnIsNull(1) ? kNoCandidate : stmt.ColumnInt64(1);
+    c.attempt = static_cast<int>(stmt.ColumnInt64(2));
+    c.model = stmt.ColumnString(3);
+    c.mode = stmt.ColumnString(4);
+    c.prompt = stmt.ColumnString(5);
+    c.response = stmt.ColumnString(6);
+    if (!stmt.ColumnIsNull(7)) c.prompt_tokens = stmt.ColumnInt64(7);
+    if (!stmt.ColumnIsNull(8)) c.completion_tokens = stmt.ColumnInt64(8);
+    if (!stmt.ColumnIsNull(9)) c.cost = stmt.ColumnDouble(9);
+    c.latency_seconds = stmt.ColumnDouble(10);
+    c.outcome = stmt.ColumnString(11);
+    c.error = stmt.ColumnString(12);
+    c.created_unix = stmt.ColumnDouble(13);
+    out.push_back(std::move(c));
+  }
+  stmt.Reset();
+  return out;
 }
 
 Status RunStore::BeginBatch() {

@@ -36,6 +36,7 @@
 
 #include "core/candidate.h"
 #include "core/clock.h"
+#include "core/llm_call.h"
 #include "core/outcome.h"
 #include "core/status.h"
 
@@ -43,7 +44,9 @@ namespace crucible {
 
 // The run database format version written by this binary. Bump it, and add a
 // migration, for any change to the schema or to a column's encoding.
-inline constexpr int kRunSchemaVersion = 1;
+// Version 2 added the llm_calls table; version 1 files are upgraded in place
+// when opened for writing, and read as they are otherwise.
+inline constexpr int kRunSchemaVersion = 2;
 
 struct RunMetadata {
   int schema_version = kRunSchemaVersion;
@@ -155,7 +158,14 @@ class RunStore {
   // Events with seq > after_seq in seq order, at most `limit` of them.
   StatusOr<std::vector<Event>> LoadEvents(int64_t after_seq = 0, int limit = 1000) const;
 
+  // Appends language-model call records (one transaction, or part of the
+  // open batch). kAlreadyExists if an id is taken.
+  Status InsertLlmCalls(const std::vector<LlmCallRecord>& calls);
+
   // --- Reads.
+
+  // Every llm_calls row in id order (none for a schema-1 database).
+  StatusOr<std::vector<LlmCallRecord>> LoadLlmCalls() const;
 
   // All candidates ordered by id (optionally only those with one status).
   StatusOr<std::vector<CandidateRow>> LoadCandidates(

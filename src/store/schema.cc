@@ -80,6 +80,27 @@ CREATE TABLE events (
 );
 )sql";
 
+// Version 2 adds the record of language-model calls (docs/run-database.md).
+constexpr char kSchemaV2Additions[] = R"sql(
+CREATE TABLE llm_calls (
+  id                INTEGER PRIMARY KEY,
+  candidate_id      INTEGER,
+  attempt           INTEGER NOT NULL,
+  model             TEXT NOT NULL,
+  mode              TEXT NOT NULL,
+  prompt            TEXT NOT NULL,
+  response          TEXT NOT NULL,
+  prompt_tokens     INTEGER,
+  completion_tokens INTEGER,
+  cost              REAL,
+  latency_seconds   REAL NOT NULL,
+  outcome           TEXT NOT NULL,
+  error             TEXT NOT NULL DEFAULT '',
+  created_unix      REAL NOT NULL
+);
+CREATE INDEX llm_calls_candidate ON llm_calls (candidate_id);
+)sql";
+
 Status NotOurs(const sqlite::Database& db, const std::string& why) {
   return DataLossError("run database " + db.path() + " is not a crucible run database (" + why +
                        ")");
@@ -127,8 +148,8 @@ Status CheckVersion(const sqlite::Database& db, const std::map<std::string, std:
         ", but this crucible reads schema versions up to " + std::to_string(kRunSchemaVersion) +
         "; use a newer crucible");
   }
-  // Version 1 is the first; when there is a version 2, the migration from 1
-  // runs here (docs/run-database.md, "Versions and migration").
+  // Older versions are read as they are; a writer upgrades them first
+  // (MigrateToCurrent, docs/run-database.md "Versions and migration").
   return Status::Ok();
 }
 
@@ -174,6 +195,7 @@ Status CreateSchema(sqlite::Database& db, const RunMetadata& metadata) {
   Status status = db.Exec("PRAGMA application_id = " + std::to_string(kApplicationId),
                           "set application_id");
   if (status.ok()) status = db.Exec(kSchemaV1, "create schema");
+  if (status.ok()) status = db.Exec(kSchemaV2Additions, "create schema");
   const std::map<std::string, std::string> meta = {
       {"schema_version", std::to_string(kRunSchemaVersion)},
       {"crucible_version", metadata.crucible_version},
@@ -195,6 +217,29 @@ Status CreateSchema(sqlite::Database& db, const RunMetadata& metadata) {
   if (status.ok()) return db.Exec("COMMIT", "commit create");
   (void)db.Exec("ROLLBACK", "rollback create");  // the caller deletes the file anyway
   return status;
+}
+
+Status MigrateToCurrent(sqlite::Database& db, RunMetadata& metadata) {
+  if (metadata.schema_version >= kRunSchemaVersion) return Status::Ok();
+  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE", "begin migration"));
+  Status status = db.Exec(kSchemaV2Additions, "migrate schema 1 -> 2");
+  if (status.ok()) {
+    status = db.Exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+                     "migrate schema 1 -> 2");
+  }
+  if (status.ok()) {
+    status = db.Exec(
+        "INSERT INTO events (unix_time, kind, json) VALUES "
+        "((julianday('now') - 2440587.5) * 86400.0, 'schema_migrated', '{\"from\": 1, \"to\": 2}')",
+        "migrate schema 1 -> 2");
+  }
+  if (!status.ok()) {
+    (void)db.Exec("ROLLBACK", "rollback migration");
+    return status;
+  }
+  RETURN_IF_ERROR(db.Exec("COMMIT", "commit migration"));
+  metadata.schema_version = kRunSchemaVersion;
+  return Status::Ok();
 }
 
 StatusOr<RunMetadata> ReadMetadata(const sqlite::Database& db) {

@@ -29,6 +29,10 @@ Status CreateSchema(sqlite::Database& db, const RunMetadata& metadata);
 // than kRunSchemaVersion.
 StatusOr<RunMetadata> ReadMetadata(const sqlite::Database& db);
 
+// Upgrades a database of an older schema version in place (one
+// transaction) and updates `metadata.schema_version`. Writers only.
+Status MigrateToCurrent(sqlite::Database& db, RunMetadata& metadata);
+
 // Shortest decimal text that reads back as the same double.
 std::string DoubleToText(double value);
 

@@ -1,0 +1,25 @@
+// The `llm:` section of problem.yaml (docs/llm.md): reading it, and its
+// frozen JSON form. Private to the engine component (config.cc,
+// config_json.cc).
+#ifndef CRUCIBLE_ENGINE_LLM_CONFIG_H_
+#define CRUCIBLE_ENGINE_LLM_CONFIG_H_
+
+#include <yaml-cpp/yaml.h>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/yaml_reader.h"
+#include "propose/llm/llm_options.h"
+
+namespace crucible {
+
+// Reads root["llm"] (absent = not configured) and root["proposer"].
+void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& llm, std::string& proposer);
+
+// The section as JSON, every default explicit; never holds a key, only the
+// name of the variable that holds it.
+nlohmann::json LlmToJson(const LlmOptions& llm);
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_ENGINE_LLM_CONFIG_H_

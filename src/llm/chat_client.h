@@ -1,0 +1,101 @@
+// ChatClient: the OpenAI-compatible /v1/chat/completions protocol over an
+// HttpTransport, with the retry policy of docs/llm.md:
+//   * timeouts, transport errors, 429 and 5xx are retried up to
+//     `max_retries` times with exponential backoff and full jitter, waiting
+//     at least what a Retry-After header asks (capped by backoff_max);
+//   * 400, 401, 403, 404 and other 4xx are never retried: the error names the
+//     model and the endpoint;
+//   * a reply that is not the expected JSON is `malformed`.
+// The API key goes into the Authorization header only; every error text and
+// reply that leaves this class has it redacted (Redact()).
+//
+// Thread-safe: Complete() may be called from many threads at once.
+#ifndef CRUCIBLE_LLM_CHAT_CLIENT_H_
+#define CRUCIBLE_LLM_CHAT_CLIENT_H_
+
+#include <cstdint>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "llm/http_transport.h"
+
+namespace crucible {
+
+struct ChatMessage {
+  std::string role;  // system | user | assistant
+  std::string content;
+};
+
+// One model of the ensemble (docs/llm.md, llm.models).
+struct ModelSpec {
+  std::string name;
+  double weight = 1;
+  double temperature = 0.7;
+  int max_tokens = 4096;
+  std::optional<double> price_input_per_m;   // currency per 1M prompt tokens
+  std::optional<double> price_output_per_m;  // currency per 1M completion tokens
+  // For reasoning models ("low" | "medium" | "high"): sent as
+  // reasoning_effort, with max_completion_tokens instead of max_tokens and
+  // no temperature, as those endpoints require.
+  std::string reasoning_effort;
+};
+
+enum class ChatOutcome { kOk, kHttpError, kTimeout, kRateLimited, kMalformed, kCancelled };
+std::string_view ChatOutcomeName(ChatOutcome outcome);  // matches llm_calls.outcome
+
+struct ChatResult {
+  ChatOutcome outcome = ChatOutcome::kHttpError;
+  std::string text;                          // the reply (kOk), '' otherwise
+  std::string finish_reason;                 // "stop", "length", ...
+  std::optional<int64_t> prompt_tokens;      // from usage
+  std::optional<int64_t> completion_tokens;
+  double latency_seconds = 0;                // all attempts and waits included
+  int http_attempts = 0;
+  bool retryable = true;                     // false for 4xx other than 429
+  // 401, 403, 404: the endpoint, key or model is wrong; nothing will work.
+  bool fatal = false;
+  std::string error;                         // why, when not kOk (key redacted)
+};
+
+struct ChatClientOptions {
+  std::string base_url;  // e.g. http://127.0.0.1:8000/v1 (".../chat/completions" is appended)
+  std::string api_key;   // may be empty (local servers)
+  double timeout_seconds = 300;
+  int max_retries = 4;
+  double backoff_initial_seconds = 1;
+  double backoff_max_seconds = 60;
+
+  Status Validate() const;
+};
+
+class ChatClient {
+ public:
+  ChatClient(ChatClientOptions options, HttpTransport& transport);
+
+  // One chat completion (retries included). `seed` drives the jitter.
+  ChatResult Complete(const ModelSpec& model, const std::vector<ChatMessage>& messages,
+                      uint64_t seed, std::stop_token stop) const;
+
+  // The request body (JSON) sent for these messages.
+  static std::string RequestBody(const ModelSpec& model, const std::vector<ChatMessage>& messages);
+  // Parses a chat-completions reply body into `result` (text, usage,
+  // finish_reason); false with result.error set when it is malformed.
+  static bool ParseReply(std::string_view body, ChatResult& result);
+
+  // `text` with the API key (and any 8+ character prefix of it) replaced.
+  std::string Redact(std::string text) const;
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  ChatClientOptions o_;
+  HttpTransport& transport_;
+  std::string endpoint_;
+};
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_LLM_CHAT_CLIENT_H_

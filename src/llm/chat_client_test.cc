@@ -1,0 +1,161 @@
+#include "llm/chat_client.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace crucible {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Replies from a queue; records what it was asked.
+class FakeTransport final : public HttpTransport {
+ public:
+  HttpResponse Post(const HttpRequest& request, std::stop_token) override {
+    std::lock_guard lock(mu_);
+    requests.push_back(request);
+    HttpResponse r = replies.front();
+    if (replies.size() > 1) replies.pop_front();
+    return r;
+  }
+  std::deque<HttpResponse> replies;
+  std::vector<HttpRequest> requests;
+  std::mutex mu_;
+};
+
+HttpResponse Status(long status, std::string body = "{}", std::optional<double> retry_after = {}) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.retry_after_seconds = retry_after;
+  return r;
+}
+
+std::string Reply(const std::string& text) {
+  return nlohmann::json({{"choices", {{{"message", {{"role", "assistant"}, {"content", text}}},
+                                       {"finish_reason", "stop"}}}},
+                         {"usage", {{"prompt_tokens", 11}, {"completion_tokens", 7}}}})
+      .dump();
+}
+
+ChatClientOptions Fast(std::string key = "") {
+  ChatClientOptions o;
+  o.base_url = "http://127.0.0.1:9/v1/";
+  o.api_key = std::move(key);
+  o.max_retries = 3;
+  o.backoff_initial_seconds = 0.001;
+  o.backoff_max_seconds = 0.01;
+  return o;
+}
+
+ModelSpec Model() {
+  ModelSpec m;
+  m.name = "m1";
+  return m;
+}
+
+TEST(ChatClient, ParsesTextAndUsageAndSendsTheKeyOnlyInTheHeader) {
+  FakeTransport t;
+  t.replies = {Status(200, Reply("hello"))};
+  ChatClient c(Fast("sk-secret-123456789"), t);
+  ChatResult r = c.Complete(Model(), {{"user", "hi"}}, 1, {});
+  EXPECT_EQ(r.outcome, ChatOutcome::kOk);
+  EXPECT_EQ(r.text, "hello");
+  EXPECT_EQ(*r.prompt_tokens, 11);
+  EXPECT_EQ(*r.completion_tokens, 7);
+  ASSERT_EQ(t.requests.size(), 1u);
+  EXPECT_EQ(t.requests[0].url, "http://127.0.0.1:9/v1/chat/completions");
+  EXPECT_THAT(t.requests[0].body, Not(HasSubstr("sk-secret")));
+  EXPECT_THAT(t.requests[0].headers, ::testing::Contains("Authorization: Bearer sk-secret-123456789"));
+  auto body = nlohmann::json::parse(t.requests[0].body);
+  EXPECT_EQ(body["model"], "m1");
+  EXPECT_TRUE(body.contains("max_tokens"));
+}
+
+TEST(ChatClient, ReasoningModelsGetTheirParameters) {
+  ModelSpec m = Model();
+  m.reasoning_effort = "high";
+  auto body = nlohmann::json::parse(ChatClient::RequestBody(m, {{"user", "x"}}));
+  EXPECT_EQ(body["reasoning_effort"], "high");
+  EXPECT_TRUE(body.contains("max_completion_tokens"));
+  EXPECT_FALSE(body.contains("temperature"));
+}
+
+TEST(ChatClient, RetriesRateLimitsAndServerErrorsThenSucceeds) {
+  FakeTransport t;
+  HttpResponse timeout;
+  timeout.error = HttpResponse::Error::kTimeout;
+  timeout.error_message = "Operation timed out";
+  t.replies = {Status(429, "{}", 0.0), Status(503), timeout, Status(200, Reply("ok"))};
+  ChatClient c(Fast(), t);
+  ChatResult r = c.Complete(Model(), {{"user", "hi"}}, 1, {});
+  EXPECT_EQ(r.outcome, ChatOutcome::kOk);
+  EXPECT_EQ(r.http_attempts, 4);
+}
+
+TEST(ChatClient, HonoursRetryAfter) {
+  FakeTransport t;
+  t.replies = {Status(429, "{}", 0.2), Status(200, Reply("ok"))};
+  ChatClientOptions o = Fast();
+  o.backoff_max_seconds = 1;
+  ChatClient c(o, t);
+  ChatResult r = c.Complete(Model(), {{"user", "hi"}}, 1, {});
+  EXPECT_EQ(r.outcome, ChatOutcome::kOk);
+  EXPECT_GE(r.latency_seconds, 0.2);
+}
+
+TEST(ChatClient, GivesUpAfterMaxRetries) {
+  FakeTransport t;
+  t.replies = {Status(500, "boom")};
+  ChatClient c(Fast(), t);
+  ChatResult r = c.Complete(Model(), {{"user", "hi"}}, 1, {});
+  EXPECT_EQ(r.outcome, ChatOutcome::kHttpError);
+  EXPECT_EQ(r.http_attempts, 4);
+  EXPECT_THAT(r.error, HasSubstr("HTTP 500: boom (after 4 attempts)"));
+}
+
+TEST(ChatClient, NeverRetriesAuthErrorsAndRedactsTheKey) {
+  FakeTransport t;
+  t.replies = {Status(401, R"({"error": "Incorrect API key provided: sk-secret-12345****"})")};
+  ChatClient c(Fast("sk-secret-123456789"), t);
+  ChatResult r = c.Complete(Model(), {{"user", "hi"}}, 1, {});
+  EXPECT_EQ(r.outcome, ChatOutcome::kHttpError);
+  EXPECT_EQ(r.http_attempts, 1);
+  EXPECT_TRUE(r.fatal);
+  EXPECT_THAT(r.error, HasSubstr("model 'm1' at http://127.0.0.1:9/v1/chat/completions: HTTP 401"));
+  EXPECT_THAT(r.error, Not(HasSubstr("sk-secret")));
+  EXPECT_THAT(r.error, HasSubstr("[REDACTED]"));
+}
+
+TEST(ChatClient, MalformedRepliesAreReported) {
+  for (const char* body : {"{not json", R"({"id": 1})", R"({"choices": [{"message": {}}]})"}) {
+    FakeTransport t;
+    t.replies = {Status(200, body)};
+    ChatClient c(Fast(), t);
+    ChatResult r = c.Complete(Model(), {{"user", "hi"}}, 1, {});
+    EXPECT_EQ(r.outcome, ChatOutcome::kMalformed) << body;
+    EXPECT_EQ(r.http_attempts, 1);
+  }
+}
+
+TEST(ChatClient, StopCancelsTheBackoff) {
+  FakeTransport t;
+  t.replies = {Status(503)};
+  ChatClientOptions o = Fast();
+  o.backoff_initial_seconds = 30;
+  o.backoff_max_seconds = 30;
+  ChatClient c(o, t);
+  std::stop_source stop;
+  stop.request_stop();
+  ChatResult r = c.Complete(Model(), {{"user", "hi"}}, 1, stop.get_token());
+  EXPECT_NE(r.outcome, ChatOutcome::kOk);
+  EXPECT_LT(r.latency_seconds, 5);
+}
+
+}  // namespace
+}  // namespace crucible

@@ -1,0 +1,49 @@
+// LlmOptions: the `llm:` section of problem.yaml (docs/llm.md), with the
+// environment overrides applied by ResolveLlmOptions().
+#ifndef CRUCIBLE_PROPOSE_LLM_LLM_OPTIONS_H_
+#define CRUCIBLE_PROPOSE_LLM_LLM_OPTIONS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "llm/chat_client.h"
+#include "propose/llm/prompt.h"
+
+namespace crucible {
+
+struct LlmOptions {
+  std::string base_url;                     // '' = not configured
+  std::string api_key_env = "OPENAI_API_KEY";  // the variable holding the key (never the key)
+  std::vector<ModelSpec> models;            // '' name = CRUCIBLE_LLM_MODEL or "default"
+  // Probabilities of the patch modes (normalised).
+  double diff_weight = 0.6, rewrite_weight = 0.3, crossover_weight = 0.1;
+  bool adaptive = false;         // UCB over models and modes instead of the fixed weights
+  double ucb_exploration = 0.5;
+  int max_reasks = 2;            // re-asks after an unusable reply (per proposal)
+  int concurrency = 4;           // requests in flight
+  double timeout_seconds = 300;  // per request
+  int retries = 4;               // per request, on timeouts, 429 and 5xx
+  double backoff_initial_seconds = 1;
+  double backoff_max_seconds = 60;
+  std::optional<int64_t> max_tokens;  // token budget of the run (prompt + completion)
+  std::optional<double> max_cost;     // cost budget of the run
+  double novelty_threshold = 0.995;   // similarity at which a child counts as a near-copy
+  std::string embeddings_model;       // when set, novelty uses POST /embeddings
+  PromptLimits prompt;
+
+  bool configured() const { return !base_url.empty(); }
+  Status Validate() const;  // errors name the field as llm.<field>
+};
+
+// The environment's part: CRUCIBLE_LLM_BASE_URL overrides base_url,
+// CRUCIBLE_LLM_MODEL gives the model when none is configured (or replaces
+// the single configured one), and OPENAI_API_KEY alone (with no base URL)
+// selects https://api.openai.com/v1. `getenv` is a parameter for tests.
+LlmOptions ResolveLlmOptions(LlmOptions options, const char* (*getenv_fn)(const char*));
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_PROPOSE_LLM_LLM_OPTIONS_H_

@@ -1,0 +1,197 @@
+#include "propose/llm/llm_proposer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace crucible {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Chat replies from a queue (the last one repeats); embeddings all equal.
+class FakeTransport final : public HttpTransport {
+ public:
+  HttpResponse Post(const HttpRequest& request, std::stop_token) override {
+    std::lock_guard lock(mu);
+    HttpResponse r;
+    r.status = 200;
+    if (request.url.ends_with("/embeddings")) {
+      ++embedding_requests;
+      r.body = R"({"data": [{"embedding": [1.0, 0.0, 2.0]}]})";
+      return r;
+    }
+    bodies.push_back(request.body);
+    const std::string text = replies.front();
+    if (replies.size() > 1) replies.pop_front();
+    r.body = nlohmann::json({{"choices", {{{"message", {{"content", text}}}}}},
+                             {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 20}}}})
+                 .dump();
+    return r;
+  }
+  std::mutex mu;
+  std::deque<std::string> replies;
+  std::vector<std::string> bodies;
+  int embedding_requests = 0;
+};
+
+std::string Diff(const std::string& from, const std::string& to) {
+  return "<<<<<<< SEARCH\n" + from + "\n=======\n" + to + "\n>>>>>>> REPLACE\n";
+}
+
+class LlmProposerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    parent_ = std::make_shared<Candidate>();
+    parent_->id = 0;
+    parent_->program.files = {{"p.py", "import os\n# EVOLVE-BLOCK-START\nC = 1\n# EVOLVE-BLOCK-END\n"}};
+    parent_->result.outcome = Outcome::kOk;
+    parent_->result.score = 1;
+    options_.base_url = "http://127.0.0.1:9/v1";
+    options_.models = {ModelSpec{}};
+    options_.models[0].name = "m";
+    options_.models[0].price_input_per_m = 1e6;  // 1 per token, for easy sums
+    options_.diff_weight = 1;
+    options_.rewrite_weight = 0;
+    options_.crossover_weight = 0;
+    options_.novelty_threshold = 1.0;
+  }
+
+  std::unique_ptr<LlmProposer> Make() {
+    auto t = std::make_unique<FakeTransport>();
+    transport_ = t.get();
+    for (const std::string& r : replies_) t->replies.push_back(r);
+    auto p = LlmProposer::Create(options_, LlmProblemContext{"/nonexistent", "task", "score", true},
+                                 std::move(t));
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return std::move(p).value();
+  }
+
+  ProposalRequest Request(CandidateId id) {
+    ProposalRequest r;
+    r.child_id = id;
+    r.seed = 100 + id;
+    r.parent = parent_;
+    return r;
+  }
+
+  std::shared_ptr<Candidate> parent_;
+  LlmOptions options_;
+  std::vector<std::string> replies_;
+  FakeTransport* transport_ = nullptr;
+};
+
+TEST_F(LlmProposerTest, ReasksWithTheErrorAndRecordsEveryAttempt) {
+  replies_ = {"no edit here", Diff("import os", "import sys"), Diff("C = 1", "C = 2")};
+  auto p = Make();
+  auto proposal = p->Propose(Request(5), {});
+  ASSERT_TRUE(proposal.ok()) << proposal.status().ToString();
+  EXPECT_THAT(proposal->program.files[0].content, HasSubstr("C = 2"));
+  EXPECT_THAT(proposal->program.files[0].content, HasSubstr("import os"));
+  ProposerCheckpoint cp = p->TakeCheckpoint();
+  ASSERT_EQ(cp.calls.size(), 3u);
+  EXPECT_EQ(cp.calls[0].outcome, "empty");
+  EXPECT_EQ(cp.calls[1].outcome, "patch_failed");
+  EXPECT_THAT(cp.calls[1].error, HasSubstr("refused"));
+  EXPECT_EQ(cp.calls[2].outcome, "applied");
+  EXPECT_EQ(cp.calls[2].candidate_id, 5);
+  EXPECT_EQ(cp.calls[1].candidate_id, kNoCandidate);
+  EXPECT_EQ(cp.calls[2].attempt, 3);
+  // The third request showed the model its refused edit and why.
+  EXPECT_THAT(transport_->bodies[2], HasSubstr("refused"));
+  auto detail = nlohmann::json::parse(proposal->info.detail_json);
+  EXPECT_EQ(detail["calls"], nlohmann::json({1, 2, 3}));
+  EXPECT_EQ(detail["prompt_tokens"], 300);
+  EXPECT_EQ(detail["mode"], "diff");
+  EXPECT_EQ(p->tokens_used(), 360);
+  EXPECT_DOUBLE_EQ(p->cost_used(), 300);
+  ASSERT_TRUE(cp.state.contains("llm"));
+}
+
+TEST_F(LlmProposerTest, FailsAfterMaxReasks) {
+  replies_ = {Diff("nothing like this", "x")};
+  options_.max_reasks = 1;
+  auto p = Make();
+  auto proposal = p->Propose(Request(1), {});
+  ASSERT_FALSE(proposal.ok());
+  EXPECT_EQ(proposal.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(proposal.status().message(), HasSubstr("after 2 attempts"));
+  EXPECT_EQ(p->TakeCheckpoint().calls.size(), 2u);
+}
+
+TEST_F(LlmProposerTest, NearCopiesAreRejectedBeforeEvaluationByEmbeddings) {
+  replies_ = {Diff("C = 1", "C = 2"), Diff("C = 1", "C = 3"), Diff("C = 1", "C = 4")};
+  options_.novelty_threshold = 0.99;
+  options_.embeddings_model = "emb";
+  options_.max_reasks = 0;
+  auto p = Make();
+  auto first = p->Propose(Request(1), {});
+  ASSERT_TRUE(first.ok());
+  Candidate child = *parent_;
+  child.id = 1;
+  child.parent_id = 0;
+  child.program = first->program;
+  p->OnResult(child, 2.0, 1.0, false);
+  // Every embedding is the same vector: the next child counts as a copy.
+  auto second = p->Propose(Request(2), {});
+  ASSERT_FALSE(second.ok());
+  auto calls = p->TakeCheckpoint().calls;
+  EXPECT_EQ(calls.back().outcome, "novelty_rejected");
+  EXPECT_THAT(calls.back().error, HasSubstr("embedding cosine"));
+  EXPECT_GE(transport_->embedding_requests, 2);
+}
+
+TEST_F(LlmProposerTest, TokenBudgetRefusesRequestsThatCouldExceedIt) {
+  replies_ = {Diff("C = 1", "C = 2")};
+  options_.max_tokens = 1000;
+  options_.novelty_threshold = 1.0;
+  auto p = Make();
+  int ok = 0;
+  Status last;
+  for (int i = 1; i <= 20; ++i) {
+    auto r = p->Propose(Request(i), {});
+    if (r.ok()) ++ok;
+    else last = r.status();
+    if (!r.ok() && r.status().code() == StatusCode::kResourceExhausted) break;
+  }
+  EXPECT_EQ(last.code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(last.message(), HasSubstr("token budget of 1000 is spent"));
+  EXPECT_LE(p->tokens_used(), 1000);
+  EXPECT_GT(ok, 2);
+  // The budget survives a restart through the persisted state.
+  ProposerCheckpoint cp = p->TakeCheckpoint();
+  EXPECT_EQ(cp.calls.back().outcome, "budget_exhausted");
+  auto q = Make();
+  ASSERT_TRUE(q->RestoreState(cp.state).ok());
+  EXPECT_EQ(q->tokens_used(), p->tokens_used());
+  EXPECT_EQ(q->Propose(Request(30), {}).status().code(), StatusCode::kResourceExhausted);
+}
+
+TEST_F(LlmProposerTest, AdaptiveBanditLearnsFromResultsAndPersists) {
+  for (int i = 0; i < 10; ++i) replies_.push_back(Diff("C = 1", "C = " + std::to_string(10 + i)));
+  options_.models = {ModelSpec{}, ModelSpec{}};
+  options_.models[0].name = "a";
+  options_.models[1].name = "b";
+  options_.adaptive = true;
+  auto p = Make();
+  for (int i = 1; i <= 6; ++i) {
+    auto r = p->Propose(Request(i), {});
+    ASSERT_TRUE(r.ok());
+    Candidate c = *parent_;
+    c.id = i;
+    c.parent_id = 0;
+    c.program = r->program;
+    c.proposal = r->info;
+    const bool from_a = nlohmann::json::parse(r->info.detail_json)["model"] == "a";
+    p->OnResult(c, from_a ? 5.0 : 0.5, 1.0, false);  // only model a improves
+  }
+  auto state = nlohmann::json::parse(p->TakeCheckpoint().state.at("llm"));
+  EXPECT_GT(state["model_bandit"]["a"]["n"].get<int>(), state["model_bandit"]["b"]["n"].get<int>());
+  EXPECT_GT(state["model_bandit"]["a"]["sum"].get<double>(), 0);
+}
+
+}  // namespace
+}  // namespace crucible

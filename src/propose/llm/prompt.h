@@ -1,0 +1,84 @@
+// Prompt building for the LLM proposer (docs/llm.md, "Prompts").
+//
+// A prompt is a system message (templates/system.md with the problem's
+// prompt.md as {{task}}) and a user message from the mode's template
+// (diff.md, rewrite.md, crossover.md) whose placeholders are filled here:
+// {{parent}} the parent's files with its score; {{evaluation}} its metrics,
+// feedback and artifacts (capped); {{inspirations}} other programs with
+// their scores; {{history}} the parent's recent children and what happened
+// to them; {{second_parent}} for crossover; {{file}} the file to rewrite;
+// {{objective}} what is optimised. A problem overrides any template with
+// PROBLEM/prompts/<name>.md. Only train-split results are ever shown: the
+// candidates given here carry nothing else.
+// Pure functions; thread-safe.
+#ifndef CRUCIBLE_PROPOSE_LLM_PROMPT_H_
+#define CRUCIBLE_PROPOSE_LLM_PROMPT_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/candidate.h"
+#include "core/status.h"
+#include "llm/chat_client.h"
+
+namespace crucible {
+
+enum class PatchMode { kDiff, kRewrite, kCrossover };
+std::string_view PatchModeName(PatchMode mode);  // diff | rewrite | crossover
+
+struct PromptTemplates {
+  std::string system, diff, rewrite, crossover, reask;
+  // The built-in templates, each replaced by PROBLEM/prompts/<name>.md when
+  // that file exists.
+  static StatusOr<PromptTemplates> Load(const std::string& problem_dir);
+};
+
+struct PromptLimits {
+  size_t max_code_chars = 60000;       // per program shown
+  size_t max_feedback_chars = 4000;
+  size_t max_artifact_chars = 2000;    // per artifact
+  size_t max_inspiration_chars = 12000;  // code per inspiration
+  int max_inspirations = 4;
+  int max_history = 6;
+};
+
+// One earlier child of the parent, for {{history}}.
+struct Attempt {
+  CandidateId id = kNoCandidate;
+  std::string mode;
+  std::string outcome;                 // ok, compile_error, duplicate, rejected, ...
+  std::optional<double> value;         // its objective value
+  std::string note;                    // first line of its feedback
+};
+
+struct PromptInput {
+  PatchMode mode = PatchMode::kDiff;
+  const Candidate* parent = nullptr;
+  const Candidate* second_parent = nullptr;  // crossover
+  std::vector<const Candidate*> inspirations;
+  std::vector<Attempt> history;
+  std::string task;            // the problem's prompt.md ('' when none)
+  std::string objective_key = "score";
+  bool maximize = true;
+  size_t rewrite_file = 0;     // index of the file a rewrite/crossover replaces
+};
+
+std::vector<ChatMessage> BuildPrompt(const PromptTemplates& templates, const PromptInput& input,
+                                     const PromptLimits& limits);
+
+// The user message that re-asks after an unusable reply.
+std::string ReaskMessage(const PromptTemplates& templates, const std::string& error);
+
+// The objective value of a result (score or a metric), if present.
+std::optional<double> ObjectiveValue(const EvalResult& result, const std::string& key);
+
+// The messages as the JSON text stored in llm_calls.prompt.
+std::string MessagesToJson(const std::vector<ChatMessage>& messages);
+
+// Replaces each {{name}} of `text` by vars[name]; unknown names stay.
+std::string FillTemplate(std::string text, const std::vector<std::pair<std::string, std::string>>& vars);
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_PROPOSE_LLM_PROMPT_H_

@@ -1,0 +1,88 @@
+#include "propose/llm/prompt.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace crucible {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+Candidate Make(CandidateId id, double score, std::string code) {
+  Candidate c;
+  c.id = id;
+  c.program.files = {{"prog.py", std::move(code)}};
+  c.result.outcome = Outcome::kOk;
+  c.result.score = score;
+  c.result.metrics = {{"err", 0.25}};
+  c.result.feedback = "worst on instance 7";
+  c.result.artifacts = {{"log.txt", std::string(10000, 'L')}};
+  return c;
+}
+
+TEST(BuildPrompt, HoldsParentEvaluationInspirationsHistoryAndFormat) {
+  auto t = PromptTemplates::Load("/nonexistent");
+  ASSERT_TRUE(t.ok());
+  Candidate parent = Make(5, 0.5, "# EVOLVE-BLOCK-START\nx = 1\n# EVOLVE-BLOCK-END\n");
+  Candidate other = Make(9, 0.75, "x = 2\n");
+  PromptInput in;
+  in.parent = &parent;
+  in.inspirations = {&other};
+  in.history = {{12, "diff", "compile_error", std::nullopt, "SyntaxError line 3"}};
+  in.task = "Approximate sin(x).";
+  PromptLimits limits;
+  limits.max_artifact_chars = 100;
+  auto msgs = BuildPrompt(*t, in, limits);
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0].role, "system");
+  EXPECT_THAT(msgs[0].content, HasSubstr("Approximate sin(x)."));
+  EXPECT_THAT(msgs[0].content, HasSubstr("score to maximise"));
+  const std::string& u = msgs[1].content;
+  EXPECT_THAT(u, HasSubstr("Program #5 (score = 0.5)"));
+  EXPECT_THAT(u, HasSubstr("x = 1"));
+  EXPECT_THAT(u, HasSubstr("err=0.25"));
+  EXPECT_THAT(u, HasSubstr("worst on instance 7"));
+  EXPECT_THAT(u, HasSubstr("more characters cut"));  // the artifact is capped
+  EXPECT_THAT(u, Not(HasSubstr(std::string(200, 'L'))));
+  EXPECT_THAT(u, HasSubstr("Program #9 (score = 0.75)"));
+  EXPECT_THAT(u, HasSubstr("#12 (diff): compile_error - SyntaxError line 3"));
+  EXPECT_THAT(u, HasSubstr("<<<<<<< SEARCH"));
+  EXPECT_THAT(u, Not(HasSubstr("{{")));
+  // Valid JSON for llm_calls.prompt.
+  auto j = nlohmann::json::parse(MessagesToJson(msgs));
+  EXPECT_EQ(j[1]["role"], "user");
+}
+
+TEST(BuildPrompt, CrossoverShowsBothParents) {
+  auto t = PromptTemplates::Load("/nonexistent");
+  Candidate a = Make(1, 0.1, "a = 1\n"), b = Make(2, 0.2, "b = 2\n");
+  PromptInput in;
+  in.mode = PatchMode::kCrossover;
+  in.parent = &a;
+  in.second_parent = &b;
+  auto msgs = BuildPrompt(*t, in, {});
+  EXPECT_THAT(msgs[1].content, HasSubstr("# Program B\nProgram #2"));
+  EXPECT_THAT(msgs[1].content, HasSubstr("prog.py in a single fenced code block"));
+}
+
+TEST(FillTemplate, ReplacesKnownNamesOnceAndKeepsUnknown) {
+  EXPECT_EQ(FillTemplate("a {{x}} {{y}} {{x}}", {{"x", "{{y}}"}}), "a {{y}} {{y}} {{y}}");
+}
+
+TEST(PromptTemplates, ProblemOverridesATemplate) {
+  const std::string dir = ::testing::TempDir() + "/prompt_override";
+  std::filesystem::create_directories(dir + "/prompts");
+  std::ofstream(dir + "/prompts/diff.md") << "CUSTOM {{parent}}";
+  auto t = PromptTemplates::Load(dir);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->diff, "CUSTOM {{parent}}");
+  EXPECT_THAT(t->rewrite, HasSubstr("fenced code block"));
+}
+
+}  // namespace
+}  // namespace crucible

@@ -1,0 +1,86 @@
+// Schema version 2: the llm_calls table, and the in-place upgrade of a
+// version-1 run database.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "store/run_store.h"
+#include "store/store_test_util.h"
+
+namespace crucible::store_test {
+namespace {
+
+class LlmCallsTest : public TempDirTest {
+ protected:
+  void RawSql(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+};
+
+LlmCallRecord Call(int64_t id, CandidateId candidate) {
+  LlmCallRecord c;
+  c.id = id;
+  c.candidate_id = candidate;
+  c.attempt = 2;
+  c.model = "m";
+  c.mode = "diff";
+  c.prompt = R"([{"role":"user","content":"x"}])";
+  c.response = "r";
+  c.prompt_tokens = 10;
+  c.cost = 0.5;
+  c.latency_seconds = 1.25;
+  c.outcome = candidate == kNoCandidate ? "patch_failed" : "applied";
+  c.error = candidate == kNoCandidate ? "block 1: ..." : "";
+  c.created_unix = 123;
+  return c;
+}
+
+TEST_F(LlmCallsTest, RoundTripsInsideABatchAndRejectsDuplicateIds) {
+  auto store = RunStore::Create(Path(), TestMetadata());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->BeginBatch().ok());
+  ASSERT_TRUE((*store)->InsertLlmCalls({Call(1, kNoCandidate), Call(2, 5)}).ok());
+  ASSERT_TRUE((*store)->CommitBatch().ok());
+  EXPECT_FALSE((*store)->InsertLlmCalls({Call(2, 6)}).ok());
+  auto calls = (*store)->LoadLlmCalls();
+  ASSERT_TRUE(calls.ok());
+  ASSERT_EQ(calls->size(), 2u);
+  EXPECT_EQ((*calls)[0].candidate_id, kNoCandidate);
+  EXPECT_EQ((*calls)[0].error, "block 1: ...");
+  EXPECT_FALSE((*calls)[0].completion_tokens.has_value());
+  EXPECT_EQ((*calls)[1].candidate_id, 5);
+  EXPECT_EQ(*(*calls)[1].prompt_tokens, 10);
+  EXPECT_EQ(*(*calls)[1].cost, 0.5);
+  EXPECT_EQ((*calls)[1].attempt, 2);
+}
+
+TEST_F(LlmCallsTest, VersionOneIsReadAsIsAndUpgradedByAWriter) {
+  { ASSERT_TRUE(RunStore::Create(Path(), TestMetadata()).ok()); }
+  RawSql("DROP TABLE llm_calls; UPDATE meta SET value = '1' WHERE key = 'schema_version';");
+  {
+    auto ro = RunStore::Open(Path(), RunStore::Mode::kReadOnly);
+    ASSERT_TRUE(ro.ok()) << ro.status().ToString();
+    EXPECT_EQ((*ro)->metadata().schema_version, 1);
+    EXPECT_TRUE((*ro)->LoadLlmCalls()->empty());
+  }
+  auto rw = RunStore::Open(Path(), RunStore::Mode::kReadWrite);
+  ASSERT_TRUE(rw.ok()) << rw.status().ToString();
+  EXPECT_EQ((*rw)->metadata().schema_version, 2);
+  ASSERT_TRUE((*rw)->InsertLlmCalls({Call(1, 3)}).ok());
+  auto events = (*rw)->LoadEvents();
+  ASSERT_TRUE(events.ok());
+  ASSERT_FALSE(events->empty());
+  EXPECT_EQ(events->back().kind, "schema_migrated");
+  rw->reset();
+  auto again = RunStore::Open(Path(), RunStore::Mode::kReadOnly);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->metadata().schema_version, 2);
+  EXPECT_EQ((*again)->LoadLlmCalls()->size(), 1u);
+}
+
+}  // namespace
+}  // namespace crucible::store_test
