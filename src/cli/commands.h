@@ -34,6 +34,11 @@ int InitCommand(const std::string& dir);
 // engine runs it inside the sandbox).
 int HarnessCommand(const std::string& name, const std::string& candidate_dir);
 
+// `crucible eval-job DIR`: the node side of a Slurm job (hidden; the job
+// script runs it). Evaluates DIR/candidate/ as DIR/job.json says, in the
+// sandbox, and writes DIR/result.json. 0 when the result was written.
+int EvalJobCommand(const std::string& dir, std::stop_token stop);
+
 // Prints "crucible: error: MESSAGE" and returns the exit status for `status`.
 int ReportError(const Status& status);
 

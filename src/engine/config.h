@@ -17,6 +17,7 @@
 #include "core/candidate.h"
 #include "core/status.h"
 #include "evaluate/command_evaluator.h"
+#include "executor/slurm_options.h"
 #include "propose/mutate/mutate_proposer.h"
 #include "sandbox/sandbox.h"
 
@@ -56,6 +57,10 @@ struct RunConfig {
   MutateOptions mutate;
   Budget budget;
   size_t max_program_bytes = 256 * 1024;
+  // Where evaluations run: "local" (this machine's sandbox) or "slurm"
+  // (one job per evaluation; docs/slurm.md). `--executor` overrides it.
+  std::string executor = "local";
+  SlurmOptions slurm;  // problem.yaml's `slurm:` section
 };
 
 // Reads PROBLEM_DIR/problem.yaml. NotFound when the directory or file is

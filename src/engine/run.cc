@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "archive/archive.h"
@@ -16,6 +17,7 @@
 #include "core/hash.h"
 #include "evaluate/command_evaluator.h"
 #include "evaluate/protocol.h"
+#include "executor/slurm_executor.h"
 #include "propose/mutate/mutate_proposer.h"
 
 namespace crucible {
@@ -63,6 +65,7 @@ void ApplyOverrides(const RunRequest& req, RunConfig& config) {
   if (req.evaluations) config.budget.evaluations = *req.evaluations;
   if (req.seconds) config.budget.seconds = *req.seconds;
   if (req.target) config.budget.target = *req.target;
+  if (req.executor) config.executor = *req.executor;
 }
 
 std::string SelfExecutable() {
@@ -71,13 +74,32 @@ std::string SelfExecutable() {
   return ec ? std::string("crucible") : self.string();
 }
 
-StatusOr<std::unique_ptr<CommandEvaluator>> MakeEvaluator(const RunConfig& config,
-                                                          const std::string& work_root,
-                                                          const std::string& cache_dir,
-                                                          bool keep_work) {
+StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(const RunConfig& config,
+                                                   const std::string& work_root,
+                                                   const std::string& cache_dir, bool keep_work) {
   CommandEvaluatorOptions o = EvaluatorOptionsFor(config, work_root, cache_dir);
   o.keep_work = keep_work;
-  return CommandEvaluator::Create(std::move(o));
+  ASSIGN_OR_RETURN(std::unique_ptr<CommandEvaluator> e, CommandEvaluator::Create(std::move(o)));
+  return std::unique_ptr<Evaluator>(std::move(e));
+}
+
+// Each evaluation a Slurm job under RUN/slurm/, running this binary's
+// `eval-job` with the frozen configuration (so the node's evaluator is the
+// local one, sandbox included).
+StatusOr<std::unique_ptr<SlurmExecutor>> MakeSlurmExecutor(const RunConfig& config,
+                                                           const fs::path& run_dir) {
+  SlurmExecutorOptions o;
+  o.slurm = config.slurm;
+  o.jobs_root = (fs::absolute(run_dir) / "slurm").lexically_normal().string();
+  o.crucible = config.slurm.crucible.empty() ? SelfExecutable() : config.slurm.crucible;
+  RunConfig job_config = config;
+  job_config.executor = "local";  // the node evaluates in place
+  o.config_json = ConfigToJson(job_config);
+  o.cache_dir = (fs::absolute(run_dir) / "cache").lexically_normal().string();
+  o.default_time_seconds =
+      config.sandbox.wall_timeout_seconds * static_cast<double>(config.stages.size()) + 120;
+  o.default_memory_mb = static_cast<int64_t>(config.sandbox.memory_bytes >> 20) + 512;
+  return SlurmExecutor::Create(std::move(o), MakeCommandSlurmClient(config.slurm.bin_dir));
 }
 
 std::string FirstLines(const std::string& text, int n) {
@@ -146,13 +168,20 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
   std::error_code ec;
   fs::remove_all(work, ec);  // scratch left by a crash
   fs::create_directories(work, ec);
-  ASSIGN_OR_RETURN(std::unique_ptr<CommandEvaluator> evaluator,
-                   MakeEvaluator(config, work.string(), (run_dir / "cache").string(),
-                                 req.keep_work));
+  std::unique_ptr<Evaluator> evaluator;
+  SlurmExecutor* slurm = nullptr;
+  if (config.executor == "slurm") {
+    ASSIGN_OR_RETURN(std::unique_ptr<SlurmExecutor> s, MakeSlurmExecutor(config, run_dir));
+    slurm = s.get();
+    evaluator = std::move(s);
+  } else {
+    ASSIGN_OR_RETURN(evaluator, MakeEvaluator(config, work.string(), (run_dir / "cache").string(),
+                                              req.keep_work));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Create(config.archive));
   std::unique_ptr<Proposer> proposer = MakeMutateProposer(config.mutate);
   EngineOptions eo;
-  eo.jobs = req.jobs > 0 ? req.jobs : DefaultJobs();
+  eo.jobs = req.jobs > 0 ? req.jobs : slurm ? config.slurm.max_queued : DefaultJobs();
   eo.deterministic = store.metadata().deterministic;
   eo.seed = store.metadata().seed;
   eo.budget = config.budget;
@@ -163,6 +192,17 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
   SystemClock clock;
   Engine engine(eo, store, *archive, *proposer, *evaluator, clock, observer);
   RETURN_IF_ERROR(engine.Restore());
+  if (slurm) {
+    // Jobs a crashed coordinator left for children that were never recorded
+    // as pending would run unseen: cancel them. Pending children's jobs are
+    // adopted when they are evaluated again.
+    ASSIGN_OR_RETURN(std::vector<CandidateRow> pending, store.LoadCandidates(CandidateStatus::kPending));
+    std::set<CandidateId> ids;
+    for (const CandidateRow& row : pending) ids.insert(row.candidate.id);
+    ASSIGN_OR_RETURN(int orphans, slurm->CancelOrphans(ids));
+    if (orphans > 0) log(fmt::format("cancelled {} Slurm job(s) of unrecorded children", orphans));
+    log(evaluator->Describe());
+  }
   log(fmt::format("proposer: {}; jobs: {}; islands: {}{}", proposer->Name(), eo.jobs,
                   config.archive.num_islands, eo.deterministic ? "; deterministic" : ""));
   ASSIGN_OR_RETURN(EngineSummary summary, engine.Run(stop));
@@ -211,6 +251,13 @@ StatusOr<std::vector<CandidateRow>> TopByObjective(const RunStore& store, const 
   });
   if (rows.size() > static_cast<size_t>(std::max(k, 0))) rows.resize(std::max(k, 0));
   return rows;
+}
+
+StatusOr<std::unique_ptr<Evaluator>> MakeJobEvaluator(const std::string& config_json,
+                                                      const std::string& work_root,
+                                                      const std::string& cache_dir) {
+  ASSIGN_OR_RETURN(RunConfig config, ConfigFromJson(config_json));
+  return MakeEvaluator(config, work_root, cache_dir, false);
 }
 
 StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir) {

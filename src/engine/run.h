@@ -4,6 +4,7 @@
 // A run directory holds:
 //   run.db   the run database (docs/run-database.md), config frozen inside
 //   work/    scratch space of evaluations in flight (emptied on resume)
+//   slurm/   job directories of the Slurm executor (docs/slurm.md)
 //   best/    the best program and its metrics.json (written at the end and by
 //            `crucible best`)
 //   lock     held (flock) while a process works on the run
@@ -37,6 +38,7 @@ struct RunRequest {
   std::optional<uint64_t> seed;        // default 0; a resume keeps the run's seed
   bool deterministic = false;          // a resume keeps the run's setting
   bool keep_work = false;              // keep evaluation scratch directories
+  std::optional<std::string> executor; // overrides `executor:` ("local" or "slurm")
 };
 
 struct RunResult {
@@ -63,6 +65,12 @@ StatusOr<RunResult> ResumeRun(const RunRequest& request, EngineObserver* observe
 // `work_root`, compiled candidates under `cache_dir` (may be empty).
 CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::string& work_root,
                                             const std::string& cache_dir);
+
+// The evaluator a Slurm job runs on its node (`crucible eval-job`): the
+// sandboxed CommandEvaluator of the frozen configuration `config_json`.
+StatusOr<std::unique_ptr<Evaluator>> MakeJobEvaluator(const std::string& config_json,
+                                                      const std::string& work_root,
+                                                      const std::string& cache_dir);
 
 // Opens RUN_DIR/run.db read-only (clear errors for a missing or foreign dir).
 StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir);
