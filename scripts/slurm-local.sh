@@ -10,7 +10,10 @@
 #
 # DIR defaults to /tmp/crucible-slurm. Ports: $SLURM_LOCAL_CTLD_PORT (default
 # 6817) and $SLURM_LOCAL_SLURMD_PORT (default 6818); pick others to run two
-# clusters side by side. Exit status 3 when Slurm or munge cannot start here
+# clusters side by side. $SLURM_LOCAL_SCHED (default
+# "batch_sched_delay=0,sched_min_interval=0": a job starts as soon as it is
+# submitted) is SchedulerParameters; set it empty for Slurm's defaults, which
+# delay batch jobs by up to 3 s, as on many real clusters. Exit status 3 when Slurm or munge cannot start here
 # (the tests then skip), with the reason on stderr.
 set -euo pipefail
 
@@ -18,6 +21,7 @@ cmd=${1:-}
 dir=${2:-/tmp/crucible-slurm}
 ctld_port=${SLURM_LOCAL_CTLD_PORT:-6817}
 slurmd_port=${SLURM_LOCAL_SLURMD_PORT:-6818}
+sched_params=${SLURM_LOCAL_SCHED-batch_sched_delay=0,sched_min_interval=0}
 
 die_unavailable() { echo "slurm-local: $*" >&2; exit 3; }
 
@@ -85,6 +89,7 @@ MpiDefault=none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 SchedulerType=sched/backfill
+${sched_params:+SchedulerParameters=$sched_params}
 MinJobAge=300
 KillWait=5
 InactiveLimit=0
@@ -121,7 +126,7 @@ case "$cmd" in
     SLURM_CONF=$dir/slurm.conf sinfo
     ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
