@@ -256,6 +256,17 @@ class FakeSlurmTest(SlurmCases, unittest.TestCase):
         self.assertIn("OUT_OF_MEMORY", rows(out)[1][5])
 
 
+    def test_unreachable_cluster_is_bad_input(self):
+        out = os.path.join(self.dir, "run")
+        open(os.path.join(self.state, "squeue_down"), "w").close()
+        p = self.crucible("run", self.problem, "--out", out, "--executor", "slurm", "-n", "2",
+                          check=2)
+        self.assertIn("the Slurm cluster does not answer", p.stderr)
+        self.assertIn("Unable to contact slurm controller", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertFalse(os.path.exists(out))
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -253,6 +253,16 @@ StatusOr<std::vector<CandidateRow>> TopByObjective(const RunStore& store, const 
   return rows;
 }
 
+Status CheckExecutorReachable(const RunConfig& config) {
+  if (config.executor != "slurm") return Status::Ok();
+  const Status s = MakeCommandSlurmClient(config.slurm.bin_dir)->Ping();
+  if (s.ok()) return s;
+  return FailedPreconditionError(fmt::format(
+      "--executor slurm: the Slurm cluster does not answer: {} (is Slurm on PATH or slurm.bin_dir, "
+      "and SLURM_CONF right? docs/slurm.md)",
+      s.message()));
+}
+
 StatusOr<std::unique_ptr<Evaluator>> MakeJobEvaluator(const std::string& config_json,
                                                       const std::string& work_root,
                                                       const std::string& cache_dir) {
@@ -282,6 +292,7 @@ StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, Lo
         run_dir.string(), run_dir.string()));
   }
   const uint64_t seed = req.seed.value_or(0);
+  RETURN_IF_ERROR(CheckExecutorReachable(config));
   ASSIGN_OR_RETURN(Candidate initial, EvaluateInitial(config, seed, log));
   log(fmt::format("initial program: {} = {:g}", config.objective.key,
                   *config.objective.ValueOf(initial.result)));
@@ -317,6 +328,7 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
                    RunStore::Open((run_dir / "run.db").string(), RunStore::Mode::kReadWrite));
   ASSIGN_OR_RETURN(RunConfig config, ConfigFromJson(store->metadata().config_json));
   ApplyOverrides(req, config);
+  RETURN_IF_ERROR(CheckExecutorReachable(config));
   RETURN_IF_ERROR(store->AppendEvent(SystemClock().UnixSeconds(), "run_resumed", "{}"));
   log("resuming " + run_dir.string());
   return RunEngine(run_dir, config, req, *store, observer, log, stop);

@@ -72,6 +72,10 @@ StatusOr<std::unique_ptr<Evaluator>> MakeJobEvaluator(const std::string& config_
                                                       const std::string& work_root,
                                                       const std::string& cache_dir);
 
+// For executor "slurm": FailedPrecondition unless the Slurm commands answer
+// (checked before anything is written). OK for the local executor.
+Status CheckExecutorReachable(const RunConfig& config);
+
 // Opens RUN_DIR/run.db read-only (clear errors for a missing or foreign dir).
 StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir);
 

@@ -148,6 +148,16 @@ class CommandSlurmClient final : public SlurmClient {
     return SplitLines(r.out);
   }
 
+  Status Ping() override {
+    CommandOutput r = RunCommandCapture(
+        {Bin("squeue"), "-h", "-o", "%i", "-u", std::to_string(::getuid())}, kCommandTimeoutSeconds);
+    if (r.exit_code != 0) {
+      return UnavailableError(fmt::format("squeue failed (exit {}): {}", r.exit_code,
+                                          FirstLine(r.err + "\n" + r.out)));
+    }
+    return Status::Ok();
+  }
+
   Status Cancel(const std::vector<std::string>& job_ids) override {
     if (job_ids.empty()) return Status::Ok();
     std::vector<std::string> argv = {Bin("scancel")};

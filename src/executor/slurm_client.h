@@ -38,6 +38,8 @@ class SlurmClient {
   // The ids of queued or running jobs named `name` (squeue -n), for jobs
   // submitted by a coordinator that died before it recorded the id.
   virtual StatusOr<std::vector<std::string>> FindByName(const std::string& name) = 0;
+  // Whether the cluster answers (one squeue call); the error says why not.
+  virtual Status Ping() = 0;
   // `scancel ID...`; ids of finished jobs are not an error.
   virtual Status Cancel(const std::vector<std::string>& job_ids) = 0;
 };
