@@ -170,6 +170,7 @@ class SlurmExecutor::Impl {
     tag_ = HashToHex(HashBytes(o_.jobs_root)).substr(0, 8);
     time_ = o_.slurm.time.empty() ? SlurmTimeLimit(o_.default_time_seconds) : o_.slurm.time;
     memory_mb_ = o_.slurm.memory_mb > 0 ? o_.slurm.memory_mb : o_.default_memory_mb;
+    ScanAttempts();
     poller_ = std::jthread([this](std::stop_token st) { PollLoop(st); });
   }
 
@@ -190,8 +191,11 @@ class SlurmExecutor::Impl {
   fs::path JobDir(CandidateId id, int attempt) const {
     return fs::path(o_.jobs_root) / fmt::format("c{}-{}", id, attempt);
   }
-  // The largest attempt number of candidate `id` on disk, or -1.
-  int LatestAttempt(CandidateId id) const;
+  // Attempt numbers of each candidate's job directories: read from disk
+  // once (a resumed run), then kept here.
+  void ScanAttempts();
+  int LatestAttempt(CandidateId id);  // -1 when none
+  int NextAttempt(CandidateId id);    // reserves the next number
   std::string JobScript(const fs::path& dir, const std::string& name) const;
   StatusOr<std::shared_ptr<SlurmJob>> Submit(const EvalRequest& request, int attempt);
   // The job of an earlier coordinator for this very evaluation, if any.
@@ -213,21 +217,33 @@ class SlurmExecutor::Impl {
   std::condition_variable_any poll_cv_;
   std::map<std::string, std::shared_ptr<SlurmJob>> active_;  // by job id
   int queued_ = 0;  // slots taken (<= max_queued)
+  std::map<CandidateId, int> latest_;  // largest attempt number per candidate
   std::jthread poller_;
 };
 
-int SlurmExecutor::Impl::LatestAttempt(CandidateId id) const {
-  int latest = -1;
+void SlurmExecutor::Impl::ScanAttempts() {
   std::error_code ec;
-  const std::string prefix = fmt::format("c{}-", id);
   for (const auto& entry : fs::directory_iterator(o_.jobs_root, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    const std::string rest = name.substr(prefix.size());
-    if (rest.empty() || rest.find_first_not_of("0123456789") != std::string::npos) continue;
-    latest = std::max(latest, std::stoi(rest));
+    long long id = 0;
+    int attempt = 0;
+    char tail = 0;
+    if (std::sscanf(name.c_str(), "c%lld-%d%c", &id, &attempt, &tail) != 2) continue;
+    int& latest = latest_.try_emplace(static_cast<CandidateId>(id), -1).first->second;
+    latest = std::max(latest, attempt);
   }
-  return latest;
+}
+
+int SlurmExecutor::Impl::NextAttempt(CandidateId id) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = latest_.try_emplace(id, -1);
+  return ++it->second;
+}
+
+int SlurmExecutor::Impl::LatestAttempt(CandidateId id) {
+  std::lock_guard lock(mu_);
+  auto it = latest_.find(id);
+  return it == latest_.end() ? -1 : it->second;
 }
 
 std::string SlurmExecutor::Impl::JobScript(const fs::path& dir, const std::string& name) const {
@@ -334,7 +350,7 @@ std::optional<std::variant<EvalResult, std::shared_ptr<SlurmJob>>> SlurmExecutor
 
 EvalResult SlurmExecutor::Impl::Evaluate(const EvalRequest& request, std::stop_token stop) {
   const auto start = Clock::now();
-  int attempt = LatestAttempt(request.id);
+  const int attempt = LatestAttempt(request.id);
   std::shared_ptr<SlurmJob> job;
   if (attempt >= 0) {
     if (auto adopted = Adopt(request, attempt)) {
@@ -352,7 +368,7 @@ EvalResult SlurmExecutor::Impl::Evaluate(const EvalRequest& request, std::stop_t
       ++queued_;
     }
     if (!job) {
-      StatusOr<std::shared_ptr<SlurmJob>> submitted = Submit(request, ++attempt);
+      StatusOr<std::shared_ptr<SlurmJob>> submitted = Submit(request, NextAttempt(request.id));
       if (!submitted.ok()) {
         std::lock_guard lock(mu_);
         --queued_;
@@ -511,8 +527,9 @@ StatusOr<int> SlurmExecutor::Impl::CancelOrphans(const std::set<CandidateId>& wi
   for (const auto& entry : fs::directory_iterator(o_.jobs_root, ec)) {
     const fs::path dir = entry.path();
     const std::string name = dir.filename().string();
-    CandidateId id = kNoCandidate;
-    if (std::sscanf(name.c_str(), "c%ld-", &id) != 1) continue;
+    long long parsed = 0;
+    if (std::sscanf(name.c_str(), "c%lld-", &parsed) != 1) continue;
+    const CandidateId id = static_cast<CandidateId>(parsed);
     if (will_evaluate.contains(id)) continue;
     if (fs::exists(dir / "result.json") || fs::exists(dir / "cancelled")) continue;
     std::string job_id = ReadFileIfExists(dir / "jobid").value_or("");
