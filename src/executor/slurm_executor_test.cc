@@ -312,6 +312,41 @@ TEST_F(SlurmExecutorTest, ResumeAdoptsAResultOrAJobInFlight) {
   EXPECT_TRUE(fs::exists(root_ / "slurm" / "c11-1"));
 }
 
+TEST_F(SlurmExecutorTest, JobWhoseIdWasNeverRecordedIsFoundByName) {
+  const Program p = Prog("gate");
+  {
+    auto first = Make(Options());
+    std::ofstream(root_ / "slurm" / "gate") << "";
+    ASSERT_EQ(first->Evaluate({13, &p, 1, Split::kTrain}, {}).outcome, Outcome::kOk);
+    fs::remove(root_ / "slurm" / "gate");
+  }
+  // The coordinator died after sbatch returned, before it wrote jobid.
+  const fs::path dir = root_ / "slurm" / "c13-0";
+  fs::remove(dir / "result.json");
+  fs::remove(dir / "jobid");
+  CommandOutput sub = RunCommandCapture(
+      {(kTestdata / "fake-slurm" / "sbatch").string(), "--parsable", "--chdir=" + dir.string(),
+       (dir / "job.sh").string()},
+      10);
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  ASSERT_TRUE(WaitForFile(root_ / "state" / "102.pid"));
+  auto second = Make(Options());
+  std::thread opener([&] {
+    // Open the gate only once the executor has found the job by name and
+    // asks about it by id.
+    for (int i = 0; i < 2000 && Calls().find("-j 102 ") == std::string::npos; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::ofstream(root_ / "slurm" / "gate") << "";
+  });
+  const EvalResult r = second->Evaluate({13, &p, 1, Split::kTrain}, {});
+  opener.join();
+  EXPECT_EQ(r.outcome, Outcome::kOk) << r.feedback;
+  EXPECT_EQ(ReadAll(dir / "jobid"), "102\n");
+  EXPECT_EQ(CountLines(Calls(), "sbatch"), 2) << "the executor submitted nothing itself";
+  EXPECT_FALSE(fs::exists(root_ / "slurm" / "c13-1"));
+}
+
 TEST_F(SlurmExecutorTest, OrphanJobsAreCancelled) {
   const Program p = Prog("1");
   {
