@@ -172,11 +172,20 @@ class SlurmCases:
             self.assertNotIn(d.replace("-0", "-1"), dirs, "an adopted job is not submitted again")
         for r in children:
             self.assertIn(f"c{r[0]}-0", dirs)
-            # A second attempt is only allowed when the first never ran (the
-            # coordinator died between recording the child and calling sbatch).
-            ran = [d for d in dirs if d.startswith(f"c{r[0]}-")
+            # The same program must not have run twice. (A child whose
+            # evaluation started less than 50 ms before the kill was never
+            # recorded; its job is cancelled as an orphan, or finishes
+            # unseen, and its id goes to a new, different child.)
+            ran = [read(os.path.join(out, "slurm", d, "candidate", "program.py")) for d in dirs
+                   if d.startswith(f"c{r[0]}-")
                    and os.path.exists(os.path.join(out, "slurm", d, "result.json"))]
-            self.assertEqual(len(ran), 1, f"candidate {r[0]} was evaluated {len(ran)} times")
+            info = {d: (sorted(os.listdir(os.path.join(out, "slurm", d))),
+                        read(os.path.join(out, "slurm", d, "cancelled"))
+                        if os.path.exists(os.path.join(out, "slurm", d, "cancelled")) else "")
+                    for d in dirs if d.startswith(f"c{r[0]}-")}
+            self.assertEqual(len(ran), len(set(ran)),
+                             f"candidate {r[0]}'s program was evaluated twice: {info}; "
+                             f"in flight at the kill: {in_flight}")
 
     def test_job_cancelled_by_hand_is_recorded(self):
         out = os.path.join(self.dir, "run")

@@ -139,7 +139,7 @@ class CommandSlurmClient final : public SlurmClient {
   }
 
   StatusOr<std::vector<std::string>> FindByName(const std::string& name) override {
-    CommandOutput r = RunCommandCapture({Bin("squeue"), "-h", "-n", name, "-o", "%i"},
+    CommandOutput r = RunCommandCapture({Bin("squeue"), "-h", "--states=all", "-n", name, "-o", "%i"},
                                         kCommandTimeoutSeconds);
     if (r.exit_code != 0) {
       return UnavailableError(fmt::format("squeue failed (exit {}): {}", r.exit_code,

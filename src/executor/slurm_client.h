@@ -35,7 +35,8 @@ class SlurmClient {
   // accounting exists). Ids Slurm knows nothing about are absent.
   virtual StatusOr<std::map<std::string, SlurmJobInfo>> Query(
       const std::vector<std::string>& job_ids) = 0;
-  // The ids of queued or running jobs named `name` (squeue -n), for jobs
+  // The ids of jobs named `name` Slurm still knows, finished ones included
+  // (squeue --states=all -n), for jobs
   // submitted by a coordinator that died before it recorded the id.
   virtual StatusOr<std::vector<std::string>> FindByName(const std::string& name) = 0;
   // Whether the cluster answers (one squeue call); the error says why not.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -74,6 +75,13 @@ uint64_t ProgramHash(const Program& program) {
     all += f.content;
   }
   return HashBytes(all);
+}
+
+// The most recent of several job ids (numeric order).
+std::string NewestId(const std::vector<std::string>& ids) {
+  return *std::max_element(ids.begin(), ids.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  });
 }
 
 std::string Quote(const std::string& s) {
@@ -329,9 +337,15 @@ std::optional<std::variant<EvalResult, std::shared_ptr<SlurmJob>>> SlurmExecutor
   while (!job_id.empty() && (job_id.back() == '\n' || job_id.back() == ' ')) job_id.pop_back();
   if (job_id.empty()) {
     // The coordinator died between sbatch and writing jobid: find it by name.
+    // If it is not there (sbatch never ran, or is still on its way), mark the
+    // directory superseded: a job that starts from it later exits at once.
     StatusOr<std::vector<std::string>> ids = client_->FindByName(job.value("job_name", ""));
-    if (!ids.ok() || ids->empty()) return std::nullopt;
-    job_id = ids->front();
+    if (!ids.ok() || ids->empty()) {
+      if (std::optional<EvalResult> r = ReadJobResult(dir)) return *r;  // finished meanwhile
+      std::ofstream(dir / "cancelled") << "superseded by a new attempt\n";
+      return std::nullopt;
+    }
+    job_id = NewestId(*ids);
     (void)WriteFileAtomic(dir / "jobid", job_id + "\n");
   }
   StatusOr<std::map<std::string, SlurmJobInfo>> known = client_->Query({job_id});
@@ -541,7 +555,7 @@ StatusOr<int> SlurmExecutor::Impl::CancelOrphans(const std::set<CandidateId>& wi
       StatusOr<std::vector<std::string>> ids = client_->FindByName(job.value("job_name", ""));
       if (!ids.ok()) return ids.status();
       if (ids->empty()) continue;
-      job_id = ids->front();
+      job_id = NewestId(*ids);
     }
     std::ofstream(dir / "cancelled") << "orphan: its candidate is not evaluated again\n";
     orphans.push_back(job_id);
@@ -587,6 +601,11 @@ Status RunEvalJob(const std::string& dir_arg, const EvaluatorFactory& make_evalu
       !job.contains("config")) {
     return InvalidArgumentError(fmt::format("{}: not a version {} crucible job",
                                             (dir / "job.json").string(), kSlurmJobFormatVersion));
+  }
+  if (fs::exists(dir / "cancelled")) {
+    // The coordinator gave this attempt up (it could not find the job and
+    // submitted a new one): evaluating it would count the candidate twice.
+    return CancelledError(fmt::format("{} was superseded; nothing evaluated", dir.string()));
   }
   Program program;
   for (const json& f : job["files"]) {
