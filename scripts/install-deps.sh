@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   bubblewrap
   chromium
+  slurm-wlm munge
 )
 
 missing=()

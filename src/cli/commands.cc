@@ -12,6 +12,7 @@
 #include "core/diff.h"
 #include "evaluate/command_evaluator.h"
 #include "evaluate/protocol.h"
+#include "executor/slurm_executor.h"
 #include "problems/registry.h"
 
 namespace crucible {
@@ -116,6 +117,12 @@ int RunCommand(const RunCommandOptions& options, std::stop_token stop) {
     return kExitInterrupted;
   }
   return kExitOk;
+}
+
+int EvalJobCommand(const std::string& dir, std::stop_token stop) {
+  const Status s = RunEvalJob(dir, MakeJobEvaluator, stop);
+  if (s.code() == StatusCode::kCancelled) return kExitInterrupted;
+  return s.ok() ? kExitOk : ReportError(s);
 }
 
 int BestCommand(const std::string& run_dir) {

@@ -42,6 +42,10 @@ int ServeCommand(const std::vector<std::string>& run_dirs, const std::string& ho
 int ReportCommand(const std::vector<std::string>& run_dirs, const std::string& out);
 // `crucible plot RUN --out FILE.svg`: the score curve.
 int PlotCommand(const std::string& run_dir, const std::string& out, const std::string& title);
+// `crucible eval-job DIR`: the node side of a Slurm job (hidden; the job
+// script runs it). Evaluates DIR/candidate/ as DIR/job.json says, in the
+// sandbox, and writes DIR/result.json. 0 when the result was written.
+int EvalJobCommand(const std::string& dir, std::stop_token stop);
 
 // Prints "crucible: error: MESSAGE" and returns the exit status for `status`.
 int ReportError(const Status& status);

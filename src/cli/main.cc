@@ -75,6 +75,10 @@ int main(int argc, char** argv) {
                       "LLM requests in flight, independent of --jobs (default: llm.concurrency)")
       ->check(CLI::Range(1, 1024));
   run_cmd->add_flag("--keep-work", run.request.keep_work, "Keep each evaluation's scratch directory");
+  std::string executor;
+  auto* executor_opt = run_cmd->add_option("--executor", executor,
+                                           "Where evaluations run: local or slurm (docs/slurm.md)")
+                           ->check(CLI::IsMember({"local", "slurm"}));
   run_cmd->add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
   run_cmd->add_flag("--quiet,-q", run.quiet, "Print only the summary");
 
@@ -124,6 +128,11 @@ int main(int argc, char** argv) {
   harness_cmd->add_option("NAME", harness_name)->required();
   harness_cmd->add_option("CANDIDATE_DIR", candidate_dir)->required();
 
+  std::string job_dir;
+  CLI::App* eval_job_cmd = app.add_subcommand("eval-job", "Run one Slurm job's evaluation");
+  eval_job_cmd->group("");  // internal: the Slurm job script runs it on the node
+  eval_job_cmd->add_option("DIR", job_dir)->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (*run_cmd) {
@@ -137,6 +146,7 @@ int main(int argc, char** argv) {
     if (*time_opt) run.request.seconds = seconds;
     if (*target_opt) run.request.target = target;
     if (*seed_opt) run.request.seed = seed;
+    if (*executor_opt) run.request.executor = executor;
     run.log_format = log_format == "json" ? LogFormat::kJson : LogFormat::kText;
     InstallSignalHandlers();
     std::stop_source stop;
@@ -150,6 +160,24 @@ int main(int argc, char** argv) {
       }
     });
     const int rc = RunCommand(run, stop.get_token());
+    watcher.request_stop();
+    return rc;
+  }
+  if (*eval_job_cmd) {
+    // Slurm sends SIGTERM when it cancels or times out a job: stop the
+    // sandboxed evaluation (its process tree is killed) and exit.
+    InstallSignalHandlers();
+    std::stop_source stop;
+    std::jthread watcher([&stop](std::stop_token done) {
+      while (!done.stop_requested()) {
+        if (g_interrupts.load() > 0) {
+          stop.request_stop();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+    const int rc = EvalJobCommand(job_dir, stop.get_token());
     watcher.request_stop();
     return rc;
   }

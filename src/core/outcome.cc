@@ -13,6 +13,7 @@ std::string_view OutcomeName(Outcome outcome) {
     case Outcome::kEvaluatorError: return "evaluator_error";
     case Outcome::kDuplicate: return "duplicate";
     case Outcome::kRejected: return "rejected";
+    case Outcome::kCancelled: return "cancelled";
   }
   return "unknown";
 }

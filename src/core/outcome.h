@@ -19,12 +19,14 @@ enum class Outcome {
   kEvaluatorError,  // the evaluator's output was malformed or missing
   kDuplicate,       // identical (normalised) source to a known candidate
   kRejected,        // failed a pre-check (fixed region changed, too large, ...)
+  kCancelled,       // its Slurm job was cancelled outside crucible (scancel by hand)
 };
 
 inline constexpr Outcome kAllOutcomes[] = {
     Outcome::kOk,           Outcome::kInvalid,        Outcome::kCompileError,
     Outcome::kRuntimeError, Outcome::kTimeout,        Outcome::kMemoryLimit,
-    Outcome::kEvaluatorError, Outcome::kDuplicate,    Outcome::kRejected};
+    Outcome::kEvaluatorError, Outcome::kDuplicate,    Outcome::kRejected,
+    Outcome::kCancelled};
 
 std::string_view OutcomeName(Outcome outcome);
 std::optional<Outcome> ParseOutcome(std::string_view name);

@@ -157,10 +157,51 @@ void ParseBudget(const YAML::Node& root, YamlReader& r, Budget& b) {
   r.Read(n, "target", "budget", b.target);
 }
 
+void ParseSlurm(const YAML::Node& root, YamlReader& r, RunConfig& c) {
+  r.ReadChoice(root, "executor", "", {"local", "slurm"}, c.executor);
+  const YAML::Node n = root["slurm"];
+  if (!n || n.IsNull()) return;
+  r.CheckKeys(n, "slurm",
+              {"partition", "account", "qos", "time", "memory_mb", "cpus", "gpus", "sbatch_lines",
+               "prologue", "max_queued", "queue_timeout", "poll_interval", "max_retries",
+               "result_grace", "crucible", "bin_dir"});
+  SlurmOptions& s = c.slurm;
+  r.Read(n, "partition", "slurm", s.partition);
+  r.Read(n, "account", "slurm", s.account);
+  r.Read(n, "qos", "slurm", s.qos);
+  r.Read(n, "time", "slurm", s.time);
+  r.Read(n, "memory_mb", "slurm", s.memory_mb, 0);
+  r.Read(n, "cpus", "slurm", s.cpus, 1, 4096);
+  r.Read(n, "gpus", "slurm", s.gpus, 0, 64);
+  if (const YAML::Node l = n["sbatch_lines"]; l && !l.IsNull()) {
+    if (!l.IsSequence()) {
+      r.Fail("slurm.sbatch_lines", "must be a list of options, one per #SBATCH line");
+    } else {
+      s.sbatch_lines.clear();
+      for (size_t i = 0; i < l.size(); ++i) {
+        if (!l[i].IsScalar()) {
+          r.Fail(fmt::format("slurm.sbatch_lines[{}]", i), "must be a string");
+          break;
+        }
+        s.sbatch_lines.push_back(l[i].Scalar());
+      }
+    }
+  }
+  r.Read(n, "prologue", "slurm", s.prologue);
+  r.Read(n, "max_queued", "slurm", s.max_queued, 1, 100000);
+  r.Read(n, "queue_timeout", "slurm", s.queue_timeout_seconds, 0.01);
+  r.Read(n, "poll_interval", "slurm", s.poll_seconds, 0.01, 600.0);
+  r.Read(n, "max_retries", "slurm", s.max_retries, 0, 100);
+  r.Read(n, "result_grace", "slurm", s.result_grace_seconds, 0.0);
+  r.Read(n, "crucible", "slurm", s.crucible);
+  r.Read(n, "bin_dir", "slurm", s.bin_dir);
+}
+
 void ParseRoot(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   r.CheckKeys(root, "",
               {"name", "description", "files", "prompt", "evaluator", "objective", "archive",
-               "features", "mutate", "budget", "limits", "problem_dir", "proposer", "llm"});
+               "features", "mutate", "budget", "limits", "problem_dir", "proposer", "llm",
+               "executor", "slurm"});
   if (!r.status().ok()) return;
   r.Read(root, "name", "", c.name);
   if (r.status().ok() && c.name.empty()) r.Fail("name", "is required");
@@ -180,6 +221,7 @@ void ParseRoot(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   ParseMutate(root, r, c.mutate);
   ParseLlmSection(root, r, c.llm, c.proposer);
   ParseBudget(root, r, c.budget);
+  ParseSlurm(root, r, c);
   if (const YAML::Node l = root["limits"]; l && !l.IsNull()) {
     r.CheckKeys(l, "limits", {"max_program_kb"});
     double kb = static_cast<double>(c.max_program_bytes) / 1024.0;
@@ -224,6 +266,7 @@ Status ValidateAll(const RunConfig& c, const std::string& yaml_path) {
   if (Status s = c.mutate.Validate(); !s.ok()) return s.WithContext(yaml_path);
   if (Status s = c.llm.Validate(); !s.ok()) return s.WithContext(yaml_path);
   if (Status s = c.sandbox.Validate(); !s.ok()) return s.WithContext(yaml_path);
+  if (Status s = c.slurm.Validate(); !s.ok()) return s.WithContext(yaml_path);
   return Status::Ok();
 }
 

@@ -18,6 +18,7 @@
 #include "core/status.h"
 #include "evaluate/command_evaluator.h"
 #include "propose/llm/llm_options.h"
+#include "executor/slurm_options.h"
 #include "propose/mutate/mutate_proposer.h"
 #include "sandbox/sandbox.h"
 
@@ -61,6 +62,10 @@ struct RunConfig {
   LlmOptions llm;  // docs/llm.md; the API key is never stored, only its variable's name
   Budget budget;
   size_t max_program_bytes = 256 * 1024;
+  // Where evaluations run: "local" (this machine's sandbox) or "slurm"
+  // (one job per evaluation; docs/slurm.md). `--executor` overrides it.
+  std::string executor = "local";
+  SlurmOptions slurm;  // problem.yaml's `slurm:` section
 };
 
 // Reads PROBLEM_DIR/problem.yaml. NotFound when the directory or file is

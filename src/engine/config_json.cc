@@ -95,6 +95,24 @@ std::string ConfigToJson(const RunConfig& c) {
                  {"time", OptionalNumber(c.budget.seconds)},
                  {"target", OptionalNumber(c.budget.target)}};
   j["limits"] = {{"max_program_kb", static_cast<double>(c.max_program_bytes) / 1024.0}};
+  j["executor"] = c.executor;
+  const SlurmOptions& s = c.slurm;
+  j["slurm"] = {{"partition", s.partition},
+                {"account", s.account},
+                {"qos", s.qos},
+                {"time", s.time},
+                {"memory_mb", s.memory_mb},
+                {"cpus", s.cpus},
+                {"gpus", s.gpus},
+                {"sbatch_lines", s.sbatch_lines},
+                {"prologue", s.prologue},
+                {"max_queued", s.max_queued},
+                {"queue_timeout", s.queue_timeout_seconds},
+                {"poll_interval", s.poll_seconds},
+                {"max_retries", s.max_retries},
+                {"result_grace", s.result_grace_seconds},
+                {"crucible", s.crucible},
+                {"bin_dir", s.bin_dir}};
   return j.dump(2);
 }
 

@@ -42,6 +42,57 @@ TEST_F(ConfigTest, MinimalProblemGetsDefaults) {
   EXPECT_EQ(*c->budget.evaluations, 100);
 }
 
+TEST_F(ConfigTest, SlurmSectionIsReadAndFrozen) {
+  auto c = Load(base_ +
+                "executor: slurm\n"
+                "slurm:\n"
+                "  partition: gpu\n  account: proj42\n  qos: short\n  time: \"0:20:00\"\n"
+                "  memory_mb: 8000\n  cpus: 4\n  gpus: 1\n"
+                "  sbatch_lines: [\"--constraint=a100\", \"--exclusive\"]\n"
+                "  prologue: |\n    module load gcc/12\n    source /opt/env.sh\n"
+                "  max_queued: 200\n  queue_timeout: 7200\n  poll_interval: 2\n"
+                "  max_retries: 3\n  result_grace: 60\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->executor, "slurm");
+  EXPECT_EQ(c->slurm.partition, "gpu");
+  EXPECT_EQ(c->slurm.time, "0:20:00");
+  EXPECT_EQ(c->slurm.gpus, 1);
+  EXPECT_EQ(c->slurm.sbatch_lines, (std::vector<std::string>{"--constraint=a100", "--exclusive"}));
+  EXPECT_EQ(c->slurm.prologue, "module load gcc/12\nsource /opt/env.sh\n");
+  auto back = ConfigFromJson(ConfigToJson(*c));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->executor, "slurm");
+  EXPECT_EQ(back->slurm.account, "proj42");
+  EXPECT_EQ(back->slurm.qos, "short");
+  EXPECT_EQ(back->slurm.memory_mb, 8000);
+  EXPECT_EQ(back->slurm.cpus, 4);
+  EXPECT_EQ(back->slurm.sbatch_lines, c->slurm.sbatch_lines);
+  EXPECT_EQ(back->slurm.prologue, c->slurm.prologue);
+  EXPECT_EQ(back->slurm.max_queued, 200);
+  EXPECT_EQ(back->slurm.queue_timeout_seconds, 7200);
+  EXPECT_EQ(back->slurm.poll_seconds, 2);
+  EXPECT_EQ(back->slurm.max_retries, 3);
+  EXPECT_EQ(back->slurm.result_grace_seconds, 60);
+}
+
+TEST_F(ConfigTest, SlurmErrorsNameTheField) {
+  auto c = Load(base_ + "executor: cloud\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("executor"), std::string::npos) << c.status().message();
+  c = Load(base_ + "slurm: {time: soon}\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("slurm.time"), std::string::npos) << c.status().message();
+  c = Load(base_ + "slurm: {gpus: -1}\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("slurm.gpus"), std::string::npos) << c.status().message();
+  c = Load(base_ + "slurm: {sbatch_lines: \"--exclusive\"}\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("slurm.sbatch_lines"), std::string::npos);
+  c = Load(base_ + "slurm: {partitions: x}\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("partitions"), std::string::npos) << c.status().message();
+}
+
 TEST_F(ConfigTest, FullProblem) {
   auto c = Load(base_ +
                 "objective: {key: rmse, direction: minimize}\n"
@@ -63,8 +114,8 @@ TEST_F(ConfigTest, FullProblem) {
 TEST_F(ConfigTest, ErrorsNameFileAndField) {
   EXPECT_EQ(Load(base_ + "archiv: {}\n").status().message(),
             Yaml() + ": archiv: unknown key (known keys here: name, description, files, prompt, "
-                     "evaluator, objective, archive, features, mutate, budget, limits, problem_dir, proposer, "
-            "llm)");
+                     "evaluator, objective, archive, features, mutate, budget, limits, problem_dir, "
+                     "proposer, llm, executor, slurm)");
   EXPECT_EQ(Load(base_ + "archive: {islands: four}\n").status().message(),
             Yaml() + ": archive.islands: expected an integer, got 'four'");
   EXPECT_EQ(Load(base_ + "archive: {islands: 0}\n").status().message(),

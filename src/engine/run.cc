@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <set>
 #include <thread>
 
 #include "archive/archive.h"
@@ -19,6 +20,7 @@
 #include "evaluate/command_evaluator.h"
 #include "evaluate/protocol.h"
 #include "propose/llm/llm_proposer.h"
+#include "executor/slurm_executor.h"
 #include "propose/mutate/mutate_proposer.h"
 
 namespace crucible {
@@ -86,6 +88,7 @@ void ApplyOverrides(const RunRequest& req, RunConfig& config) {
   if (req.evaluations) config.budget.evaluations = *req.evaluations;
   if (req.seconds) config.budget.seconds = *req.seconds;
   if (req.target) config.budget.target = *req.target;
+  if (req.executor) config.executor = *req.executor;
 }
 
 StatusOr<std::string> ReadText(const fs::path& path) {
@@ -115,13 +118,32 @@ std::string SelfExecutable() {
   return ec ? std::string("crucible") : self.string();
 }
 
-StatusOr<std::unique_ptr<CommandEvaluator>> MakeEvaluator(const RunConfig& config,
-                                                          const std::string& work_root,
-                                                          const std::string& cache_dir,
-                                                          bool keep_work) {
+StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(const RunConfig& config,
+                                                   const std::string& work_root,
+                                                   const std::string& cache_dir, bool keep_work) {
   CommandEvaluatorOptions o = EvaluatorOptionsFor(config, work_root, cache_dir);
   o.keep_work = keep_work;
-  return CommandEvaluator::Create(std::move(o));
+  ASSIGN_OR_RETURN(std::unique_ptr<CommandEvaluator> e, CommandEvaluator::Create(std::move(o)));
+  return std::unique_ptr<Evaluator>(std::move(e));
+}
+
+// Each evaluation a Slurm job under RUN/slurm/, running this binary's
+// `eval-job` with the frozen configuration (so the node's evaluator is the
+// local one, sandbox included).
+StatusOr<std::unique_ptr<SlurmExecutor>> MakeSlurmExecutor(const RunConfig& config,
+                                                           const fs::path& run_dir) {
+  SlurmExecutorOptions o;
+  o.slurm = config.slurm;
+  o.jobs_root = (fs::absolute(run_dir) / "slurm").lexically_normal().string();
+  o.crucible = config.slurm.crucible.empty() ? SelfExecutable() : config.slurm.crucible;
+  RunConfig job_config = config;
+  job_config.executor = "local";  // the node evaluates in place
+  o.config_json = ConfigToJson(job_config);
+  o.cache_dir = (fs::absolute(run_dir) / "cache").lexically_normal().string();
+  o.default_time_seconds =
+      config.sandbox.wall_timeout_seconds * static_cast<double>(config.stages.size()) + 120;
+  o.default_memory_mb = static_cast<int64_t>(config.sandbox.memory_bytes >> 20) + 512;
+  return SlurmExecutor::Create(std::move(o), MakeCommandSlurmClient(config.slurm.bin_dir));
 }
 
 std::string FirstLines(const std::string& text, int n) {
@@ -190,13 +212,20 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
   std::error_code ec;
   fs::remove_all(work, ec);  // scratch left by a crash
   fs::create_directories(work, ec);
-  ASSIGN_OR_RETURN(std::unique_ptr<CommandEvaluator> evaluator,
-                   MakeEvaluator(config, work.string(), (run_dir / "cache").string(),
-                                 req.keep_work));
+  std::unique_ptr<Evaluator> evaluator;
+  SlurmExecutor* slurm = nullptr;
+  if (config.executor == "slurm") {
+    ASSIGN_OR_RETURN(std::unique_ptr<SlurmExecutor> s, MakeSlurmExecutor(config, run_dir));
+    slurm = s.get();
+    evaluator = std::move(s);
+  } else {
+    ASSIGN_OR_RETURN(evaluator, MakeEvaluator(config, work.string(), (run_dir / "cache").string(),
+                                              req.keep_work));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Create(config.archive));
   ASSIGN_OR_RETURN(std::unique_ptr<Proposer> proposer, MakeProposer(config));
   EngineOptions eo;
-  eo.jobs = req.jobs > 0 ? req.jobs : DefaultJobs();
+  eo.jobs = req.jobs > 0 ? req.jobs : slurm ? config.slurm.max_queued : DefaultJobs();
   eo.deterministic = store.metadata().deterministic;
   eo.seed = store.metadata().seed;
   eo.budget = config.budget;
@@ -216,6 +245,17 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
     for (const ModelSpec& m : config.llm.models) names += (names.empty() ? "" : ", ") + m.name;
     llm_info = fmt::format(" ({} at {}; {} requests in flight)", names, config.llm.base_url,
                            config.llm.concurrency);
+  }
+  if (slurm) {
+    // Jobs a crashed coordinator left for children that were never recorded
+    // as pending would run unseen: cancel them. Pending children's jobs are
+    // adopted when they are evaluated again.
+    ASSIGN_OR_RETURN(std::vector<CandidateRow> pending, store.LoadCandidates(CandidateStatus::kPending));
+    std::set<CandidateId> ids;
+    for (const CandidateRow& row : pending) ids.insert(row.candidate.id);
+    ASSIGN_OR_RETURN(int orphans, slurm->CancelOrphans(ids));
+    if (orphans > 0) log(fmt::format("cancelled {} Slurm job(s) of unrecorded children", orphans));
+    log(evaluator->Describe());
   }
   log(fmt::format("proposer: {}{}; jobs: {}; islands: {}{}", proposer->Name(), llm_info, eo.jobs,
                   config.archive.num_islands, eo.deterministic ? "; deterministic" : ""));
@@ -267,6 +307,23 @@ StatusOr<std::vector<CandidateRow>> TopByObjective(const RunStore& store, const 
   return rows;
 }
 
+Status CheckExecutorReachable(const RunConfig& config) {
+  if (config.executor != "slurm") return Status::Ok();
+  const Status s = MakeCommandSlurmClient(config.slurm.bin_dir)->Ping();
+  if (s.ok()) return s;
+  return FailedPreconditionError(fmt::format(
+      "--executor slurm: the Slurm cluster does not answer: {} (is Slurm on PATH or slurm.bin_dir, "
+      "and SLURM_CONF right? docs/slurm.md)",
+      s.message()));
+}
+
+StatusOr<std::unique_ptr<Evaluator>> MakeJobEvaluator(const std::string& config_json,
+                                                      const std::string& work_root,
+                                                      const std::string& cache_dir) {
+  ASSIGN_OR_RETURN(RunConfig config, ConfigFromJson(config_json));
+  return MakeEvaluator(config, work_root, cache_dir, false);
+}
+
 StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir) {
   if (!fs::is_directory(run_dir)) {
     return NotFoundError(fmt::format("run directory '{}' does not exist", run_dir));
@@ -290,6 +347,7 @@ StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, Lo
         run_dir.string(), run_dir.string()));
   }
   const uint64_t seed = req.seed.value_or(0);
+  RETURN_IF_ERROR(CheckExecutorReachable(config));
   ASSIGN_OR_RETURN(Candidate initial, EvaluateInitial(config, seed, log));
   log(fmt::format("initial program: {} = {:g}", config.objective.key,
                   *config.objective.ValueOf(initial.result)));
@@ -326,6 +384,7 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
   ASSIGN_OR_RETURN(RunConfig config, ConfigFromJson(store->metadata().config_json));
   ApplyOverrides(req, config);
   RETURN_IF_ERROR(ResolveProposer(req, config));
+  RETURN_IF_ERROR(CheckExecutorReachable(config));
   RETURN_IF_ERROR(store->AppendEvent(SystemClock().UnixSeconds(), "run_resumed", "{}"));
   log("resuming " + run_dir.string());
   return RunEngine(run_dir, config, req, *store, observer, log, stop);

@@ -4,6 +4,7 @@
 // A run directory holds:
 //   run.db   the run database (docs/run-database.md), config frozen inside
 //   work/    scratch space of evaluations in flight (emptied on resume)
+//   slurm/   job directories of the Slurm executor (docs/slurm.md)
 //   best/    the best program and its metrics.json (written at the end and by
 //            `crucible best`)
 //   lock     held (flock) while a process works on the run
@@ -41,6 +42,7 @@ struct RunRequest {
   // auto); "auto", "mutate" or "llm" override it.
   std::string proposer;
   int llm_concurrency = 0;             // 0 = llm.concurrency
+  std::optional<std::string> executor; // overrides `executor:` ("local" or "slurm")
 };
 
 struct RunResult {
@@ -67,6 +69,16 @@ StatusOr<RunResult> ResumeRun(const RunRequest& request, EngineObserver* observe
 // `work_root`, compiled candidates under `cache_dir` (may be empty).
 CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::string& work_root,
                                             const std::string& cache_dir);
+
+// The evaluator a Slurm job runs on its node (`crucible eval-job`): the
+// sandboxed CommandEvaluator of the frozen configuration `config_json`.
+StatusOr<std::unique_ptr<Evaluator>> MakeJobEvaluator(const std::string& config_json,
+                                                      const std::string& work_root,
+                                                      const std::string& cache_dir);
+
+// For executor "slurm": FailedPrecondition unless the Slurm commands answer
+// (checked before anything is written). OK for the local executor.
+Status CheckExecutorReachable(const RunConfig& config);
 
 // Opens RUN_DIR/run.db read-only (clear errors for a missing or foreign dir).
 StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir);

@@ -47,7 +47,7 @@ std::string ReadArtifacts(const json& j, std::map<std::string, std::string>& out
 std::string ReadOutcome(const json& j, EvalResult& r) {
   if (!j.is_string()) return "'outcome' must be a string";
   std::optional<Outcome> o = ParseOutcome(j.get<std::string>());
-  if (!o || *o == Outcome::kDuplicate || *o == Outcome::kRejected) {
+  if (!o || *o == Outcome::kDuplicate || *o == Outcome::kRejected || *o == Outcome::kCancelled) {
     return fmt::format("'outcome' \"{}\" is not one an evaluator may report", j.get<std::string>());
   }
   r.outcome = *o;
