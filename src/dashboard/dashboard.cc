@@ -12,11 +12,11 @@ namespace {
 
 using nlohmann::json;
 
-HttpResponse Json(const json& j, int status = 200) {
+DashboardResponse Json(const json& j, int status = 200) {
   return {status, "application/json", j.dump(-1, ' ', false, json::error_handler_t::replace)};
 }
 
-HttpResponse Error(int status, const std::string& message) {
+DashboardResponse Error(int status, const std::string& message) {
   return Json(json{{"error", message}}, status);
 }
 
@@ -29,9 +29,9 @@ int HttpStatusOf(const Status& s) {
   }
 }
 
-HttpResponse ErrorOf(const Status& s) { return Error(HttpStatusOf(s), s.message()); }
+DashboardResponse ErrorOf(const Status& s) { return Error(HttpStatusOf(s), s.message()); }
 
-HttpResponse Svg(std::string body) { return {200, "image/svg+xml", std::move(body)}; }
+DashboardResponse Svg(std::string body) { return {200, "image/svg+xml", std::move(body)}; }
 
 bool ParseInt(std::string_view s, int64_t& out) {
   if (s.empty()) return false;
@@ -87,7 +87,7 @@ Status Dashboard::Refresh(Run& run) {
   return Status::Ok();
 }
 
-HttpResponse Dashboard::Handle(const std::string& method, const std::string& path,
+DashboardResponse Dashboard::Handle(const std::string& method, const std::string& path,
                                const std::map<std::string, std::string>& query) {
   if (method != "GET" && method != "HEAD") return Error(405, "the dashboard is read-only");
   if (path == "/" || path == "/index.html") {
@@ -140,7 +140,7 @@ HttpResponse Dashboard::Handle(const std::string& method, const std::string& pat
   return Error(404, fmt::format("no such endpoint: {}", path));
 }
 
-HttpResponse Dashboard::RunRoute(size_t i, const std::string& rest,
+DashboardResponse Dashboard::RunRoute(size_t i, const std::string& rest,
                                  const std::map<std::string, std::string>& query) {
   auto got = Get(i);
   if (!got.ok()) return ErrorOf(got.status());

@@ -34,7 +34,7 @@
 
 namespace crucible {
 
-struct HttpResponse {
+struct DashboardResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
@@ -46,7 +46,7 @@ class Dashboard {
   ~Dashboard();
 
   // `query` holds the decoded query parameters.
-  HttpResponse Handle(const std::string& method, const std::string& path,
+  DashboardResponse Handle(const std::string& method, const std::string& path,
                       const std::map<std::string, std::string>& query);
 
   size_t num_runs() const { return runs_.size(); }
@@ -58,7 +58,7 @@ class Dashboard {
   StatusOr<Run*> Get(size_t i);
   // Refreshes the run's cached series when its finished count moved.
   Status Refresh(Run& run);
-  HttpResponse RunRoute(size_t i, const std::string& rest,
+  DashboardResponse RunRoute(size_t i, const std::string& rest,
                         const std::map<std::string, std::string>& query);
 
   std::vector<std::unique_ptr<Run>> runs_;

@@ -37,7 +37,7 @@ class DashboardTest : public ::testing::Test {
   }
   static json Get(Dashboard& d, const std::string& path, std::map<std::string, std::string> q = {},
                   int want_status = 200) {
-    HttpResponse r = d.Handle("GET", path, q);
+    DashboardResponse r = d.Handle("GET", path, q);
     EXPECT_EQ(r.status, want_status) << path << ": " << r.body;
     if (r.content_type != "application/json") return json(r.body);
     return json::parse(r.body);
@@ -189,7 +189,7 @@ TEST_F(DashboardTest, RoutesAndTraversal) {
                         "/etc/passwd", "/api/runs/0/candidates/../../../etc/passwd",
                         "/api/runs/-1/summary", "/api/runs/1/summary", "/app.js/../run.db",
                         "/api/runs/0/", "/api/runs/x/summary"}) {
-    HttpResponse r = d.Handle("GET", p, {});
+    DashboardResponse r = d.Handle("GET", p, {});
     EXPECT_TRUE(r.status == 404 || r.status == 400) << p << " -> " << r.status;
     EXPECT_EQ(r.body.find("SQLite format"), std::string::npos);
   }

@@ -42,8 +42,8 @@ StatusOr<std::string> BuildReport(const ReportOptions& options) {
   Dashboard dash(options.run_dirs);
   for (size_t i = 0; i < dash.num_runs(); ++i) RETURN_IF_ERROR(dash.Check(i));
   json data = json::object();
-  auto get = [&](const std::string& path, std::map<std::string, std::string> query = {}) -> StatusOr<HttpResponse> {
-    HttpResponse r = dash.Handle("GET", path, query);
+  auto get = [&](const std::string& path, std::map<std::string, std::string> query = {}) -> StatusOr<DashboardResponse> {
+    DashboardResponse r = dash.Handle("GET", path, query);
     if (r.status != 200) {
       json e = json::parse(r.body, nullptr, false);
       return InternalError(fmt::format("report: {}: {}", path,
@@ -52,7 +52,7 @@ StatusOr<std::string> BuildReport(const ReportOptions& options) {
     return r;
   };
   auto put = [&](const std::string& path) -> Status {
-    ASSIGN_OR_RETURN(HttpResponse r, get(path));
+    ASSIGN_OR_RETURN(DashboardResponse r, get(path));
     data[path] = r.content_type == "application/json" ? json::parse(r.body) : json(r.body);
     return Status::Ok();
   };
@@ -67,7 +67,7 @@ StatusOr<std::string> BuildReport(const ReportOptions& options) {
     json rows = json::array();
     std::set<int64_t> pages;
     for (int offset = 0; offset < options.table_rows; offset += 500) {
-      ASSIGN_OR_RETURN(HttpResponse r,
+      ASSIGN_OR_RETURN(DashboardResponse r,
                        get(base + "candidates",
                            {{"sort", "value"}, {"order", maximize ? "desc" : "asc"},
                             {"offset", std::to_string(offset)},
@@ -91,7 +91,7 @@ StatusOr<std::string> BuildReport(const ReportOptions& options) {
     int64_t id = best.is_object() ? best["id"].get<int64_t>() : -1;
     while (id >= 0 && pages.size() < static_cast<size_t>(options.candidate_pages) + 10000) {
       if (!pages.insert(id).second && id != best["id"].get<int64_t>()) break;
-      ASSIGN_OR_RETURN(HttpResponse r, get(fmt::format("{}candidates/{}", base, id)));
+      ASSIGN_OR_RETURN(DashboardResponse r, get(fmt::format("{}candidates/{}", base, id)));
       json c = json::parse(r.body);
       data[fmt::format("{}candidates/{}", base, id)] = c;
       id = c["parent_id"].is_number() ? c["parent_id"].get<int64_t>() : -1;

@@ -85,7 +85,7 @@ StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Options&
     }
     std::map<std::string, std::string> query;
     for (const auto& [k, v] : req.params) query[k] = v;
-    HttpResponse r = dash->Handle(req.method, req.path, query);
+    DashboardResponse r = dash->Handle(req.method, req.path, query);
     res.status = r.status;
     // Debian's httplib would otherwise brotli-compress (quality 11) every
     // response a browser accepts br for: seconds of CPU for a 10^5-candidate
