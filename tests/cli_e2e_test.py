@@ -183,16 +183,20 @@ class BadInputTest(Base):
 
 HOSTILE_EVALUATOR = """\
 import json, os, runpy, sys
-module = runpy.run_path(os.path.join(sys.argv[1], "program.py"))
+module = runpy.run_path(os.path.join(sys.argv[-1], "program.py"))
 print(json.dumps({"score": 1.0, "feedback": str(module.get("REPORT", ""))}))
 """
 
-HOSTILE_YAML = """\
+# The tag in the command line is inherited by every process a candidate
+# forks: survivors are found by it, never confused with the processes of
+# tests running beside this one.
+HOSTILE_TAG = f"crucible-hostile-{os.getpid()}"
+HOSTILE_YAML = f"""\
 name: hostile
 files: [program.py]
 evaluator:
-  command: python3 evaluate.py
-  timeout: 3
+  command: python3 evaluate.py --tag={HOSTILE_TAG}
+  timeout: 8
   memory_mb: 256
   max_processes: 32
 """
@@ -224,7 +228,7 @@ class HostileCandidateTest(unittest.TestCase):
             f.write(f"# {marker}\n" + textwrap.dedent(source))
         p = run("eval", self.problem, path, env=env, timeout=60)
         time.sleep(0.2)
-        survivors = subprocess.run(["pgrep", "-f", "crucible-eval-"], capture_output=True, text=True).stdout
+        survivors = subprocess.run(["pgrep", "-f", HOSTILE_TAG], capture_output=True, text=True).stdout
         self.assertEqual(survivors.strip(), "", "a candidate process survived its evaluation")
         return p, json.loads(p.stdout)
 

@@ -18,6 +18,19 @@
 namespace crucible {
 namespace {
 
+// Whether the run recorded any LLM call: schema 1 has no llm_calls table,
+// schema 2 has one in every run, empty when no LLM proposed.
+StatusOr<bool> HasLlmCalls(const sqlite::Database& db) {
+  ASSIGN_OR_RETURN(sqlite::Statement t,
+                   db.Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                              "name = 'llm_calls'"));
+  ASSIGN_OR_RETURN(bool row, t.Step());
+  if (!row || t.ColumnInt64(0) == 0) return false;
+  ASSIGN_OR_RETURN(sqlite::Statement any, db.Prepare("SELECT EXISTS (SELECT 1 FROM llm_calls)"));
+  ASSIGN_OR_RETURN(bool any_row, any.Step());
+  return any_row && any.ColumnInt64(0) != 0;
+}
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -177,11 +190,7 @@ StatusOr<nlohmann::json> RunReader::Summary() {
   }
   j["has_llm_calls"] = false;
   {
-    ASSIGN_OR_RETURN(sqlite::Statement s,
-                     db_->Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                  "name = 'llm_calls'"));
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    has_llm_calls_ = row && s.ColumnInt64(0) > 0;
+    ASSIGN_OR_RETURN(has_llm_calls_, HasLlmCalls(*db_));
     j["has_llm_calls"] = has_llm_calls_;
   }
   return j;
@@ -430,11 +439,8 @@ StatusOr<nlohmann::json> RunReader::Proposers() {
   json out;
   out["operators"] = ops;
   json models = json::array();
-  ASSIGN_OR_RETURN(sqlite::Statement t,
-                   db_->Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                "name = 'llm_calls'"));
-  ASSIGN_OR_RETURN(bool trow, t.Step());
-  out["has_llm_calls"] = trow && t.ColumnInt64(0) > 0;
+  ASSIGN_OR_RETURN(const bool has_calls, HasLlmCalls(*db_));
+  out["has_llm_calls"] = has_calls;
   if (out["has_llm_calls"].get<bool>()) {
     const std::string msql = fmt::format(
         "WITH calls AS (SELECT model, count(*) AS n, sum(outcome = 'applied') AS applied,"

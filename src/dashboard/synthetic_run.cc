@@ -83,7 +83,7 @@ Status AddLlmTable(const std::string& db_path, int64_t n) {
   }
   std::string sql =
       "BEGIN;"
-      "CREATE TABLE llm_calls(id INTEGER PRIMARY KEY, candidate_id INTEGER, attempt INTEGER NOT NULL,"
+      "CREATE TABLE IF NOT EXISTS llm_calls(id INTEGER PRIMARY KEY, candidate_id INTEGER, attempt INTEGER NOT NULL,"
       " model TEXT NOT NULL, mode TEXT NOT NULL, prompt TEXT NOT NULL, response TEXT NOT NULL,"
       " prompt_tokens INTEGER, completion_tokens INTEGER, cost REAL, latency_seconds REAL NOT NULL,"
       " outcome TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', created_unix REAL NOT NULL);";

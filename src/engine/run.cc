@@ -324,15 +324,22 @@ StatusOr<std::unique_ptr<Evaluator>> MakeJobEvaluator(const std::string& config_
   return MakeEvaluator(config, work_root, cache_dir, false);
 }
 
-StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir) {
+namespace {
+// NotFound unless `run_dir` is a directory holding a run.db.
+Status CheckRunDirectory(const std::string& run_dir) {
   if (!fs::is_directory(run_dir)) {
     return NotFoundError(fmt::format("run directory '{}' does not exist", run_dir));
   }
-  const fs::path db = fs::path(run_dir) / "run.db";
-  if (!fs::exists(db)) {
+  if (!fs::exists(fs::path(run_dir) / "run.db")) {
     return NotFoundError(fmt::format("'{}' is not a crucible run directory (no run.db)", run_dir));
   }
-  return RunStore::Open(db.string(), RunStore::Mode::kReadOnly);
+  return Status::Ok();
+}
+}  // namespace
+
+StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir) {
+  RETURN_IF_ERROR(CheckRunDirectory(run_dir));
+  return RunStore::Open((fs::path(run_dir) / "run.db").string(), RunStore::Mode::kReadOnly);
 }
 
 StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, LogFn log,
@@ -376,8 +383,11 @@ StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, Lo
 StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, LogFn log,
                               std::stop_token stop) {
   const fs::path run_dir = req.resume_dir;
-  ASSIGN_OR_RETURN(std::unique_ptr<RunStore> probe, OpenRunStore(run_dir.string()));
-  probe.reset();
+  // Not a read-only open: after a crash of the writer (SIGKILL, power loss)
+  // the WAL needs recovery, which a read-only connection cannot do
+  // (SQLITE_READONLY_RECOVERY); the read-write open below recovers it and
+  // still refuses a file that is not a run database.
+  RETURN_IF_ERROR(CheckRunDirectory(run_dir.string()));
   ASSIGN_OR_RETURN(std::unique_ptr<RunLock> lock, RunLock::Acquire(run_dir));
   ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
                    RunStore::Open((run_dir / "run.db").string(), RunStore::Mode::kReadWrite));
