@@ -78,10 +78,6 @@ class CblHarnessTest : public testing::Test {
 
 std::string* CblHarnessTest::dir_ = nullptr;
 
-TEST_F(CblHarnessTest, ShippedHeaderIsTheEmbeddedOne) {
-  EXPECT_EQ(ReadFile(kProblemDir + "/cant_be_late.h"), std::string(HeaderSource()));
-}
-
 TEST_F(CblHarnessTest, SeedAndUniformProgressReproduceTheLeaderboardThroughTheDriver) {
   const std::vector<Scenario> grid = LeaderboardGrid(EmbeddedTraceSet());
   const SimOptions parity{.guarantee_quirk = true, .enforce_deadline = false};

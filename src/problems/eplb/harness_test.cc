@@ -63,10 +63,6 @@ class EplbHarnessTest : public testing::Test {
   std::string dir_;
 };
 
-TEST_F(EplbHarnessTest, ShippedHeaderIsTheEmbeddedOne) {
-  EXPECT_EQ(ReadFile(kProblemDir + "/eplb.h"), std::string(HeaderSource()));
-}
-
 TEST_F(EplbHarnessTest, DeepSeekInitialProgramIsValidAndFast) {
   StatusOr<std::vector<NamedTrace>> train = LoadSplit("train");
   ASSERT_TRUE(train.ok());

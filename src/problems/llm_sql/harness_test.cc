@@ -87,10 +87,6 @@ class LlmSqlHarnessTest : public testing::Test {
 std::string* LlmSqlHarnessTest::dir_ = nullptr;
 std::vector<Table>* LlmSqlHarnessTest::tables_ = nullptr;
 
-TEST_F(LlmSqlHarnessTest, ProblemDirHeaderIsTheEmbeddedOne) {
-  EXPECT_EQ(ReadFile(kProblemDir + "/llm_sql.h"), std::string(HeaderSource()));
-}
-
 TEST_F(LlmSqlHarnessTest, SeedBeatsTheColumnScoreOrderOnGeneratedTables) {
   const HarnessReport r = Evaluate(ReadFile(kProblemDir + "/initial.cpp"));
   ASSERT_TRUE(r.valid) << r.feedback;
