@@ -146,6 +146,13 @@ class BadInputTest(Base):
         if out:
             self.assertFalse(os.path.exists(out), "a bad run must write nothing")
 
+    def test_malformed_options_exit_2(self):
+        for args in (["run", "--jobs", "abc", self.problem], ["run", "--executor", "cloud", self.problem],
+                     ["run", "--no-such-flag", self.problem], ["frobnicate"]):
+            p = run(*args, check=2)
+            self.assertIn("--help", p.stderr, args)
+        self.assertEqual(run("run", "--help", check=0).returncode, 0)
+
     def test_missing_problem(self):
         out = os.path.join(self.dir, "r")
         self.assert_bad(["run", os.path.join(self.dir, "nope"), "--out", out], "does not exist", out)

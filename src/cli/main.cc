@@ -133,7 +133,14 @@ int main(int argc, char** argv) {
   eval_job_cmd->group("");  // internal: the Slurm job script runs it on the node
   eval_job_cmd->add_option("DIR", job_dir)->required();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" that exit 0; every malformed command
+    // line is bad input: CLI11's message, then exit status 2 like all others.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
 
   if (*run_cmd) {
     if (problem.empty() == run.request.resume_dir.empty()) {
