@@ -23,20 +23,11 @@ StatusOr<Answer> ParseAnswer(std::string_view text) {
   if (text.find('\n') != std::string_view::npos) {
     return InvalidArgumentError("the driver wrote more than one answer");
   }
-  const char* p = text.data() + 1;
-  const char* end = text.data() + text.size();
-  std::vector<int64_t> values;
-  while (p < end && *p == ' ') {
-    ++p;
-    int64_t v = 0;
-    const auto [next, ec] = std::from_chars(p, end, v);
-    if (ec != std::errc() || next == p) break;
-    values.push_back(v);
-    p = next;
-  }
-  if (p != end || values.size() < 3 || values[2] != static_cast<int64_t>(values.size()) - 3) {
+  const std::optional<std::vector<int64_t>> parsed = ParseTaggedIntegers(text);
+  if (!parsed || parsed->size() < 3 || (*parsed)[2] != static_cast<int64_t>(parsed->size()) - 3) {
     return InvalidArgumentError("malformed mapping from the driver");
   }
+  const std::vector<int64_t>& values = *parsed;
   Answer a;
   a.wall_ns = values[0];
   a.cpu_ns = values[1];
@@ -45,8 +36,8 @@ StatusOr<Answer> ParseAnswer(std::string_view text) {
 }
 
 std::string EncodeWindow(const Problem& s, const std::vector<int64_t>& load) {
-  std::string in = fmt::format("{} {} {} {} {} {}\n", s.layers, s.experts, s.groups, s.nodes,
-                               s.gpus, s.slots);
+  std::string in =
+      fmt::format("{} {} {} {} {} {}\n", s.layers, s.experts, s.groups, s.nodes, s.gpus, s.slots);
   in.reserve(load.size() * 8);
   for (int32_t l = 0; l < s.layers; ++l) {
     for (int32_t e = 0; e < s.experts; ++e) {
@@ -140,8 +131,9 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Nam
         return failed;
       }
       if (std::string_view(run.stdout_text).starts_with("E ")) {
-        return FailureReport("runtime_error", fmt::format("{}: {}", where,
-                                                          std::string_view(run.stdout_text).substr(2)));
+        return FailureReport(
+            "runtime_error",
+            fmt::format("{}: {}", where, std::string_view(run.stdout_text).substr(2)));
       }
       if (!std::string_view(run.stdout_text).starts_with("M ")) {
         return FailureReport("invalid", fmt::format("{}: no mapping from the candidate ({})", where,
@@ -198,13 +190,13 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Nam
   report.score = gpu_sum / calls;
   report.metrics["b_gpu"] = gpu_sum / calls;
   report.metrics["b_exp"] = exp_sum / calls;
-  report.feedback = fmt::format(
-                        "B_gpu {:.4f} (mean over {} fit-on-window-i, score-on-window-i+1 pairs; 1 "
-                        "= perfectly balanced GPUs), B_exp {:.4f}; {:.2f} ms CPU per call (budget "
-                        "{:.0f} ms; {:.2f} ms wall)\n",
-                        gpu_sum / calls, calls, exp_sum / calls, cpu_mean_ms,
-                        options.time_budget_ms, mean_ms) +
-                    feedback + fmt::format("hardest pair: {} (B_gpu {:.4f})\n", worst.where, worst.b);
+  report.feedback =
+      fmt::format(
+          "B_gpu {:.4f} (mean over {} fit-on-window-i, score-on-window-i+1 pairs; 1 "
+          "= perfectly balanced GPUs), B_exp {:.4f}; {:.2f} ms CPU per call (budget "
+          "{:.0f} ms; {:.2f} ms wall)\n",
+          gpu_sum / calls, calls, exp_sum / calls, cpu_mean_ms, options.time_budget_ms, mean_ms) +
+      feedback + fmt::format("hardest pair: {} (B_gpu {:.4f})\n", worst.where, worst.b);
   report.artifacts["per_window.csv"] = csv;
   return report;
 }

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -382,6 +383,32 @@ HarnessReport CompileAndRun(const CompileSpec& spec, const std::string& input,
   report.metrics["compile_ms"] = compiled->seconds * 1000;
   report.metrics["run_ms"] = run.wall_seconds * 1000;
   return report;
+}
+
+std::optional<std::vector<int64_t>> ParseTaggedIntegers(std::string_view line) {
+  if (line.empty()) return std::nullopt;
+  const char* p = line.data() + 1;
+  const char* end = line.data() + line.size();
+  std::vector<int64_t> values;
+  while (p < end && *p == ' ') {
+    ++p;
+    int64_t v = 0;
+    const auto [next, ec] = std::from_chars(p, end, v);
+    if (ec != std::errc() || next == p) return std::nullopt;
+    values.push_back(v);
+    p = next;
+  }
+  if (p != end) return std::nullopt;
+  return values;
+}
+
+std::optional<std::vector<int64_t>> ParseCountedIntegers(std::string_view line) {
+  std::optional<std::vector<int64_t>> values = ParseTaggedIntegers(line);
+  if (!values || values->empty() || (*values)[0] != static_cast<int64_t>(values->size()) - 1) {
+    return std::nullopt;
+  }
+  values->erase(values->begin());
+  return values;
 }
 
 HarnessEnv ReadHarnessEnv() {

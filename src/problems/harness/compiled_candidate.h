@@ -31,6 +31,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -170,6 +171,15 @@ using ScoreFn = std::function<HarnessReport(const RunOutput& run)>;
 // compile_ms and run_ms.
 HarnessReport CompileAndRun(const CompileSpec& spec, const std::string& input,
                             const RunLimits& limits, const ScoreFn& score);
+
+// A driver's answer line "T v_1 v_2 ...": a one-character tag, then integers
+// each preceded by one space, up to the end of the line. The integers, or
+// nullopt when anything else is there (the line is untrusted).
+std::optional<std::vector<int64_t>> ParseTaggedIntegers(std::string_view line);
+
+// "T n v_1 ... v_n": ParseTaggedIntegers with a leading count that must match;
+// the n values, or nullopt.
+std::optional<std::vector<int64_t>> ParseCountedIntegers(std::string_view line);
 
 // The protocol environment a harness runs in (docs/evaluator-protocol.md).
 struct HarnessEnv {

@@ -16,22 +16,11 @@ namespace fs = std::filesystem;
 
 // Parses "P n g_1 ... g_n" strictly.
 StatusOr<std::vector<int64_t>> ParsePlacement(std::string_view line, const std::string& name) {
-  const char* p = line.data() + 1;
-  const char* end = line.data() + line.size();
-  std::vector<int64_t> values;
-  while (p < end && *p == ' ') {
-    ++p;
-    int64_t v = 0;
-    const auto [next, ec] = std::from_chars(p, end, v);
-    if (ec != std::errc() || next == p) break;
-    values.push_back(v);
-    p = next;
-  }
-  if (p != end || values.empty() || values[0] != static_cast<int64_t>(values.size()) - 1) {
+  std::optional<std::vector<int64_t>> values = ParseCountedIntegers(line);
+  if (!values) {
     return InvalidArgumentError(fmt::format("{}: malformed placement from the driver", name));
   }
-  values.erase(values.begin());
-  return values;
+  return *std::move(values);
 }
 
 std::string Regime(const std::string& name) { return name.substr(0, name.find('_')); }
