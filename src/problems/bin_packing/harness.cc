@@ -117,26 +117,17 @@ std::string DataDir(const std::string& problem_dir) {
 }
 
 int RunWith(const std::string& candidate_dir, BinArray array) {
-  const HarnessEnv env = ReadHarnessEnv();
-  auto print = [](const HarnessReport& r) {
-    fmt::print("{}\n", r.ToJson());
-    return 0;
-  };
-  StatusOr<std::string> source = ReadTextFile((fs::path(candidate_dir) / kCandidateFile).string());
-  if (!source.ok()) {
-    fmt::print(stderr, "bin_packing harness: {}\n", source.status().ToString());
-    return 1;
-  }
-  StatusOr<std::vector<Dataset>> datasets = LoadSplit(env.split, env.problem_dir);
-  if (!datasets.ok()) {
-    fmt::print(stderr, "bin_packing harness: {}\n", datasets.status().ToString());
-    return 1;
-  }
-  EvaluateOptions options;
-  options.array = array;
-  options.cache_dir = env.cache_dir;
-  options.limits.timeout_seconds = env.split == "heldout" ? 100 : 50;
-  return print(EvaluateCandidate(*source, *datasets, options));
+  return RunCompiledHarness(
+      "bin_packing", candidate_dir, kCandidateFile,
+      [array](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
+        StatusOr<std::vector<Dataset>> datasets = LoadSplit(env.split, env.problem_dir);
+        if (!datasets.ok()) return datasets.status();
+        EvaluateOptions options;
+        options.array = array;
+        options.cache_dir = env.cache_dir;
+        options.limits.timeout_seconds = env.split == "heldout" ? 100 : 50;
+        return EvaluateCandidate(source, *datasets, options);
+      });
 }
 
 }  // namespace

@@ -21,10 +21,12 @@
 #include <cstring>
 #include <exception>
 #include <memory>
-#include <new>
 #include <vector>
 
 #include "cant_be_late.h"
+#include "driver_prelude.h"
+
+using crucible_driver::WriteAll;
 
 namespace {
 
@@ -60,16 +62,6 @@ bool ReadExact(void* p, size_t n, bool eof_ok) {
   return true;
 }
 
-void WriteAll(int fd, const void* p, size_t n) {
-  const char* c = static_cast<const char*>(p);
-  while (n > 0) {
-    const ssize_t w = write(fd, c, n);
-    if (w <= 0) std::_Exit(1);
-    c += w;
-    n -= static_cast<size_t>(w);
-  }
-}
-
 struct Slot {
   std::unique_ptr<cbl::Policy> policy;
   Begin begin{};
@@ -78,9 +70,8 @@ struct Slot {
 }  // namespace
 
 int main() {
-  const int answers = dup(1);
-  if (answers < 0 || dup2(2, 1) < 0) return 1;
-  std::set_new_handler([] { std::_Exit(99); });
+  const int answers = crucible_driver::TakeAnswerChannel();
+  if (answers < 0) return 1;
   std::vector<Slot> slots;
   std::vector<Begin> begins;
   std::vector<uint32_t> ends;

@@ -307,31 +307,25 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Sce
 }
 
 int RunHarness(const std::string& candidate_dir) {
-  const HarnessEnv env = ReadHarnessEnv();
-  StatusOr<std::string> source = ReadTextFile((fs::path(candidate_dir) / kCandidateFile).string());
-  if (!source.ok()) {
-    fmt::print(stderr, "cant_be_late harness: {}\n", source.status().ToString());
-    return 1;
-  }
-  EvaluateOptions options;
-  // Parity grids for reproducing the papers' numbers by hand:
-  // CRUCIBLE_SPLIT=leaderboard|adrs crucible harness cant_be_late DIR.
-  StatusOr<std::vector<Scenario>> scenarios = std::vector<Scenario>();
-  if (env.split == "leaderboard" || env.split == "adrs") {
-    options.sim = SimOptions{.guarantee_quirk = true, .enforce_deadline = false};
-    scenarios = env.split == "adrs" ? AdrsGrid(EmbeddedTraceSet())
-                                    : LeaderboardGrid(EmbeddedTraceSet());
-  } else {
-    scenarios = SplitGrid(EmbeddedTraceSet(), env.split);
-  }
-  if (!scenarios.ok()) {
-    fmt::print(stderr, "cant_be_late harness: {}\n", scenarios.status().ToString());
-    return 1;
-  }
-  options.cache_dir = env.cache_dir;
-  options.limits.timeout_seconds = env.split == "heldout" ? 120 : 60;
-  fmt::print("{}\n", EvaluateCandidate(*source, *scenarios, options).ToJson());
-  return 0;
+  return RunCompiledHarness(
+      "cant_be_late", candidate_dir, kCandidateFile,
+      [](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
+        EvaluateOptions options;
+        // Parity grids for reproducing the papers' numbers by hand:
+        // CRUCIBLE_SPLIT=leaderboard|adrs crucible harness cant_be_late DIR.
+        StatusOr<std::vector<Scenario>> scenarios = std::vector<Scenario>();
+        if (env.split == "leaderboard" || env.split == "adrs") {
+          options.sim = SimOptions{.guarantee_quirk = true, .enforce_deadline = false};
+          scenarios = env.split == "adrs" ? AdrsGrid(EmbeddedTraceSet())
+                                          : LeaderboardGrid(EmbeddedTraceSet());
+        } else {
+          scenarios = SplitGrid(EmbeddedTraceSet(), env.split);
+        }
+        if (!scenarios.ok()) return scenarios.status();
+        options.cache_dir = env.cache_dir;
+        options.limits.timeout_seconds = env.split == "heldout" ? 120 : 60;
+        return EvaluateCandidate(source, *scenarios, options);
+      });
 }
 
 }  // namespace crucible::cbl

@@ -7,39 +7,20 @@
 // one line "C m x_1 y_1 r_1 ... x_m y_m r_m" (the disks as returned,
 // unchecked, each double printed so that it parses back exactly) or
 // "E message" (then nothing more). Exit status 99: out of memory.
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "driver_prelude.h"
 #include "circle_packing.h"
 
+using crucible_driver::ReadAll;
+using crucible_driver::WriteAll;
+
 namespace {
-
-std::string ReadAll() {
-  std::string s;
-  char buf[1 << 12];
-  for (;;) {
-    const ssize_t r = read(0, buf, sizeof buf);
-    if (r <= 0) break;
-    s.append(buf, static_cast<size_t>(r));
-  }
-  return s;
-}
-
-void WriteAll(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t w = write(fd, s.data() + done, s.size() - done);
-    if (w <= 0) std::_Exit(1);
-    done += static_cast<size_t>(w);
-  }
-}
 
 void AppendDouble(std::string& out, double v) {
   char buf[40];
@@ -52,9 +33,8 @@ void AppendDouble(std::string& out, double v) {
 int main() {
   // Answers go to the stdout the harness gave us; whatever the candidate
   // prints goes to stderr, so printf debugging cannot garble the answers.
-  const int answers = dup(1);
-  if (answers < 0 || dup2(2, 1) < 0) return 1;
-  std::set_new_handler([] { std::_Exit(99); });
+  const int answers = crucible_driver::TakeAnswerChannel();
+  if (answers < 0) return 1;
   const std::string input = ReadAll();
   const char* p = input.c_str();
   char* end = nullptr;
@@ -68,18 +48,13 @@ int main() {
     const unsigned long long seed = std::strtoull(p, &end, 10);
     p = end;
     std::vector<circles::Circle> result;
-    try {
-      result = circles::PackCircles(static_cast<int>(n),
-                                    container == 0 ? circles::Container::kUnitSquare
-                                                   : circles::Container::kRectanglePerimeter4,
-                                    static_cast<uint64_t>(seed));
-    } catch (const std::exception& e) {
-      WriteAll(answers, std::string("E PackCircles threw: ") + e.what() + "\n");
-      return 0;
-    } catch (...) {
-      WriteAll(answers, "E PackCircles threw a non-standard exception\n");
-      return 0;
-    }
+    const bool returned = crucible_driver::CallCandidate(answers, "PackCircles", [&] {
+        result = circles::PackCircles(static_cast<int>(n),
+                                      container == 0 ? circles::Container::kUnitSquare
+                                                     : circles::Container::kRectanglePerimeter4,
+                                      static_cast<uint64_t>(seed));
+    });
+    if (!returned) return 0;
     std::string out = "C " + std::to_string(result.size());
     for (const circles::Circle& c : result) {
       AppendDouble(out, c.x);

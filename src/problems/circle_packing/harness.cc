@@ -109,24 +109,21 @@ HarnessReport Score(const PackingInstance& instance, const std::vector<uint64_t>
 }
 
 int RunInstance(const std::string& candidate_dir, std::string_view name) {
-  const HarnessEnv env = ReadHarnessEnv();
-  const PackingInstance* instance = FindInstance(name);
-  StatusOr<std::string> source = ReadTextFile((fs::path(candidate_dir) / kCandidateFile).string());
-  if (!source.ok() || instance == nullptr) {
-    fmt::print(stderr, "circle_packing harness: {}\n",
-               source.ok() ? "unknown instance" : source.status().ToString());
-    return 1;
-  }
-  EvaluateOptions options;
-  if (env.split == "heldout") {
-    options.seeds.assign(std::begin(kHeldoutSeeds), std::end(kHeldoutSeeds));
-  } else {
-    options.seeds = {DeriveSeed(env.seed, 0)};
-  }
-  options.cache_dir = env.cache_dir;
-  options.limits.timeout_seconds = 40.0 * static_cast<double>(options.seeds.size());
-  fmt::print("{}\n", EvaluateCandidate(*source, *instance, options).ToJson());
-  return 0;
+  return RunCompiledHarness(
+      "circle_packing", candidate_dir, kCandidateFile,
+      [name](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
+        const PackingInstance* instance = FindInstance(name);
+        if (instance == nullptr) return InvalidArgumentError(fmt::format("unknown instance '{}'", name));
+        EvaluateOptions options;
+        if (env.split == "heldout") {
+          options.seeds.assign(std::begin(kHeldoutSeeds), std::end(kHeldoutSeeds));
+        } else {
+          options.seeds = {DeriveSeed(env.seed, 0)};
+        }
+        options.cache_dir = env.cache_dir;
+        options.limits.timeout_seconds = 40.0 * static_cast<double>(options.seeds.size());
+        return EvaluateCandidate(source, *instance, options);
+      });
 }
 
 }  // namespace

@@ -10,46 +10,21 @@
 // unchecked (D' lists of P' paths of k nodes), or "E message" (then nothing
 // more).
 // Exit status 99: out of memory.
-#include <unistd.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <exception>
-#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "driver_prelude.h"
 #include "cloudcast.h"
 
-namespace {
-
-std::string ReadAll() {
-  std::string s;
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t r = read(0, buf, sizeof buf);
-    if (r <= 0) break;
-    s.append(buf, static_cast<size_t>(r));
-  }
-  return s;
-}
-
-void WriteAll(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t w = write(fd, s.data() + done, s.size() - done);
-    if (w <= 0) std::_Exit(1);
-    done += static_cast<size_t>(w);
-  }
-}
-
-}  // namespace
+using crucible_driver::ReadAll;
+using crucible_driver::WriteAll;
 
 int main() {
-  const int answers = dup(1);
-  if (answers < 0 || dup2(2, 1) < 0) return 1;
-  std::set_new_handler([] { std::_Exit(99); });
+  const int answers = crucible_driver::TakeAnswerChannel();
+  if (answers < 0) return 1;
   std::istringstream in(ReadAll());
   cloudcast::Graph graph;
   size_t n = 0, m = 0, count = 0;
@@ -83,15 +58,10 @@ int main() {
       if (!(in >> c.dsts[d])) return 2;
     }
     cloudcast::Topology t;
-    try {
-      t = cloudcast::SearchAlgorithm(graph, c, seed);
-    } catch (const std::exception& e) {
-      WriteAll(answers, std::string("E SearchAlgorithm threw: ") + e.what() + "\n");
-      return 0;
-    } catch (...) {
-      WriteAll(answers, "E SearchAlgorithm threw a non-standard exception\n");
-      return 0;
-    }
+    const bool returned = crucible_driver::CallCandidate(answers, "SearchAlgorithm", [&] {
+        t = cloudcast::SearchAlgorithm(graph, c, seed);
+    });
+    if (!returned) return 0;
     std::string out = "R";
     out += ' ';
     out += std::to_string(t.paths.size());

@@ -170,23 +170,17 @@ HarnessReport EvaluateCandidate(const std::string& source, const ProblemData& da
 }
 
 int RunHarness(const std::string& candidate_dir) {
-  const HarnessEnv env = ReadHarnessEnv();
-  StatusOr<std::string> source = ReadTextFile((fs::path(candidate_dir) / kCandidateFile).string());
-  if (!source.ok()) {
-    fmt::print(stderr, "cloudcast harness: {}\n", source.status().ToString());
-    return 1;
-  }
-  StatusOr<ProblemData> data = LoadSplit(env.split, env.problem_dir);
-  if (!data.ok()) {
-    fmt::print(stderr, "cloudcast harness: {}\n", data.status().ToString());
-    return 1;
-  }
-  EvaluateOptions options;
-  options.seed = env.seed;
-  options.cache_dir = env.cache_dir;
-  options.limits.timeout_seconds = 30;
-  fmt::print("{}\n", EvaluateCandidate(*source, *data, options).ToJson());
-  return 0;
+  return RunCompiledHarness(
+      "cloudcast", candidate_dir, kCandidateFile,
+      [](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
+        StatusOr<ProblemData> data = LoadSplit(env.split, env.problem_dir);
+        if (!data.ok()) return data.status();
+        EvaluateOptions options;
+        options.seed = env.seed;
+        options.cache_dir = env.cache_dir;
+        options.limits.timeout_seconds = 30;
+        return EvaluateCandidate(source, *data, options);
+      });
 }
 
 }  // namespace crucible::cloudcast

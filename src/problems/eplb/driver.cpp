@@ -11,45 +11,19 @@
 // time of the RebalanceExperts call alone, parsing and printing excluded) or
 // "E message". Exit status 99: out of memory.
 #include <time.h>
-#include <unistd.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <exception>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "driver_prelude.h"
 #include "eplb.h"
 
+using crucible_driver::NextInt;
+using crucible_driver::ReadAll;
+using crucible_driver::WriteAll;
+
 namespace {
-
-std::string ReadAll() {
-  std::string s;
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t r = read(0, buf, sizeof buf);
-    if (r <= 0) break;
-    s.append(buf, static_cast<size_t>(r));
-  }
-  return s;
-}
-
-void WriteAll(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t w = write(fd, s.data() + done, s.size() - done);
-    if (w <= 0) std::_Exit(1);
-    done += static_cast<size_t>(w);
-  }
-}
-
-int64_t NextInt(const std::string& s, size_t& pos) {
-  while (pos < s.size() && (s[pos] < '0' || s[pos] > '9')) ++pos;
-  int64_t v = 0;
-  while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') v = v * 10 + (s[pos++] - '0');
-  return v;
-}
 
 int64_t Nanos(clockid_t clock) {
   timespec ts{};
@@ -60,9 +34,8 @@ int64_t Nanos(clockid_t clock) {
 }  // namespace
 
 int main() {
-  const int answers = dup(1);
-  if (answers < 0 || dup2(2, 1) < 0) return 1;
-  std::set_new_handler([] { std::_Exit(99); });
+  const int answers = crucible_driver::TakeAnswerChannel();
+  if (answers < 0) return 1;
   const std::string input = ReadAll();
   size_t pos = 0;
   crucible::eplb::Problem p;
@@ -76,19 +49,14 @@ int main() {
   for (int64_t& v : p.load) v = NextInt(input, pos);
   std::vector<int32_t> phy2log;
   int64_t wall_start = 0, wall_end = 0, cpu_start = 0, cpu_end = 0;
-  try {
+  const bool returned = crucible_driver::CallCandidate(answers, "RebalanceExperts", [&] {
     cpu_start = Nanos(CLOCK_PROCESS_CPUTIME_ID);
     wall_start = Nanos(CLOCK_MONOTONIC);
     phy2log = crucible::eplb::RebalanceExperts(p);
     wall_end = Nanos(CLOCK_MONOTONIC);
     cpu_end = Nanos(CLOCK_PROCESS_CPUTIME_ID);
-  } catch (const std::exception& e) {
-    WriteAll(answers, std::string("E RebalanceExperts threw: ") + e.what() + "\n");
-    return 0;
-  } catch (...) {
-    WriteAll(answers, "E RebalanceExperts threw a non-standard exception\n");
-    return 0;
-  }
+  });
+  if (!returned) return 0;
   std::string out = "M " + std::to_string(wall_end - wall_start) + " " +
                     std::to_string(cpu_end - cpu_start) + " " + std::to_string(phy2log.size());
   for (int32_t e : phy2log) {

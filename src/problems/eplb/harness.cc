@@ -202,22 +202,16 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Nam
 }
 
 int RunHarness(const std::string& candidate_dir) {
-  const HarnessEnv env = ReadHarnessEnv();
-  StatusOr<std::string> source = ReadTextFile((fs::path(candidate_dir) / kCandidateFile).string());
-  if (!source.ok()) {
-    fmt::print(stderr, "eplb harness: {}\n", source.status().ToString());
-    return 1;
-  }
-  StatusOr<std::vector<NamedTrace>> traces = LoadSplit(env.split);
-  if (!traces.ok()) {
-    fmt::print(stderr, "eplb harness: {}\n", traces.status().ToString());
-    return 1;
-  }
-  EvaluateOptions options;
-  options.cache_dir = env.cache_dir;
-  options.limits.timeout_seconds = 10;
-  fmt::print("{}\n", EvaluateCandidate(*source, *traces, options).ToJson());
-  return 0;
+  return RunCompiledHarness(
+      "eplb", candidate_dir, kCandidateFile,
+      [](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
+        StatusOr<std::vector<NamedTrace>> traces = LoadSplit(env.split);
+        if (!traces.ok()) return traces.status();
+        EvaluateOptions options;
+        options.cache_dir = env.cache_dir;
+        options.limits.timeout_seconds = 10;
+        return EvaluateCandidate(source, *traces, options);
+      });
 }
 
 }  // namespace crucible::eplb

@@ -435,4 +435,19 @@ StatusOr<std::string> ReadTextFile(const std::string& path) {
   return ss.str();
 }
 
+int RunCompiledHarness(std::string_view name, const std::string& candidate_dir,
+                       std::string_view candidate_file, const CompiledHarnessFn& evaluate) {
+  const HarnessEnv env = ReadHarnessEnv();
+  StatusOr<std::string> source =
+      ReadTextFile((std::filesystem::path(candidate_dir) / candidate_file).string());
+  StatusOr<HarnessReport> report =
+      source.ok() ? evaluate(env, *source) : StatusOr<HarnessReport>(source.status());
+  if (!report.ok()) {
+    fmt::print(stderr, "{} harness: {}\n", name, report.status().ToString());
+    return 1;
+  }
+  fmt::print("{}\n", report->ToJson());
+  return 0;
+}
+
 }  // namespace crucible

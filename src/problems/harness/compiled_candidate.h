@@ -194,6 +194,18 @@ HarnessEnv ReadHarnessEnv();
 // Reads a whole file; NotFound / Internal on failure.
 StatusOr<std::string> ReadTextFile(const std::string& path);
 
+// The whole of a built-in harness's `crucible harness NAME DIR`: reads the
+// protocol environment and DIR/candidate_file, calls `evaluate` with them and
+// prints its report as the protocol JSON (exit status 0). A Status error,
+// from reading the candidate or from `evaluate` (the harness could not set
+// itself up: data missing, unknown split), goes to stderr as
+// "NAME harness: ..." with exit status 1, which crucible classifies as
+// evaluator_error: not the candidate's fault.
+using CompiledHarnessFn =
+    std::function<StatusOr<HarnessReport>(const HarnessEnv& env, const std::string& source)>;
+int RunCompiledHarness(std::string_view name, const std::string& candidate_dir,
+                       std::string_view candidate_file, const CompiledHarnessFn& evaluate);
+
 }  // namespace crucible
 
 #endif  // CRUCIBLE_PROBLEMS_HARNESS_COMPILED_CANDIDATE_H_

@@ -9,56 +9,22 @@
 // returned (unchecked; as many lines as rows returned), or
 // "E message" (then nothing more). Exit status 99: out of memory.
 #include <time.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <exception>
-#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "driver_prelude.h"
 #include "llm_sql.h"
 
+using crucible_driver::ReadAll;
+using crucible_driver::ToUint;
+using crucible_driver::Until;
+using crucible_driver::WriteAll;
+
 namespace {
-
-std::string ReadAll() {
-  std::string s;
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t r = read(0, buf, sizeof buf);
-    if (r <= 0) break;
-    s.append(buf, static_cast<size_t>(r));
-  }
-  return s;
-}
-
-void WriteAll(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t w = write(fd, s.data() + done, s.size() - done);
-    if (w <= 0) std::_Exit(1);
-    done += static_cast<size_t>(w);
-  }
-}
-
-std::string_view Until(std::string_view& in, char sep) {
-  const size_t at = in.find(sep);
-  const std::string_view out = in.substr(0, at);
-  in = at == std::string_view::npos ? std::string_view() : in.substr(at + 1);
-  return out;
-}
-
-uint64_t ToUint(std::string_view s) {
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') break;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return v;
-}
 
 double Now() {
   timespec ts{};
@@ -69,9 +35,8 @@ double Now() {
 }  // namespace
 
 int main() {
-  const int answers = dup(1);
-  if (answers < 0 || dup2(2, 1) < 0) return 1;
-  std::set_new_handler([] { std::_Exit(99); });
+  const int answers = crucible_driver::TakeAnswerChannel();
+  if (answers < 0) return 1;
   std::string input = ReadAll();
   std::string_view in = input;
   const uint64_t count = ToUint(Until(in, '\n'));
@@ -91,17 +56,12 @@ int main() {
     }
     llmsql::Order order;
     double seconds = 0;
-    try {
-      const double start = Now();
-      order = llmsql::Reorder(table, seed);
-      seconds = Now() - start;
-    } catch (const std::exception& e) {
-      WriteAll(answers, std::string("E Reorder threw: ") + e.what() + "\n");
-      return 0;
-    } catch (...) {
-      WriteAll(answers, "E Reorder threw a non-standard exception\n");
-      return 0;
-    }
+    const bool returned = crucible_driver::CallCandidate(answers, "Reorder", [&] {
+        const double start = Now();
+        order = llmsql::Reorder(table, seed);
+        seconds = Now() - start;
+    });
+    if (!returned) return 0;
     char head[128];
     std::snprintf(head, sizeof head, "O %zu %zu %.9f\n", order.size(), static_cast<size_t>(k), seconds);
     std::string out = head;

@@ -164,24 +164,18 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Tab
 }
 
 int RunHarness(const std::string& candidate_dir) {
-  const HarnessEnv env = ReadHarnessEnv();
-  StatusOr<std::string> source = ReadTextFile((fs::path(candidate_dir) / kCandidateFile).string());
-  if (!source.ok()) {
-    fmt::print(stderr, "llm_sql harness: {}\n", source.status().ToString());
-    return 1;
-  }
-  StatusOr<std::vector<Table>> tables = LoadSplit(env.split, env.problem_dir);
-  if (!tables.ok()) {
-    fmt::print(stderr, "llm_sql harness: {}\n", tables.status().ToString());
-    return 1;
-  }
-  EvaluateOptions options;
-  options.seed = env.seed;
-  options.cache_dir = env.cache_dir;
-  options.limits.timeout_seconds = 60;
-  options.limits.memory_bytes = 2ull << 30;
-  fmt::print("{}\n", EvaluateCandidate(*source, *tables, options).ToJson());
-  return 0;
+  return RunCompiledHarness(
+      "llm_sql", candidate_dir, kCandidateFile,
+      [](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
+        StatusOr<std::vector<Table>> tables = LoadSplit(env.split, env.problem_dir);
+        if (!tables.ok()) return tables.status();
+        EvaluateOptions options;
+        options.seed = env.seed;
+        options.cache_dir = env.cache_dir;
+        options.limits.timeout_seconds = 60;
+        options.limits.memory_bytes = 2ull << 30;
+        return EvaluateCandidate(source, *tables, options);
+      });
 }
 
 }  // namespace crucible::llmsql

@@ -6,53 +6,20 @@
 // stdout goes to stderr): per case one line "P n g_1 ... g_n" (the placement
 // as returned, unchecked) or "E message" (then nothing more).
 // Exit status 99: out of memory.
-#include <unistd.h>
-
 #include <cstdint>
-#include <cstdlib>
-#include <exception>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "driver_prelude.h"
 #include "prism.h"
 
-namespace {
-
-std::string ReadAll() {
-  std::string s;
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t r = read(0, buf, sizeof buf);
-    if (r <= 0) break;
-    s.append(buf, static_cast<size_t>(r));
-  }
-  return s;
-}
-
-void WriteAll(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t w = write(fd, s.data() + done, s.size() - done);
-    if (w <= 0) std::_Exit(1);
-    done += static_cast<size_t>(w);
-  }
-}
-
-// Reads the next unsigned integer of `s` from position `pos`.
-int64_t NextInt(const std::string& s, size_t& pos) {
-  while (pos < s.size() && (s[pos] < '0' || s[pos] > '9')) ++pos;
-  int64_t v = 0;
-  while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') v = v * 10 + (s[pos++] - '0');
-  return v;
-}
-
-}  // namespace
+using crucible_driver::NextInt;
+using crucible_driver::ReadAll;
+using crucible_driver::WriteAll;
 
 int main() {
-  const int answers = dup(1);
-  if (answers < 0 || dup2(2, 1) < 0) return 1;
-  std::set_new_handler([] { std::_Exit(99); });
+  const int answers = crucible_driver::TakeAnswerChannel();
+  if (answers < 0) return 1;
   const std::string input = ReadAll();
   size_t pos = 0;
   const int64_t count = NextInt(input, pos);
@@ -69,13 +36,8 @@ int main() {
       c.models.push_back(m);
     }
     std::vector<int32_t> placement;
-    try {
-      placement = crucible::prism::PlaceModels(c);
-    } catch (const std::exception& e) {
-      WriteAll(answers, std::string("E PlaceModels threw: ") + e.what() + "\n");
-      return 0;
-    } catch (...) {
-      WriteAll(answers, "E PlaceModels threw a non-standard exception\n");
+    if (!crucible_driver::CallCandidate(answers, "PlaceModels",
+                                        [&] { placement = crucible::prism::PlaceModels(c); })) {
       return 0;
     }
     std::string out = "P " + std::to_string(placement.size());

@@ -160,24 +160,18 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Nam
 }
 
 int RunHarness(const std::string& candidate_dir) {
-  const HarnessEnv env = ReadHarnessEnv();
-  StatusOr<std::string> source = ReadTextFile((fs::path(candidate_dir) / kCandidateFile).string());
-  if (!source.ok()) {
-    fmt::print(stderr, "prism harness: {}\n", source.status().ToString());
-    return 1;
-  }
-  StatusOr<std::vector<NamedCase>> cases = LoadSplit(env.split);
-  if (!cases.ok()) {
-    fmt::print(stderr, "prism harness: {}\n", cases.status().ToString());
-    return 1;
-  }
-  EvaluateOptions options;
-  options.cache_dir = env.cache_dir;
-  // The original gives 10 s per case in a thread; here the whole split runs
-  // in one killable process.
-  options.limits.timeout_seconds = 60;
-  fmt::print("{}\n", EvaluateCandidate(*source, *cases, options).ToJson());
-  return 0;
+  return RunCompiledHarness(
+      "prism", candidate_dir, kCandidateFile,
+      [](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
+        StatusOr<std::vector<NamedCase>> cases = LoadSplit(env.split);
+        if (!cases.ok()) return cases.status();
+        EvaluateOptions options;
+        options.cache_dir = env.cache_dir;
+        // The original gives 10 s per case in a thread; here the whole split
+        // runs in one killable process.
+        options.limits.timeout_seconds = 60;
+        return EvaluateCandidate(source, *cases, options);
+      });
 }
 
 }  // namespace crucible::prism

@@ -149,23 +149,17 @@ HarnessReport EvaluateCandidate(const std::string& source,
 }
 
 int RunHarness(const std::string& candidate_dir) {
-  const HarnessEnv env = ReadHarnessEnv();
-  StatusOr<std::string> source = ReadTextFile((fs::path(candidate_dir) / kCandidateFile).string());
-  if (!source.ok()) {
-    fmt::print(stderr, "txn_scheduling harness: {}\n", source.status().ToString());
-    return 1;
-  }
-  StatusOr<std::vector<NamedWorkload>> workloads = LoadSplit(env.split, env.problem_dir);
-  if (!workloads.ok()) {
-    fmt::print(stderr, "txn_scheduling harness: {}\n", workloads.status().ToString());
-    return 1;
-  }
-  EvaluateOptions options;
-  options.seed = env.seed;
-  options.cache_dir = env.cache_dir;
-  options.limits.timeout_seconds = env.split == "heldout" ? 120 : 60;
-  fmt::print("{}\n", EvaluateCandidate(*source, *workloads, options).ToJson());
-  return 0;
+  return RunCompiledHarness(
+      "txn_scheduling", candidate_dir, kCandidateFile,
+      [](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
+        StatusOr<std::vector<NamedWorkload>> workloads = LoadSplit(env.split, env.problem_dir);
+        if (!workloads.ok()) return workloads.status();
+        EvaluateOptions options;
+        options.seed = env.seed;
+        options.cache_dir = env.cache_dir;
+        options.limits.timeout_seconds = env.split == "heldout" ? 120 : 60;
+        return EvaluateCandidate(source, *workloads, options);
+      });
 }
 
 }  // namespace crucible::txn
