@@ -1,6 +1,6 @@
-// The texts compiled with every bin_packing candidate: the header it
-// implements (problems/bin_packing/bin_packing.h is a copy for users; a test
-// keeps them identical) and the trusted driver that runs the online loop.
+// The texts compiled with every bin_packing candidate, embedded at build time
+// (api_sources.cc.in): the header it implements, problems/bin_packing/
+// bin_packing.h, and the trusted driver that runs the online loop, driver.cpp.
 #ifndef CRUCIBLE_PROBLEMS_BIN_PACKING_CANDIDATE_API_H_
 #define CRUCIBLE_PROBLEMS_BIN_PACKING_CANDIDATE_API_H_
 

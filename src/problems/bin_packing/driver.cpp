@@ -1,34 +1,8 @@
-#include "problems/bin_packing/candidate_api.h"
-
-namespace crucible::bin_packing {
-
-std::string_view HeaderSource() {
-  return R"CRUCIBLE(// bin_packing.h: the function a bin_packing candidate implements.
-#ifndef CRUCIBLE_BIN_PACKING_H_
-#define CRUCIBLE_BIN_PACKING_H_
-
-#include <span>
-
-// Called once for each arriving item, before the next one is known.
-//   item    the item's size (a positive integer, as a double)
-//   bins    the remaining capacity of every bin that can take the item
-//           (remaining >= item), in ascending bin order, never-used bins
-//           included (their remaining capacity is the bin capacity)
-//   scores  same length as bins: write one finite score per bin
-// The item goes into the bin with the highest score (the first one on ties).
-// A NaN, an infinite or an unset score fails the candidate.
-void priority(double item, std::span<const double> bins, std::span<double> scores);
-
-#endif  // CRUCIBLE_BIN_PACKING_H_
-)CRUCIBLE";
-}
-
-// Why the driver stops at the first failing instance: one error is enough
-// feedback, and the rest of the run would only cost time.
-std::string_view DriverSource() {
-  return R"CRUCIBLE(
+// The trusted bin_packing driver. Not part of crucible's build: its text is
+// embedded in crucible and compiled with each candidate (see candidate_api.h
+// for the protocol). It stops at the first failing instance: one error is
+// enough feedback, and the rest of the run would only cost time.
 #include <emmintrin.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -44,19 +18,12 @@ std::string_view DriverSource() {
 #include <vector>
 
 #include "bin_packing.h"
+#include "driver_prelude.h"
+
+using crucible_driver::ReadAll;
+using crucible_driver::WriteAll;
 
 namespace {
-
-std::string ReadAll() {
-  std::string s;
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t r = read(0, buf, sizeof buf);
-    if (r <= 0) break;
-    s.append(buf, static_cast<size_t>(r));
-  }
-  return s;
-}
 
 struct Reader {
   const char* p;
@@ -69,15 +36,6 @@ struct Reader {
     return true;
   }
 };
-
-void WriteAll(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t w = write(fd, s.data() + done, s.size() - done);
-    if (w <= 0) std::_Exit(1);
-    done += static_cast<size_t>(w);
-  }
-}
 
 // The first index of the maximum score, or -1 when a score is not finite.
 // SSE2 (baseline x86-64): the check and the maximum in one pass, then the
@@ -187,10 +145,8 @@ std::string Pack(bool fast, int capacity, const std::vector<int>& items, std::st
 }  // namespace
 
 int main() {
-  // Answers go to the stdout the harness gave us; whatever the candidate
-  // prints goes to stderr, so printf debugging cannot garble the answers.
-  const int answers = dup(1);
-  if (answers < 0 || dup2(2, 1) < 0) return 1;
+  const int answers = crucible_driver::TakeAnswerChannel();
+  if (answers < 0) return 1;
   const std::string input = ReadAll();
   Reader in{input.data(), input.data() + input.size()};
   long mode = 0, count = 0;
@@ -229,7 +185,3 @@ int main() {
   WriteAll(answers, out);
   return 0;
 }
-)CRUCIBLE";
-}
-
-}  // namespace crucible::bin_packing
