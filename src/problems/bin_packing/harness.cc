@@ -153,18 +153,16 @@ StatusOr<std::vector<Dataset>> LoadSplit(const std::string& split, const std::st
 
 CompileSpec BinPackingCompileSpec(std::string candidate_source, std::string cache_dir,
                                   std::string work_dir) {
-  CompileSpec spec;
-  spec.flags = {"-std=c++20", "-O3", "-static"};
-  spec.header_name = std::string(kHeaderName);
-  spec.header_source = std::string(HeaderSource());
-  spec.driver_source = std::string(DriverSource());
-  spec.candidate_source = std::move(candidate_source);
-  spec.candidate_name = kCandidateFile;
   // What candidates commonly include; precompiled once per cache.
-  spec.precompiled_headers = {"algorithm", "array",   "cmath", "cstddef", "cstdint",
-                              "limits",    "numeric", "span",  "vector"};
-  spec.cache_dir = std::move(cache_dir);
-  spec.work_dir = std::move(work_dir);
+  const CandidateApi api{
+      kHeaderName,
+      HeaderSource(),
+      DriverSource(),
+      kCandidateFile,
+      {"algorithm", "array", "cmath", "cstddef", "cstdint", "limits", "numeric", "span", "vector"}};
+  CompileSpec spec =
+      MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir), std::move(work_dir));
+  spec.flags = {"-std=c++20", "-O3", "-static"};
   return spec;
 }
 

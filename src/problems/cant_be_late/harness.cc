@@ -58,8 +58,8 @@ HarnessReport Score(const std::vector<Scenario>& scenarios, const LockstepResult
     const Scenario& s = scenarios[i];
     const RunResult& r = lr.runs[i];
     if (r.rejected) {
-      return FailureReport("invalid", fmt::format("scenario {} was rejected by the pre-checks",
-                                                  s.Name()));
+      return FailureReport("invalid",
+                           fmt::format("scenario {} was rejected by the pre-checks", s.Name()));
     }
     if (r.trace_overrun) ++overruns;
     if (r.missed) {
@@ -118,8 +118,8 @@ HarnessReport Score(const std::vector<Scenario>& scenarios, const LockstepResult
   fb += "mean cost per environment (spot unavailable in the base trace):\n";
   for (const auto& [env, v] : by_env) {
     const std::string& b = traces.base.at(env);
-    const double down = static_cast<double>(std::count(b.begin(), b.end(), '1')) /
-                        static_cast<double>(b.size());
+    const double down =
+        static_cast<double>(std::count(b.begin(), b.end(), '1')) / static_cast<double>(b.size());
     fb += fmt::format("  {}: ${:.2f} ({:.0f}% unavailable)\n", env, Mean(v), 100 * down);
   }
   fb += "per deadline:";
@@ -145,8 +145,8 @@ HarnessReport Score(const std::vector<Scenario>& scenarios, const LockstepResult
 }  // namespace
 
 bool SimulateLockstep(const TraceSet& traces, const std::vector<Scenario>& scenarios,
-                      const SimOptions& options, const DecideBatch& decide,
-                      LockstepResult* result, std::string* error) {
+                      const SimOptions& options, const DecideBatch& decide, LockstepResult* result,
+                      std::string* error) {
   const size_t n = scenarios.size();
   std::vector<Run> runs;
   runs.reserve(n);
@@ -222,18 +222,14 @@ bool SimulateLockstep(const TraceSet& traces, const std::vector<Scenario>& scena
 
 CompileSpec CblCompileSpec(std::string candidate_source, std::string cache_dir,
                            std::string work_dir) {
-  CompileSpec spec;
-  spec.flags = {"-std=c++20", "-O2", "-static"};
-  spec.header_name = std::string(kHeaderName);
-  spec.header_source = std::string(HeaderSource());
-  spec.driver_source = std::string(DriverSource());
-  spec.candidate_source = std::move(candidate_source);
-  spec.candidate_name = kCandidateFile;
-  spec.precompiled_headers = {"algorithm", "array", "cmath", "cstdint", "deque",
-                              "memory",    "numeric", "vector"};
-  spec.cache_dir = std::move(cache_dir);
-  spec.work_dir = std::move(work_dir);
-  return spec;
+  const CandidateApi api{
+      kHeaderName,
+      HeaderSource(),
+      DriverSource(),
+      kCandidateFile,
+      {"algorithm", "array", "cmath", "cstdint", "deque", "memory", "numeric", "vector"}};
+  return MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir),
+                         std::move(work_dir));
 }
 
 HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Scenario>& scenarios,
@@ -249,7 +245,8 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Sce
   std::string start_error;
   std::unique_ptr<InteractiveCandidate> child =
       InteractiveCandidate::Start(compiled->binary_path, options.limits, &start_error);
-  if (!child) return FailureReport("runtime_error", "the candidate could not be started: " + start_error);
+  if (!child)
+    return FailureReport("runtime_error", "the candidate could not be started: " + start_error);
   std::string message, reply;
   auto decide = [&](const std::vector<uint32_t>& begins, const std::vector<uint32_t>& ends,
                     const std::vector<std::pair<uint32_t, Observation>>& obs,
@@ -260,8 +257,8 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Sce
     Append(&message, static_cast<uint32_t>(obs.size()));
     for (uint32_t id : begins) {
       const JobSpec& j = scenarios[id].job;
-      Append(&message, WireBegin{id, 0, kGapSeconds, j.deadline_hours * 3600,
-                                 j.task_hours * 3600, j.overhead_hours * 3600});
+      Append(&message, WireBegin{id, 0, kGapSeconds, j.deadline_hours * 3600, j.task_hours * 3600,
+                                 j.overhead_hours * 3600});
     }
     for (uint32_t id : ends) Append(&message, id);
     for (const auto& [id, o] : obs) {

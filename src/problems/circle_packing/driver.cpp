@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "driver_prelude.h"
 #include "circle_packing.h"
+#include "driver_prelude.h"
 
 using crucible_driver::ReadAll;
 using crucible_driver::WriteAll;
@@ -49,10 +49,10 @@ int main() {
     p = end;
     std::vector<circles::Circle> result;
     const bool returned = crucible_driver::CallCandidate(answers, "PackCircles", [&] {
-        result = circles::PackCircles(static_cast<int>(n),
-                                      container == 0 ? circles::Container::kUnitSquare
-                                                     : circles::Container::kRectanglePerimeter4,
-                                      static_cast<uint64_t>(seed));
+      result = circles::PackCircles(static_cast<int>(n),
+                                    container == 0 ? circles::Container::kUnitSquare
+                                                   : circles::Container::kRectanglePerimeter4,
+                                    static_cast<uint64_t>(seed));
     });
     if (!returned) return 0;
     std::string out = "C " + std::to_string(result.size());

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "driver_prelude.h"
 #include "cloudcast.h"
+#include "driver_prelude.h"
 
 using crucible_driver::ReadAll;
 using crucible_driver::WriteAll;
@@ -58,9 +58,8 @@ int main() {
       if (!(in >> c.dsts[d])) return 2;
     }
     cloudcast::Topology t;
-    const bool returned = crucible_driver::CallCandidate(answers, "SearchAlgorithm", [&] {
-        t = cloudcast::SearchAlgorithm(graph, c, seed);
-    });
+    const bool returned = crucible_driver::CallCandidate(
+        answers, "SearchAlgorithm", [&] { t = cloudcast::SearchAlgorithm(graph, c, seed); });
     if (!returned) return 0;
     std::string out = "R";
     out += ' ';

@@ -147,19 +147,14 @@ HarnessReport ScoreOutput(const ProblemData& data, const RunOutput& run) {
 
 CompileSpec CloudcastCompileSpec(std::string candidate_source, std::string cache_dir,
                                  std::string work_dir) {
-  CompileSpec spec;
-  spec.flags = {"-std=c++20", "-O2", "-static"};
-  spec.header_name = std::string(kHeaderName);
-  spec.header_source = std::string(HeaderSource());
-  spec.driver_source = std::string(DriverSource());
-  spec.candidate_source = std::move(candidate_source);
-  spec.candidate_name = kCandidateFile;
-  spec.precompiled_headers = {"algorithm", "cmath", "cstdint", "functional", "limits", "map",
-                              "numeric",   "queue", "random",  "set",        "string", "tuple",
-                              "unordered_map", "vector"};
-  spec.cache_dir = std::move(cache_dir);
-  spec.work_dir = std::move(work_dir);
-  return spec;
+  const CandidateApi api{kHeaderName,
+                         HeaderSource(),
+                         DriverSource(),
+                         kCandidateFile,
+                         {"algorithm", "cmath", "cstdint", "functional", "limits", "map", "numeric",
+                          "queue", "random", "set", "string", "tuple", "unordered_map", "vector"}};
+  return MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir),
+                         std::move(work_dir));
 }
 
 HarnessReport EvaluateCandidate(const std::string& source, const ProblemData& data,

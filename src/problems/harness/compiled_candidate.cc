@@ -435,6 +435,20 @@ StatusOr<std::string> ReadTextFile(const std::string& path) {
   return ss.str();
 }
 
+CompileSpec MakeCompileSpec(const CandidateApi& api, std::string candidate_source,
+                            std::string cache_dir, std::string work_dir) {
+  CompileSpec spec;
+  spec.header_name = std::string(api.header_name);
+  spec.header_source = std::string(api.header_source);
+  spec.driver_source = std::string(api.driver_source);
+  spec.candidate_source = std::move(candidate_source);
+  spec.candidate_name = std::string(api.candidate_name);
+  spec.precompiled_headers = api.precompiled_headers;
+  spec.cache_dir = std::move(cache_dir);
+  spec.work_dir = std::move(work_dir);
+  return spec;
+}
+
 int RunCompiledHarness(std::string_view name, const std::string& candidate_dir,
                        std::string_view candidate_file, const CompiledHarnessFn& evaluate) {
   const HarnessEnv env = ReadHarnessEnv();

@@ -75,6 +75,22 @@ struct CompileSpec {
   [[nodiscard]] Status Validate() const;
 };
 
+// What a problem fixes about its candidates' build: the API header
+// (written as header_name), the trusted driver, the name candidates are
+// compiled as, and the standard headers worth precompiling.
+struct CandidateApi {
+  std::string_view header_name;
+  std::string_view header_source;
+  std::string_view driver_source;
+  std::string_view candidate_name;
+  std::vector<std::string> precompiled_headers;
+};
+
+// The CompileSpec of one candidate of a problem, with CompileSpec's default
+// flags (the caller may change them).
+CompileSpec MakeCompileSpec(const CandidateApi& api, std::string candidate_source,
+                            std::string cache_dir, std::string work_dir);
+
 struct CompileResult {
   bool ok = false;
   // The executable (inside the cache dir) when ok.

@@ -57,13 +57,14 @@ int main() {
     llmsql::Order order;
     double seconds = 0;
     const bool returned = crucible_driver::CallCandidate(answers, "Reorder", [&] {
-        const double start = Now();
-        order = llmsql::Reorder(table, seed);
-        seconds = Now() - start;
+      const double start = Now();
+      order = llmsql::Reorder(table, seed);
+      seconds = Now() - start;
     });
     if (!returned) return 0;
     char head[128];
-    std::snprintf(head, sizeof head, "O %zu %zu %.9f\n", order.size(), static_cast<size_t>(k), seconds);
+    std::snprintf(head, sizeof head, "O %zu %zu %.9f\n", order.size(), static_cast<size_t>(k),
+                  seconds);
     std::string out = head;
     for (const auto& o : order) {
       for (size_t i = 0; i < o.size(); ++i) {

@@ -138,18 +138,14 @@ StatusOr<std::vector<NamedCase>> LoadSplit(const std::string& split) {
 
 CompileSpec PrismCompileSpec(std::string candidate_source, std::string cache_dir,
                              std::string work_dir) {
-  CompileSpec spec;
-  spec.flags = {"-std=c++20", "-O2", "-static"};
-  spec.header_name = std::string(kHeaderName);
-  spec.header_source = std::string(HeaderSource());
-  spec.driver_source = std::string(DriverSource());
-  spec.candidate_source = std::move(candidate_source);
-  spec.candidate_name = kCandidateFile;
-  spec.precompiled_headers = {"algorithm", "array",   "cmath",  "cstddef", "cstdint",
-                              "limits",    "numeric", "random", "span",    "vector"};
-  spec.cache_dir = std::move(cache_dir);
-  spec.work_dir = std::move(work_dir);
-  return spec;
+  const CandidateApi api{kHeaderName,
+                         HeaderSource(),
+                         DriverSource(),
+                         kCandidateFile,
+                         {"algorithm", "array", "cmath", "cstddef", "cstdint", "limits", "numeric",
+                          "random", "span", "vector"}};
+  return MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir),
+                         std::move(work_dir));
 }
 
 HarnessReport EvaluateCandidate(const std::string& source, const std::vector<NamedCase>& cases,

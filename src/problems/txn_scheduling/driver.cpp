@@ -48,7 +48,7 @@ int main() {
     if (!txn::ParseWorkload(text, workload, key_names, error)) return 2;
     std::vector<int32_t> schedule;
     const bool returned = crucible_driver::CallCandidate(answers, "ScheduleTransactions", [&] {
-        schedule = txn::ScheduleTransactions(workload, seed);
+      schedule = txn::ScheduleTransactions(workload, seed);
     });
     if (!returned) return 0;
     std::string out = "S " + std::to_string(schedule.size());
