@@ -138,11 +138,13 @@ TEST_F(PrismHarnessTest, HangingCandidateTimesOut) {
 }
 
 TEST_F(PrismHarnessTest, TrainSplitIsThePublishedCasesAndTheHardRegime) {
-  ASSERT_EQ(train_.size(), 70u);
+  ASSERT_EQ(train_.size(), 700u);
   EXPECT_EQ(train_.front().name, "std42_00");
   EXPECT_EQ(train_[49].name, "std42_49");
-  EXPECT_EQ(train_[50].name, "hard20251121_00");
-  EXPECT_EQ(train_.back().name, "hard20251121_19");
+  EXPECT_EQ(train_[50].name, "std20251120_00");
+  EXPECT_EQ(train_[499].name, "std20251120_449");
+  EXPECT_EQ(train_[500].name, "hard20251121_00");
+  EXPECT_EQ(train_.back().name, "hard20251121_199");
   EXPECT_EQ(train_.back().c.models.size(), static_cast<size_t>(3 * train_.back().c.gpus));
   // The initial program is valid on the whole split and still scores the
   // spec's seed value on the published cases.
@@ -165,9 +167,15 @@ TEST_F(PrismHarnessTest, HeldoutSplitIsHiddenSeedsAndTheHardRegime) {
 #ifdef CRUCIBLE_PRISM_SLOW_TESTS
 TEST_F(PrismHarnessTest, BisectionExampleBeatsTheSeedOnBothSplits) {
   const std::string source = ReadFile(kProblemDir + "/examples/bisection.cpp");
+  const HarnessReport published = Evaluate(source, published_);
+  ASSERT_TRUE(published.valid) << published.feedback;
+  EXPECT_GT(*published.score, 24.0);
+  EXPECT_LE(*published.score, published.metrics.at("bound_inv_mean"));
   const HarnessReport train = Evaluate(source, train_);
   ASSERT_TRUE(train.valid) << train.feedback;
-  EXPECT_GT(*train.score, 24.0);
+  const HarnessReport seed_train = Evaluate(ReadFile(kProblemDir + "/initial.cpp"), train_);
+  ASSERT_TRUE(seed_train.valid) << seed_train.feedback;
+  EXPECT_GT(*train.score, *seed_train.score);
   EXPECT_LE(*train.score, train.metrics.at("bound_inv_mean"));
   StatusOr<std::vector<NamedCase>> heldout = LoadSplit("heldout");
   ASSERT_TRUE(heldout.ok());
