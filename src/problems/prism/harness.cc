@@ -126,6 +126,10 @@ StatusOr<std::vector<NamedCase>> LoadSplit(const std::string& split) {
   std::vector<NamedCase> out;
   if (split == "train") {
     AddCases(out, fmt::format("std{}", kTrainSeed), GenerateStandardCases(kTrainSeed, kTrainCases));
+    AddCases(out, fmt::format("std{}", kTrainStandardSeed),
+             GenerateStandardCases(kTrainStandardSeed, kTrainStandardCases));
+    AddCases(out, fmt::format("hard{}", kTrainHardSeed),
+             GenerateHardCases(kTrainHardSeed, kTrainHardCases));
     return out;
   }
   if (split != "heldout") return InvalidArgumentError("unknown split '" + split + "'");

@@ -37,6 +37,9 @@ class PrismHarnessTest : public testing::Test {
     StatusOr<std::vector<NamedCase>> train = LoadSplit("train");
     ASSERT_TRUE(train.ok()) << train.status().ToString();
     train_ = *std::move(train);
+    for (const NamedCase& nc : train_) {
+      if (nc.name.starts_with("std42_")) published_.push_back(nc);
+    }
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -56,10 +59,12 @@ class PrismHarnessTest : public testing::Test {
 
   std::string dir_;
   std::vector<NamedCase> train_;
+  std::vector<NamedCase> published_;  // the spec's 50 cases (seed 42)
 };
 
 TEST_F(PrismHarnessTest, InitialProgramReproducesTheSeedValue) {
-  const HarnessReport r = Evaluate(ReadFile(kProblemDir + "/initial.cpp"), train_);
+  ASSERT_EQ(published_.size(), 50u);
+  const HarnessReport r = Evaluate(ReadFile(kProblemDir + "/initial.cpp"), published_);
   ASSERT_TRUE(r.valid) << r.feedback;
   // Spec §6: seed 20.8916, combined 21.8916, LB 60.82, mean 0.0478661.
   EXPECT_NEAR(*r.score, 20.8916, 5e-5);
@@ -132,6 +137,23 @@ TEST_F(PrismHarnessTest, HangingCandidateTimesOut) {
   EXPECT_EQ(r.outcome, "timeout");
 }
 
+TEST_F(PrismHarnessTest, TrainSplitIsThePublishedCasesAndTheHardRegime) {
+  ASSERT_EQ(train_.size(), 700u);
+  EXPECT_EQ(train_.front().name, "std42_00");
+  EXPECT_EQ(train_[49].name, "std42_49");
+  EXPECT_EQ(train_[50].name, "std20251120_00");
+  EXPECT_EQ(train_[499].name, "std20251120_449");
+  EXPECT_EQ(train_[500].name, "hard20251121_00");
+  EXPECT_EQ(train_.back().name, "hard20251121_199");
+  EXPECT_EQ(train_.back().c.models.size(), static_cast<size_t>(3 * train_.back().c.gpus));
+  // The initial program is valid on the whole split and still scores the
+  // spec's seed value on the published cases.
+  const HarnessReport r = Evaluate(ReadFile(kProblemDir + "/initial.cpp"), train_);
+  ASSERT_TRUE(r.valid) << r.feedback;
+  EXPECT_NEAR(r.metrics.at("inv_mean_kvpr.std42"), 20.8916, 5e-5);
+  EXPECT_LT(r.metrics.at("inv_mean_kvpr.hard20251121"), 5.0);
+}
+
 TEST_F(PrismHarnessTest, HeldoutSplitIsHiddenSeedsAndTheHardRegime) {
   StatusOr<std::vector<NamedCase>> h = LoadSplit("heldout");
   ASSERT_TRUE(h.ok());
@@ -145,9 +167,15 @@ TEST_F(PrismHarnessTest, HeldoutSplitIsHiddenSeedsAndTheHardRegime) {
 #ifdef CRUCIBLE_PRISM_SLOW_TESTS
 TEST_F(PrismHarnessTest, BisectionExampleBeatsTheSeedOnBothSplits) {
   const std::string source = ReadFile(kProblemDir + "/examples/bisection.cpp");
+  const HarnessReport published = Evaluate(source, published_);
+  ASSERT_TRUE(published.valid) << published.feedback;
+  EXPECT_GT(*published.score, 24.0);
+  EXPECT_LE(*published.score, published.metrics.at("bound_inv_mean"));
   const HarnessReport train = Evaluate(source, train_);
   ASSERT_TRUE(train.valid) << train.feedback;
-  EXPECT_GT(*train.score, 24.0);
+  const HarnessReport seed_train = Evaluate(ReadFile(kProblemDir + "/initial.cpp"), train_);
+  ASSERT_TRUE(seed_train.valid) << seed_train.feedback;
+  EXPECT_GT(*train.score, *seed_train.score);
   EXPECT_LE(*train.score, train.metrics.at("bound_inv_mean"));
   StatusOr<std::vector<NamedCase>> heldout = LoadSplit("heldout");
   ASSERT_TRUE(heldout.ok());

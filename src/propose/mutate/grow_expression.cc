@@ -52,8 +52,9 @@ size_t MatchingClose(const EditContext& ctx, size_t open) {
 }
 
 // The operand atoms read by tokens [first, last): plain variables (not
-// keywords, types, functions, members or namespaces) and indexed variables
-// `name[...]`, as written.
+// keywords, types, functions or namespaces), indexed variables `name[...]`
+// and data members `name.field`, `name->field`, `name[i].field` (a chain not
+// followed by a call), as written.
 std::vector<std::string> Atoms(const EditContext& ctx, size_t first, size_t last) {
   std::vector<std::string> atoms;
   for (size_t i = first; i < last; ++i) {
@@ -72,20 +73,44 @@ std::vector<std::string> Atoms(const EditContext& ctx, size_t first, size_t last
                           TokenIs(ctx, prev, TokenKind::kOperator, "::"))) {
       continue;
     }
-    const size_t next = NextSignificant(ctx, i);
-    std::string atom(word);
-    if (next != kNone && next < last) {
+    // Extend over `[...]`, `.field` and `->field` links; `end` is the last
+    // token of the chain.
+    size_t end = i;
+    bool ok = true;
+    for (;;) {
+      const size_t next = NextSignificant(ctx, end);
+      if (next == kNone || next >= last) break;
       const std::string_view n = TextOf(ctx, next);
-      if (n == "(" || n == "." || n == "::" || n == "->" || n == "<" || n == "{") continue;
+      if (n == "(" || n == "::" || n == "<" || n == "{") {
+        ok = false;  // a call, a namespace or a template: not a value we can name
+        break;
+      }
       if (n == "[") {
         const size_t close = MatchingClose(ctx, next);
-        if (close == kNone || close > last) continue;
-        const size_t end = ctx.tokens[close - 1].begin + ctx.tokens[close - 1].length;
-        atom = std::string(ctx.source.substr(t.begin, end - t.begin));
-        if (atom.find('\n') != std::string::npos) continue;
-        i = close - 1;
+        if (close == kNone || close > last) {
+          ok = false;
+          break;
+        }
+        end = close - 1;
+        continue;
       }
+      if (n == "." || n == "->") {
+        const size_t field = NextSignificant(ctx, next);
+        if (field == kNone || field >= last ||
+            ctx.tokens[field].kind != TokenKind::kIdentifier) {
+          ok = false;
+          break;
+        }
+        end = field;
+        continue;
+      }
+      break;
     }
+    if (!ok) continue;
+    const size_t stop = ctx.tokens[end].begin + ctx.tokens[end].length;
+    std::string atom(ctx.source.substr(t.begin, stop - t.begin));
+    i = end;
+    if (atom.find_first_of("\n\r") != std::string::npos) continue;
     if (std::find(atoms.begin(), atoms.end(), atom) == atoms.end()) atoms.push_back(atom);
   }
   return atoms;
@@ -281,7 +306,8 @@ std::optional<Edit> GrowExpression(const EditContext& ctx, Rng& rng) {
         const auto word = [](char ch) {
           return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
         };
-        const bool left_ok = pos == 0 || !word(expr[pos - 1]);
+        const bool left_ok = pos == 0 || (!word(expr[pos - 1]) && expr[pos - 1] != '.' &&
+                                          expr[pos - 1] != '>' && expr[pos - 1] != ':');
         const size_t after = pos + a.size();
         const bool right_ok = after >= expr.size() || (!word(expr[after]) && expr[after] != '[');
         if (left_ok && right_ok) break;

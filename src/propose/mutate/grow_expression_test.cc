@@ -143,6 +143,43 @@ TEST(GrowExpressionTest, PythonTermsArePython) {
   EXPECT_TRUE(AnyContains(grown, "(coeffs[0] * x + math.sin(x)) * (1.0 "));
 }
 
+TEST(GrowExpressionTest, DataMembersAreOperandsButCallsAreNot) {
+  const std::string src =
+      "// EVOLVE-BLOCK-START\n"
+      "double f(const Edge& e, const Item* it, const std::vector<Bin>& bins, double d) {\n"
+      "  const double vu = d + e.cost;\n"
+      "  const double w = it->size * bins[0].room + e.weight();\n"
+      "  return vu + w;\n"
+      "}\n"
+      "// EVOLVE-BLOCK-END\n";
+  const std::set<std::string> grown = Growths(src, "p.cpp", 1200);
+  ASSERT_FALSE(grown.empty());
+  EXPECT_TRUE(AnyContains(grown, "* e.cost"));
+  EXPECT_TRUE(AnyContains(grown, "(e.cost < "));        // the clamp or the step reads the member
+  EXPECT_TRUE(AnyContains(grown, "* it->size"));
+  EXPECT_TRUE(AnyContains(grown, "* bins[0].room"));
+  for (const std::string& g : grown) {
+    EXPECT_EQ(g.find("* e.weight "), std::string::npos) << g;  // a call is not an operand
+    EXPECT_EQ(g.find("* e "), std::string::npos) << g;         // nor the object alone
+    EXPECT_EQ(g.find("* cost"), std::string::npos) << g;       // nor the field alone
+    EXPECT_EQ(g.find("* bins[0] "), std::string::npos) << g;
+  }
+}
+
+TEST(GrowExpressionTest, ClampNeverRewritesAFieldOfTheSameName) {
+  // `x` is an operand; `p.x` is a different value and must stay as written.
+  const std::string src =
+      "// EVOLVE-BLOCK-START\n"
+      "double f(const P& p, double x) {\n"
+      "  return p.x * 2.0 + x;\n"
+      "}\n"
+      "// EVOLVE-BLOCK-END\n";
+  for (const std::string& g : Growths(src, "p.cpp", 600)) {
+    if (g.find(" ? x : ") == std::string::npos) continue;  // only the clamps of x
+    EXPECT_TRUE(g.starts_with("p.x * 2.0 + (x < ")) << g;
+  }
+}
+
 TEST(GrowExpressionTest, NoSiteNoEdit) {
   const std::string src = "// EVOLVE-BLOCK-START\nvoid f() {}\n// EVOLVE-BLOCK-END\n";
   Rng rng(1);
