@@ -133,7 +133,7 @@ class Engine::Impl {
   bool Archivable(const Candidate& c) const;
   void WriteProposerCheckpoint();
   int64_t CountPhase(bool proposing) const;
-  int64_t CountFinished() const;
+  int64_t CountEvaluatedAndFinished() const;
 
   const EngineOptions o_;
   RunStore& store_;
@@ -372,9 +372,9 @@ void Engine::Impl::WriteProposerCheckpoint() {
   }
 }
 
-int64_t Engine::Impl::CountFinished() const {
+int64_t Engine::Impl::CountEvaluatedAndFinished() const {
   int64_t n = 0;
-  for (const auto& [id, slot] : slots_) n += slot->phase == Slot::Phase::kFinished;
+  for (const auto& [id, slot] : slots_) n += slot->phase == Slot::Phase::kFinished && slot->evaluated;
   return n;
 }
 
@@ -389,11 +389,13 @@ int64_t Engine::Impl::CountPhase(bool proposing) const {
 
 bool Engine::Impl::TrySelect() {
   if (!SelectionOpen()) return false;
-  // The classic schedule: `jobs` children between selection and result (a
-  // finished child waiting for its commit and insert no longer counts, except
-  // in deterministic mode, whose schedule is stated in inserts).
+  // The classic schedule: `jobs` children between selection and insert,
+  // except that an evaluated child waiting for its result's commit and insert
+  // no longer counts (not in deterministic mode, whose schedule is stated in
+  // inserts). Children finished without evaluation still count: they are
+  // made within the loop pass, and would otherwise let it select forever.
   const int64_t selected = static_cast<int64_t>(slots_.size()) -
-                           (o_.deterministic ? 0 : CountFinished());
+                           (o_.deterministic ? 0 : CountEvaluatedAndFinished());
   if (proposal_slots_ > 0 ? CountPhase(true) >= proposal_slots_ : selected >= o_.jobs) {
     return false;
   }
