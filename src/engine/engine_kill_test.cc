@@ -16,6 +16,7 @@
 #include "core/hash.h"
 #include "core/rng.h"
 #include "engine/engine.h"
+#include "engine/run.h"
 #include "store/run_store.h"
 
 namespace crucible {
@@ -200,6 +201,20 @@ TEST_F(EngineKillTest, KilledAnywhereAndResumedLosesNoCommittedResultAndCountsEa
     EXPECT_EQ(*rows[id].candidate.result.score, ScoreOf(rows[id].candidate.program));
   }
   RecordProperty("pending_at_kills", pending_at_kills);
+}
+
+// StartRun makes run.db as run.db.creating and renames it once it holds the
+// initial program; a run killed before that is recognised as such.
+TEST_F(EngineKillTest, ARunKilledWhileBeingCreatedIsNamedAsSuch) {
+  {
+    auto store = std::move(RunStore::Create((dir_ / "run.db.creating").string(), RunMetadata{}))
+                     .value();
+  }
+  StatusOr<std::unique_ptr<RunStore>> opened = OpenRunStore(dir_.string());
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(opened.status().message().find("creation was interrupted"), std::string::npos)
+      << opened.status().ToString();
 }
 
 }  // namespace
