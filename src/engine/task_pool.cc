@@ -2,7 +2,7 @@
 
 namespace crucible {
 
-TaskPool::TaskPool(int threads, double spin_seconds) : spin_seconds_(spin_seconds) {
+TaskPool::TaskPool(int threads) {
   if (threads < 1) threads = 1;
   threads_.reserve(threads);
   for (int i = 0; i < threads; ++i) {
@@ -20,16 +20,12 @@ void TaskPool::Submit(std::function<void()> task) {
   {
     std::lock_guard lock(mu_);
     queue_.push_back(std::move(task));
-    queued_.store(queue_.size(), std::memory_order_release);
   }
   cv_.notify_one();
 }
 
 void TaskPool::Work(std::stop_token stop) {
   while (true) {
-    PollFor(spin_seconds_, [&] {
-      return queued_.load(std::memory_order_acquire) > 0 || stop.stop_requested();
-    });
     std::function<void()> task;
     {
       std::unique_lock lock(mu_);
@@ -37,7 +33,6 @@ void TaskPool::Work(std::stop_token stop) {
       if (queue_.empty()) return;  // stop requested and nothing left to run
       task = std::move(queue_.front());
       queue_.pop_front();
-      queued_.store(queue_.size(), std::memory_order_release);
     }
     task();
   }
