@@ -6,12 +6,21 @@
 // flat as the archive grows. For comparison, OpenEvolve's loop costs ~7 ms
 // per iteration at 200 programs and 20-34 ms at 1,000 (REFERENCES.md).
 //
-// Usage: engine_bench [--max N] [--window W] [--jobs J]
+// Each size is timed over `--repeat` consecutive windows; the table gives the
+// fastest and the median window (the machine is shared: the slow windows are
+// other processes' time) and the process's CPU time per candidate (all
+// threads, user + system), which other load disturbs less.
+//
+// Usage: engine_bench [--max N] [--window W] [--jobs J] [--repeat R] [--only counter|mutate]
 #include <fmt/format.h>
 #include <stdlib.h>
 
+#include <time.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <vector>
 #include <filesystem>
 #include <string>
 
@@ -69,14 +78,20 @@ class NoopEvaluator final : public Evaluator {
   std::string Describe() const override { return "no-op"; }
 };
 
-struct Row {
-  int64_t from, to;
-  double us_per_candidate;
+struct Timing {
+  double wall_us = 0;  // per candidate
+  double cpu_us = 0;   // per candidate, all threads of the process
 };
 
+double ProcessCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 // Runs the engine from `from` to `to` evaluations on an existing store and
-// returns the wall time per candidate of Run() alone.
-double Segment(RunStore& store, Proposer& proposer, int64_t to, int jobs) {
+// returns the wall and CPU time per candidate of Run() alone.
+Timing Segment(RunStore& store, Proposer& proposer, int64_t to, int jobs) {
   ArchiveOptions ao;
   ao.features = {{"code_length", 10, {}, {}}, {"speed", 10, 0.0, 100.0}};
   auto archive = std::move(Archive::Create(ao)).value();
@@ -92,18 +107,21 @@ double Segment(RunStore& store, Proposer& proposer, int64_t to, int jobs) {
     exit(1);
   }
   const int64_t before = *store.CountCandidates();
+  const double cpu0 = ProcessCpuSeconds();
   const auto t0 = std::chrono::steady_clock::now();
   auto summary = engine.Run({});
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = ProcessCpuSeconds() - cpu0;
   if (!summary.ok()) {
     fmt::print(stderr, "run: {}\n", summary.status().ToString());
     exit(1);
   }
   const int64_t made = *store.CountCandidates() - before;
-  return secs * 1e6 / static_cast<double>(made);
+  return Timing{secs * 1e6 / static_cast<double>(made), cpu * 1e6 / static_cast<double>(made)};
 }
 
-void Bench(const char* name, Proposer& proposer, int64_t max, int64_t window, int jobs) {
+void Bench(const char* name, Proposer& proposer, int64_t max, int64_t window, int jobs,
+           int repeat) {
   char tmpl[] = "/tmp/crucible-enginebench-XXXXXX";
   const fs::path dir = mkdtemp(tmpl);
   auto store = std::move(RunStore::Create((dir / "run.db").string(), RunMetadata{})).value();
@@ -116,14 +134,22 @@ void Bench(const char* name, Proposer& proposer, int64_t max, int64_t window, in
   c.result.score = 0;
   (void)store->InsertDone(c);
   fmt::print("\nproposer: {}, jobs {}\n", name, jobs);
-  fmt::print("{:>22} {:>16}\n", "candidates", "us / candidate");
+  fmt::print("{:>22} {:>14} {:>14} {:>14}\n", "candidates before", "fastest us", "median us",
+             "cpu us (med)");
   int64_t done = 0;
   for (int64_t mark = window; mark <= max; mark *= 4) {
-    // Grow the run to `mark - window` untimed, then time one window.
-    if (mark - window > done) Segment(*store, proposer, mark - window, jobs);
-    const double us = Segment(*store, proposer, mark, jobs);
-    fmt::print("{:>10} .. {:>9} {:>16.1f}\n", mark - window, mark, us);
-    done = mark;
+    // Grow the run to `mark - window` untimed, then time `repeat` windows.
+    const int64_t start = std::max(mark - window, done);
+    if (start > done) Segment(*store, proposer, start, jobs);
+    std::vector<Timing> t;
+    for (int r = 1; r <= repeat; ++r) t.push_back(Segment(*store, proposer, start + r * window, jobs));
+    done = start + repeat * window;
+    std::sort(t.begin(), t.end(), [](const Timing& a, const Timing& b) { return a.wall_us < b.wall_us; });
+    std::vector<double> cpu;
+    for (const Timing& x : t) cpu.push_back(x.cpu_us);
+    std::sort(cpu.begin(), cpu.end());
+    fmt::print("{:>22} {:>14.1f} {:>14.1f} {:>14.1f}\n", start, t.front().wall_us,
+               t[t.size() / 2].wall_us, cpu[cpu.size() / 2]);
   }
   store.reset();
   fs::remove_all(dir);
@@ -134,15 +160,22 @@ void Bench(const char* name, Proposer& proposer, int64_t max, int64_t window, in
 
 int main(int argc, char** argv) {
   int64_t max = 64000, window = 1000;
-  int jobs = 2;
+  int jobs = 2, repeat = 1;
+  std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--max")) max = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--window")) window = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--jobs")) jobs = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--repeat")) repeat = std::max(1, std::atoi(argv[i + 1]));
+    if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
   }
-  crucible::CounterProposer counter;
-  crucible::Bench("counter (engine only)", counter, max, window, jobs);
-  auto mutate = crucible::MakeMutateProposer(crucible::MutateOptions{});
-  crucible::Bench("mutate (built-in operators)", *mutate, max / 4, window, jobs);
+  if (only.empty() || only == "counter") {
+    crucible::CounterProposer counter;
+    crucible::Bench("counter (engine only)", counter, max, window, jobs, repeat);
+  }
+  if (only.empty() || only == "mutate") {
+    auto mutate = crucible::MakeMutateProposer(crucible::MutateOptions{});
+    crucible::Bench("mutate (built-in operators)", *mutate, max / 4, window, jobs, repeat);
+  }
   return 0;
 }

@@ -104,6 +104,7 @@ class Engine::Impl {
   void Apply(Completion c);
   void CheckInterruptions(std::stop_token stop);
   void Advance();
+  bool SelectAndPrecheck();  // within a batch; true when it changed something
   void RecordSlowEvaluations();
 
   bool SelectionOpen() const;
@@ -132,6 +133,7 @@ class Engine::Impl {
   bool Archivable(const Candidate& c) const;
   void WriteProposerCheckpoint();
   int64_t CountPhase(bool proposing) const;
+  int64_t CountEvaluatedAndFinished() const;
 
   const EngineOptions o_;
   RunStore& store_;
@@ -243,6 +245,13 @@ StatusOr<EngineSummary> Engine::Impl::Run(std::stop_token stop) {
       for (Completion& c : done) Apply(std::move(c));
       RecordSlowEvaluations();
       WriteProposerCheckpoint();
+      // The freed evaluation slots are refilled before the commit, so the
+      // workers evaluate while the orchestrator commits, and the results
+      // that arrive meanwhile share the next commit. The new children are
+      // selected from the archive as it was before these results: nothing
+      // uses a result before its commit. Not in deterministic mode, whose
+      // schedule waits for the inserts anyway.
+      if (!o_.deterministic) SelectAndPrecheck();
     });
     const double now = clock_.NowSeconds();
     if (observer_ && now - last_progress_ >= o_.progress_interval_seconds) {
@@ -286,15 +295,19 @@ void Engine::Impl::Advance() {
   bool progress = true;
   while (progress && store_error_.ok()) {
     progress = TryInsert();
-    InBatch([&] {
-      bool more = true;
-      while (more && store_error_.ok()) {
-        more = TryPrecheck();
-        more |= TrySelect();
-        progress |= more;
-      }
-    });
+    InBatch([&] { progress |= SelectAndPrecheck(); });
   }
+}
+
+bool Engine::Impl::SelectAndPrecheck() {
+  bool any = false;
+  bool more = true;
+  while (more && store_error_.ok()) {
+    more = TryPrecheck();
+    more |= TrySelect();
+    any |= more;
+  }
+  return any;
 }
 
 // Waits for every outstanding task; results of cancelled work are dropped
@@ -359,6 +372,12 @@ void Engine::Impl::WriteProposerCheckpoint() {
   }
 }
 
+int64_t Engine::Impl::CountEvaluatedAndFinished() const {
+  int64_t n = 0;
+  for (const auto& [id, slot] : slots_) n += slot->phase == Slot::Phase::kFinished && slot->evaluated;
+  return n;
+}
+
 int64_t Engine::Impl::CountPhase(bool proposing) const {
   int64_t n = 0;
   for (const auto& [id, slot] : slots_) {
@@ -370,8 +389,14 @@ int64_t Engine::Impl::CountPhase(bool proposing) const {
 
 bool Engine::Impl::TrySelect() {
   if (!SelectionOpen()) return false;
-  if (proposal_slots_ > 0 ? CountPhase(true) >= proposal_slots_
-                          : static_cast<int64_t>(slots_.size()) >= o_.jobs) {
+  // The classic schedule: `jobs` children between selection and insert,
+  // except that an evaluated child waiting for its result's commit and insert
+  // no longer counts (not in deterministic mode, whose schedule is stated in
+  // inserts). Children finished without evaluation still count: they are
+  // made within the loop pass, and would otherwise let it select forever.
+  const int64_t selected = static_cast<int64_t>(slots_.size()) -
+                           (o_.deterministic ? 0 : CountEvaluatedAndFinished());
+  if (proposal_slots_ > 0 ? CountPhase(true) >= proposal_slots_ : selected >= o_.jobs) {
     return false;
   }
   if (o_.deterministic && (next_precheck_ != next_select_ || next_select_ >= next_insert_ + o_.jobs)) {

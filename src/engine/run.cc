@@ -331,6 +331,11 @@ Status CheckRunDirectory(const std::string& run_dir) {
     return NotFoundError(fmt::format("run directory '{}' does not exist", run_dir));
   }
   if (!fs::exists(fs::path(run_dir) / "run.db")) {
+    if (fs::exists(fs::path(run_dir) / "run.db.creating")) {
+      return NotFoundError(fmt::format(
+          "'{}' holds a run whose creation was interrupted (no run.db); delete it and start again",
+          run_dir));
+    }
     return NotFoundError(fmt::format("'{}' is not a crucible run directory (no run.db)", run_dir));
   }
   return Status::Ok();
@@ -370,10 +375,23 @@ StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, Lo
   meta.seed = seed;
   meta.deterministic = req.deterministic;
   meta.created_unix = SystemClock().UnixSeconds();
+  // run.db appears whole, with the evaluated initial program, or not at all:
+  // it is made under another name and renamed, so that a run killed while it
+  // is being created leaves nothing a --resume would trip over.
+  const fs::path db_path = run_dir / "run.db";
+  const fs::path creating = run_dir / "run.db.creating";
+  {
+    ASSIGN_OR_RETURN(std::unique_ptr<RunStore> fresh, RunStore::Create(creating.string(), meta));
+    RETURN_IF_ERROR(fresh->InsertDone(initial, {{"rng", Rng(seed).Serialize()}}));
+    RETURN_IF_ERROR(fresh->AppendEvent(meta.created_unix, "run_started", "{}"));
+  }  // closing checkpoints the WAL into the file and removes it
+  if (fs::exists(creating.string() + "-wal")) {
+    return InternalError(fmt::format("{}: the new run database kept its WAL", creating.string()));
+  }
+  fs::rename(creating, db_path, ec);
+  if (ec) return InternalError(fmt::format("cannot rename {}: {}", creating.string(), ec.message()));
   ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
-                   RunStore::Create((run_dir / "run.db").string(), meta));
-  RETURN_IF_ERROR(store->InsertDone(initial, {{"rng", Rng(seed).Serialize()}}));
-  RETURN_IF_ERROR(store->AppendEvent(meta.created_unix, "run_started", "{}"));
+                   RunStore::Open(db_path.string(), RunStore::Mode::kReadWrite));
   log("run directory: " + run_dir.string());
   ASSIGN_OR_RETURN(RunResult result, RunEngine(run_dir, config, req, *store, observer, log, stop));
   result.initial_value = config.objective.ValueOf(initial.result);

@@ -19,6 +19,8 @@
 //    data survives a crash (or SIGKILL) of the process. With
 //    synchronous=NORMAL the most recent transactions may be lost on power loss
 //    or an operating-system crash; the database stays consistent either way.
+//    A writer writes each commit's WAL frames with one system call
+//    (store/wal_buffer.h); that changes none of this.
 //  * Read-only stores never modify the database. They may create the -wal and
 //    -shm files that WAL mode needs when those do not exist yet (docs).
 //  * Errors name the database path and the operation. kUnavailable means the

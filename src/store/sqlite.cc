@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "store/wal_buffer.h"
+
 namespace crucible::sqlite {
 namespace {
 
@@ -139,7 +141,10 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, Open
     name += "?" + uri_suffix;
   }
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
+  // Writers combine each commit's WAL writes into one system call
+  // (store/wal_buffer.h); readers never write the WAL.
+  const char* vfs = mode == OpenMode::kReadWrite ? WalBufferVfsName() : nullptr;
+  int rc = sqlite3_open_v2(name.c_str(), &raw, flags, vfs);
   // sqlite3_open_v2 hands back a connection even on failure (for its message).
   std::unique_ptr<Database> db(new Database(raw, path));
   if (rc != SQLITE_OK) return db->Error(rc, "open");
