@@ -82,7 +82,8 @@ struct Channels {
 // Creates the descriptors, launches the init and keeps the parent's ends. The
 // child's ends are closed on return, so EOF on a pipe means its writers left.
 StatusOr<InitProcess> Launch(const InitProgram& program, const NamespaceSet& namespaces,
-                             const sandbox_wire::InitSpec& spec, Channels& channels) {
+                             const sandbox_wire::InitSpec& spec, Channels& channels,
+                             int netns_fd = -1) {
   ASSIGN_OR_RETURN(Pipe out, MakePipe());
   ASSIGN_OR_RETURN(Pipe err, MakePipe());
   ASSIGN_OR_RETURN(Pipe report, MakePipe());
@@ -92,7 +93,7 @@ StatusOr<InitProcess> Launch(const InitProgram& program, const NamespaceSet& nam
   if (!dev_null.valid()) return UnavailableError(std::string("/dev/null: ") + strerror(errno));
   InitDescriptors fds{spec_fd.get(),     report.write.get(), control.read.get(),
                       out.write.get(),   err.write.get(),    dev_null.get()};
-  ASSIGN_OR_RETURN(InitProcess init, LaunchInit(program, namespaces, fds));
+  ASSIGN_OR_RETURN(InitProcess init, LaunchInit(program, namespaces, fds, netns_fd));
   channels.stdout_read = std::move(out.read);
   channels.stderr_read = std::move(err.read);
   channels.report_read = std::move(report.read);
@@ -349,7 +350,7 @@ SandboxResult ExecuteRun(const RunEnvironment& environment, const sandbox_wire::
   SandboxResult result;
   const auto start = Clock::now();
   Channels channels;
-  StatusOr<InitProcess> init = Launch(*environment.program, environment.namespaces, spec, channels);
+  StatusOr<InitProcess> init = Launch(*environment.program, environment.namespaces, spec, channels, environment.netns_fd);
   if (!init.ok()) {
     result.spawn_error = init.status().message();
     return result;

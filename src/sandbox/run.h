@@ -21,6 +21,8 @@ struct RunEnvironment {
   const SandboxCapabilities* capabilities = nullptr;
   const InitProgram* program = nullptr;
   NamespaceSet namespaces;
+  // A pooled network namespace to join instead of creating one, or -1.
+  int netns_fd = -1;
   // Null when the run has no cgroup.
   RunCgroup* cgroup = nullptr;
 };

@@ -10,6 +10,7 @@
 #include "sandbox/cgroup.h"
 #include "sandbox/command.h"
 #include "sandbox/launcher.h"
+#include "sandbox/netns_pool.h"
 #include "sandbox/run.h"
 
 namespace crucible {
@@ -18,6 +19,9 @@ struct Sandbox::Internals {
   std::optional<InitProgram> program;
   NamespaceSet namespaces;
   CgroupLayout cgroups;
+  // Reused network namespaces, one per concurrent run (null: a fresh
+  // namespace per run, as inside a user namespace).
+  std::unique_ptr<NetnsPool> netns_pool;
   // Names each run's cgroup uniquely; the only state Run() changes.
   mutable std::atomic<uint64_t> next_run{0};
 };
@@ -173,6 +177,15 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& options
                                    probed.notes);
   }
   internals->namespaces = probed.namespaces;
+  if (probed.namespaces.network && probed.namespaces.pid && !probed.namespaces.user) {
+    auto pool = std::make_unique<NetnsPool>();
+    Status primed = pool->Prime();
+    if (primed.ok()) {
+      internals->netns_pool = std::move(pool);
+    } else {
+      probed.notes += "network namespaces not pooled (" + primed.message() + "); ";
+    }
+  }
   SandboxCapabilities caps = Describe(probed, internals->cgroups, cgroup_notes);
   return std::unique_ptr<Sandbox>(new Sandbox(options, std::move(caps), std::move(internals)));
 }
@@ -199,14 +212,31 @@ SandboxResult Sandbox::Run(const SandboxRequest& request, std::stop_token stop) 
     spec->cgroup_procs_files = cgroup->ProcsFiles();
   }
   RunEnvironment environment{&options_, &capabilities_, &*internals_->program,
-                             internals_->namespaces, cgroup.get()};
-  return ExecuteRun(environment, *spec, std::move(stop));
+                             internals_->namespaces, -1, cgroup.get()};
+  UniqueFd netns;
+  if (internals_->netns_pool != nullptr) {
+    // Without one (out of memory, say), the run gets a fresh namespace.
+    StatusOr<UniqueFd> pooled = internals_->netns_pool->Acquire();
+    if (pooled.ok()) {
+      netns = std::move(pooled).value();
+      environment.netns_fd = netns.get();
+      spec->network_namespace = false;  // its loopback is up already
+    }
+  }
+  SandboxResult run_result = ExecuteRun(environment, *spec, std::move(stop));
+  // Every process of the run is gone (the PID namespace ended with its init),
+  // and with them every socket in the namespace: the next run may have it.
+  if (netns.valid()) internals_->netns_pool->Release(std::move(netns));
+  return run_result;
 }
 
 std::string Sandbox::CapabilityReport() const {
   const SandboxCapabilities& c = capabilities_;
   std::string r = "network: ";
-  r += c.network_namespace ? "private namespace (loopback only)"
+  r += c.network_namespace
+           ? (internals_->netns_pool != nullptr
+                  ? "private namespace (loopback only; one per concurrent run, reused)"
+                  : "private namespace (loopback only)")
        : options_.network == NetworkIsolation::kOff ? "host (isolation off)"
                                                      : "host (no network namespace)";
   r += "; filesystem: ";
