@@ -298,4 +298,7 @@ int Main() {
 }  // namespace
 }  // namespace crucible::sandbox_init
 
-int main() { return crucible::sandbox_init::Main(); }
+// The entry point of the glibc-free runtime (init_libc.cc) on x86-64.
+extern "C" int crucible_sandbox_init_main() { return crucible::sandbox_init::Main(); }
+
+int main() { return crucible_sandbox_init_main(); }
