@@ -19,11 +19,11 @@ struct Sandbox::Internals {
   std::optional<InitProgram> program;
   NamespaceSet namespaces;
   CgroupLayout cgroups;
+  // The runs' cgroups, reused (null without cgroups).
+  std::unique_ptr<CgroupPool> cgroup_pool;
   // Reused network namespaces, one per concurrent run (null: a fresh
   // namespace per run, as inside a user namespace).
   std::unique_ptr<NetnsPool> netns_pool;
-  // Names each run's cgroup uniquely; the only state Run() changes.
-  mutable std::atomic<uint64_t> next_run{0};
 };
 
 namespace {
@@ -177,6 +177,13 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& options
                                    probed.notes);
   }
   internals->namespaces = probed.namespaces;
+  if (internals->cgroups.Any()) {
+    // Unique among Sandboxes of this process: the pool reuses names.
+    static std::atomic<uint64_t> next_sandbox{0};
+    internals->cgroup_pool = std::make_unique<CgroupPool>(
+        internals->cgroups, CgroupLimits{options.memory_bytes, options.max_processes},
+        "run-" + std::to_string(getpid()) + "-" + std::to_string(next_sandbox.fetch_add(1)) + "-");
+  }
   if (probed.namespaces.network && probed.namespaces.pid && !probed.namespaces.user) {
     auto pool = std::make_unique<NetnsPool>();
     Status primed = pool->Prime();
@@ -198,12 +205,8 @@ SandboxResult Sandbox::Run(const SandboxRequest& request, std::stop_token stop) 
     return result;
   }
   std::unique_ptr<RunCgroup> cgroup;
-  if (internals_->cgroups.Any()) {
-    std::string name = "run-" + std::to_string(getpid()) + "-" +
-                       std::to_string(internals_->next_run.fetch_add(1));
-    StatusOr<std::unique_ptr<RunCgroup>> created = RunCgroup::Create(
-        internals_->cgroups, name,
-        CgroupLimits{options_.memory_bytes, options_.max_processes});
+  if (internals_->cgroup_pool != nullptr) {
+    StatusOr<std::unique_ptr<RunCgroup>> created = internals_->cgroup_pool->Acquire();
     if (!created.ok()) {
       result.spawn_error = created.status().ToString();
       return result;
@@ -227,6 +230,7 @@ SandboxResult Sandbox::Run(const SandboxRequest& request, std::stop_token stop) 
   // Every process of the run is gone (the PID namespace ended with its init),
   // and with them every socket in the namespace: the next run may have it.
   if (netns.valid()) internals_->netns_pool->Release(std::move(netns));
+  if (cgroup != nullptr) internals_->cgroup_pool->Release(std::move(cgroup));
   return run_result;
 }
 
