@@ -49,10 +49,11 @@ TEST_F(CgroupReuseTest, RefusedForksDoNotCountInTheNextRun) {
 }
 
 TEST_F(CgroupReuseTest, OomKillsAndPeakDoNotCountInTheNextRun) {
-  // Three shells holding ~25 MiB each: every one is under RLIMIT_AS (64 MiB),
+  // Four shells holding ~20 MiB each: every one is under RLIMIT_AS (64 MiB),
   // the tree is over the memory cgroup's limit, so its OOM killer strikes.
   SandboxResult hog = Sh(
-      "for i in 1 2 3; do (x=$(head -c 25000000 /dev/zero | tr '\\0' a); sleep 3) & done; wait");
+      "p=; for i in 1 2 3 4; do (x=$(head -c 20000000 /dev/zero | tr '\\0' a); sleep 3) & "
+      "p=\"$p $!\"; done; s=0; for i in $p; do wait $i || s=1; done; exit $s");
   EXPECT_TRUE(hog.memory_limit) << hog.stderr_text;
   EXPECT_GT(hog.memory_peak_bytes, 32u << 20);
   SandboxResult next = Sh("true");
