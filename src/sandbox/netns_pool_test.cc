@@ -135,3 +135,41 @@ TEST_F(PooledNetworkTest, ConcurrentRunsDoNotShareANetwork) {
 
 }  // namespace
 }  // namespace crucible
+
+namespace crucible {
+namespace {
+
+size_t OpenDescriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// Runs hand their mount and IPC namespaces to a background releaser
+// (ns_releaser.h): the scratch dir can be removed as soon as Run() returns,
+// and destroying the Sandbox leaves no descriptor (no namespace) behind.
+TEST(NamespaceReleaseTest, NothingOutlivesTheSandbox) {
+  const size_t before = OpenDescriptors();
+  {
+    SandboxOptions options;
+    options.wall_timeout_seconds = 20;
+    StatusOr<std::unique_ptr<Sandbox>> sandbox = Sandbox::Create(options);
+    ASSERT_TRUE(sandbox.ok()) << sandbox.status().ToString();
+    for (int i = 0; i < 3; ++i) {
+      TempDir scratch;
+      SandboxRequest request;
+      request.argv = {"/bin/sh", "-c", "echo x > file; echo y > /tmp/t; cat file /tmp/t"};
+      request.working_dir = scratch.path();
+      SandboxResult r = (*sandbox)->Run(request);
+      EXPECT_EQ(r.stdout_text, "x\ny\n") << r.stderr_text;
+      std::error_code error;
+      std::filesystem::remove_all(scratch.path(), error);
+      EXPECT_FALSE(error) << error.message();
+      EXPECT_FALSE(std::filesystem::exists(scratch.path()));
+    }
+  }
+  EXPECT_EQ(OpenDescriptors(), before);
+}
+
+}  // namespace
+}  // namespace crucible

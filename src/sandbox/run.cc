@@ -15,6 +15,9 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "sandbox/capture.h"
 
@@ -355,9 +358,24 @@ SandboxResult ExecuteRun(const RunEnvironment& environment, const sandbox_wire::
     result.spawn_error = init.status().message();
     return result;
   }
+  // Hold the run's mount and IPC namespaces so that the init's exit does not
+  // wait for their teardown (ns_releaser.h). The init is our unreaped child,
+  // so its pid names it; if it is gone already, there is nothing to hold.
+  std::vector<UniqueFd> namespaces;
+  if (environment.releaser != nullptr) {
+    const std::string proc = "/proc/" + std::to_string(init->pid()) + "/ns/";
+    for (auto [kind, created] : {std::pair{"mnt", environment.namespaces.mount},
+                                 std::pair{"ipc", environment.namespaces.ipc}}) {
+      if (!created) continue;
+      UniqueFd fd(open((proc + kind).c_str(), O_RDONLY | O_CLOEXEC));
+      if (fd.valid()) namespaces.push_back(std::move(fd));
+    }
+  }
   Session session(environment, std::move(init).value(), std::move(channels));
   session.Supervise(start, std::move(stop));
   session.Finish(start, result);
+  // Every process of the run is gone (the init is reaped).
+  if (environment.releaser != nullptr) environment.releaser->Release(std::move(namespaces));
   return result;
 }
 

@@ -11,6 +11,7 @@
 #include "sandbox/command.h"
 #include "sandbox/launcher.h"
 #include "sandbox/netns_pool.h"
+#include "sandbox/ns_releaser.h"
 #include "sandbox/run.h"
 
 namespace crucible {
@@ -21,6 +22,8 @@ struct Sandbox::Internals {
   CgroupLayout cgroups;
   // The runs' cgroups, reused (null without cgroups).
   std::unique_ptr<CgroupPool> cgroup_pool;
+  // Drops finished runs' mount and IPC namespaces off the runs' critical path.
+  mutable NamespaceReleaser releaser;
   // Reused network namespaces, one per concurrent run (null: a fresh
   // namespace per run, as inside a user namespace).
   std::unique_ptr<NetnsPool> netns_pool;
@@ -215,7 +218,7 @@ SandboxResult Sandbox::Run(const SandboxRequest& request, std::stop_token stop) 
     spec->cgroup_procs_files = cgroup->ProcsFiles();
   }
   RunEnvironment environment{&options_, &capabilities_, &*internals_->program,
-                             internals_->namespaces, -1, cgroup.get()};
+                             internals_->namespaces, -1, cgroup.get(), &internals_->releaser};
   UniqueFd netns;
   if (internals_->netns_pool != nullptr) {
     // Without one (out of memory, say), the run gets a fresh namespace.
