@@ -1,12 +1,15 @@
 // Spawn-to-reap cost of one sandboxed run of /bin/true, at several isolation
 // levels, against a bare posix_spawn + waitpid of the same program (the
-// machine's floor). Run: build/<dir>/bench/sandbox_bench
+// machine's floor), and what creating (and tearing down) each kind of
+// namespace costs by itself. Run: build/<dir>/bench/sandbox_bench
+#include <sched.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include <benchmark/benchmark.h>
@@ -101,6 +104,44 @@ void BM_PosixSpawnTrue(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_PosixSpawnTrue)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+int ExitAtOnce(void*) { _exit(0); }
+
+// clone(CLONE_VM | CLONE_VFORK | flags) of a child that exits at once, and
+// its reaping: the cost of creating and tearing down those namespaces
+// (without the kernel's asynchronous part of the teardown, which runs in a
+// worker; on 2 CPUs it competes with everything else).
+void BM_CloneNamespaces(benchmark::State& state) {
+  const int flags = static_cast<int>(state.range(0));
+  std::unique_ptr<char[]> stack(new char[64 * 1024]);
+  void* top = stack.get() + 64 * 1024;
+  std::string label;
+  for (auto [flag, name] : {std::pair{CLONE_NEWPID, "pid"}, std::pair{CLONE_NEWNS, "mnt"},
+                            std::pair{CLONE_NEWIPC, "ipc"}, std::pair{CLONE_NEWNET, "net"}}) {
+    if ((flags & flag) != 0) label += label.empty() ? name : std::string("+") + name;
+  }
+  state.SetLabel(label.empty() ? "no namespace" : label);
+  for (auto _ : state) {
+    pid_t pid = clone(ExitAtOnce, top, CLONE_VM | CLONE_VFORK | flags | SIGCHLD, nullptr);
+    if (pid < 0) {
+      state.SkipWithError("clone failed (not root?)");
+      break;
+    }
+    int status;
+    waitpid(pid, &status, 0);
+  }
+}
+BENCHMARK(BM_CloneNamespaces)
+    ->Arg(0)
+    ->Arg(CLONE_NEWPID)
+    ->Arg(CLONE_NEWNS)
+    ->Arg(CLONE_NEWIPC)
+    ->Arg(CLONE_NEWNET)
+    ->Arg(CLONE_NEWPID | CLONE_NEWNS)
+    ->Arg(CLONE_NEWNS | CLONE_NEWIPC)
+    ->Arg(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace crucible

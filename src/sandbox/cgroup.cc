@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <cstdio>
@@ -231,7 +232,65 @@ CgroupUsage RunCgroup::ReadUsage() const {
   if (!pids_.empty()) {
     usage.process_limit_hits = KeyedValue(ReadSmallFile(pids_ + "/pids.events"), "max");
   }
+  // Counters that cannot be reset count from the last reset.
+  oom_kills_read_ = usage.oom_kills;
+  process_limit_hits_read_ = usage.process_limit_hits;
+  counters_read_ = true;
+  usage.oom_kills -= std::min(usage.oom_kills, oom_kills_base_);
+  usage.process_limit_hits -= std::min(usage.process_limit_hits, process_limit_hits_base_);
   return usage;
+}
+
+bool RunCgroup::ResetForReuse() {
+  if (dirs_.empty() || !Empty()) return false;
+  if (!memory_.empty()) {
+    // Not memory.usage_in_bytes: it includes per-CPU charge caches and never
+    // reads 0. Page cache (the run's files) and anonymous memory must be gone;
+    // a few KiB of kernel objects (dentries) may stay charged.
+    const std::string stat = ReadSmallFile(memory_ + "/memory.stat");
+    if (stat.empty() || KeyedValue(stat, "cache") != 0 || KeyedValue(stat, "rss") != 0 ||
+        KeyedValue(stat, "swap") != 0) {
+      return false;
+    }
+    if (!WriteSmallFile(memory_ + "/memory.failcnt", "0") ||
+        !WriteSmallFile(memory_ + "/memory.max_usage_in_bytes", "0")) {
+      return false;
+    }
+  }
+  if (!cpuacct_.empty() && !WriteSmallFile(cpuacct_ + "/cpuacct.usage", "0")) return false;
+  if (!counters_read_) ReadUsage();
+  oom_kills_base_ = oom_kills_read_;
+  process_limit_hits_base_ = process_limit_hits_read_;
+  counters_read_ = false;
+  return true;
+}
+
+CgroupPool::CgroupPool(CgroupLayout layout, CgroupLimits limits, std::string name_prefix)
+    : layout_(std::move(layout)), limits_(limits), name_prefix_(std::move(name_prefix)) {}
+
+StatusOr<std::unique_ptr<RunCgroup>> CgroupPool::Acquire() {
+  int number;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!free_.empty()) {
+      std::unique_ptr<RunCgroup> group = std::move(free_.back());
+      free_.pop_back();
+      return group;
+    }
+    number = created_++;
+  }
+  return RunCgroup::Create(layout_, name_prefix_ + std::to_string(number), limits_);
+}
+
+void CgroupPool::Release(std::unique_ptr<RunCgroup> group) {
+  if (group == nullptr || !group->ResetForReuse()) return;  // destroyed: killed and removed
+  std::lock_guard<std::mutex> lock(mutex_);
+  free_.push_back(std::move(group));
+}
+
+int CgroupPool::created() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return created_;
 }
 
 RunCgroup::~RunCgroup() {

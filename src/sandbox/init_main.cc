@@ -28,10 +28,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sandbox/isolation.h"
@@ -61,10 +63,36 @@ void ReportFailure(const Failure& failure) {
 // Dispositions and the signal mask are inherited from whichever crucible
 // thread launched us (which may ignore SIGPIPE, say); the command must start
 // from the defaults.
+// Handlers do not survive the exec that started us; only ignored signals
+// (SigIgn in /proc/self/status) need resetting, which saves ~60 system calls
+// per run. If the file cannot be read, every signal is reset.
+uint64_t IgnoredSignals() {
+  UniqueFd fd(open("/proc/self/status", O_RDONLY | O_CLOEXEC));
+  char buffer[4096];
+  ssize_t n = fd.valid() ? read(fd.get(), buffer, sizeof(buffer) - 1) : -1;
+  if (n <= 0) return ~uint64_t{0};
+  buffer[n] = '\0';
+  const std::string_view text(buffer, static_cast<size_t>(n));
+  const size_t at = text.find("\nSigIgn:\t");
+  if (at == std::string_view::npos) return ~uint64_t{0};
+  uint64_t mask = 0;
+  for (const char* p = buffer + at + 9; *p != '\n' && *p != '\0'; ++p) {
+    int digit = *p >= '0' && *p <= '9'   ? *p - '0'
+                : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+                                         : -1;
+    if (digit < 0) return ~uint64_t{0};
+    mask = mask << 4 | static_cast<uint64_t>(digit);
+  }
+  return mask;
+}
+
 void ResetSignals() {
   struct sigaction action {};
   action.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) (void)sigaction(sig, &action, nullptr);
+  const uint64_t ignored = IgnoredSignals();
+  for (int sig = 1; sig < NSIG && sig <= 64; ++sig) {
+    if ((ignored >> (sig - 1) & 1) != 0) (void)sigaction(sig, &action, nullptr);
+  }
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -298,4 +326,7 @@ int Main() {
 }  // namespace
 }  // namespace crucible::sandbox_init
 
-int main() { return crucible::sandbox_init::Main(); }
+// The entry point of the glibc-free runtime (init_libc.cc) on x86-64.
+extern "C" int crucible_sandbox_init_main() { return crucible::sandbox_init::Main(); }
+
+int main() { return crucible_sandbox_init_main(); }

@@ -148,8 +148,13 @@ std::optional<Failure> BuildDev(std::vector<DetachedTree>& nodes, uint64_t shm_b
   if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") != 0) {
     return Fail("mount tmpfs on /dev");
   }
+  // The fresh /dev is empty: each node's mount point is created directly.
   for (DetachedTree& node : nodes) {
-    if (auto f = AttachTree(node)) return f;
+    UniqueFd point(open(node.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!point.valid()) return Fail("create " + node.path);
+    if (MoveMountFromFd(node.fd.get(), node.path.c_str()) != 0) {
+      return Fail("move_mount " + node.path);
+    }
   }
   const std::pair<const char*, const char*> links[] = {{"/proc/self/fd", "/dev/fd"},
                                                        {"/proc/self/fd/0", "/dev/stdin"},

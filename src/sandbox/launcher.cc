@@ -25,9 +25,7 @@ extern "C" const char crucible_sandbox_init_end[];
 #define MFD_EXEC 0x0010U
 #endif
 
-// Code running in the CLONE_VM child executes on a borrowed stack while the
-// parent thread is suspended; sanitizer bookkeeping would misattribute it.
-#define CRUCIBLE_NO_SANITIZE __attribute__((no_sanitize("address", "thread", "undefined")))
+#define CRUCIBLE_NO_SANITIZE CRUCIBLE_SANDBOX_NO_SANITIZE
 
 #if defined(__SANITIZE_THREAD__)
 #define CRUCIBLE_TSAN 1
@@ -52,6 +50,7 @@ constexpr size_t kChildStackBytes = 64 * 1024;
 struct PreExecArgs {
   InitDescriptors fds;
   int program_fd = -1;
+  int netns_fd = -1;
   bool user_namespace = false;
   char uid_map[64] = {};
   char gid_map[64] = {};
@@ -97,6 +96,9 @@ CRUCIBLE_NO_SANITIZE int PreExecMain(void* raw) {
   const PreExecArgs& args = *static_cast<const PreExecArgs*>(raw);
   int report_fd = args.fds.report;
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) PreExecFail(report_fd, "pdeathsig", errno);
+  if (args.netns_fd >= 0 && setns(args.netns_fd, CLONE_NEWNET) != 0) {
+    PreExecFail(report_fd, "join the pooled network namespace", errno);
+  }
   if (args.user_namespace) {
     int error = WriteProcFile("/proc/self/setgroups", "deny");
     if (error == 0) error = WriteProcFile("/proc/self/uid_map", args.uid_map);
@@ -132,15 +134,6 @@ CRUCIBLE_NO_SANITIZE int PreExecMain(void* raw) {
 
 CRUCIBLE_NO_SANITIZE int ExitAtOnce(void*) { _exit(0); }
 
-// clone(CLONE_VM | CLONE_VFORK | flags) running `fn(arg)` on a fresh stack.
-// No exit signal: the child is reaped with __WALL by pid, so nothing else in
-// crucible (a SIGCHLD handler, a stray waitpid(-1)) can take it from us.
-pid_t CloneVfork(int flags, int (*fn)(void*), void* arg, int* pidfd) {
-  std::unique_ptr<char[]> stack(new char[kChildStackBytes]);
-  auto top = reinterpret_cast<uintptr_t>(stack.get() + kChildStackBytes) & ~uintptr_t{15};
-  return clone(fn, reinterpret_cast<void*>(top), flags | CLONE_VM | CLONE_VFORK, arg, pidfd);
-}
-
 bool CanClone(int flags) {
   pid_t pid = CloneVfork(flags, ExitAtOnce, nullptr, nullptr);
   if (pid < 0) return false;
@@ -151,6 +144,12 @@ bool CanClone(int flags) {
 }
 
 }  // namespace
+
+pid_t CloneVfork(int flags, int (*fn)(void*), void* arg, int* pidfd) {
+  std::unique_ptr<char[]> stack(new char[kChildStackBytes]);
+  auto top = reinterpret_cast<uintptr_t>(stack.get() + kChildStackBytes) & ~uintptr_t{15};
+  return clone(fn, reinterpret_cast<void*>(top), flags | CLONE_VM | CLONE_VFORK, arg, pidfd);
+}
 
 int NamespaceSet::CloneFlags() const {
   return (user ? CLONE_NEWUSER : 0) | (pid ? CLONE_NEWPID : 0) | (mount ? CLONE_NEWNS : 0) |
@@ -224,17 +223,20 @@ int InitProcess::Reap(rusage* usage) {
 }
 
 StatusOr<InitProcess> LaunchInit(const InitProgram& program, const NamespaceSet& namespaces,
-                                 const InitDescriptors& fds) {
+                                 const InitDescriptors& fds, int netns_fd) {
   PreExecArgs args;
   args.fds = fds;
   args.program_fd = program.fd();
+  args.netns_fd = netns_fd;
   args.user_namespace = namespaces.user;
   std::snprintf(args.uid_map, sizeof(args.uid_map), "0 %u 1\n", static_cast<unsigned>(geteuid()));
   std::snprintf(args.gid_map, sizeof(args.gid_map), "0 %u 1\n", static_cast<unsigned>(getegid()));
   static char kArgv0[] = "crucible-sandbox-init";
   args.argv[0] = kArgv0;
   int pidfd = -1;
-  pid_t pid = CloneVfork(namespaces.CloneFlags() | CLONE_PIDFD, PreExecMain, &args, &pidfd);
+  int flags = namespaces.CloneFlags();
+  if (netns_fd >= 0) flags &= ~CLONE_NEWNET;
+  pid_t pid = CloneVfork(flags | CLONE_PIDFD, PreExecMain, &args, &pidfd);
   if (pid < 0) return UnavailableError(std::string("clone: ") + strerror(errno));
   return InitProcess(pid, UniqueFd(pidfd));
 }

@@ -20,6 +20,16 @@
 
 namespace crucible {
 
+// Code that runs in a CLONE_VM child (on a borrowed stack, while the launching
+// thread is suspended): sanitizer bookkeeping would misattribute it.
+#define CRUCIBLE_SANDBOX_NO_SANITIZE __attribute__((no_sanitize("address", "thread", "undefined")))
+
+// clone(CLONE_VM | CLONE_VFORK | flags) running `fn(arg)` on a fresh stack;
+// returns when the child has exec'd or exited. No exit signal: wait for the
+// child by pid with __WALL, so nothing else in crucible (a SIGCHLD handler, a
+// stray waitpid(-1)) can take it. `fn` may only make system calls.
+pid_t CloneVfork(int flags, int (*fn)(void*), void* arg, int* pidfd);
+
 struct NamespaceSet {
   bool user = false;  // only when not root: maps our uid to 0 inside
   bool pid = false;
@@ -81,8 +91,11 @@ class InitProcess {
   bool reaped_ = false;
 };
 
+// Starts the init in new `namespaces`. With `netns_fd` >= 0 (a pooled network
+// namespace, see netns_pool.h) the init joins that one instead of a new one,
+// and `namespaces.network` is ignored.
 StatusOr<InitProcess> LaunchInit(const InitProgram& program, const NamespaceSet& namespaces,
-                                 const InitDescriptors& fds);
+                                 const InitDescriptors& fds, int netns_fd = -1);
 
 }  // namespace crucible
 

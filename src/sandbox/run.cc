@@ -15,6 +15,9 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "sandbox/capture.h"
 
@@ -82,7 +85,8 @@ struct Channels {
 // Creates the descriptors, launches the init and keeps the parent's ends. The
 // child's ends are closed on return, so EOF on a pipe means its writers left.
 StatusOr<InitProcess> Launch(const InitProgram& program, const NamespaceSet& namespaces,
-                             const sandbox_wire::InitSpec& spec, Channels& channels) {
+                             const sandbox_wire::InitSpec& spec, Channels& channels,
+                             int netns_fd = -1) {
   ASSIGN_OR_RETURN(Pipe out, MakePipe());
   ASSIGN_OR_RETURN(Pipe err, MakePipe());
   ASSIGN_OR_RETURN(Pipe report, MakePipe());
@@ -92,7 +96,7 @@ StatusOr<InitProcess> Launch(const InitProgram& program, const NamespaceSet& nam
   if (!dev_null.valid()) return UnavailableError(std::string("/dev/null: ") + strerror(errno));
   InitDescriptors fds{spec_fd.get(),     report.write.get(), control.read.get(),
                       out.write.get(),   err.write.get(),    dev_null.get()};
-  ASSIGN_OR_RETURN(InitProcess init, LaunchInit(program, namespaces, fds));
+  ASSIGN_OR_RETURN(InitProcess init, LaunchInit(program, namespaces, fds, netns_fd));
   channels.stdout_read = std::move(out.read);
   channels.stderr_read = std::move(err.read);
   channels.report_read = std::move(report.read);
@@ -349,14 +353,29 @@ SandboxResult ExecuteRun(const RunEnvironment& environment, const sandbox_wire::
   SandboxResult result;
   const auto start = Clock::now();
   Channels channels;
-  StatusOr<InitProcess> init = Launch(*environment.program, environment.namespaces, spec, channels);
+  StatusOr<InitProcess> init = Launch(*environment.program, environment.namespaces, spec, channels, environment.netns_fd);
   if (!init.ok()) {
     result.spawn_error = init.status().message();
     return result;
   }
+  // Hold the run's mount and IPC namespaces so that the init's exit does not
+  // wait for their teardown (ns_releaser.h). The init is our unreaped child,
+  // so its pid names it; if it is gone already, there is nothing to hold.
+  std::vector<UniqueFd> namespaces;
+  if (environment.releaser != nullptr) {
+    const std::string proc = "/proc/" + std::to_string(init->pid()) + "/ns/";
+    for (auto [kind, created] : {std::pair{"mnt", environment.namespaces.mount},
+                                 std::pair{"ipc", environment.namespaces.ipc}}) {
+      if (!created) continue;
+      UniqueFd fd(open((proc + kind).c_str(), O_RDONLY | O_CLOEXEC));
+      if (fd.valid()) namespaces.push_back(std::move(fd));
+    }
+  }
   Session session(environment, std::move(init).value(), std::move(channels));
   session.Supervise(start, std::move(stop));
   session.Finish(start, result);
+  // Every process of the run is gone (the init is reaped).
+  if (environment.releaser != nullptr) environment.releaser->Release(std::move(namespaces));
   return result;
 }
 

@@ -11,6 +11,7 @@
 
 #include "sandbox/cgroup.h"
 #include "sandbox/launcher.h"
+#include "sandbox/ns_releaser.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/wire.h"
 
@@ -21,8 +22,13 @@ struct RunEnvironment {
   const SandboxCapabilities* capabilities = nullptr;
   const InitProgram* program = nullptr;
   NamespaceSet namespaces;
+  // A pooled network namespace to join instead of creating one, or -1.
+  int netns_fd = -1;
   // Null when the run has no cgroup.
   RunCgroup* cgroup = nullptr;
+  // Takes the run's mount and IPC namespaces once it is over (null: the
+  // init's exit tears them down).
+  NamespaceReleaser* releaser = nullptr;
 };
 
 // Launches the init with `spec`, supervises it until every process of the run

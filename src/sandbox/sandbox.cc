@@ -10,6 +10,8 @@
 #include "sandbox/cgroup.h"
 #include "sandbox/command.h"
 #include "sandbox/launcher.h"
+#include "sandbox/netns_pool.h"
+#include "sandbox/ns_releaser.h"
 #include "sandbox/run.h"
 
 namespace crucible {
@@ -18,8 +20,13 @@ struct Sandbox::Internals {
   std::optional<InitProgram> program;
   NamespaceSet namespaces;
   CgroupLayout cgroups;
-  // Names each run's cgroup uniquely; the only state Run() changes.
-  mutable std::atomic<uint64_t> next_run{0};
+  // The runs' cgroups, reused (null without cgroups).
+  std::unique_ptr<CgroupPool> cgroup_pool;
+  // Drops finished runs' mount and IPC namespaces off the runs' critical path.
+  mutable NamespaceReleaser releaser;
+  // Reused network namespaces, one per concurrent run (null: a fresh
+  // namespace per run, as inside a user namespace).
+  std::unique_ptr<NetnsPool> netns_pool;
 };
 
 namespace {
@@ -173,6 +180,22 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& options
                                    probed.notes);
   }
   internals->namespaces = probed.namespaces;
+  if (internals->cgroups.Any()) {
+    // Unique among Sandboxes of this process: the pool reuses names.
+    static std::atomic<uint64_t> next_sandbox{0};
+    internals->cgroup_pool = std::make_unique<CgroupPool>(
+        internals->cgroups, CgroupLimits{options.memory_bytes, options.max_processes},
+        "run-" + std::to_string(getpid()) + "-" + std::to_string(next_sandbox.fetch_add(1)) + "-");
+  }
+  if (probed.namespaces.network && probed.namespaces.pid && !probed.namespaces.user) {
+    auto pool = std::make_unique<NetnsPool>();
+    Status primed = pool->Prime();
+    if (primed.ok()) {
+      internals->netns_pool = std::move(pool);
+    } else {
+      probed.notes += "network namespaces not pooled (" + primed.message() + "); ";
+    }
+  }
   SandboxCapabilities caps = Describe(probed, internals->cgroups, cgroup_notes);
   return std::unique_ptr<Sandbox>(new Sandbox(options, std::move(caps), std::move(internals)));
 }
@@ -185,12 +208,8 @@ SandboxResult Sandbox::Run(const SandboxRequest& request, std::stop_token stop) 
     return result;
   }
   std::unique_ptr<RunCgroup> cgroup;
-  if (internals_->cgroups.Any()) {
-    std::string name = "run-" + std::to_string(getpid()) + "-" +
-                       std::to_string(internals_->next_run.fetch_add(1));
-    StatusOr<std::unique_ptr<RunCgroup>> created = RunCgroup::Create(
-        internals_->cgroups, name,
-        CgroupLimits{options_.memory_bytes, options_.max_processes});
+  if (internals_->cgroup_pool != nullptr) {
+    StatusOr<std::unique_ptr<RunCgroup>> created = internals_->cgroup_pool->Acquire();
     if (!created.ok()) {
       result.spawn_error = created.status().ToString();
       return result;
@@ -199,14 +218,32 @@ SandboxResult Sandbox::Run(const SandboxRequest& request, std::stop_token stop) 
     spec->cgroup_procs_files = cgroup->ProcsFiles();
   }
   RunEnvironment environment{&options_, &capabilities_, &*internals_->program,
-                             internals_->namespaces, cgroup.get()};
-  return ExecuteRun(environment, *spec, std::move(stop));
+                             internals_->namespaces, -1, cgroup.get(), &internals_->releaser};
+  UniqueFd netns;
+  if (internals_->netns_pool != nullptr) {
+    // Without one (out of memory, say), the run gets a fresh namespace.
+    StatusOr<UniqueFd> pooled = internals_->netns_pool->Acquire();
+    if (pooled.ok()) {
+      netns = std::move(pooled).value();
+      environment.netns_fd = netns.get();
+      spec->network_namespace = false;  // its loopback is up already
+    }
+  }
+  SandboxResult run_result = ExecuteRun(environment, *spec, std::move(stop));
+  // Every process of the run is gone (the PID namespace ended with its init),
+  // and with them every socket in the namespace: the next run may have it.
+  if (netns.valid()) internals_->netns_pool->Release(std::move(netns));
+  if (cgroup != nullptr) internals_->cgroup_pool->Release(std::move(cgroup));
+  return run_result;
 }
 
 std::string Sandbox::CapabilityReport() const {
   const SandboxCapabilities& c = capabilities_;
   std::string r = "network: ";
-  r += c.network_namespace ? "private namespace (loopback only)"
+  r += c.network_namespace
+           ? (internals_->netns_pool != nullptr
+                  ? "private namespace (loopback only; one per concurrent run, reused)"
+                  : "private namespace (loopback only)")
        : options_.network == NetworkIsolation::kOff ? "host (isolation off)"
                                                      : "host (no network namespace)";
   r += "; filesystem: ";

@@ -4,7 +4,8 @@
 //
 // Each Run() gets: its own process group and, where the kernel allows, its own
 // PID, mount, network and IPC namespaces with a small init as PID 1; rlimits
-// (CPU, address space, file size, open files, core dumps); a per-run cgroup
+// (CPU, address space, file size, open files, core dumps); a cgroup (reused
+// from run to run only when nothing of the previous run is left in it)
 // bounding the whole tree's processes and memory; a read-only view of the
 // filesystem in which only the working dir, `writable_paths` and a private
 // /tmp and /dev/shm are writable; a scrubbed environment; no capabilities,
@@ -19,7 +20,9 @@
 //    immutable. Run() is const and thread-safe: any number of threads may run
 //    commands through one Sandbox at once, and runs never reap, signal or read
 //    each other's processes or pipes.
-//  - Run() blocks until every process of the run is gone. It never throws for
+//  - Run() blocks until every process of the run is gone. (The run's mount and
+//    IPC namespaces, by then without any process, are dropped moments later
+//    on a background thread, and at the latest by ~Sandbox.) It never throws for
 //    a failing command: a crash, timeout or limit is data in SandboxResult. A
 //    request that cannot be started (no such program, bad working dir) comes
 //    back with started == false and spawn_error set.

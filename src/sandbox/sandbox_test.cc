@@ -517,6 +517,21 @@ TEST_F(SandboxTest, ConcurrentRunsDoNotInterfere) {
   ExpectNothingLeft();
 }
 
+// crucible may ignore signals (SIGPIPE, say); the command starts with none
+// ignored. The init resets only those /proc/self/status lists as ignored.
+TEST_F(SandboxTest, CommandStartsWithNoSignalIgnored) {
+  struct sigaction ignore {}, old_pipe {}, old_usr2 {}, old_rt {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, &old_pipe);
+  sigaction(SIGUSR2, &ignore, &old_usr2);
+  sigaction(SIGRTMIN + 3, &ignore, &old_rt);
+  SandboxResult r = Sh("grep SigIgn /proc/self/status");
+  sigaction(SIGPIPE, &old_pipe, nullptr);
+  sigaction(SIGUSR2, &old_usr2, nullptr);
+  sigaction(SIGRTMIN + 3, &old_rt, nullptr);
+  EXPECT_EQ(r.stdout_text, "SigIgn:\t0000000000000000\n") << r.stderr_text;
+}
+
 TEST_F(SandboxTest, CapabilityReportIsOneLine) {
   std::string report = sandbox_->CapabilityReport();
   std::cout << "capability report: " << report << "\n";
