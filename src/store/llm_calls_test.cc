@@ -1,5 +1,5 @@
-// Schema version 2: the llm_calls table, and the in-place upgrade of a
-// version-1 run database.
+// Schema version 2: the llm_calls table; the in-place upgrades of version-1
+// and version-2 run databases.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -69,7 +69,7 @@ TEST_F(LlmCallsTest, VersionOneIsReadAsIsAndUpgradedByAWriter) {
   }
   auto rw = RunStore::Open(Path(), RunStore::Mode::kReadWrite);
   ASSERT_TRUE(rw.ok()) << rw.status().ToString();
-  EXPECT_EQ((*rw)->metadata().schema_version, 2);
+  EXPECT_EQ((*rw)->metadata().schema_version, kRunSchemaVersion);
   ASSERT_TRUE((*rw)->InsertLlmCalls({Call(1, 3)}).ok());
   auto events = (*rw)->LoadEvents();
   ASSERT_TRUE(events.ok());
@@ -78,8 +78,48 @@ TEST_F(LlmCallsTest, VersionOneIsReadAsIsAndUpgradedByAWriter) {
   rw->reset();
   auto again = RunStore::Open(Path(), RunStore::Mode::kReadOnly);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ((*again)->metadata().schema_version, 2);
+  EXPECT_EQ((*again)->metadata().schema_version, kRunSchemaVersion);
   EXPECT_EQ((*again)->LoadLlmCalls()->size(), 1u);
+}
+
+TEST_F(LlmCallsTest, VersionTwoLosesItsUnusedIndexesWhenAWriterOpensIt) {
+  { ASSERT_TRUE(RunStore::Create(Path(), TestMetadata()).ok()); }
+  // A version-2 file as version 2 wrote it.
+  RawSql(
+      "CREATE INDEX candidates_parent ON candidate_records (parent_id);"
+      "CREATE INDEX candidates_source_hash ON candidate_records (source_hash);"
+      "UPDATE meta SET value = '2' WHERE key = 'schema_version';");
+  auto index_count = [&] {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db,
+                                 "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                                 "name IN ('candidates_parent', 'candidates_source_hash')",
+                                 -1, &stmt, nullptr),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    const int n = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return n;
+  };
+  {
+    auto ro = RunStore::Open(Path(), RunStore::Mode::kReadOnly);
+    ASSERT_TRUE(ro.ok()) << ro.status().ToString();
+    EXPECT_EQ((*ro)->metadata().schema_version, 2);
+  }
+  EXPECT_EQ(index_count(), 2);
+  auto rw = RunStore::Open(Path(), RunStore::Mode::kReadWrite);
+  ASSERT_TRUE(rw.ok()) << rw.status().ToString();
+  EXPECT_EQ((*rw)->metadata().schema_version, 3);
+  auto events = (*rw)->LoadEvents();
+  ASSERT_TRUE(events.ok());
+  ASSERT_FALSE(events->empty());
+  EXPECT_EQ(events->back().kind, "schema_migrated");
+  EXPECT_THAT(events->back().json, ::testing::HasSubstr("\"from\": 2"));
+  rw->reset();
+  EXPECT_EQ(index_count(), 0);
 }
 
 }  // namespace

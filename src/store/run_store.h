@@ -46,9 +46,10 @@ namespace crucible {
 
 // The run database format version written by this binary. Bump it, and add a
 // migration, for any change to the schema or to a column's encoding.
-// Version 2 added the llm_calls table; version 1 files are upgraded in place
-// when opened for writing, and read as they are otherwise.
-inline constexpr int kRunSchemaVersion = 2;
+// Version 2 added the llm_calls table; version 3 dropped two unused indexes.
+// Older files are upgraded in place when opened for writing, and read as they
+// are otherwise.
+inline constexpr int kRunSchemaVersion = 3;
 
 struct RunMetadata {
   int schema_version = kRunSchemaVersion;

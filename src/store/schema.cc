@@ -60,8 +60,6 @@ CREATE TABLE candidate_sources (
 CREATE INDEX candidates_status ON candidate_records (status) WHERE status = 'pending';
 CREATE INDEX candidates_outcome_score ON candidate_records (outcome, score)
   WHERE outcome IS NOT NULL;
-CREATE INDEX candidates_parent ON candidate_records (parent_id);
-CREATE INDEX candidates_source_hash ON candidate_records (source_hash);
 CREATE VIEW candidates AS
   SELECT r.id, r.status, r.parent_id, r.inspiration_ids, r.island, r.generation, r.seed,
          r.source_hash, s.program, s.patch, r.proposer, r.operators, r.proposal_detail,
@@ -99,6 +97,15 @@ CREATE TABLE llm_calls (
   created_unix      REAL NOT NULL
 );
 CREATE INDEX llm_calls_candidate ON llm_calls (candidate_id);
+)sql";
+
+// Version 3 dropped two indexes no query used (candidates_parent on
+// parent_id, candidates_source_hash on source_hash): each cost every commit a
+// random index-page write (about a third of the engine's per-candidate cost
+// at 60,000 candidates, bench/engine_bench).
+constexpr char kSchemaV3Changes[] = R"sql(
+DROP INDEX IF EXISTS candidates_parent;
+DROP INDEX IF EXISTS candidates_source_hash;
 )sql";
 
 Status NotOurs(const sqlite::Database& db, const std::string& why) {
@@ -219,26 +226,40 @@ Status CreateSchema(sqlite::Database& db, const RunMetadata& metadata) {
   return status;
 }
 
-Status MigrateToCurrent(sqlite::Database& db, RunMetadata& metadata) {
-  if (metadata.schema_version >= kRunSchemaVersion) return Status::Ok();
-  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE", "begin migration"));
-  Status status = db.Exec(kSchemaV2Additions, "migrate schema 1 -> 2");
+// One migration step, in one transaction: `sql`, then schema_version = to and
+// a schema_migrated event.
+Status MigrateStep(sqlite::Database& db, int from, int to, const char* sql) {
+  const std::string what = "migrate schema " + std::to_string(from) + " -> " + std::to_string(to);
+  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE", what));
+  Status status = db.Exec(sql, what);
   if (status.ok()) {
-    status = db.Exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'",
-                     "migrate schema 1 -> 2");
+    status = db.Exec("UPDATE meta SET value = '" + std::to_string(to) +
+                         "' WHERE key = 'schema_version'",
+                     what);
   }
   if (status.ok()) {
     status = db.Exec(
         "INSERT INTO events (unix_time, kind, json) VALUES "
-        "((julianday('now') - 2440587.5) * 86400.0, 'schema_migrated', '{\"from\": 1, \"to\": 2}')",
-        "migrate schema 1 -> 2");
+        "((julianday('now') - 2440587.5) * 86400.0, 'schema_migrated', '{\"from\": " +
+            std::to_string(from) + ", \"to\": " + std::to_string(to) + "}')",
+        what);
   }
   if (!status.ok()) {
     (void)db.Exec("ROLLBACK", "rollback migration");
     return status;
   }
-  RETURN_IF_ERROR(db.Exec("COMMIT", "commit migration"));
-  metadata.schema_version = kRunSchemaVersion;
+  return db.Exec("COMMIT", "commit " + what);
+}
+
+Status MigrateToCurrent(sqlite::Database& db, RunMetadata& metadata) {
+  if (metadata.schema_version < 2) {
+    RETURN_IF_ERROR(MigrateStep(db, 1, 2, kSchemaV2Additions));
+    metadata.schema_version = 2;
+  }
+  if (metadata.schema_version < 3) {
+    RETURN_IF_ERROR(MigrateStep(db, 2, 3, kSchemaV3Changes));
+    metadata.schema_version = 3;
+  }
   return Status::Ok();
 }
 
