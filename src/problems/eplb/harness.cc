@@ -81,12 +81,8 @@ StatusOr<std::vector<NamedTrace>> LoadSplit(const std::string& split) {
 
 CompileSpec EplbCompileSpec(std::string candidate_source, std::string cache_dir,
                             std::string work_dir) {
-  const CandidateApi api{kHeaderName,
-                         HeaderSource(),
-                         DriverSource(),
-                         kCandidateFile,
-                         {"algorithm", "array", "cmath", "cstddef", "cstdint", "limits", "numeric",
-                          "random", "span", "vector"}};
+  const CandidateApi api{kHeaderName, HeaderSource(), DriverSource(), kCandidateFile,
+                         CommonPrecompiledHeaders()};
   return MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir),
                          std::move(work_dir));
 }

@@ -86,6 +86,15 @@ struct CandidateApi {
   std::vector<std::string> precompiled_headers;
 };
 
+// The standard headers most numeric candidates use (searches want <random>
+// and <cmath>): the precompiled set of problems with no better-fitting list.
+inline const std::vector<std::string>& CommonPrecompiledHeaders() {
+  static const std::vector<std::string> headers = {"algorithm", "array",  "cmath",   "cstddef",
+                                                   "cstdint",   "limits", "numeric", "random",
+                                                   "span",      "vector"};
+  return headers;
+}
+
 // The CompileSpec of one candidate of a problem, with CompileSpec's default
 // flags (the caller may change them).
 CompileSpec MakeCompileSpec(const CandidateApi& api, std::string candidate_source,

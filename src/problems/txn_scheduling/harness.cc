@@ -126,12 +126,8 @@ CompileSpec TxnCompileSpec(std::string candidate_source, std::string cache_dir,
                            std::string work_dir) {
   // What candidates commonly include (searches use <random> and <cmath>);
   // precompiled once per cache and force-included.
-  const CandidateApi api{kHeaderName,
-                         HeaderSource(),
-                         DriverSource(),
-                         kCandidateFile,
-                         {"algorithm", "array", "cmath", "cstddef", "cstdint", "limits", "numeric",
-                          "random", "span", "vector"}};
+  const CandidateApi api{kHeaderName, HeaderSource(), DriverSource(), kCandidateFile,
+                         CommonPrecompiledHeaders()};
   return MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir),
                          std::move(work_dir));
 }
