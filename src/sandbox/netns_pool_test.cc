@@ -100,6 +100,14 @@ TEST_F(PooledNetworkTest, AClosedConnectionDoesNotHoldItsPortIntoTheNextRun) {
 // While one run listens on 127.0.0.1 and on an abstract UNIX socket, a
 // concurrent run can reach neither.
 TEST_F(PooledNetworkTest, ConcurrentRunsDoNotShareANetwork) {
+#if defined(__SANITIZE_THREAD__)
+  // TSan's clone interceptor runs inside the launcher's CLONE_VM child and
+  // leaves the launching thread's synchronisation unrecorded: the pool's
+  // mutex-protected counter is then reported as a race between two runs from
+  // different threads (a false report; docs/sandbox.md). The release and
+  // ASan builds run this test.
+  GTEST_SKIP() << "ThreadSanitizer cannot follow the sandbox launcher's clone";
+#endif
   const std::string ready = shared_.path() + "/ready";
   const std::string done = shared_.path() + "/done";
   const char* kListen =
