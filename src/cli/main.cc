@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
+#include <stop_token>
 #include <thread>
 
 #include "cli/commands.h"
@@ -35,6 +37,25 @@ void InstallSignalHandlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+}
+
+// Runs `command` with a stop token that is triggered by the first Ctrl-C or
+// SIGTERM (a watcher thread polls the signal count every 20 ms).
+int RunUntilInterrupted(const std::function<int(std::stop_token)>& command) {
+  InstallSignalHandlers();
+  std::stop_source stop;
+  std::jthread watcher([&stop](std::stop_token done) {
+    while (!done.stop_requested()) {
+      if (g_interrupts.load() > 0) {
+        stop.request_stop();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  const int rc = command(stop.get_token());
+  watcher.request_stop();
+  return rc;
 }
 
 }  // namespace
@@ -155,38 +176,12 @@ int main(int argc, char** argv) {
     if (*seed_opt) run.request.seed = seed;
     if (*executor_opt) run.request.executor = executor;
     run.log_format = log_format == "json" ? LogFormat::kJson : LogFormat::kText;
-    InstallSignalHandlers();
-    std::stop_source stop;
-    std::jthread watcher([&stop](std::stop_token done) {
-      while (!done.stop_requested()) {
-        if (g_interrupts.load() > 0) {
-          stop.request_stop();
-          return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    });
-    const int rc = RunCommand(run, stop.get_token());
-    watcher.request_stop();
-    return rc;
+    return RunUntilInterrupted([&](std::stop_token stop) { return RunCommand(run, stop); });
   }
   if (*eval_job_cmd) {
     // Slurm sends SIGTERM when it cancels or times out a job: stop the
     // sandboxed evaluation (its process tree is killed) and exit.
-    InstallSignalHandlers();
-    std::stop_source stop;
-    std::jthread watcher([&stop](std::stop_token done) {
-      while (!done.stop_requested()) {
-        if (g_interrupts.load() > 0) {
-          stop.request_stop();
-          return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    });
-    const int rc = EvalJobCommand(job_dir, stop.get_token());
-    watcher.request_stop();
-    return rc;
+    return RunUntilInterrupted([&](std::stop_token stop) { return EvalJobCommand(job_dir, stop); });
   }
   if (*best_cmd) return BestCommand(run_dir);
   if (*list_cmd) return ListCommand(run_dir, top, all);
