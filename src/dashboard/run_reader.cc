@@ -118,7 +118,7 @@ StatusOr<std::optional<int64_t>> RunReader::BestIdLocked() {
   const std::string sql = fmt::format(
       "SELECT r.id FROM candidate_records r WHERE r.outcome = 'ok' AND {0} IS NOT NULL "
       "ORDER BY {0} {1}, r.id LIMIT 1",
-      RankExpr(), config_.objective.maximize ? "DESC" : "ASC");
+      RankExpr(), config_.objective.maximize() ? "DESC" : "ASC");
   ASSIGN_OR_RETURN(sqlite::Statement s, db_->Prepare(sql));
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<int64_t>();
@@ -135,7 +135,7 @@ StatusOr<nlohmann::json> RunReader::Summary() {
   j["crucible_version"] = m.crucible_version;
   j["created_unix"] = m.created_unix;
   j["seed"] = std::to_string(m.seed);
-  j["objective"] = {{"key", config_.objective.key}, {"maximize", config_.objective.maximize}};
+  j["objective"] = {{"key", config_.objective.key}, {"maximize", config_.objective.maximize()}};
   j["islands"] = config_.archive.num_islands;
   if (config_.budget.evaluations) j["budget_evaluations"] = *config_.budget.evaluations;
   {
@@ -356,7 +356,7 @@ StatusOr<nlohmann::json> RunReader::Candidate(int64_t id) {
   c["created_unix"] = s.ColumnDouble(23);
   c["completed_unix"] = JsonValue(OptDouble(s, 24));
   c["score"] = JsonValue(OptDouble(s, 25));
-  c["objective"] = {{"key", config_.objective.key}, {"maximize", config_.objective.maximize}};
+  c["objective"] = {{"key", config_.objective.key}, {"maximize", config_.objective.maximize()}};
   ASSIGN_OR_RETURN(std::optional<std::string> h, store_->GetState(fmt::format("heldout:{}", id)));
   c["heldout"] = h ? ParseOr(*h) : json(nullptr);
   // The parent's value, for "changed by".
@@ -407,7 +407,7 @@ StatusOr<nlohmann::json> RunReader::Candidate(int64_t id) {
 
 StatusOr<nlohmann::json> RunReader::Proposers() {
   std::lock_guard lock(mu_);
-  const std::string better = config_.objective.maximize ? ">" : "<";
+  const std::string better = config_.objective.maximize() ? ">" : "<";
   // One row per (candidate, operator); candidates without operators count
   // under their proposer's name.
   const std::string sql = fmt::format(
@@ -573,7 +573,7 @@ StatusOr<std::vector<int64_t>> RunReader::TopIds(int k) {
       db_->Prepare(fmt::format(
           "SELECT r.id FROM candidate_records r WHERE r.outcome = 'ok' AND {0} IS NOT NULL "
           "ORDER BY {0} {1}, r.id LIMIT {2}",
-          RankExpr(), config_.objective.maximize ? "DESC" : "ASC", std::max(k, 0))));
+          RankExpr(), config_.objective.maximize() ? "DESC" : "ASC", std::max(k, 0))));
   std::vector<int64_t> ids;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, s.Step());

@@ -162,11 +162,11 @@ std::string ScoreChartSvg(const Series& series, const Objective& objective,
     if (p.value) values.push_back(*p.value);
   }
   for (const auto& h : series.heldout) values.push_back(h.value);
-  std::tie(f.y0, f.y1) = ValueRange(values, objective.maximize);
+  std::tie(f.y0, f.y1) = ValueRange(values, objective.maximize());
   if (!options.title.empty()) {
     s += fmt::format("<text x='{}' y='20' class='title'>{}</text>\n", f.left, Esc(options.title));
   }
-  s += Axes(f, "evaluation (completion order)", objective.key + (objective.maximize ? " (higher is better)" : " (lower is better)"));
+  s += Axes(f, "evaluation (completion order)", objective.key + (objective.maximize() ? " (higher is better)" : " (lower is better)"));
   // Running bests, and the points to keep.
   std::vector<std::pair<double, double>> best_line;
   std::map<int, std::vector<std::pair<double, double>>> island_lines;
@@ -314,7 +314,7 @@ std::string CompareChartSvg(const std::vector<std::pair<std::string, Series>>& r
   Frame f{0, 1, 0, 1, 72, 16, width - 72.0 - 200, height - 16.0 - 50};
   std::vector<std::vector<std::pair<double, double>>> lines(runs.size());
   std::vector<double> values;
-  bool maximize = objectives.empty() || objectives[0].maximize;
+  bool maximize = objectives.empty() || objectives[0].maximize();
   for (size_t r = 0; r < runs.size(); ++r) {
     const Objective& o = objectives[r];
     std::optional<double> best;
@@ -397,11 +397,11 @@ std::string LineageSvg(const Series& series, const std::vector<int64_t>& path,
     auto it = by_id.find(id);
     if (it != by_id.end() && it->second->value) values.push_back(*it->second->value);
   }
-  auto [lo, hi] = ValueRange(values, objective.maximize);
+  auto [lo, hi] = ValueRange(values, objective.maximize());
   auto colour = [&](const SeriesPoint* p) {
     if (!p || !p->value) return std::string("#bbbbbb");
     const double t = (*p->value - lo) / (hi - lo);
-    return Ramp(objective.maximize ? t : 1 - t);
+    return Ramp(objective.maximize() ? t : 1 - t);
   };
   const double left = 40, right = 120, top_margin = 30;
   const double dx = max_gen > 0 ? (W - left - right) / max_gen : 0;
@@ -459,7 +459,7 @@ std::string GridSvg(const Grid& grid, const Objective& objective) {
     if (it == best.end() || objective.Better(c.value, it->second->value)) best[key] = &c;
     values.push_back(c.value);
   }
-  auto [lo, hi] = ValueRange(values, objective.maximize);
+  auto [lo, hi] = ValueRange(values, objective.maximize());
   std::string dims;
   for (size_t i = 0; i < grid.dimensions.size(); ++i) {
     dims += fmt::format("{}{} ({} bins)", i ? ", " : "", grid.dimensions[i], grid.bins[i]);
@@ -483,7 +483,7 @@ std::string GridSvg(const Grid& grid, const Objective& objective) {
         s += fmt::format("<rect x='{:.1f}' y='{:.1f}' width='{:.1f}' height='{:.1f}' fill='{}' "
                          "data-id='{}'><title>cell ({}, {}): #{} {}</title></rect>\n",
                          ox + x * cell, oy + 18 + (ny - 1 - y) * cell, cell - 1, cell - 1,
-                         Ramp(objective.maximize ? t : 1 - t), it->second->id, x, y, it->second->id,
+                         Ramp(objective.maximize() ? t : 1 - t), it->second->id, x, y, it->second->id,
                          Num(it->second->value));
       }
     }

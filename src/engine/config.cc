@@ -213,9 +213,9 @@ void ParseRoot(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   if (const YAML::Node o = root["objective"]; o && !o.IsNull()) {
     r.CheckKeys(o, "objective", {"key", "direction"});
     r.Read(o, "key", "objective", c.objective.key);
-    std::string dir = c.objective.maximize ? "maximize" : "minimize";
+    std::string dir(DirectionName(c.objective.direction));
     r.ReadChoice(o, "direction", "objective", {"maximize", "minimize"}, dir);
-    c.objective.maximize = dir == "maximize";
+    c.objective.direction = *ParseDirection(dir);
   }
   ParseArchive(root, r, c.archive);
   ParseMutate(root, r, c.mutate);
@@ -285,14 +285,6 @@ StatusOr<RunConfig> ParseConfig(const YAML::Node& root, const std::string& sourc
 }
 
 }  // namespace
-
-std::optional<double> Objective::ValueOf(const EvalResult& result) const {
-  if (result.outcome != Outcome::kOk) return std::nullopt;
-  if (key == "score") return result.score;
-  auto it = result.metrics.find(key);
-  if (it == result.metrics.end()) return std::nullopt;
-  return it->second;
-}
 
 StatusOr<RunConfig> ParseFrozenConfig(const YAML::Node& root) {
   std::string dir;

@@ -15,6 +15,7 @@
 
 #include "archive/archive.h"
 #include "core/candidate.h"
+#include "core/objective.h"
 #include "core/status.h"
 #include "evaluate/command_evaluator.h"
 #include "propose/llm/llm_options.h"
@@ -28,18 +29,6 @@ struct Budget {
   std::optional<int64_t> evaluations = 100;  // evaluated children (the initial program not counted)
   std::optional<double> seconds;             // wall time of one invocation
   std::optional<double> target;              // stop when the objective reaches this
-};
-
-struct Objective {
-  std::string key = "score";  // "score" or a metric name
-  bool maximize = true;
-
-  // The objective's value in a result, if present.
-  std::optional<double> ValueOf(const EvalResult& result) const;
-  // Higher-is-better form of a value (what the archive ranks by).
-  double Fitness(double value) const { return maximize ? value : -value; }
-  // True when `a` is strictly better than `b`.
-  bool Better(double a, double b) const { return maximize ? a > b : a < b; }
 };
 
 struct RunConfig {

@@ -82,7 +82,7 @@ std::string ConfigToJson(const RunConfig& c) {
   j["prompt"] = c.prompt_file;
   j["evaluator"] = EvaluatorJson(c);
   j["objective"] = {{"key", c.objective.key},
-                    {"direction", c.objective.maximize ? "maximize" : "minimize"}};
+                    {"direction", DirectionName(c.objective.direction)}};
   j["archive"] = ArchiveJson(c.archive);
   j["features"] = FeaturesJson(c.archive);
   j["mutate"] = {{"max_operators", c.mutate.max_operators},

@@ -38,7 +38,7 @@ TEST_F(ConfigTest, MinimalProblemGetsDefaults) {
   EXPECT_EQ(c->evaluator_command, std::vector<std::string>{"./eval.sh"});
   EXPECT_EQ(c->archive.num_islands, 4);
   EXPECT_EQ(c->stages.size(), 1u);
-  EXPECT_TRUE(c->objective.maximize);
+  EXPECT_TRUE(c->objective.maximize());
   EXPECT_EQ(*c->budget.evaluations, 100);
 }
 
@@ -101,7 +101,7 @@ TEST_F(ConfigTest, FullProblem) {
                 "budget: {evaluations: 7, time: 30}\n"
                 "mutate: {max_operators: 2, operators: {crossover: 0}}\n");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_FALSE(c->objective.maximize);
+  EXPECT_FALSE(c->objective.maximize());
   EXPECT_EQ(c->objective.key, "rmse");
   EXPECT_EQ(c->archive.num_islands, 3);
   ASSERT_EQ(c->archive.features.size(), 2u);

@@ -295,14 +295,14 @@ TEST_F(EngineTest, TopByObjectiveRanksByTheObjectiveNotTheScore) {
     c.result.metrics["excess"] = excess[id];
     ASSERT_TRUE(store->InsertDone(c).ok());
   }
-  Objective by_excess{"excess", /*maximize=*/false};
+  Objective by_excess{"excess", Direction::kMinimize};
   auto top = TopByObjective(*store, by_excess, 3);
   ASSERT_TRUE(top.ok());
   ASSERT_EQ(top->size(), 3u);
   EXPECT_EQ((*top)[0].candidate.id, 1);  // ties by lower id
   EXPECT_EQ((*top)[1].candidate.id, 3);
   EXPECT_EQ((*top)[2].candidate.id, 2);
-  auto by_score = TopByObjective(*store, Objective{"score", true}, 1);
+  auto by_score = TopByObjective(*store, Objective{"score", Direction::kMaximize}, 1);
   ASSERT_TRUE(by_score.ok());
   EXPECT_EQ((*by_score)[0].candidate.id, 0);
 }

@@ -106,8 +106,7 @@ StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config) {
   if (!config.prompt_file.empty()) {
     ASSIGN_OR_RETURN(ctx.task, ReadText(fs::path(config.problem_dir) / config.prompt_file));
   }
-  ctx.objective_key = config.objective.key;
-  ctx.maximize = config.objective.maximize;
+  ctx.objective = config.objective;
   ASSIGN_OR_RETURN(std::unique_ptr<LlmProposer> p, LlmProposer::Create(config.llm, std::move(ctx)));
   return std::unique_ptr<Proposer>(std::move(p));
 }
@@ -287,7 +286,7 @@ CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::
                   ? config.evaluator_command
                   : std::vector<std::string>{SelfExecutable(), "harness", config.builtin_evaluator};
   o.stages = config.stages;
-  o.maximize = config.objective.maximize;
+  o.objective = config.objective;
   o.work_root = work_root;
   o.cache_dir = cache_dir;
   o.sandbox = config.sandbox;
@@ -296,7 +295,7 @@ CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::
 
 StatusOr<std::vector<CandidateRow>> TopByObjective(const RunStore& store, const Objective& objective,
                                                    int k) {
-  if (objective.key == "score") return store.TopCandidates(k, objective.maximize);
+  if (objective.key == "score") return store.TopCandidates(k, objective.direction);
   ASSIGN_OR_RETURN(std::vector<CandidateRow> rows, store.LoadCandidates(CandidateStatus::kDone));
   std::erase_if(rows, [&](const CandidateRow& r) { return !objective.ValueOf(r.candidate.result); });
   std::stable_sort(rows.begin(), rows.end(), [&](const CandidateRow& a, const CandidateRow& b) {

@@ -202,7 +202,7 @@ EvalResult CommandEvaluator::Evaluate(const EvalRequest& request, std::stop_toke
       const bool last = i + 1 == options_.stages.size();
       if (last || !stage.threshold) continue;
       const double score = *result.score;
-      const bool passed = options_.maximize ? score >= *stage.threshold : score <= *stage.threshold;
+      const bool passed = options_.objective.Reaches(score, *stage.threshold);
       if (!passed) {
         if (!result.feedback.empty()) result.feedback += "\n";
         result.feedback += fmt::format("stopped after stage '{}': score {:g} did not reach its "

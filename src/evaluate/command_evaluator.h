@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/objective.h"
 #include "core/status.h"
 #include "evaluate/evaluator.h"
 #include "sandbox/sandbox.h"
@@ -37,7 +38,7 @@ struct CommandEvaluatorOptions {
   std::string problem_dir;           // absolute; relative command paths resolve here
   std::vector<std::string> command;  // argv; the candidate dir is appended
   std::vector<CascadeStage> stages = {{"full", std::nullopt}};
-  bool maximize = true;
+  Objective objective;  // its direction decides the cascade thresholds
   std::string work_root;  // must exist and be writable
   bool keep_work = false;
   // A directory shared by all evaluations of a run, writable inside the

@@ -541,9 +541,9 @@ StatusOr<std::optional<CandidateRow>> RunStore::LoadCandidate(CandidateId id) co
   return std::optional<CandidateRow>(std::move(rows.front()));
 }
 
-StatusOr<std::vector<CandidateRow>> RunStore::TopCandidates(int k, bool maximize) const {
+StatusOr<std::vector<CandidateRow>> RunStore::TopCandidates(int k, Direction direction) const {
   if (k < 0) return InvalidArgumentError("top candidates: negative k");
-  return impl_->Candidates(maximize ? kTopMaximize : kTopMinimize,
+  return impl_->Candidates(direction == Direction::kMaximize ? kTopMaximize : kTopMinimize,
                            [&](sqlite::Statement& s) { s.BindInt64(1, k); });
 }
 

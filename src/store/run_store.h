@@ -39,6 +39,7 @@
 #include "core/candidate.h"
 #include "core/clock.h"
 #include "core/llm_call.h"
+#include "core/objective.h"
 #include "core/outcome.h"
 #include "core/status.h"
 
@@ -175,8 +176,9 @@ class RunStore {
       std::optional<CandidateStatus> only = {}) const;
   StatusOr<std::optional<CandidateRow>> LoadCandidate(CandidateId id) const;
   // The k best done candidates with outcome ok and a score, best first
-  // (`maximize` gives the direction of score), ties broken by lower id.
-  StatusOr<std::vector<CandidateRow>> TopCandidates(int k, bool maximize = true) const;
+  // (`direction` is the direction of score), ties broken by lower id.
+  StatusOr<std::vector<CandidateRow>> TopCandidates(
+      int k, Direction direction = Direction::kMaximize) const;
   // Done candidates per outcome, in kAllOutcomes order, outcomes with a
   // non-zero count only.
   StatusOr<std::vector<OutcomeCount>> CountOutcomes() const;

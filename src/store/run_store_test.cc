@@ -356,7 +356,7 @@ TEST_F(RunStoreTest, TopCandidatesOrdersByScoreThenLowerId) {
     return out;
   };
   EXPECT_EQ(ids(*store->TopCandidates(4)), (std::vector<CandidateId>{1, 3, 5, 0}));
-  EXPECT_EQ(ids(*store->TopCandidates(3, /*maximize=*/false)), (std::vector<CandidateId>{2, 4, 0}));
+  EXPECT_EQ(ids(*store->TopCandidates(3, Direction::kMinimize)), (std::vector<CandidateId>{2, 4, 0}));
   EXPECT_EQ(store->TopCandidates(100)->size(), 6u);
   EXPECT_TRUE(store->TopCandidates(0)->empty());
   EXPECT_EQ(store->TopCandidates(-1).status().code(), StatusCode::kInvalidArgument);

@@ -250,8 +250,7 @@ StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_to
     }
   }
   in.task = context_.task;
-  in.objective_key = context_.objective_key;
-  in.maximize = context_.maximize;
+  in.objective = context_.objective;
   in.rewrite_file = files[rng.Uniform(files.size())];
   std::vector<ChatMessage> messages = BuildPrompt(templates_, in, o_.prompt);
 
@@ -409,7 +408,7 @@ void LlmProposer::OnResult(const Candidate& child, std::optional<double> child_f
     a.mode = child.proposal.operators.empty() ? child.proposal.proposer
                                               : child.proposal.operators.front();
     a.outcome = OutcomeName(child.result.outcome);
-    a.value = ObjectiveValue(child.result, context_.objective_key);
+    a.value = context_.objective.ValueOf(child.result);
     a.note = FirstLine(child.result.feedback);
     std::deque<Attempt>& h = history_[child.parent_id];
     h.push_back(std::move(a));

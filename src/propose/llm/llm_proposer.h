@@ -27,6 +27,7 @@
 #include "llm/http_transport.h"
 #include "propose/llm/bandit.h"
 #include "propose/llm/llm_options.h"
+#include "core/objective.h"
 #include "propose/llm/novelty.h"
 #include "propose/llm/prompt.h"
 #include "propose/proposer.h"
@@ -36,8 +37,7 @@ namespace crucible {
 struct LlmProblemContext {
   std::string problem_dir;  // for PROBLEM/prompts/*.md
   std::string task;         // the text of the problem's prompt.md ('' if none)
-  std::string objective_key = "score";
-  bool maximize = true;
+  Objective objective;
 };
 
 class LlmProposer final : public Proposer {

@@ -28,7 +28,7 @@ std::string Fence(const SourceFile& f, size_t max) {
 }
 
 std::string ValueText(const Candidate& c, const std::string& key) {
-  const std::optional<double> v = ObjectiveValue(c.result, key);
+  const std::optional<double> v = Objective{key}.ValueOf(c.result);
   if (c.result.outcome != Outcome::kOk) return fmt::format("{}", OutcomeName(c.result.outcome));
   return v ? fmt::format("{} = {:.10g}", key, *v) : fmt::format("no {}", key);
 }
@@ -62,7 +62,7 @@ std::string InspirationsText(const PromptInput& in, const PromptLimits& l) {
   for (const Candidate* c : in.inspirations) {
     if (shown >= l.max_inspirations) break;
     if (c == nullptr || c == in.parent || c == in.second_parent) continue;
-    s += ProgramText(*c, in.objective_key, l.max_inspiration_chars) + "\n";
+    s += ProgramText(*c, in.objective.key, l.max_inspiration_chars) + "\n";
     ++shown;
   }
   return s.empty() ? "(none yet)" : s;
@@ -75,7 +75,7 @@ std::string HistoryText(const PromptInput& in, const PromptLimits& l) {
   for (size_t i = from; i < n; ++i) {
     const Attempt& a = in.history[i];
     s += fmt::format("- #{} ({}): {}", a.id, a.mode, a.outcome);
-    if (a.value) s += fmt::format(", {} = {:.10g}", in.objective_key, *a.value);
+    if (a.value) s += fmt::format(", {} = {:.10g}", in.objective.key, *a.value);
     if (!a.note.empty()) s += " - " + a.note;
     s += "\n";
   }
@@ -114,13 +114,6 @@ StatusOr<PromptTemplates> PromptTemplates::Load(const std::string& problem_dir) 
   return t;
 }
 
-std::optional<double> ObjectiveValue(const EvalResult& result, const std::string& key) {
-  if (key == "score") return result.score;
-  auto it = result.metrics.find(key);
-  if (it == result.metrics.end()) return std::nullopt;
-  return it->second;
-}
-
 std::string FillTemplate(std::string text,
                          const std::vector<std::pair<std::string, std::string>>& vars) {
   std::string out;
@@ -150,7 +143,7 @@ std::string FillTemplate(std::string text,
 std::vector<ChatMessage> BuildPrompt(const PromptTemplates& t, const PromptInput& in,
                                      const PromptLimits& l) {
   const std::string objective =
-      fmt::format("objective is {} to {}", in.objective_key, in.maximize ? "maximise" : "minimise");
+      fmt::format("objective is {} to {}", in.objective.key, in.objective.maximize() ? "maximise" : "minimise");
   std::string file;
   if (in.parent && in.rewrite_file < in.parent->program.files.size()) {
     file = in.parent->program.files[in.rewrite_file].path;
@@ -158,10 +151,10 @@ std::vector<ChatMessage> BuildPrompt(const PromptTemplates& t, const PromptInput
   const std::vector<std::pair<std::string, std::string>> vars = {
       {"task", in.task.empty() ? std::string("Improve the program below.") : in.task},
       {"objective", objective},
-      {"parent", in.parent ? ProgramText(*in.parent, in.objective_key, l.max_code_chars) : ""},
+      {"parent", in.parent ? ProgramText(*in.parent, in.objective.key, l.max_code_chars) : ""},
       {"evaluation", in.parent ? EvaluationText(*in.parent, l) : ""},
       {"second_parent", in.second_parent
-                            ? ProgramText(*in.second_parent, in.objective_key, l.max_code_chars)
+                            ? ProgramText(*in.second_parent, in.objective.key, l.max_code_chars)
                             : "(none)"},
       {"inspirations", InspirationsText(in, l)},
       {"history", HistoryText(in, l)},

@@ -16,6 +16,7 @@
 
 #include <optional>
 #include <string>
+#include "core/objective.h"
 #include <vector>
 
 #include "core/candidate.h"
@@ -59,8 +60,7 @@ struct PromptInput {
   std::vector<const Candidate*> inspirations;
   std::vector<Attempt> history;
   std::string task;            // the problem's prompt.md ('' when none)
-  std::string objective_key = "score";
-  bool maximize = true;
+  Objective objective;
   size_t rewrite_file = 0;     // index of the file a rewrite/crossover replaces
 };
 
@@ -70,8 +70,6 @@ std::vector<ChatMessage> BuildPrompt(const PromptTemplates& templates, const Pro
 // The user message that re-asks after an unusable reply.
 std::string ReaskMessage(const PromptTemplates& templates, const std::string& error);
 
-// The objective value of a result (score or a metric), if present.
-std::optional<double> ObjectiveValue(const EvalResult& result, const std::string& key);
 
 // The messages as the JSON text stored in llm_calls.prompt.
 std::string MessagesToJson(const std::vector<ChatMessage>& messages);
