@@ -169,6 +169,20 @@ class BadInputTest(Base):
         out = os.path.join(self.dir, "r")
         self.assert_bad(["run", self.problem, "--out", out], "archiv: unknown key", out)
 
+    def test_unknown_builtin_evaluator(self):
+        # The names come from the binary's registry (the config component
+        # does not link the harnesses; engine/run.h passes them in).
+        path = os.path.join(self.problem, "problem.yaml")
+        with open(path) as f:
+            text = f.read()
+        text = re.sub(r"(?m)^evaluator:.*(\n[ ].*)*", "evaluator: {builtin: no_such_problem}", text)
+        with open(path, "w") as f:
+            f.write(text)
+        out = os.path.join(self.dir, "r")
+        self.assert_bad(["run", self.problem, "--out", out],
+                        "evaluator.builtin: unknown built-in evaluator 'no_such_problem' (known: "
+                        "bin_packing", out)
+
     def test_initial_program_that_fails(self):
         with open(os.path.join(self.problem, "program.py"), "a") as f:
             f.write("raise SystemExit('broken on purpose')\n")

@@ -205,7 +205,7 @@ int ShowCommand(const std::string& run_dir, int64_t id) {
 }
 
 int EvalCommand(const std::string& problem_dir, const std::string& file, bool heldout) {
-  auto config = LoadProblemConfig(problem_dir);
+  auto config = LoadProblemConfig(problem_dir, KnownBuiltinEvaluators());
   if (!config.ok()) return ReportError(config.status());
   auto program = ProgramFromPath(*config, file);
   if (!program.ok()) return ReportError(program.status());

@@ -11,8 +11,17 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "config/choices.h"
 
 namespace {
+
+// A CLI11 check accepting the values of a closed set, as the enum spells them.
+template <typename Enum>
+CLI::IsMember ChoiceOf(std::initializer_list<Enum> values, std::string_view (*name)(Enum)) {
+  std::vector<std::string> names;
+  for (Enum v : values) names.emplace_back(name(v));
+  return CLI::IsMember(names);
+}
 
 std::atomic<int> g_interrupts{0};
 
@@ -89,9 +98,12 @@ int main(int argc, char** argv) {
   auto* seed_opt = run_cmd->add_option("--seed", seed, "Random seed (default 0)");
   run_cmd->add_flag("--deterministic", run.request.deterministic,
                     "Same seed, same run: results merge in a fixed order");
-  run_cmd->add_option("--proposer", run.request.proposer,
-                      "auto (LLM when an endpoint is configured), mutate or llm (docs/llm.md)")
-      ->check(CLI::IsMember({"auto", "mutate", "llm"}));
+  std::string proposer;
+  auto* proposer_opt =
+      run_cmd->add_option("--proposer", proposer,
+                          "auto (LLM when an endpoint is configured), mutate or llm (docs/llm.md)")
+          ->check(ChoiceOf({ProposerKind::kAuto, ProposerKind::kMutate, ProposerKind::kLlm},
+                           ProposerKindName));
   run_cmd->add_option("--llm-concurrency", run.request.llm_concurrency,
                       "LLM requests in flight, independent of --jobs (default: llm.concurrency)")
       ->check(CLI::Range(1, 1024));
@@ -99,7 +111,8 @@ int main(int argc, char** argv) {
   std::string executor;
   auto* executor_opt = run_cmd->add_option("--executor", executor,
                                            "Where evaluations run: local or slurm (docs/slurm.md)")
-                           ->check(CLI::IsMember({"local", "slurm"}));
+                           ->check(ChoiceOf({ExecutorKind::kLocal, ExecutorKind::kSlurm},
+                                            ExecutorKindName));
   run_cmd->add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
   run_cmd->add_flag("--quiet,-q", run.quiet, "Print only the summary");
 
@@ -174,7 +187,8 @@ int main(int argc, char** argv) {
     if (*time_opt) run.request.seconds = seconds;
     if (*target_opt) run.request.target = target;
     if (*seed_opt) run.request.seed = seed;
-    if (*executor_opt) run.request.executor = executor;
+    if (*proposer_opt) run.request.proposer = ParseProposerKind(proposer);
+    if (*executor_opt) run.request.executor = ParseExecutorKind(executor);
     run.log_format = log_format == "json" ? LogFormat::kJson : LogFormat::kText;
     return RunUntilInterrupted([&](std::stop_token stop) { return RunCommand(run, stop); });
   }

@@ -3,232 +3,29 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "config/llm_config.h"
+#include "config/problem_yaml.h"
 #include "config/yaml_reader.h"
 #include "core/regions.h"
-#include "problems/registry.h"
 
 namespace crucible {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
-constexpr double kMiB = 1024.0 * 1024.0;
-
-void ParseEvaluator(const YAML::Node& root, YamlReader& r, RunConfig& c) {
-  const YAML::Node e = root["evaluator"];
-  if (!e) return r.Fail("evaluator", "is required (the command that scores a candidate)");
-  r.CheckKeys(e, "evaluator",
-              {"command", "builtin", "timeout", "cpu_seconds", "memory_mb", "file_size_mb", "max_open_files",
-               "max_processes", "isolation", "stages", "heldout"});
-  r.ReadWords(e, "command", "evaluator", c.evaluator_command);
-  r.Read(e, "builtin", "evaluator", c.builtin_evaluator);
-  if (r.status().ok() && c.evaluator_command.empty() == c.builtin_evaluator.empty()) {
-    r.Fail("evaluator", c.builtin_evaluator.empty()
-                            ? "needs a command (e.g. 'python3 evaluate.py') or a builtin evaluator"
-                            : "has both a command and a builtin evaluator; give one");
-  }
-  if (r.status().ok() && !c.builtin_evaluator.empty() &&
-      !FindBuiltinHarness(c.builtin_evaluator)) {
-    std::string known;
-    for (const BuiltinHarness& h : BuiltinHarnesses()) {
-      known += (known.empty() ? "" : ", ") + std::string(h.name);
-    }
-    r.Fail("evaluator.builtin", fmt::format("unknown built-in evaluator '{}' (known: {})",
-                                            c.builtin_evaluator, known.empty() ? "none" : known));
-  }
-  SandboxOptions& s = c.sandbox;
-  r.Read(e, "timeout", "evaluator", s.wall_timeout_seconds, 0.01, 7 * 86400.0);
-  r.Read(e, "cpu_seconds", "evaluator", s.cpu_seconds, 0.0);
-  double memory_mb = static_cast<double>(s.memory_bytes) / kMiB;
-  r.Read(e, "memory_mb", "evaluator", memory_mb, 16.0);
-  s.memory_bytes = static_cast<uint64_t>(memory_mb * kMiB);
-  double file_mb = static_cast<double>(s.file_size_bytes) / kMiB;
-  r.Read(e, "file_size_mb", "evaluator", file_mb, 1.0);
-  s.file_size_bytes = static_cast<uint64_t>(file_mb * kMiB);
-  r.Read(e, "max_open_files", "evaluator", s.max_open_files, 16);
-  r.Read(e, "max_processes", "evaluator", s.max_processes, 1);
-  std::string isolation = s.network == NetworkIsolation::kOff        ? "off"
-                          : s.network == NetworkIsolation::kRequired ? "required"
-                                                                     : "auto";
-  r.ReadChoice(e, "isolation", "evaluator", {"auto", "required", "off"}, isolation);
-  s.network = isolation == "off"        ? NetworkIsolation::kOff
-              : isolation == "required" ? NetworkIsolation::kRequired
-                                        : NetworkIsolation::kAuto;
-  s.filesystem = isolation == "off"        ? FilesystemIsolation::kOff
-                 : isolation == "required" ? FilesystemIsolation::kRequired
-                                           : FilesystemIsolation::kAuto;
-  r.Read(e, "heldout", "evaluator", c.heldout);
-  const YAML::Node stages = e["stages"];
-  if (!stages || stages.IsNull()) return;
-  if (!stages.IsSequence() || stages.size() == 0) {
-    return r.Fail("evaluator.stages", "must be a non-empty list of {name, threshold}");
-  }
-  c.stages.clear();
-  for (size_t i = 0; i < stages.size(); ++i) {
-    const std::string path = fmt::format("evaluator.stages[{}]", i);
-    r.CheckKeys(stages[i], path, {"name", "threshold"});
-    CascadeStage stage;
-    r.Read(stages[i], "name", path, stage.name);
-    r.Read(stages[i], "threshold", path, stage.threshold);
-    if (r.status().ok() && stage.name.empty()) r.Fail(path + ".name", "is required");
-    c.stages.push_back(stage);
-  }
-}
-
-void ParseArchive(const YAML::Node& root, YamlReader& r, ArchiveOptions& a) {
-  const YAML::Node n = root["archive"];
-  if (n && !n.IsNull()) {
-    r.CheckKeys(n, "archive",
-                {"islands", "elite_size", "selection", "sharpness", "inspirations",
-                 "migration_interval", "migration_rate"});
-    r.Read(n, "islands", "archive", a.num_islands, 1, 256);
-    r.Read(n, "elite_size", "archive", a.elite_size, 1);
-    r.Read(n, "sharpness", "archive", a.weighted_sharpness, 0.0);
-    r.Read(n, "migration_interval", "archive", a.migration_interval, 0);
-    r.Read(n, "migration_rate", "archive", a.migration_rate, 0.0, 1.0);
-    if (const YAML::Node s = n["selection"]; s && !s.IsNull()) {
-      r.CheckKeys(s, "archive.selection", {"uniform", "weighted", "elite"});
-      r.Read(s, "uniform", "archive.selection", a.selection.uniform, 0.0);
-      r.Read(s, "weighted", "archive.selection", a.selection.weighted, 0.0);
-      r.Read(s, "elite", "archive.selection", a.selection.elite, 0.0);
-    }
-    if (const YAML::Node s = n["inspirations"]; s && !s.IsNull()) {
-      r.CheckKeys(s, "archive.inspirations", {"top", "diverse"});
-      r.Read(s, "top", "archive.inspirations", a.num_top_inspirations, 0, 32);
-      r.Read(s, "diverse", "archive.inspirations", a.num_diverse_inspirations, 0, 32);
-    }
-  }
-  const YAML::Node f = root["features"];
-  if (!f || f.IsNull()) return;
-  if (!f.IsSequence() || f.size() == 0) {
-    return r.Fail("features", "must be a non-empty list of {name, bins, min, max}");
-  }
-  a.features.clear();
-  for (size_t i = 0; i < f.size(); ++i) {
-    const std::string path = fmt::format("features[{}]", i);
-    r.CheckKeys(f[i], path, {"name", "bins", "min", "max"});
-    FeatureDimension d;
-    r.Read(f[i], "name", path, d.name);
-    r.Read(f[i], "bins", path, d.bins, 1, 1000);
-    r.Read(f[i], "min", path, d.min);
-    r.Read(f[i], "max", path, d.max);
-    if (r.status().ok() && d.name.empty()) r.Fail(path + ".name", "is required");
-    a.features.push_back(d);
-  }
-}
-
-void ParseMutate(const YAML::Node& root, YamlReader& r, MutateOptions& m) {
-  const YAML::Node n = root["mutate"];
-  if (!n || n.IsNull()) return;
-  r.CheckKeys(n, "mutate", {"max_operators", "float_sigma", "max_attempts", "operators"});
-  r.Read(n, "max_operators", "mutate", m.max_operators, 1, 100);
-  r.Read(n, "float_sigma", "mutate", m.float_sigma, 0.0);
-  r.Read(n, "max_attempts", "mutate", m.max_attempts, 1, 10000);
-  const YAML::Node ops = n["operators"];
-  if (!ops || ops.IsNull() || !r.IsMap(ops, "mutate.operators")) return;
-  for (const auto& kv : ops) {
-    const std::string name = kv.first.Scalar();
-    if (!m.operator_weights.contains(name)) {
-      std::string known;
-      for (const auto& [k, _] : m.operator_weights) known += (known.empty() ? "" : ", ") + k;
-      return r.Fail("mutate.operators." + name, "unknown operator (known: " + known + ")");
-    }
-    r.Read(ops, name, "mutate.operators", m.operator_weights[name], 0.0);
-  }
-}
-
-void ParseBudget(const YAML::Node& root, YamlReader& r, Budget& b) {
-  const YAML::Node n = root["budget"];
-  if (!n || n.IsNull()) return;
-  r.CheckKeys(n, "budget", {"evaluations", "time", "target"});
-  if (n["evaluations"] && !n["evaluations"].IsNull()) {
-    int64_t e = 0;
-    r.Read(n, "evaluations", "budget", e, 0);
-    b.evaluations = e;
-  }
-  r.Read(n, "time", "budget", b.seconds);
-  r.Read(n, "target", "budget", b.target);
-}
-
-void ParseSlurm(const YAML::Node& root, YamlReader& r, RunConfig& c) {
-  r.ReadChoice(root, "executor", "", {"local", "slurm"}, c.executor);
-  const YAML::Node n = root["slurm"];
-  if (!n || n.IsNull()) return;
-  r.CheckKeys(n, "slurm",
-              {"partition", "account", "qos", "time", "memory_mb", "cpus", "gpus", "sbatch_lines",
-               "prologue", "max_queued", "queue_timeout", "poll_interval", "max_retries",
-               "result_grace", "crucible", "bin_dir"});
-  SlurmOptions& s = c.slurm;
-  r.Read(n, "partition", "slurm", s.partition);
-  r.Read(n, "account", "slurm", s.account);
-  r.Read(n, "qos", "slurm", s.qos);
-  r.Read(n, "time", "slurm", s.time);
-  r.Read(n, "memory_mb", "slurm", s.memory_mb, 0);
-  r.Read(n, "cpus", "slurm", s.cpus, 1, 4096);
-  r.Read(n, "gpus", "slurm", s.gpus, 0, 64);
-  if (const YAML::Node l = n["sbatch_lines"]; l && !l.IsNull()) {
-    if (!l.IsSequence()) {
-      r.Fail("slurm.sbatch_lines", "must be a list of options, one per #SBATCH line");
-    } else {
-      s.sbatch_lines.clear();
-      for (size_t i = 0; i < l.size(); ++i) {
-        if (!l[i].IsScalar()) {
-          r.Fail(fmt::format("slurm.sbatch_lines[{}]", i), "must be a string");
-          break;
-        }
-        s.sbatch_lines.push_back(l[i].Scalar());
-      }
-    }
-  }
-  r.Read(n, "prologue", "slurm", s.prologue);
-  r.Read(n, "max_queued", "slurm", s.max_queued, 1, 100000);
-  r.Read(n, "queue_timeout", "slurm", s.queue_timeout_seconds, 0.01);
-  r.Read(n, "poll_interval", "slurm", s.poll_seconds, 0.01, 600.0);
-  r.Read(n, "max_retries", "slurm", s.max_retries, 0, 100);
-  r.Read(n, "result_grace", "slurm", s.result_grace_seconds, 0.0);
-  r.Read(n, "crucible", "slurm", s.crucible);
-  r.Read(n, "bin_dir", "slurm", s.bin_dir);
-}
-
-void ParseRoot(const YAML::Node& root, YamlReader& r, RunConfig& c) {
-  r.CheckKeys(root, "",
-              {"name", "description", "files", "prompt", "evaluator", "objective", "archive",
-               "features", "mutate", "budget", "limits", "problem_dir", "proposer", "llm",
-               "executor", "slurm"});
-  if (!r.status().ok()) return;
-  r.Read(root, "name", "", c.name);
-  if (r.status().ok() && c.name.empty()) r.Fail("name", "is required");
-  r.Read(root, "description", "", c.description);
-  r.ReadWords(root, "files", "", c.files);
-  if (r.status().ok() && c.files.empty()) r.Fail("files", "is required: the files to evolve");
-  r.Read(root, "prompt", "", c.prompt_file);
-  ParseEvaluator(root, r, c);
-  if (const YAML::Node o = root["objective"]; o && !o.IsNull()) {
-    r.CheckKeys(o, "objective", {"key", "direction"});
-    r.Read(o, "key", "objective", c.objective.key);
-    std::string dir(DirectionName(c.objective.direction));
-    r.ReadChoice(o, "direction", "objective", {"maximize", "minimize"}, dir);
-    c.objective.direction = *ParseDirection(dir);
-  }
-  ParseArchive(root, r, c.archive);
-  ParseMutate(root, r, c.mutate);
-  ParseLlmSection(root, r, c.llm, c.proposer);
-  ParseBudget(root, r, c.budget);
-  ParseSlurm(root, r, c);
-  if (const YAML::Node l = root["limits"]; l && !l.IsNull()) {
-    r.CheckKeys(l, "limits", {"max_program_kb"});
-    double kb = static_cast<double>(c.max_program_bytes) / 1024.0;
-    r.Read(l, "max_program_kb", "limits", kb, 1.0);
-    c.max_program_bytes = static_cast<size_t>(kb * 1024.0);
-  }
-}
+// An input format that yields a RunConfig: the file looked for in the problem
+// directory and its parser. problem.yaml is the only one today; OpenEvolve's
+// config.yaml (issue #13) is meant to be a second row, after which a
+// RunConfig goes through the same checks whatever file it came from.
+struct InputFormat {
+  std::string_view file;
+  void (*parse)(const YAML::Node& root, YamlReader& r, RunConfig& c);
+};
+constexpr InputFormat kInputFormats[] = {{"problem.yaml", &ParseProblemYaml}};
 
 // Paths must stay inside the problem directory.
 bool IsInside(const std::string& rel) {
@@ -270,12 +67,25 @@ Status ValidateAll(const RunConfig& c, const std::string& yaml_path) {
   return Status::Ok();
 }
 
-StatusOr<RunConfig> ParseConfig(const YAML::Node& root, const std::string& source,
-                                const std::string& problem_dir) {
+// evaluator.builtin must name a harness the caller knows (problems/registry.h,
+// which this component does not link).
+void CheckBuiltinEvaluator(const RunConfig& c, const ConfigReadOptions& options, YamlReader& r) {
+  if (!r.status().ok() || c.builtin_evaluator.empty() || !options.builtin_evaluators) return;
+  const std::vector<std::string>& known = *options.builtin_evaluators;
+  if (std::find(known.begin(), known.end(), c.builtin_evaluator) != known.end()) return;
+  r.Fail("evaluator.builtin",
+         fmt::format("unknown built-in evaluator '{}' (known: {})", c.builtin_evaluator,
+                     known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
+}
+
+StatusOr<RunConfig> ParseConfig(const YAML::Node& root, const InputFormat& format,
+                                const std::string& source, const std::string& problem_dir,
+                                const ConfigReadOptions& options) {
   RunConfig c;
   c.problem_dir = problem_dir;
   YamlReader r(source);
-  ParseRoot(root, r, c);
+  format.parse(root, r, c);
+  CheckBuiltinEvaluator(c, options, r);
   RETURN_IF_ERROR(r.status());
   if (c.prompt_file.empty() && fs::is_regular_file(fs::path(problem_dir) / "prompt.md")) {
     c.prompt_file = "prompt.md";
@@ -286,38 +96,47 @@ StatusOr<RunConfig> ParseConfig(const YAML::Node& root, const std::string& sourc
 
 }  // namespace
 
-StatusOr<RunConfig> ParseFrozenConfig(const YAML::Node& root) {
+StatusOr<RunConfig> ParseFrozenConfig(const YAML::Node& root, const ConfigReadOptions& options) {
   std::string dir;
   YamlReader r("frozen configuration");
   r.Read(root, "problem_dir", "", dir);
   RETURN_IF_ERROR(r.status());
   if (dir.empty()) return DataLossError("the frozen configuration has no problem_dir");
-  return ParseConfig(root, "frozen configuration", dir);
+  // The frozen form has problem.yaml's schema, whatever file the run came from.
+  return ParseConfig(root, kInputFormats[0], "frozen configuration", dir, options);
 }
 
-StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir) {
+StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir,
+                                      const ConfigReadOptions& options) {
   std::error_code ec;
   const fs::path dir = fs::absolute(problem_dir, ec).lexically_normal();
   if (!fs::is_directory(dir)) {
     return NotFoundError(fmt::format("problem directory '{}' does not exist", problem_dir));
   }
-  const fs::path yaml_path = dir / "problem.yaml";
-  if (!fs::is_regular_file(yaml_path)) {
+  const InputFormat* format = nullptr;
+  for (const InputFormat& f : kInputFormats) {
+    if (fs::is_regular_file(dir / f.file)) {
+      format = &f;
+      break;
+    }
+  }
+  if (format == nullptr) {
     return NotFoundError(fmt::format("{} not found (a problem directory needs a problem.yaml; "
                                      "`crucible init DIR` writes an example)",
-                                     yaml_path.string()));
+                                     (dir / "problem.yaml").string()));
   }
+  const fs::path path = dir / format->file;
   YAML::Node root;
   try {
-    root = YAML::LoadFile(yaml_path.string());
+    root = YAML::LoadFile(path.string());
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(
-        fmt::format("{}:{}: malformed YAML: {}", yaml_path.string(), e.mark.line + 1, e.msg));
+        fmt::format("{}:{}: malformed YAML: {}", path.string(), e.mark.line + 1, e.msg));
   }
   std::string dir_str = dir.string();
   if (dir_str.size() > 1 && dir_str.back() == '/') dir_str.pop_back();
-  ASSIGN_OR_RETURN(RunConfig c, ParseConfig(root, yaml_path.string(), dir_str));
-  RETURN_IF_ERROR(CheckFiles(c, yaml_path.string()));
+  ASSIGN_OR_RETURN(RunConfig c, ParseConfig(root, *format, path.string(), dir_str, options));
+  RETURN_IF_ERROR(CheckFiles(c, path.string()));
   return c;
 }
 

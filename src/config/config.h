@@ -1,10 +1,15 @@
-// RunConfig: the effective configuration of a run, read from a problem
-// directory's problem.yaml (docs/problem-format.md) with defaults filled in,
-// then frozen into run.db as JSON so a resumed run uses exactly what the
-// original used, whatever happened to problem.yaml since.
+// The config component: RunConfig, the effective configuration of a run, read
+// from a problem directory's problem.yaml (docs/problem-format.md) with
+// defaults filled in, then frozen into run.db as JSON so a resumed run uses
+// exactly what the original used, whatever happened to problem.yaml since.
 //
 // Every error names the file and the exact field at fault, e.g.
 //   "/p/problem.yaml: archive.islands: must be >= 1 (got 0)".
+//
+// It depends only on the options of the components it configures (their
+// *_options targets), never on the components themselves: whoever only reads
+// a configuration (the dashboard) links no sandbox, proposer, Slurm client or
+// built-in problem. Thread-safe: functions of their arguments.
 #ifndef CRUCIBLE_CONFIG_CONFIG_H_
 #define CRUCIBLE_CONFIG_CONFIG_H_
 
@@ -14,14 +19,15 @@
 #include <vector>
 
 #include "archive/archive.h"
+#include "config/choices.h"
 #include "core/candidate.h"
 #include "core/objective.h"
 #include "core/status.h"
-#include "evaluate/command_evaluator.h"
-#include "propose/llm/llm_options.h"
+#include "evaluate/cascade_stage.h"
 #include "executor/slurm_options.h"
-#include "propose/mutate/mutate_proposer.h"
-#include "sandbox/sandbox.h"
+#include "propose/llm/llm_options.h"
+#include "propose/mutate/mutate_options.h"
+#include "sandbox/sandbox_options.h"
 
 namespace crucible {
 
@@ -45,31 +51,41 @@ struct RunConfig {
   SandboxOptions sandbox;
   ArchiveOptions archive;
   MutateOptions mutate;
-  // Which proposer: "auto" (the LLM when an endpoint is configured, else
-  // mutate), "mutate" or "llm". A new run freezes what "auto" resolved to.
-  std::string proposer = "auto";
+  // A new run freezes what kAuto resolved to.
+  ProposerKind proposer = ProposerKind::kAuto;
   LlmOptions llm;  // docs/llm.md; the API key is never stored, only its variable's name
   Budget budget;
   size_t max_program_bytes = 256 * 1024;
-  // Where evaluations run: "local" (this machine's sandbox) or "slurm"
-  // (one job per evaluation; docs/slurm.md). `--executor` overrides it.
-  std::string executor = "local";
+  ExecutorKind executor = ExecutorKind::kLocal;  // `--executor` overrides it
   SlurmOptions slurm;  // problem.yaml's `slurm:` section
+};
+
+// What reading a configuration needs to know from outside the component.
+struct ConfigReadOptions {
+  // The names `evaluator.builtin` may take: the harnesses compiled into the
+  // binary (problems/registry.h; BuiltinEvaluatorNames() in engine/run.h).
+  // nullopt: the name is not checked (readers of a run that was checked
+  // when it started, such as the dashboard).
+  std::optional<std::vector<std::string>> builtin_evaluators;
 };
 
 // Reads PROBLEM_DIR/problem.yaml. NotFound when the directory or file is
 // missing; InvalidArgument naming the field for malformed YAML, unknown keys,
-// wrong types, out-of-range values and missing files.
-StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir);
+// wrong types, out-of-range values, unknown built-in evaluators and missing
+// files.
+StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir,
+                                      const ConfigReadOptions& options);
 
 // The initial program: the configured files read from the problem directory,
 // each checked for well-formed EVOLVE-BLOCK markers.
 StatusOr<Program> LoadInitialProgram(const RunConfig& config);
 
 // The frozen form (JSON text, same schema as problem.yaml, all defaults
-// explicit), and back.
+// explicit), and back. The text is stable: a run.db written by an older
+// crucible reads back and re-freezes byte for byte (config_test).
 std::string ConfigToJson(const RunConfig& config);
-StatusOr<RunConfig> ConfigFromJson(const std::string& json_text);
+StatusOr<RunConfig> ConfigFromJson(const std::string& json_text,
+                                   const ConfigReadOptions& options = {});
 
 }  // namespace crucible
 

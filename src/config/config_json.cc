@@ -11,10 +11,9 @@
 
 namespace crucible {
 
-// Defined in config.cc's anonymous namespace would be private; the parser
-// entry point for frozen text lives here and reuses LoadProblemConfig's
-// validation through this declaration.
-StatusOr<RunConfig> ParseFrozenConfig(const YAML::Node& root);
+// In config.cc: the frozen text goes through LoadProblemConfig's parser and
+// validation.
+StatusOr<RunConfig> ParseFrozenConfig(const YAML::Node& root, const ConfigReadOptions& options);
 
 namespace {
 
@@ -28,9 +27,6 @@ json EvaluatorJson(const RunConfig& c) {
   for (const CascadeStage& st : c.stages) {
     stages.push_back({{"name", st.name}, {"threshold", OptionalNumber(st.threshold)}});
   }
-  const char* isolation = s.network == NetworkIsolation::kOff        ? "off"
-                          : s.network == NetworkIsolation::kRequired ? "required"
-                                                                     : "auto";
   json e = {{"command", c.evaluator_command},
           {"timeout", s.wall_timeout_seconds},
           {"cpu_seconds", s.cpu_seconds},
@@ -38,7 +34,7 @@ json EvaluatorJson(const RunConfig& c) {
           {"file_size_mb", static_cast<double>(s.file_size_bytes) / (1024.0 * 1024.0)},
           {"max_open_files", s.max_open_files},
           {"max_processes", s.max_processes},
-          {"isolation", isolation},
+          {"isolation", IsolationName(s.network)},
           {"stages", stages},
           {"heldout", c.heldout}};
   if (!c.builtin_evaluator.empty()) {
@@ -89,13 +85,13 @@ std::string ConfigToJson(const RunConfig& c) {
                  {"float_sigma", c.mutate.float_sigma},
                  {"max_attempts", c.mutate.max_attempts},
                  {"operators", c.mutate.operator_weights}};
-  j["proposer"] = c.proposer;
+  j["proposer"] = ProposerKindName(c.proposer);
   j["llm"] = LlmToJson(c.llm);
   j["budget"] = {{"evaluations", c.budget.evaluations ? json(*c.budget.evaluations) : json(nullptr)},
                  {"time", OptionalNumber(c.budget.seconds)},
                  {"target", OptionalNumber(c.budget.target)}};
   j["limits"] = {{"max_program_kb", static_cast<double>(c.max_program_bytes) / 1024.0}};
-  j["executor"] = c.executor;
+  j["executor"] = ExecutorKindName(c.executor);
   const SlurmOptions& s = c.slurm;
   j["slurm"] = {{"partition", s.partition},
                 {"account", s.account},
@@ -116,14 +112,14 @@ std::string ConfigToJson(const RunConfig& c) {
   return j.dump(2);
 }
 
-StatusOr<RunConfig> ConfigFromJson(const std::string& json_text) {
+StatusOr<RunConfig> ConfigFromJson(const std::string& json_text, const ConfigReadOptions& options) {
   YAML::Node root;
   try {
     root = YAML::Load(json_text);
   } catch (const YAML::Exception& e) {
     return DataLossError(fmt::format("the frozen configuration is corrupt: {}", e.msg));
   }
-  return ParseFrozenConfig(root);
+  return ParseFrozenConfig(root, options);
 }
 
 }  // namespace crucible

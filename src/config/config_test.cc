@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace crucible {
 namespace {
@@ -23,11 +24,13 @@ class ConfigTest : public ::testing::Test {
 
   StatusOr<RunConfig> Load(const std::string& yaml) {
     std::ofstream(dir_ / "problem.yaml") << yaml;
-    return LoadProblemConfig(dir_.string());
+    return LoadProblemConfig(dir_.string(), options_);
   }
   std::string Yaml() const { return (dir_ / "problem.yaml").string(); }
 
   fs::path dir_;
+  // The built-in evaluators this test's "binary" knows.
+  ConfigReadOptions options_{std::vector<std::string>{"bin_packing", "eplb"}};
   const std::string base_ = "name: p\nfiles: [prog.py]\nevaluator: {command: ./eval.sh}\n";
 };
 
@@ -53,7 +56,7 @@ TEST_F(ConfigTest, SlurmSectionIsReadAndFrozen) {
                 "  max_queued: 200\n  queue_timeout: 7200\n  poll_interval: 2\n"
                 "  max_retries: 3\n  result_grace: 60\n");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->executor, "slurm");
+  EXPECT_EQ(c->executor, ExecutorKind::kSlurm);
   EXPECT_EQ(c->slurm.partition, "gpu");
   EXPECT_EQ(c->slurm.time, "0:20:00");
   EXPECT_EQ(c->slurm.gpus, 1);
@@ -61,7 +64,7 @@ TEST_F(ConfigTest, SlurmSectionIsReadAndFrozen) {
   EXPECT_EQ(c->slurm.prologue, "module load gcc/12\nsource /opt/env.sh\n");
   auto back = ConfigFromJson(ConfigToJson(*c));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(back->executor, "slurm");
+  EXPECT_EQ(back->executor, ExecutorKind::kSlurm);
   EXPECT_EQ(back->slurm.account, "proj42");
   EXPECT_EQ(back->slurm.qos, "short");
   EXPECT_EQ(back->slurm.memory_mb, 8000);
@@ -140,6 +143,21 @@ TEST_F(ConfigTest, BuiltinEvaluatorsAreCheckedByName) {
                 .message()
                 .rfind(Yaml() + ": evaluator.builtin: unknown built-in evaluator 'no_such_problem'", 0),
             0u);
+  EXPECT_EQ(Load("name: p\nfiles: [prog.py]\nevaluator: {builtin: no_such_problem}\n")
+                .status()
+                .message(),
+            Yaml() + ": evaluator.builtin: unknown built-in evaluator 'no_such_problem' (known: "
+                     "bin_packing, eplb)");
+  auto known = Load("name: p\nfiles: [prog.py]\nevaluator: {builtin: eplb}\n");
+  ASSERT_TRUE(known.ok()) << known.status().ToString();
+  EXPECT_EQ(known->builtin_evaluator, "eplb");
+  // Without a list (a reader of a run checked when it started) the name is
+  // taken as it is.
+  options_.builtin_evaluators.reset();
+  EXPECT_TRUE(Load("name: p\nfiles: [prog.py]\nevaluator: {builtin: no_such_problem}\n").ok());
+  options_.builtin_evaluators.emplace();
+  EXPECT_EQ(Load("name: p\nfiles: [prog.py]\nevaluator: {builtin: eplb}\n").status().message(),
+            Yaml() + ": evaluator.builtin: unknown built-in evaluator 'eplb' (known: none)");
   EXPECT_EQ(Load("name: p\nfiles: [prog.py]\nevaluator: {builtin: x, command: y}\n").status().message(),
             Yaml() + ": evaluator: has both a command and a builtin evaluator; give one");
   EXPECT_EQ(Load("name: p\nfiles: [prog.py]\nevaluator: {timeout: 3}\n").status().message(),
@@ -154,8 +172,9 @@ TEST_F(ConfigTest, MalformedYamlNamesTheLine) {
 }
 
 TEST_F(ConfigTest, MissingDirectoryAndFile) {
-  EXPECT_EQ(LoadProblemConfig((dir_ / "nope").string()).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(LoadProblemConfig(dir_.string()).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(LoadProblemConfig((dir_ / "nope").string(), options_).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(LoadProblemConfig(dir_.string(), options_).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(ConfigTest, FrozenConfigRoundTrips) {
@@ -204,11 +223,11 @@ TEST_F(ConfigTest, LlmSectionIsReadValidatedAndFrozen) {
                 "  budget: {tokens: 5000, cost: 2.5}\n"
                 "  novelty: {threshold: 0.9}\n");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->proposer, "llm");
+  EXPECT_EQ(c->proposer, ProposerKind::kLlm);
   ASSERT_EQ(c->llm.models.size(), 2u);
   EXPECT_EQ(c->llm.models[0].weight, 3);
   EXPECT_EQ(*c->llm.models[0].price_output_per_m, 0.4);
-  EXPECT_EQ(c->llm.models[1].reasoning_effort, "high");
+  EXPECT_EQ(c->llm.models[1].reasoning_effort, ReasoningEffort::kHigh);
   EXPECT_EQ(*c->llm.max_tokens, 5000);
   EXPECT_TRUE(c->llm.adaptive);
   auto frozen = ConfigFromJson(ConfigToJson(*c));
@@ -224,6 +243,69 @@ TEST_F(ConfigTest, LlmErrorsNameTheField) {
             Yaml() + ": llm.models[0].temperature: must be <= 2 (got 5)");
   EXPECT_EQ(Load(base_ + "llm: {modle: x}\n").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(Load(base_ + "proposer: gpt\n").status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace crucible
+
+namespace crucible {
+namespace {
+
+// testdata/frozen_before_enums.json is a frozen configuration as crucible
+// wrote it into run.db before the closed sets became enums (session 3's
+// config_json.cc): a resume of such a run reads it, and writes it back byte
+// for byte.
+TEST(FrozenConfigCompatibility, AnOldRunsFrozenConfigReadsAndWritesBackUnchanged) {
+  std::ifstream in(std::string(CRUCIBLE_CONFIG_TESTDATA) + "/frozen_before_enums.json",
+                   std::ios::binary);
+  ASSERT_TRUE(in);
+  const std::string old_text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto c = ConfigFromJson(old_text);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->proposer, ProposerKind::kLlm);
+  EXPECT_EQ(c->executor, ExecutorKind::kSlurm);
+  EXPECT_EQ(c->objective.direction, Direction::kMinimize);
+  EXPECT_EQ(c->sandbox.network, NetworkIsolation::kRequired);
+  EXPECT_EQ(c->sandbox.filesystem, FilesystemIsolation::kRequired);
+  ASSERT_EQ(c->llm.models.size(), 2u);
+  EXPECT_EQ(c->llm.models[0].reasoning_effort, ReasoningEffort::kNone);
+  EXPECT_EQ(c->llm.models[1].reasoning_effort, ReasoningEffort::kHigh);
+  EXPECT_EQ(c->slurm.partition, "gpu");
+  EXPECT_EQ(ConfigToJson(*c), old_text);
+}
+
+}  // namespace
+}  // namespace crucible
+
+namespace crucible {
+namespace {
+
+TEST_F(ConfigTest, ClosedSetsAreEnumsWithOneSpelling) {
+  for (ProposerKind k : {ProposerKind::kAuto, ProposerKind::kMutate, ProposerKind::kLlm}) {
+    EXPECT_EQ(ParseProposerKind(ProposerKindName(k)), k);
+  }
+  for (ExecutorKind k : {ExecutorKind::kLocal, ExecutorKind::kSlurm}) {
+    EXPECT_EQ(ParseExecutorKind(ExecutorKindName(k)), k);
+  }
+  EXPECT_EQ(ParseProposerKind("LLM"), std::nullopt);
+  EXPECT_EQ(ParseExecutorKind(""), std::nullopt);
+  EXPECT_EQ(Load(base_ + "proposer: gpt\n").status().message(),
+            Yaml() + ": proposer: must be one of auto, mutate, llm (got 'gpt')");
+  EXPECT_EQ(Load(base_ + "executor: cloud\n").status().message(),
+            Yaml() + ": executor: must be one of local, slurm (got 'cloud')");
+  EXPECT_EQ(Load("name: p\nfiles: [prog.py]\nevaluator: {command: ./eval.sh, isolation: some}\n")
+                .status()
+                .message(),
+            Yaml() + ": evaluator.isolation: must be one of auto, required, off (got 'some')");
+  EXPECT_EQ(Load(base_ + "llm: {models: [{name: a, reasoning_effort: max}]}\n").status().message(),
+            Yaml() + ": llm.models[0].reasoning_effort: must be one of low, medium, high (got "
+                     "'max')");
+  auto c = Load("name: p\nfiles: [prog.py]\nevaluator: {command: ./eval.sh, isolation: off}\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sandbox.network, NetworkIsolation::kOff);
+  EXPECT_EQ(c->sandbox.filesystem, FilesystemIsolation::kOff);
+  EXPECT_EQ(c->proposer, ProposerKind::kAuto);
+  EXPECT_EQ(c->executor, ExecutorKind::kLocal);
 }
 
 }  // namespace

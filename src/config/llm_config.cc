@@ -19,7 +19,10 @@ void ParseModel(const YAML::Node& n, const std::string& path, YamlReader& r, Mod
   r.Read(n, "weight", path, m.weight, 0.0);
   r.Read(n, "temperature", path, m.temperature, 0.0, 2.0);
   r.Read(n, "max_tokens", path, m.max_tokens, 1, 10'000'000);
-  r.ReadChoice(n, "reasoning_effort", path, {"", "low", "medium", "high"}, m.reasoning_effort);
+  r.ReadEnum(n, "reasoning_effort", path,
+             {ReasoningEffort::kNone, ReasoningEffort::kLow, ReasoningEffort::kMedium,
+              ReasoningEffort::kHigh},
+             ReasoningEffortName, m.reasoning_effort);
   if (const YAML::Node p = n["price"]; p && !p.IsNull()) {
     r.CheckKeys(p, path + ".price", {"input", "output"});
     r.Read(p, "input", path + ".price", m.price_input_per_m);
@@ -30,8 +33,9 @@ void ParseModel(const YAML::Node& n, const std::string& path, YamlReader& r, Mod
 
 }  // namespace
 
-void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& o, std::string& proposer) {
-  r.ReadChoice(root, "proposer", "", {"auto", "mutate", "llm"}, proposer);
+void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& o, ProposerKind& proposer) {
+  r.ReadEnum(root, "proposer", "", {ProposerKind::kAuto, ProposerKind::kMutate, ProposerKind::kLlm},
+             ProposerKindName, proposer);
   const YAML::Node n = root["llm"];
   if (!n || n.IsNull()) return;
   r.CheckKeys(n, "llm",
@@ -108,7 +112,7 @@ json LlmToJson(const LlmOptions& o) {
                       {"max_tokens", m.max_tokens},
                       {"price", {{"input", Optional(m.price_input_per_m)},
                                  {"output", Optional(m.price_output_per_m)}}},
-                      {"reasoning_effort", m.reasoning_effort}});
+                      {"reasoning_effort", ReasoningEffortName(m.reasoning_effort)}});
   }
   return {{"base_url", o.base_url},
           {"api_key_env", o.api_key_env},

@@ -8,13 +8,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/choices.h"
 #include "config/yaml_reader.h"
 #include "propose/llm/llm_options.h"
 
 namespace crucible {
 
 // Reads root["llm"] (absent = not configured) and root["proposer"].
-void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& llm, std::string& proposer);
+void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& llm, ProposerKind& proposer);
 
 // The section as JSON, every default explicit; never holds a key, only the
 // name of the variable that holds it.

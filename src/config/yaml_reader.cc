@@ -148,7 +148,7 @@ void YamlReader::ReadWords(const YAML::Node& map, std::string_view key, std::str
 }
 
 void YamlReader::ReadChoice(const YAML::Node& map, std::string_view key, std::string_view path,
-                            std::initializer_list<std::string_view> choices, std::string& out) {
+                            std::span<const std::string_view> choices, std::string& out) {
   std::string v;
   Read(map, key, path, v);
   if (v.empty()) return;

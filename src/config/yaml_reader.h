@@ -8,6 +8,7 @@
 
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,7 +47,20 @@ class YamlReader {
                  std::vector<std::string>& out);
   // One of `choices`.
   void ReadChoice(const YAML::Node& map, std::string_view key, std::string_view path,
-                  std::initializer_list<std::string_view> choices, std::string& out);
+                  std::span<const std::string_view> choices, std::string& out);
+  // One of `values`, spelled as `name` spells them (the enum's one spelling,
+  // e.g. DirectionName): a closed set read as an enum, never kept as text.
+  template <typename Enum>
+  void ReadEnum(const YAML::Node& map, std::string_view key, std::string_view path,
+                std::initializer_list<Enum> values, std::string_view (*name)(Enum), Enum& out) {
+    std::vector<std::string_view> names;
+    for (Enum v : values) names.push_back(name(v));
+    std::string text(name(out));
+    ReadChoice(map, key, path, names, text);
+    for (Enum v : values) {
+      if (name(v) == text) out = v;
+    }
+  }
 
   void Fail(std::string_view path, std::string_view message);
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include "core/hash.h"
 #include "core/rng.h"
 #include "engine/run.h"
+#include "problems/registry.h"
 
 namespace crucible {
 namespace {
@@ -404,6 +406,23 @@ TEST_F(EngineTest, ProposalsRunConcurrentlyBeyondJobsAndTheirRecordsPersist) {
   Engine engine2(Options(20, 1, false), *store, *archive2, again, eval, clock_);
   ASSERT_TRUE(engine2.Restore().ok());
   EXPECT_EQ(again.calls(), proposer.calls());
+}
+
+}  // namespace
+}  // namespace crucible
+
+namespace crucible {
+namespace {
+
+// The config component does not link the harnesses; the binary tells it their
+// names, all of them and only them.
+TEST(KnownBuiltinEvaluatorsTest, AreTheRegistrysNames) {
+  const ConfigReadOptions o = KnownBuiltinEvaluators();
+  ASSERT_TRUE(o.builtin_evaluators.has_value());
+  std::vector<std::string> want;
+  for (const BuiltinHarness& h : BuiltinHarnesses()) want.emplace_back(h.name);
+  EXPECT_EQ(*o.builtin_evaluators, want);
+  EXPECT_NE(std::find(want.begin(), want.end(), "bin_packing"), want.end());
 }
 
 }  // namespace

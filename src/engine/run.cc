@@ -21,6 +21,7 @@
 #include "evaluate/protocol.h"
 #include "propose/llm/llm_proposer.h"
 #include "executor/slurm_executor.h"
+#include "problems/registry.h"
 #include "propose/mutate/mutate_proposer.h"
 
 namespace crucible {
@@ -71,15 +72,14 @@ const char* GetEnv(const char* name) { return std::getenv(name); }
 Status ResolveProposer(const RunRequest& req, RunConfig& config) {
   config.llm = ResolveLlmOptions(std::move(config.llm), GetEnv);
   if (req.llm_concurrency > 0) config.llm.concurrency = req.llm_concurrency;
-  if (!req.proposer.empty()) config.proposer = req.proposer;
-  if (config.proposer == "auto") config.proposer = config.llm.configured() ? "llm" : "mutate";
-  if (config.proposer == "llm" && !config.llm.configured()) {
+  if (req.proposer) config.proposer = *req.proposer;
+  if (config.proposer == ProposerKind::kAuto) {
+    config.proposer = config.llm.configured() ? ProposerKind::kLlm : ProposerKind::kMutate;
+  }
+  if (config.proposer == ProposerKind::kLlm && !config.llm.configured()) {
     return InvalidArgumentError(
         "the llm proposer needs an endpoint: set llm.base_url in problem.yaml, or "
         "CRUCIBLE_LLM_BASE_URL (or OPENAI_API_KEY for api.openai.com); see docs/llm.md");
-  }
-  if (config.proposer != "llm" && config.proposer != "mutate") {
-    return InvalidArgumentError("--proposer: must be auto, mutate or llm");
   }
   return config.llm.Validate();
 }
@@ -100,7 +100,7 @@ StatusOr<std::string> ReadText(const fs::path& path) {
 }
 
 StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config) {
-  if (config.proposer != "llm") return MakeMutateProposer(config.mutate);
+  if (config.proposer != ProposerKind::kLlm) return MakeMutateProposer(config.mutate);
   LlmProblemContext ctx;
   ctx.problem_dir = config.problem_dir;
   if (!config.prompt_file.empty()) {
@@ -136,7 +136,7 @@ StatusOr<std::unique_ptr<SlurmExecutor>> MakeSlurmExecutor(const RunConfig& conf
   o.jobs_root = (fs::absolute(run_dir) / "slurm").lexically_normal().string();
   o.crucible = config.slurm.crucible.empty() ? SelfExecutable() : config.slurm.crucible;
   RunConfig job_config = config;
-  job_config.executor = "local";  // the node evaluates in place
+  job_config.executor = ExecutorKind::kLocal;  // the node evaluates in place
   o.config_json = ConfigToJson(job_config);
   o.cache_dir = (fs::absolute(run_dir) / "cache").lexically_normal().string();
   o.default_time_seconds =
@@ -213,7 +213,7 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
   fs::create_directories(work, ec);
   std::unique_ptr<Evaluator> evaluator;
   SlurmExecutor* slurm = nullptr;
-  if (config.executor == "slurm") {
+  if (config.executor == ExecutorKind::kSlurm) {
     ASSIGN_OR_RETURN(std::unique_ptr<SlurmExecutor> s, MakeSlurmExecutor(config, run_dir));
     slurm = s.get();
     evaluator = std::move(s);
@@ -233,13 +233,13 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
   eo.max_program_bytes = config.max_program_bytes;
   // Each failed LLM proposal may be several paid requests (re-asks): give up
   // sooner on a model that keeps failing (docs/llm.md).
-  if (config.proposer == "llm") eo.max_unevaluated_in_a_row = 100;
+  if (config.proposer == ProposerKind::kLlm) eo.max_unevaluated_in_a_row = 100;
   RETURN_IF_ERROR(eo.Validate());
   SystemClock clock;
   Engine engine(eo, store, *archive, *proposer, *evaluator, clock, observer);
   RETURN_IF_ERROR(engine.Restore());
   std::string llm_info;
-  if (config.proposer == "llm") {
+  if (config.proposer == ProposerKind::kLlm) {
     std::string names;
     for (const ModelSpec& m : config.llm.models) names += (names.empty() ? "" : ", ") + m.name;
     llm_info = fmt::format(" ({} at {}; {} requests in flight)", names, config.llm.base_url,
@@ -307,7 +307,7 @@ StatusOr<std::vector<CandidateRow>> TopByObjective(const RunStore& store, const 
 }
 
 Status CheckExecutorReachable(const RunConfig& config) {
-  if (config.executor != "slurm") return Status::Ok();
+  if (config.executor != ExecutorKind::kSlurm) return Status::Ok();
   const Status s = MakeCommandSlurmClient(config.slurm.bin_dir)->Ping();
   if (s.ok()) return s;
   return FailedPreconditionError(fmt::format(
@@ -316,10 +316,19 @@ Status CheckExecutorReachable(const RunConfig& config) {
       s.message()));
 }
 
+ConfigReadOptions KnownBuiltinEvaluators() {
+  ConfigReadOptions options;
+  options.builtin_evaluators.emplace();
+  for (const BuiltinHarness& h : BuiltinHarnesses()) {
+    options.builtin_evaluators->emplace_back(h.name);
+  }
+  return options;
+}
+
 StatusOr<std::unique_ptr<Evaluator>> MakeJobEvaluator(const std::string& config_json,
                                                       const std::string& work_root,
                                                       const std::string& cache_dir) {
-  ASSIGN_OR_RETURN(RunConfig config, ConfigFromJson(config_json));
+  ASSIGN_OR_RETURN(RunConfig config, ConfigFromJson(config_json, KnownBuiltinEvaluators()));
   return MakeEvaluator(config, work_root, cache_dir, false);
 }
 
@@ -348,7 +357,8 @@ StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir) {
 
 StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, LogFn log,
                              std::stop_token stop) {
-  ASSIGN_OR_RETURN(RunConfig config, LoadProblemConfig(req.problem_dir));
+  ASSIGN_OR_RETURN(RunConfig config,
+                   LoadProblemConfig(req.problem_dir, KnownBuiltinEvaluators()));
   ApplyOverrides(req, config);
   RETURN_IF_ERROR(ResolveProposer(req, config));
   const fs::path run_dir = req.out_dir.empty() ? DefaultRunDir(config.name) : req.out_dir;
@@ -408,7 +418,8 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
   ASSIGN_OR_RETURN(std::unique_ptr<RunLock> lock, RunLock::Acquire(run_dir));
   ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
                    RunStore::Open((run_dir / "run.db").string(), RunStore::Mode::kReadWrite));
-  ASSIGN_OR_RETURN(RunConfig config, ConfigFromJson(store->metadata().config_json));
+  ASSIGN_OR_RETURN(RunConfig config,
+                   ConfigFromJson(store->metadata().config_json, KnownBuiltinEvaluators()));
   ApplyOverrides(req, config);
   RETURN_IF_ERROR(ResolveProposer(req, config));
   RETURN_IF_ERROR(CheckExecutorReachable(config));

@@ -38,11 +38,11 @@ struct RunRequest {
   std::optional<uint64_t> seed;        // default 0; a resume keeps the run's seed
   bool deterministic = false;          // a resume keeps the run's setting
   bool keep_work = false;              // keep evaluation scratch directories
-  // "" = the run's own choice (a new run: problem.yaml's `proposer`, else
-  // auto); "auto", "mutate" or "llm" override it.
-  std::string proposer;
+  // nullopt = the run's own choice (a new run: problem.yaml's `proposer`,
+  // else auto); a value overrides it.
+  std::optional<ProposerKind> proposer;
   int llm_concurrency = 0;             // 0 = llm.concurrency
-  std::optional<std::string> executor; // overrides `executor:` ("local" or "slurm")
+  std::optional<ExecutorKind> executor;  // overrides `executor:`
 };
 
 struct RunResult {
@@ -69,6 +69,10 @@ StatusOr<RunResult> ResumeRun(const RunRequest& request, EngineObserver* observe
 // `work_root`, compiled candidates under `cache_dir` (may be empty).
 CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::string& work_root,
                                             const std::string& cache_dir);
+
+// The config component's view of this binary: the built-in evaluators
+// (problems/registry.h) that a problem.yaml's evaluator.builtin may name.
+ConfigReadOptions KnownBuiltinEvaluators();
 
 // The evaluator a Slurm job runs on its node (`crucible eval-job`): the
 // sandboxed CommandEvaluator of the frozen configuration `config_json`.

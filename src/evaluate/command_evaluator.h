@@ -27,13 +27,6 @@
 
 namespace crucible {
 
-struct CascadeStage {
-  std::string name;
-  // The next stage runs only if this stage's score reaches the threshold
-  // (>= when maximising, <= when minimising). Absent: always continue.
-  std::optional<double> threshold;
-};
-
 struct CommandEvaluatorOptions {
   std::string problem_dir;           // absolute; relative command paths resolve here
   std::vector<std::string> command;  // argv; the candidate dir is appended

@@ -72,11 +72,11 @@ std::string ChatClient::RequestBody(const ModelSpec& model, const std::vector<Ch
   json msgs = json::array();
   for (const ChatMessage& m : messages) msgs.push_back({{"role", m.role}, {"content", m.content}});
   json body = {{"model", model.name}, {"messages", msgs}};
-  if (model.reasoning_effort.empty()) {
+  if (model.reasoning_effort == ReasoningEffort::kNone) {
     body["temperature"] = model.temperature;
     body["max_tokens"] = model.max_tokens;
   } else {
-    body["reasoning_effort"] = model.reasoning_effort;
+    body["reasoning_effort"] = ReasoningEffortName(model.reasoning_effort);
     body["max_completion_tokens"] = model.max_tokens;
   }
   return body.dump(-1, ' ', false, json::error_handler_t::replace);

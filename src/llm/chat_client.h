@@ -22,26 +22,13 @@
 
 #include "core/status.h"
 #include "llm/http_transport.h"
+#include "llm/model_spec.h"
 
 namespace crucible {
 
 struct ChatMessage {
   std::string role;  // system | user | assistant
   std::string content;
-};
-
-// One model of the ensemble (docs/llm.md, llm.models).
-struct ModelSpec {
-  std::string name;
-  double weight = 1;
-  double temperature = 0.7;
-  int max_tokens = 4096;
-  std::optional<double> price_input_per_m;   // currency per 1M prompt tokens
-  std::optional<double> price_output_per_m;  // currency per 1M completion tokens
-  // For reasoning models ("low" | "medium" | "high"): sent as
-  // reasoning_effort, with max_completion_tokens instead of max_tokens and
-  // no temperature, as those endpoints require.
-  std::string reasoning_effort;
 };
 
 enum class ChatOutcome { kOk, kHttpError, kTimeout, kRateLimited, kMalformed, kCancelled };

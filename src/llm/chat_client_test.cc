@@ -79,7 +79,7 @@ TEST(ChatClient, ParsesTextAndUsageAndSendsTheKeyOnlyInTheHeader) {
 
 TEST(ChatClient, ReasoningModelsGetTheirParameters) {
   ModelSpec m = Model();
-  m.reasoning_effort = "high";
+  m.reasoning_effort = ReasoningEffort::kHigh;
   auto body = nlohmann::json::parse(ChatClient::RequestBody(m, {{"user", "x"}}));
   EXPECT_EQ(body["reasoning_effort"], "high");
   EXPECT_TRUE(body.contains("max_completion_tokens"));

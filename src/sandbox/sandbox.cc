@@ -114,28 +114,6 @@ SandboxCapabilities Describe(const Probed& probed, const CgroupLayout& cgroups,
 
 }  // namespace
 
-Status SandboxOptions::Validate() const {
-  if (!(wall_timeout_seconds > 0) || !std::isfinite(wall_timeout_seconds)) {
-    return InvalidArgumentError("wall_timeout_seconds must be positive and finite");
-  }
-  if (!(cpu_seconds >= 0) || !std::isfinite(cpu_seconds)) {
-    return InvalidArgumentError("cpu_seconds must be >= 0 and finite");
-  }
-  if (memory_bytes < (1u << 20)) return InvalidArgumentError("memory_bytes must be >= 1 MiB");
-  if (file_size_bytes == 0) return InvalidArgumentError("file_size_bytes must be positive");
-  if (max_open_files < 3) return InvalidArgumentError("max_open_files must be >= 3");
-  if (max_processes < 1) return InvalidArgumentError("max_processes must be >= 1");
-  if (stdout_cap_bytes == 0 || stderr_cap_bytes == 0) {
-    return InvalidArgumentError("stdout_cap_bytes and stderr_cap_bytes must be positive");
-  }
-  for (const std::string& name : env_allow) {
-    if (name.empty() || name.find('=') != std::string::npos) {
-      return InvalidArgumentError("env_allow holds an invalid variable name: '" + name + "'");
-    }
-  }
-  return Status::Ok();
-}
-
 std::string SandboxResult::StderrTail(size_t max_bytes) const {
   if (stderr_text.size() <= max_bytes) return stderr_text;
   size_t start = stderr_text.size() - max_bytes;

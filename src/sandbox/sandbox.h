@@ -40,51 +40,9 @@
 #include <vector>
 
 #include "core/status.h"
+#include "sandbox/sandbox_options.h"
 
 namespace crucible {
-
-// kAuto: isolate when the kernel allows, else run without and say so in
-// CapabilityReport(). kRequired: Create() fails when isolation is unavailable.
-// kOff: never isolate.
-enum class NetworkIsolation { kAuto, kRequired, kOff };
-enum class FilesystemIsolation { kAuto, kRequired, kOff };
-
-// The rlimits below are never raised above crucible's own hard limits (the
-// tighter one applies).
-struct SandboxOptions {
-  double wall_timeout_seconds = 60;
-  // RLIMIT_CPU per process (SIGXCPU, then SIGKILL a second later).
-  // 0 means wall_timeout_seconds + 1.
-  double cpu_seconds = 0;
-  // RLIMIT_AS of each process; with the memory cgroup also the whole tree's
-  // resident memory (including its files in the private /tmp).
-  uint64_t memory_bytes = 2ull << 30;
-  uint64_t file_size_bytes = 256ull << 20;  // RLIMIT_FSIZE
-  int max_open_files = 256;                 // RLIMIT_NOFILE
-  // Processes of the whole tree (cgroup pids.max). Without the pids cgroup,
-  // RLIMIT_NPROC instead, which counts every process of the user and which
-  // the kernel does not apply to root.
-  int max_processes = 64;
-  // Output kept per stream; beyond it the child keeps writing (it never
-  // blocks) and the excess is discarded. stdout keeps its head plus its last
-  // min(64 KiB, cap / 2) bytes (the evaluator protocol reads the last line);
-  // stderr keeps its tail (the end explains a failure). A marker line
-  // "[crucible: N bytes omitted]" stands in for what was dropped.
-  size_t stdout_cap_bytes = 1 << 20;
-  size_t stderr_cap_bytes = 1 << 20;
-  // Variables passed through from crucible's environment; all others are
-  // dropped (API keys and tokens in particular).
-  std::vector<std::string> env_allow = {
-      "PATH", "HOME",  "LANG",   "LC_ALL", "LC_CTYPE",   "TZ",             "TERM",
-      "USER", "LOGNAME", "SHELL", "TMPDIR", "PYTHONPATH", "PYTHONHASHSEED", "LD_LIBRARY_PATH"};
-  NetworkIsolation network = NetworkIsolation::kAuto;
-  FilesystemIsolation filesystem = FilesystemIsolation::kAuto;
-  // Use per-run cgroups (v1 pids, memory, cpuacct, freezer) when writable.
-  bool use_cgroups = true;
-
-  // kInvalidArgument naming the first bad field.
-  Status Validate() const;
-};
 
 struct SandboxRequest {
   // argv[0] is resolved through the PATH of the scrubbed environment unless

@@ -25,10 +25,6 @@ Status LlmOptions::Validate() const {
     if (m.price_input_per_m.value_or(0) < 0 || m.price_output_per_m.value_or(0) < 0) {
       return InvalidArgumentError(at + ".price: must be >= 0");
     }
-    if (!m.reasoning_effort.empty() && m.reasoning_effort != "low" &&
-        m.reasoning_effort != "medium" && m.reasoning_effort != "high") {
-      return InvalidArgumentError(at + ".reasoning_effort: must be low, medium or high");
-    }
     total_weight += m.weight;
   }
   if (total_weight <= 0) return InvalidArgumentError("llm.models: the weights sum to 0");

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/status.h"
-#include "llm/chat_client.h"
-#include "propose/llm/prompt.h"
+#include "llm/model_spec.h"
+#include "propose/llm/prompt_limits.h"
 
 namespace crucible {
 

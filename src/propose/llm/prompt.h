@@ -22,6 +22,7 @@
 #include "core/candidate.h"
 #include "core/status.h"
 #include "llm/chat_client.h"
+#include "propose/llm/prompt_limits.h"
 
 namespace crucible {
 
@@ -33,15 +34,6 @@ struct PromptTemplates {
   // The built-in templates, each replaced by PROBLEM/prompts/<name>.md when
   // that file exists.
   static StatusOr<PromptTemplates> Load(const std::string& problem_dir);
-};
-
-struct PromptLimits {
-  size_t max_code_chars = 60000;       // per program shown
-  size_t max_feedback_chars = 4000;
-  size_t max_artifact_chars = 2000;    // per artifact
-  size_t max_inspiration_chars = 12000;  // code per inspiration
-  int max_inspirations = 4;
-  int max_history = 6;
 };
 
 // One earlier child of the parent, for {{history}}.

@@ -23,33 +23,10 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "propose/mutate/mutate_options.h"
 #include "propose/proposer.h"
 
 namespace crucible {
-
-struct MutateOptions {
-  // Each proposal applies a number of operators drawn uniformly from
-  // 1..max_operators (operators that find no site are skipped).
-  int max_operators = 3;
-  // Relative weights of the operators (names in mutate/operators.h). A
-  // missing name or weight 0 disables that operator; crossover is also
-  // skipped when the request has no inspirations.
-  std::map<std::string, double> operator_weights = {
-      {"perturb_constant", 3.0}, {"replace_operator", 2.0}, {"delete_line", 1.0},
-      {"duplicate_line", 1.0},   {"swap_lines", 1.0},       {"crossover", 1.0},
-      {"grow_expression", 2.0},
-  };
-  // Standard deviation of the log-normal factor applied to float constants.
-  double float_sigma = 0.1;
-  // Whole proposals tried until one normalises to a different program than
-  // the parent (comments and whitespace do not count as changes).
-  int max_attempts = 20;
-
-  // InvalidArgument naming the offending field: max_operators < 1,
-  // max_attempts < 1, float_sigma not a finite number > 0, an unknown operator
-  // name, a negative or non-finite weight, or no positive weight.
-  Status Validate() const;
-};
 
 class MutateProposer : public Proposer {
  public:

@@ -20,18 +20,9 @@
 
 #include "core/rng.h"
 #include "propose/mutate/edit_context.h"
+#include "propose/mutate/mutate_options.h"
 
 namespace crucible {
-
-// Operator names, as used in MutateOptions::operator_weights and recorded in
-// ProposalInfo::operators.
-inline constexpr std::string_view kPerturbConstant = "perturb_constant";
-inline constexpr std::string_view kReplaceOperator = "replace_operator";
-inline constexpr std::string_view kDeleteLine = "delete_line";
-inline constexpr std::string_view kDuplicateLine = "duplicate_line";
-inline constexpr std::string_view kSwapLines = "swap_lines";
-inline constexpr std::string_view kCrossover = "crossover";
-inline constexpr std::string_view kGrowExpression = "grow_expression";
 
 // Changes one numeric literal. Integers stay integers of the same base,
 // prefix and suffix: ±1, ±a step proportional to the value, ×2 or /2 (never
