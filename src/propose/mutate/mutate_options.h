@@ -42,8 +42,11 @@ struct MutateOptions {
   };
   // Standard deviation of the log-normal factor applied to float constants.
   double float_sigma = 0.1;
-  // Whole proposals tried until one normalises to a different program than
-  // the parent (comments and whitespace do not count as changes).
+  // Whole proposals tried until one passes the run's pre-check
+  // (ProposalRequest::precheck: fixed regions, size, not a duplicate of a
+  // known or in-flight candidate), or, without one, normalises to a
+  // different program than the parent (comments and whitespace do not count
+  // as changes).
   int max_attempts = 20;
 
   // InvalidArgument naming the offending field: max_operators < 1,

@@ -38,8 +38,8 @@ class MutateProposer : public Proposer {
   // parent, the parent's EVOLVE-BLOCK markers do not parse, no file has a
   // non-empty evolvable region, or no operator applies anywhere; Cancelled if
   // `stop` fires. After
-  // max_attempts proposals that all normalise to the parent, the last one is
-  // returned (the engine records it as a duplicate).
+  // max_attempts proposals that all fail the pre-check, the last one is
+  // returned (the engine records it as a duplicate or rejected).
   StatusOr<Proposal> Propose(const ProposalRequest& request, std::stop_token stop) override;
   std::string_view Name() const override { return "mutate"; }
   bool RunsInline() const override { return true; }
