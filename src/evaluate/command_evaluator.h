@@ -22,6 +22,7 @@
 
 #include "core/objective.h"
 #include "core/status.h"
+#include "evaluate/cascade_stage.h"
 #include "evaluate/evaluator.h"
 #include "sandbox/sandbox.h"
 
