@@ -163,7 +163,7 @@ class ImproveTest(Base):
             self.assertGreater(ptok, 0)
             self.assertGreater(cost, 0)
         self.assertGreaterEqual(applied, 6)
-        self.assertEqual(db_rows(out, "SELECT value FROM meta WHERE key = 'schema_version'")[0][0], "3")
+        self.assertEqual(db_rows(out, "SELECT value FROM meta WHERE key = 'schema_version'")[0][0], "4")
 
 
     def test_crossover_answers_are_applied(self):
@@ -205,7 +205,7 @@ class GarbageTest(Base):
         served = len(read(self.server_log).splitlines())
         calls = db_rows(out, "SELECT id, candidate_id, outcome, error FROM llm_calls ORDER BY id")
         allowed = {"applied", "patch_failed", "empty", "novelty_rejected", "http_error", "timeout",
-                   "rate_limited", "malformed_response", "budget_exhausted"}
+                   "rate_limited", "malformed_response", "budget_exhausted", "truncated", "note"}
         self.assertEqual([c[0] for c in calls], list(range(1, len(calls) + 1)))
         for cid, cand, outcome, error in calls:
             self.assertIn(outcome, allowed)
@@ -232,7 +232,10 @@ class GarbageTest(Base):
 class BudgetTest(Base):
     def test_token_budget_stops_the_run_and_survives_resume(self):
         self.start_server({"cycle": [dict(BUMP, prompt_tokens=100, completion_tokens=50)]})
-        problem = self.make_problem("models: [{name: m}]\nmodes: {diff: 1, rewrite: 0, crossover: 0}\n"
+        # max_tokens is never cut to fit what is left: a request is sent
+        # only when its prompt and its whole max_tokens fit.
+        problem = self.make_problem("models: [{name: m, max_tokens: 200}]\n"
+                                    "modes: {diff: 1, rewrite: 0, crossover: 0}\n"
                                     "concurrency: 1\nadaptive: true\nbudget: {tokens: 1000}\n")
         out = os.path.join(self.dir, "run")
         p = self.crucible("run", problem, "--out", out, "--evaluations", "100", "--jobs", "1", check=0)
@@ -297,7 +300,7 @@ class KeySafetyTest(Base):
         wrong = KEY[:-4] + "zzzz"
         out2 = os.path.join(self.dir, "run2")
         p2 = self.crucible("run", problem, "--out", out2, "--evaluations", "4", key=wrong)
-        self.assertEqual(p2.returncode, 0, p2.stderr)
+        self.assertEqual(p2.returncode, 1, p2.stderr)  # a failure while running
         self.assertIn("HTTP 401 (check the API key variable)", p2.stdout)
         self.assertIn(f"model 'm' at {self.url}/chat/completions", p2.stdout)
         for secret in (KEY, wrong, KEY[:12]):
