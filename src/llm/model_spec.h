@@ -28,6 +28,11 @@ struct ModelSpec {
   std::optional<double> price_input_per_m;   // currency per 1M prompt tokens
   std::optional<double> price_output_per_m;  // currency per 1M completion tokens
   ReasoningEffort reasoning_effort = ReasoningEffort::kNone;
+  // Where this model is served, when not at llm.base_url with the key in
+  // llm.api_key_env ('' = those): one ensemble may mix a local server and
+  // a hosted API.
+  std::string base_url;
+  std::string api_key_env;
 };
 
 }  // namespace crucible
