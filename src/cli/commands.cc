@@ -13,6 +13,7 @@
 #include "evaluate/command_evaluator.h"
 #include "evaluate/protocol.h"
 #include "executor/slurm_executor.h"
+#include "problems/harness/compiled_candidate.h"
 #include "problems/registry.h"
 
 namespace crucible {
@@ -22,7 +23,8 @@ namespace fs = std::filesystem;
 
 bool IsBadInput(StatusCode code) {
   return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound ||
-         code == StatusCode::kAlreadyExists || code == StatusCode::kFailedPrecondition;
+         code == StatusCode::kAlreadyExists || code == StatusCode::kFailedPrecondition ||
+         code == StatusCode::kDataLoss;  // a corrupt or crafted run.db (README: exit 2)
 }
 
 std::string FormatValue(const std::optional<double>& v) {
@@ -60,19 +62,29 @@ StatusOr<RunConfig> RunConfigOf(const RunStore& store) {
   return ConfigFromJson(store.metadata().config_json);
 }
 
+// Reads at most kMaxProgramFileBytes (+1, to tell that it is over): a
+// program file named by the user may be /dev/zero or a FIFO.
+constexpr size_t kMaxProgramFileBytes = 16 << 20;
 StatusOr<std::string> ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFoundError(fmt::format("cannot read {}", path.string()));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string text(kMaxProgramFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return InvalidArgumentError(fmt::format("cannot read {}", path.string()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxProgramFileBytes) {
+    return InvalidArgumentError(fmt::format("{} is larger than {} MiB: not a program",
+                                            path.string(), kMaxProgramFileBytes >> 20));
+  }
+  return text;
 }
 
 // The program to evaluate for `crucible eval`: FILE replaces the problem's
 // only file, or FILE is a directory holding all of them.
 StatusOr<Program> ProgramFromPath(const RunConfig& config, const std::string& file) {
   Program p;
-  if (fs::is_directory(file)) {
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) {
     for (const std::string& f : config.files) {
       ASSIGN_OR_RETURN(std::string text, ReadFile(fs::path(file) / f));
       p.files.push_back({f, std::move(text)});
@@ -225,6 +237,7 @@ int EvalCommand(const std::string& problem_dir, const std::string& file, bool he
 }
 
 int HarnessCommand(const std::string& name, const std::string& candidate_dir) {
+  ConfineHarnessProcess();
   const BuiltinHarness* h = FindBuiltinHarness(name);
   if (!h) return ReportError(NotFoundError(fmt::format("unknown built-in evaluator '{}'", name)));
   return h->run(candidate_dir);

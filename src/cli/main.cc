@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <stop_token>
 #include <thread>
@@ -58,9 +61,69 @@ int RunUntilInterrupted(const std::function<int(std::stop_token)>& command) {
   return rc;
 }
 
+// More evaluations in flight than this is a typo, not a machine: each one
+// holds a sandbox (processes, pipes, a cgroup) and a thread.
+constexpr int kMaxJobs = 1024;
+
+// A finite number ("nan", "inf" and "1e999" are refused).
+const CLI::Validator kFinite(
+    [](std::string& text) -> std::string {
+      double v = 0;
+      const char* begin = text.c_str();
+      char* end = nullptr;
+      v = std::strtod(begin, &end);
+      if (end == begin || *end != '\0' || !std::isfinite(v)) return "must be a finite number";
+      return "";
+    },
+    "FINITE");
+
+// A non-negative integer as written: "-1" is refused rather than wrapped.
+const CLI::Validator kNoMinusSign(
+    [](std::string& text) -> std::string {
+      return text.find('-') != std::string::npos ? "must not be negative" : "";
+    },
+    "UNSIGNED");
+
+
+// An exception nothing caught (a filesystem error on a symlink loop, say, in
+// any thread) ends crucible with a message naming it and exit status 2,
+// never with a bare SIGABRT.
+[[noreturn]] void TerminateWithMessage() {
+  const char* what = "unknown exception";
+  std::string text;
+  if (std::exception_ptr e = std::current_exception()) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      text = ex.what();
+      what = text.c_str();
+    } catch (...) {
+    }
+  } else {
+    what = "std::terminate called";
+  }
+  std::fprintf(stderr, "crucible: error: %s\n", what);
+  std::fflush(stderr);
+  _exit(2);
+}
+
+int CliMain(int argc, char** argv);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::set_terminate(TerminateWithMessage);
+  try {
+    return CliMain(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "crucible: error: %s\n", e.what());
+    return 2;
+  }
+}
+
+namespace {
+
+int CliMain(int argc, char** argv) {
   using namespace crucible;
   CLI::App app{"crucible: evolve programs against an evaluator (AI-driven algorithm discovery)"};
   app.set_version_flag("--version", std::string(kCrucibleVersion));
@@ -82,11 +145,13 @@ int main(int argc, char** argv) {
                                         "Evaluation budget (overrides budget.evaluations)")
                         ->check(CLI::NonNegativeNumber);
   auto* time_opt = run_cmd->add_option("--time", seconds, "Wall-time budget of this invocation, seconds")
+                       ->check(kFinite)
                        ->check(CLI::PositiveNumber);
-  auto* target_opt = run_cmd->add_option("--target", target, "Stop when the objective reaches this value");
+  auto* target_opt = run_cmd->add_option("--target", target, "Stop when the objective reaches this value")
+                         ->check(kFinite);
   run_cmd->add_option("--jobs,-j", run.request.jobs, "Evaluations in flight (default: cores)")
-      ->check(CLI::PositiveNumber);
-  auto* seed_opt = run_cmd->add_option("--seed", seed, "Random seed (default 0)");
+      ->check(CLI::Range(1, kMaxJobs));
+  auto* seed_opt = run_cmd->add_option("--seed", seed, "Random seed (default 0)")->check(kNoMinusSign);
   run_cmd->add_flag("--deterministic", run.request.deterministic,
                     "Same seed, same run: results merge in a fixed order");
   run_cmd->add_option("--proposer", run.request.proposer,
@@ -194,3 +259,5 @@ int main(int argc, char** argv) {
   if (*harness_cmd) return HarnessCommand(harness_name, candidate_dir);
   return kExitBadInput;
 }
+
+}  // namespace

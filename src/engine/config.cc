@@ -302,10 +302,24 @@ StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir) {
     return NotFoundError(fmt::format("problem directory '{}' does not exist", problem_dir));
   }
   const fs::path yaml_path = dir / "problem.yaml";
-  if (!fs::is_regular_file(yaml_path)) {
+  const fs::file_status st = fs::status(yaml_path, ec);
+  if (st.type() == fs::file_type::not_found) {
     return NotFoundError(fmt::format("{} not found (a problem directory needs a problem.yaml; "
                                      "`crucible init DIR` writes an example)",
                                      yaml_path.string()));
+  }
+  if (ec) return InvalidArgumentError(fmt::format("cannot read {}: {}", yaml_path.string(), ec.message()));
+  if (st.type() != fs::file_type::regular) {
+    return InvalidArgumentError(fmt::format("{} is not a regular file ({})", yaml_path.string(),
+                                            st.type() == fs::file_type::directory ? "a directory"
+                                            : st.type() == fs::file_type::fifo    ? "a FIFO"
+                                                                                  : "a special file"));
+  }
+  // Bounded: a problem.yaml is a few KB; a huge one is a mistake or an attack.
+  constexpr std::uintmax_t kMaxYamlBytes = 1 << 20;
+  if (fs::file_size(yaml_path, ec) > kMaxYamlBytes || ec) {
+    return InvalidArgumentError(
+        fmt::format("{} is larger than {} bytes", yaml_path.string(), kMaxYamlBytes));
   }
   YAML::Node root;
   try {

@@ -2,10 +2,14 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -13,10 +17,12 @@
 #include <sstream>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "archive/archive.h"
 #include "core/clock.h"
 #include "core/hash.h"
+#include "core/safe_path.h"
 #include "evaluate/command_evaluator.h"
 #include "evaluate/protocol.h"
 #include "propose/llm/llm_proposer.h"
@@ -28,14 +34,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Holds RUN_DIR/lock with flock() for the life of the object, so two
-// processes never work on one run.
+// Holds an flock() on the run directory itself (an open descriptor of it)
+// for the life of the object, so two processes never work on one run. The
+// kernel holds the lock, not a file's existence: deleting a lock file (as
+// RUN/lock was) cannot let a second writer in, and the directory cannot be
+// deleted while it holds run.db.
 class RunLock {
  public:
   static StatusOr<std::unique_ptr<RunLock>> Acquire(const fs::path& run_dir) {
-    const std::string path = (run_dir / "lock").string();
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return InternalError(fmt::format("cannot open {}", path));
+    const std::string path = run_dir.string();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      return FailedPreconditionError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+    }
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       ::close(fd);
       return FailedPreconditionError(
@@ -69,10 +80,18 @@ const char* GetEnv(const char* name) { return std::getenv(name); }
 // The proposer settings: the environment's LLM endpoint and model, the
 // command line's choices, and "auto" resolved to what will be used.
 Status ResolveProposer(const RunRequest& req, RunConfig& config) {
+  // "auto" picks the LLM only for an endpoint someone named (problem.yaml's
+  // llm.base_url or CRUCIBLE_LLM_BASE_URL): an OPENAI_API_KEY that happens
+  // to be in the shell must not send the user's programs to a hosted API
+  // unless they asked for the llm proposer.
+  const char* env_url = GetEnv("CRUCIBLE_LLM_BASE_URL");
+  const bool url_named = !config.llm.base_url.empty() || (env_url != nullptr && *env_url != '\0');
   config.llm = ResolveLlmOptions(std::move(config.llm), GetEnv);
   if (req.llm_concurrency > 0) config.llm.concurrency = req.llm_concurrency;
   if (!req.proposer.empty()) config.proposer = req.proposer;
-  if (config.proposer == "auto") config.proposer = config.llm.configured() ? "llm" : "mutate";
+  if (config.proposer == "auto") {
+    config.proposer = config.llm.configured() && url_named ? "llm" : "mutate";
+  }
   if (config.proposer == "llm" && !config.llm.configured()) {
     return InvalidArgumentError(
         "the llm proposer needs an endpoint: set llm.base_url in problem.yaml, or "
@@ -153,13 +172,87 @@ std::string FirstLines(const std::string& text, int n) {
   return pos == std::string::npos ? text : text.substr(0, pos);
 }
 
+// What defines the scores of a run besides the candidate: every file of the
+// problem directory (evaluator, data, problem.yaml) except the evolved files,
+// hidden entries and run directories, as {relative path: hash}. Frozen into
+// the run at its start; a resume compares it and says what changed.
+nlohmann::json EvaluatorFingerprint(const RunConfig& config) {
+  nlohmann::json files = nlohmann::json::object();
+  const fs::path root = config.problem_dir;
+  constexpr uintmax_t kMaxHashedBytes = 64ull << 20;  // larger: size + mtime
+  std::error_code ec;
+  auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code e;
+    const fs::path rel = fs::relative(it->path(), root, e);
+    const std::string name = it->path().filename().string();
+    if (it->is_directory(e)) {
+      if (name.front() == '.' || name == "runs" || fs::exists(it->path() / "run.db", e) ||
+          it.depth() >= 3) {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    if (!it->is_regular_file(e) || name.front() == '.') continue;
+    if (std::find(config.files.begin(), config.files.end(), rel.string()) != config.files.end()) {
+      continue;
+    }
+    const uintmax_t size = it->file_size(e);
+    std::string digest;
+    if (size <= kMaxHashedBytes) {
+      std::ifstream in(it->path(), std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      digest = HashToHex(HashBytes(ss.str()));
+    } else {
+      digest = fmt::format("size:{}", size);
+    }
+    files[rel.string()] = digest;
+  }
+  return files;
+}
+
+// The files whose fingerprint differs between `before` and `now`.
+std::vector<std::string> ChangedFiles(const nlohmann::json& before, const nlohmann::json& now) {
+  std::vector<std::string> changed;
+  for (const auto& [name, hash] : before.items()) {
+    if (!now.contains(name)) {
+      changed.push_back(name + " (removed)");
+    } else if (now[name] != hash) {
+      changed.push_back(name);
+    }
+  }
+  for (const auto& [name, hash] : now.items()) {
+    if (!before.contains(name)) changed.push_back(name + " (new)");
+  }
+  return changed;
+}
+
+// Removes /tmp/crucible-initial-PID-* directories whose crucible is gone
+// (killed during start-up, before it could clean up).
+void RemoveStaleInitialDirs() {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator("/tmp", ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    constexpr std::string_view kPrefix = "crucible-initial-";
+    if (name.rfind(kPrefix, 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + kPrefix.size(), nullptr, 10);
+    if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+    }
+  }
+}
+
 // Evaluates the initial program in a temporary directory; nothing of the
 // run exists yet.
 StatusOr<Candidate> EvaluateInitial(const RunConfig& config, uint64_t seed, LogFn& log) {
   ASSIGN_OR_RETURN(Program program, LoadInitialProgram(config));
-  char tmpl[] = "/tmp/crucible-initial-XXXXXX";
-  if (!mkdtemp(tmpl)) return InternalError("cannot create a temporary directory");
-  const std::string tmp = tmpl;
+  RemoveStaleInitialDirs();
+  std::string pattern = fmt::format("/tmp/crucible-initial-{}-XXXXXX", getpid());
+  if (!mkdtemp(pattern.data())) return InternalError("cannot create a temporary directory");
+  const std::string tmp = pattern;
   auto evaluator = MakeEvaluator(config, tmp, tmp + "/cache", false);
   if (!evaluator.ok()) {
     fs::remove_all(tmp);
@@ -278,6 +371,24 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
 
 }  // namespace
 
+namespace {
+
+// Writes `text` to `path` whole, or says why not (a read-only or full disk
+// must not pass for "written").
+Status WriteFileChecked(const fs::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (out) out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  if (out) out.close();
+  if (!out) {
+    const int error = errno;
+    return FailedPreconditionError(fmt::format("cannot write {}: {}", path.string(),
+                                               error != 0 ? std::strerror(error) : "write failed"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::string& work_root,
                                             const std::string& cache_dir) {
   CommandEvaluatorOptions o;
@@ -289,6 +400,9 @@ CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::
   o.objective = config.objective;
   o.work_root = work_root;
   o.cache_dir = cache_dir;
+  // A built-in harness compiles the candidate: neither the compiler nor the
+  // candidate may see the problem's data (held-out instances, references).
+  o.hide_problem_dir = !config.builtin_evaluator.empty();
   o.sandbox = config.sandbox;
   return o;
 }
@@ -383,6 +497,7 @@ StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, Lo
     ASSIGN_OR_RETURN(std::unique_ptr<RunStore> fresh, RunStore::Create(creating.string(), meta));
     RETURN_IF_ERROR(fresh->InsertDone(initial, {{"rng", Rng(seed).Serialize()}}));
     RETURN_IF_ERROR(fresh->AppendEvent(meta.created_unix, "run_started", "{}"));
+    RETURN_IF_ERROR(fresh->PutState("evaluator_files", EvaluatorFingerprint(config).dump()));
   }  // closing checkpoints the WAL into the file and removes it
   if (fs::exists(creating.string() + "-wal")) {
     return InternalError(fmt::format("{}: the new run database kept its WAL", creating.string()));
@@ -412,6 +527,28 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
   ApplyOverrides(req, config);
   RETURN_IF_ERROR(ResolveProposer(req, config));
   RETURN_IF_ERROR(CheckExecutorReachable(config));
+  std::error_code ec;
+  if (!fs::is_directory(config.problem_dir, ec)) {
+    return FailedPreconditionError(fmt::format(
+        "the run's problem directory {} no longer exists (moved or deleted); nothing was evaluated",
+        config.problem_dir));
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> frozen, store->GetState("evaluator_files"));
+  if (frozen) {
+    const nlohmann::json before = nlohmann::json::parse(*frozen, nullptr, false);
+    const std::vector<std::string> changed =
+        before.is_object() ? ChangedFiles(before, EvaluatorFingerprint(config))
+                           : std::vector<std::string>{"(unreadable fingerprint)"};
+    if (!changed.empty()) {
+      std::string list;
+      for (const std::string& c : changed) list += (list.empty() ? "" : ", ") + c;
+      log(fmt::format("warning: the problem's evaluator files changed since this run began: {}; "
+                      "scores before and after this resume may not be comparable",
+                      list));
+      RETURN_IF_ERROR(store->AppendEvent(SystemClock().UnixSeconds(), "evaluator_changed",
+                                         nlohmann::json(changed).dump()));
+    }
+  }
   RETURN_IF_ERROR(store->AppendEvent(SystemClock().UnixSeconds(), "run_resumed", "{}"));
   log("resuming " + run_dir.string());
   return RunEngine(run_dir, config, req, *store, observer, log, stop);
@@ -425,9 +562,19 @@ StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& sto
   const fs::path dir = fs::path(run_dir) / "best";
   std::error_code ec;
   fs::create_directories(dir, ec);
+  if (ec) return FailedPreconditionError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   for (const SourceFile& f : best.program.files) {
+    if (!IsSafeRelativePath(f.path) || f.path == "metrics.json") {
+      return FailedPreconditionError(fmt::format(
+          "candidate {} has a file path '{}' outside {} (a corrupt or crafted run.db)", best.id,
+          f.path, dir.string()));
+    }
     fs::create_directories((dir / f.path).parent_path(), ec);
-    std::ofstream(dir / f.path, std::ios::binary) << f.content;
+    if (ec) {
+      return FailedPreconditionError(
+          fmt::format("cannot create {}: {}", (dir / f.path).parent_path().string(), ec.message()));
+    }
+    RETURN_IF_ERROR(WriteFileChecked(dir / f.path, f.content));
   }
   nlohmann::json m = nlohmann::json::parse(EvalResultToJson(best.result));
   m["id"] = best.id;
@@ -437,7 +584,7 @@ StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& sto
   ASSIGN_OR_RETURN(std::optional<std::string> heldout,
                    store.GetState(fmt::format("heldout:{}", best.id)));
   if (heldout) m["heldout"] = nlohmann::json::parse(*heldout, nullptr, false);
-  std::ofstream(dir / "metrics.json") << m.dump(2) << "\n";
+  RETURN_IF_ERROR(WriteFileChecked(dir / "metrics.json", m.dump(2) + "\n"));
   return best;
 }
 

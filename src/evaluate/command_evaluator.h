@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,18 @@ struct CommandEvaluatorOptions {
   // sandbox and passed as CRUCIBLE_CACHE_DIR (e.g. compiled candidates,
   // cached by source hash). Empty: none.
   std::string cache_dir;
+  // Built-in evaluators: the problem directory is handed to the evaluator as
+  // a descriptor (CRUCIBLE_PROBLEM_DIR=/proc/self/fd/9) and the sandbox shows
+  // nothing of the host but the system's programs and libraries, the
+  // candidate, the scratch and cache directories
+  // (SandboxRequest::hide_host_filesystem): what the evaluator starts (a
+  // compiler, the candidate) cannot name a data file into view.
+  bool hide_problem_dir = false;
+  // The most cache_dir may hold. Candidates (through a compiler or an
+  // evaluator) can write there; past the quota the oldest files are evicted
+  // (down to 3/4 of it) after an evaluation, so a run cannot fill the disk
+  // through its cache. Each file is also bounded by sandbox.file_size_bytes.
+  uint64_t cache_quota_bytes = 2ull << 30;
   SandboxOptions sandbox;
 
   Status Validate() const;
@@ -65,6 +78,7 @@ class CommandEvaluator final : public Evaluator {
 
  private:
   CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox);
+  void EnforceCacheQuota();
   EvalResult RunStage(const CascadeStage& stage, const std::string& candidate_dir,
                       const std::string& scratch, const EvalRequest& request,
                       std::stop_token stop) const;
@@ -72,6 +86,7 @@ class CommandEvaluator final : public Evaluator {
   const CommandEvaluatorOptions options_;
   const std::unique_ptr<Sandbox> sandbox_;
   std::atomic<uint64_t> counter_{0};  // makes work directories unique
+  std::mutex cache_mutex_;            // one eviction at a time
 };
 
 }  // namespace crucible

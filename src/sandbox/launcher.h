@@ -64,6 +64,8 @@ struct InitDescriptors {
   int stdout_pipe = -1;
   int stderr_pipe = -1;
   int dev_null = -1;
+  // For the command, placed at sandbox_wire::kPassFdBase + i; -1: none.
+  int pass[2] = {-1, -1};
 };
 
 // The launched init. Destruction SIGKILLs and reaps it if still unreaped, so

@@ -81,6 +81,15 @@ struct SandboxOptions {
   FilesystemIsolation filesystem = FilesystemIsolation::kAuto;
   // Use per-run cgroups (v1 pids, memory, cpuacct, freezer) when writable.
   bool use_cgroups = true;
+  // What a SandboxRequest::hide_host_filesystem run sees of the host besides
+  // its own paths (read-only): programs, libraries, compilers and system
+  // headers. A symlink (/bin -> usr/bin) is recreated as a link; a path the
+  // host lacks is skipped. /usr/share, /usr/local, /etc, /home, /root, /opt,
+  // /srv, /var and /work are left out on purpose.
+  std::vector<std::string> system_paths = {
+      "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libexec",
+      "/usr/include", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/ld.so.cache",
+      "/etc/alternatives"};
 
   // kInvalidArgument naming the first bad field.
   Status Validate() const;
@@ -104,6 +113,16 @@ struct SandboxRequest {
   std::vector<std::string> readonly_paths;
   // Extra writable directories (a compile cache, say). Default: none.
   std::vector<std::string> writable_paths;
+  // Under filesystem isolation: show nothing of the host but
+  // SandboxOptions::system_paths, the program, the existing absolute paths
+  // named in argv[1..] (not those in `env`), readonly_paths, writable_paths
+  // and the working dir, on an empty read-only root with fresh /tmp, /dev,
+  // /proc and /run. Files elsewhere (a problem's held-out data) do not exist
+  // for the command, whatever path it names. Refused without isolation.
+  bool hide_host_filesystem = false;
+  // Descriptors the command inherits, at 8, 9 (at most two; the caller keeps
+  // ownership). The init closes its own copies once the command started.
+  std::vector<int> inherit_fds;
 };
 
 struct SandboxResult {
