@@ -47,10 +47,13 @@ void ParseEvaluator(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   r.Read(e, "timeout", "evaluator", s.wall_timeout_seconds, 0.01, 7 * 86400.0);
   r.Read(e, "cpu_seconds", "evaluator", s.cpu_seconds, 0.0);
   double memory_mb = static_cast<double>(s.memory_bytes) / kMiB;
-  r.Read(e, "memory_mb", "evaluator", memory_mb, 16.0);
+  // Bounded so that the byte count fits: 10^20 MB must name memory_mb, not
+  // wrap around into an error about another field.
+  constexpr double kMaxMiB = double(1ull << 40);  // 1 EiB
+  r.Read(e, "memory_mb", "evaluator", memory_mb, 16.0, kMaxMiB);
   s.memory_bytes = static_cast<uint64_t>(memory_mb * kMiB);
   double file_mb = static_cast<double>(s.file_size_bytes) / kMiB;
-  r.Read(e, "file_size_mb", "evaluator", file_mb, 1.0);
+  r.Read(e, "file_size_mb", "evaluator", file_mb, 1.0, kMaxMiB);
   s.file_size_bytes = static_cast<uint64_t>(file_mb * kMiB);
   r.Read(e, "max_open_files", "evaluator", s.max_open_files, 16);
   r.Read(e, "max_processes", "evaluator", s.max_processes, 1);

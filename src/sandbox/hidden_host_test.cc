@@ -29,7 +29,11 @@ class HiddenHostTest : public ::testing::Test {
     if (sandbox_->CapabilityReport().find("read-only root") == std::string::npos) {
       GTEST_SKIP() << "no filesystem isolation here: " << sandbox_->CapabilityReport();
     }
-    secret_dir_ = data_.path() + "/problem";
+    // Outside /tmp, which the ordinary view hides anyway (a private tmpfs).
+    std::string pattern = "/var/tmp/crucible-hidden-host-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    data_dir_ = pattern;
+    secret_dir_ = data_dir_ + "/problem";
     std::filesystem::create_directories(secret_dir_ + "/data");
     std::ofstream(secret_dir_ + "/data/heldout.txt") << "HELDOUT-SECRET-42\n";
     std::filesystem::create_directories(work_.path() + "/scratch");
@@ -46,7 +50,13 @@ class HiddenHostTest : public ::testing::Test {
     return sandbox_->Run(request);
   }
 
-  TempDir data_, work_;
+  void TearDown() override {
+    std::error_code ignored;
+    if (!data_dir_.empty()) std::filesystem::remove_all(data_dir_, ignored);
+  }
+
+  TempDir work_;
+  std::string data_dir_;
   std::string secret_dir_;
   std::unique_ptr<Sandbox> sandbox_;
 };
