@@ -17,7 +17,7 @@
 
 #include "core/safe_path.h"
 #include "evaluate/protocol.h"
-#include "sandbox/unique_fd.h"
+#include "process/unique_fd.h"
 
 namespace crucible {
 namespace {
