@@ -149,7 +149,8 @@ int ListCommand(const std::string& run_dir, int top, bool all) {
   if (!store.ok()) return ReportError(store.status());
   auto config = RunConfigOf(**store);
   if (!config.ok()) return ReportError(config.status());
-  auto rows = all ? (*store)->LoadCandidates() : TopByObjective(**store, config->objective, top);
+  auto rows = all ? (*store)->LoadCandidates() : (*store)->TopByObjective(config->objective, top,
+                                                                  config->stages.back().name);
   if (!rows.ok()) return ReportError(rows.status());
   fmt::print("{:>7} {:>7} {:>3} {:>4} {:<15} {:>12}  {}\n", "id", "parent", "isl", "gen", "outcome",
              config->objective.key, "how");

@@ -189,7 +189,8 @@ StatusOr<Candidate> EvaluateInitial(const RunConfig& config, uint64_t seed, LogF
 // Scores the best program on the held-out split, once per best program; the
 // result is kept in the run's state as "heldout:<id>". Evolution never sees it.
 Status EvaluateHeldout(RunStore& store, const RunConfig& config, Evaluator& evaluator, LogFn& log) {
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> top, TopByObjective(store, config.objective, 1));
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> top,
+                   store.TopByObjective(config.objective, 1, config.stages.back().name));
   if (top.empty()) return Status::Ok();
   const Candidate& best = top.front().candidate;
   const std::string key = fmt::format("heldout:{}", best.id);
@@ -291,19 +292,6 @@ CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::
   o.cache_dir = cache_dir;
   o.sandbox = config.sandbox;
   return o;
-}
-
-StatusOr<std::vector<CandidateRow>> TopByObjective(const RunStore& store, const Objective& objective,
-                                                   int k) {
-  if (objective.key == "score") return store.TopCandidates(k, objective.direction);
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> rows, store.LoadCandidates(CandidateStatus::kDone));
-  std::erase_if(rows, [&](const CandidateRow& r) { return !objective.ValueOf(r.candidate.result); });
-  std::stable_sort(rows.begin(), rows.end(), [&](const CandidateRow& a, const CandidateRow& b) {
-    return objective.Better(*objective.ValueOf(a.candidate.result),
-                            *objective.ValueOf(b.candidate.result));
-  });
-  if (rows.size() > static_cast<size_t>(std::max(k, 0))) rows.resize(std::max(k, 0));
-  return rows;
 }
 
 Status CheckExecutorReachable(const RunConfig& config) {
@@ -419,7 +407,8 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
 
 StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& store,
                                  const RunConfig& config) {
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> top, TopByObjective(store, config.objective, 1));
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> top,
+                   store.TopByObjective(config.objective, 1, config.stages.back().name));
   if (top.empty()) return NotFoundError("no candidate of this run has a score yet");
   const Candidate& best = top.front().candidate;
   const fs::path dir = fs::path(run_dir) / "best";

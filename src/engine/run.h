@@ -83,12 +83,6 @@ Status CheckExecutorReachable(const RunConfig& config);
 // Opens RUN_DIR/run.db read-only (clear errors for a missing or foreign dir).
 StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir);
 
-// The k best finished candidates by the run's objective (its key and
-// direction), ties by lower id. For the objective "score" this is an index
-// lookup; for a metric, a scan of the done candidates.
-StatusOr<std::vector<CandidateRow>> TopByObjective(const RunStore& store, const Objective& objective,
-                                                   int k);
-
 // Writes RUN_DIR/best/: the best program's files and metrics.json. Returns
 // the best candidate, or NotFound when no candidate has a score.
 StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& store,
