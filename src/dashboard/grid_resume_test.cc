@@ -14,10 +14,10 @@
 #include <tuple>
 
 #include "archive/archive.h"
+#include "config/config.h"
 #include "core/hash.h"
 #include "core/rng.h"
 #include "dashboard/run_reader.h"
-#include "engine/config.h"
 #include "engine/engine.h"
 #include "store/run_store.h"
 

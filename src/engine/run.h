@@ -17,8 +17,8 @@
 #include <stop_token>
 #include <string>
 
+#include "config/config.h"
 #include "core/status.h"
-#include "engine/config.h"
 #include "engine/engine.h"
 #include "evaluate/command_evaluator.h"
 #include "store/run_store.h"
