@@ -1,6 +1,6 @@
 #include "archive/entry.h"
 
-#include "core/regions.h"
+#include "core/parsed_program.h"
 
 namespace crucible {
 
@@ -17,9 +17,9 @@ std::optional<ArchiveEntry> ArchiveEntryFor(const Candidate& c, const EntryRule&
   e.fitness = rule.objective.Fitness(*value);
   e.metrics = c.result.metrics;
   e.features = c.result.features;
-  for (const SourceFile& f : c.program.files) {
-    for (const std::string& text : EvolvableTexts(f.content, f.path)) e.code_length += text.size();
-  }
+  // Parsed once per child (core/parsed_program.h), or now for a candidate
+  // read back from the store.
+  e.code_length = ParsedSourceOf(c)->EvolvableBytes();
   return e;
 }
 

@@ -31,7 +31,7 @@ struct EntryRule {
 // cascade stopped it before the final stage (its score is a cheaper stage's;
 // an empty stage counts as final). The island is the candidate's; its cell
 // follows from entry.features / metrics / code_length (the bytes of the
-// program's evolvable regions, core/regions.h), computed by the archive.
+// program's evolvable regions, core/parsed_program.h), computed by the archive.
 std::optional<ArchiveEntry> ArchiveEntryFor(const Candidate& candidate, const EntryRule& rule);
 
 // Inserts an entry as the engine does: the initial program (no parent) is
