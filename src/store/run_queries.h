@@ -16,7 +16,7 @@
 //    archive does (archive/entry.h; RunStore::TopByObjective is the same SQL).
 //  * Sizes. Every call is an index lookup or one pass over narrow columns:
 //    fit for 10^5 candidates (docs/dashboard.md has timings).
-//  * Schema. Versions 1 to 3; the llm_calls table (version 2) is used when it
+//  * Schema. Versions 1 to 4; the llm_calls table (version 2) is used when it
 //    exists.
 #ifndef CRUCIBLE_STORE_RUN_QUERIES_H_
 #define CRUCIBLE_STORE_RUN_QUERIES_H_
