@@ -1,0 +1,377 @@
+#!/usr/bin/env python3
+"""Tests of crucible's Python side (python/): the OpenEvolve and ShinkaEvolve
+adapter, its shims, and the run-access module.
+
+Usage: python_adapter_test.py PATH_TO_CRUCIBLE [unittest args]
+
+The adapter runs as crucible runs it, a child process with a clean
+PYTHONPATH, so `from openevolve... import` must be served by the shim. The
+OpenEvolve examples in tests/data/openevolve/ are copied unchanged; their
+scores are compared with the task's own evaluate() called directly and
+scored by OpenEvolve's own get_fitness_score (tests/data/openevolve/reference).
+"""
+import json
+import math
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+PYTHON_ROOT = os.path.join(REPO, "python")
+ADAPTER = os.path.join(PYTHON_ROOT, "crucible", "adapter.py")
+OE_DATA = os.path.join(HERE, "data", "openevolve")
+CRUCIBLE = None
+PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env.update(extra)
+    return env
+
+
+def adapt(fmt, evaluator, program, candidate_dir, *flags, cwd, seed="0"):
+    p = subprocess.run([PY, ADAPTER, fmt, evaluator, program, *flags, candidate_dir],
+                       cwd=cwd, capture_output=True, text=True, timeout=300,
+                       env=clean_env(CRUCIBLE_SEED=seed))
+    assert p.returncode == 0, p.stderr
+    last = [line for line in p.stdout.splitlines() if line.strip()][-1]
+    with open(os.path.join(cwd, "result.json")) as f:
+        assert json.load(f) == json.loads(last)
+    return json.loads(last), p.stderr
+
+
+class TempDirTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="crucible-pytest-")
+        self.work = os.path.join(self.dir, "work")
+        os.mkdir(self.work)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(textwrap.dedent(text))
+        return path
+
+
+class OpenEvolveAdapterTest(TempDirTest):
+    def test_a_dict_without_combined_score_scores_the_mean_of_its_numbers(self):
+        ev = self.write("evaluator.py", """
+            def evaluate(program_path):
+                return {"a": 1.0, "b": 4, "flag": True, "note": "hi", "nan": float("nan")}
+            """)
+        self.write("cand/p.py", "x = 1\n")
+        r, _ = adapt("openevolve", ev, "p.py", os.path.join(self.dir, "cand"), cwd=self.work)
+        self.assertTrue(r["valid"])
+        self.assertEqual(r["score"], 2.5)  # bool and NaN left out, as OpenEvolve does
+        self.assertEqual(r["metrics"], {"a": 1.0, "b": 4.0})
+        self.assertIn("flag: true", r["feedback"])
+        self.assertIn("note: hi", r["feedback"])
+
+    def test_evaluation_result_with_artifacts_becomes_score_and_feedback(self):
+        ev = self.write("evaluator.py", """
+            from openevolve.evaluation_result import EvaluationResult
+            def evaluate(program_path):
+                src = open(program_path).read()
+                return EvaluationResult(metrics={"combined_score": 0.75, "other": 9.0},
+                                        artifacts={"stderr": "warning: " + src.strip(),
+                                                   "raw": b"bytes"})
+            """)
+        self.write("cand/p.py", "x = 1\n")
+        r, _ = adapt("openevolve", ev, "p.py", os.path.join(self.dir, "cand"), cwd=self.work)
+        self.assertEqual(r["score"], 0.75)
+        self.assertEqual(r["artifacts"], {"stderr": "warning: x = 1", "raw": "bytes"})
+        self.assertIn("stderr: warning: x = 1", r["feedback"])
+
+    def test_features_are_left_out_of_the_mean(self):
+        ev = self.write("evaluator.py", """
+            def evaluate(program_path):
+                return {"quality": 0.5, "length": 100.0}
+            """)
+        self.write("cand/p.py", "")
+        r, _ = adapt("openevolve", ev, "p.py", os.path.join(self.dir, "cand"),
+                     "--features", "length", cwd=self.work)
+        self.assertEqual(r["score"], 0.5)
+
+    def test_cascade_stops_below_the_threshold_and_merges_above_it(self):
+        ev = self.write("evaluator.py", """
+            def evaluate(program_path):
+                raise AssertionError("not called when the cascade is on")
+            def evaluate_stage1(program_path):
+                good = "good" in open(program_path).read()
+                return {"combined_score": 0.9 if good else 0.1, "s1": 1.0, "error": 0.0}
+            def evaluate_stage2(program_path):
+                return {"combined_score": 0.95, "s2": 2.0}
+            def evaluate_stage3(program_path):
+                return {"combined_score": 0.99, "s3": 3.0}
+            """)
+        self.write("bad/p.py", "bad\n")
+        self.write("good/p.py", "good\n")
+        r, _ = adapt("openevolve", ev, "p.py", os.path.join(self.dir, "bad"),
+                     "--cascade", "0.5,0.97", cwd=self.work)
+        self.assertEqual(r["score"], 0.1)
+        self.assertEqual(set(r["metrics"]), {"combined_score", "s1", "error"})
+        r, _ = adapt("openevolve", ev, "p.py", os.path.join(self.dir, "good"),
+                     "--cascade", "0.5,0.97", cwd=self.work)
+        self.assertEqual(r["score"], 0.95)  # stage 2's 0.95 < 0.97: no stage 3
+        self.assertEqual(r["metrics"], {"combined_score": 0.95, "s1": 1.0, "s2": 2.0})
+        r, _ = adapt("openevolve", ev, "p.py", os.path.join(self.dir, "good"),
+                     "--cascade", "0.5,0.9", cwd=self.work)
+        self.assertEqual(r["score"], 0.99)
+        self.assertEqual(r["metrics"]["s3"], 3.0)
+
+    def test_an_exception_is_a_runtime_error_with_the_traceback(self):
+        ev = self.write("evaluator.py", """
+            def evaluate(program_path):
+                raise ValueError("the program is broken")
+            """)
+        self.write("cand/p.py", "")
+        r, _ = adapt("openevolve", ev, "p.py", os.path.join(self.dir, "cand"), cwd=self.work)
+        self.assertFalse(r["valid"])
+        self.assertEqual(r["outcome"], "runtime_error")
+        self.assertIn("ValueError: the program is broken", r["feedback"])
+
+    def test_a_candidate_cannot_print_its_own_result(self):
+        # The candidate prints a fake result line and registers an exit
+        # handler printing another; neither may become the result.
+        ev = self.write("evaluator.py", """
+            import importlib.util
+            def evaluate(program_path):
+                spec = importlib.util.spec_from_file_location("prog", program_path)
+                m = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(m)
+                return {"combined_score": m.value()}
+            """)
+        self.write("cand/p.py", """
+            import atexit, json, sys
+            fake = json.dumps({"score": 1e9, "valid": True})
+            print(fake)
+            sys.stdout.flush()
+            atexit.register(lambda: print(fake))
+            def value():
+                return 0.25
+            """)
+        p = subprocess.run([PY, ADAPTER, "openevolve", ev, "p.py", os.path.join(self.dir, "cand")],
+                           cwd=self.work, capture_output=True, text=True, env=clean_env())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.strip().splitlines(), [json.dumps(json.loads(
+            p.stdout.strip().splitlines()[-1]))])  # one line only: ours
+        self.assertEqual(json.loads(p.stdout)["score"], 0.25)
+        self.assertIn("1000000000", p.stderr)  # the candidate's print went to stderr
+
+    def test_a_non_finite_combined_score_is_invalid(self):
+        ev = self.write("evaluator.py", """
+            def evaluate(program_path):
+                return {"combined_score": float("inf")}
+            """)
+        self.write("cand/p.py", "")
+        r, _ = adapt("openevolve", ev, "p.py", os.path.join(self.dir, "cand"), cwd=self.work)
+        self.assertFalse(r["valid"])
+        self.assertNotIn("score", r)
+
+
+def reference_score(task, program, seed):
+    """The task's own evaluate(), called directly, scored by OpenEvolve's own
+    get_fitness_score (a copy of openevolve/utils/metrics_utils.py)."""
+    code = textwrap.dedent(f"""
+        import json, random, sys
+        sys.path.insert(0, {os.path.join(OE_DATA, 'reference')!r})
+        sys.path.insert(0, {PYTHON_ROOT!r})   # the openevolve shim, for the import
+        sys.path.insert(0, {task!r})
+        import evaluator
+        random.seed({seed})
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed({seed} % 2**32)
+        from metrics_utils import get_fitness_score
+        r = evaluator.evaluate({program!r})
+        metrics = r if isinstance(r, dict) else r.metrics
+        print(json.dumps({{"score": get_fitness_score(metrics),
+                           "metrics": {{k: v for k, v in metrics.items()
+                                        if isinstance(v, (int, float))
+                                        and not isinstance(v, bool)}}}}))
+        """)
+    p = subprocess.run([PY, "-c", code], capture_output=True, text=True, timeout=300,
+                       cwd=task, env=clean_env())
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+# Metrics that measure time differ between any two calls.
+TIMING = ("eval_time", "execution_time")
+
+
+class OpenEvolveExamplesTest(TempDirTest):
+    """The adapter scores each example's initial program as the task's own
+    evaluate() does (the same seed for both: some are stochastic)."""
+
+    def check(self, name):
+        task = os.path.join(OE_DATA, name)
+        got, _ = adapt("openevolve", os.path.join(task, "evaluator.py"), "initial_program.py",
+                       task, cwd=self.work, seed="12345")
+        want = reference_score(task, os.path.join(task, "initial_program.py"), 12345)
+        self.assertTrue(got["valid"], got)
+        for key, value in want["metrics"].items():
+            if key in TIMING or not math.isfinite(value):
+                continue
+            self.assertEqual(got["metrics"][key], value, key)
+        timing = [k for k in want["metrics"] if k in TIMING]
+        if not timing or "combined_score" in want["metrics"]:
+            self.assertEqual(got["score"], want["score"])
+        else:
+            # The mean includes a timing metric: equal up to its change.
+            n = len([v for v in want["metrics"].values() if math.isfinite(v)])
+            self.assertAlmostEqual(got["score"], want["score"], delta=1.0 / n)
+        return got
+
+    def test_function_minimization(self):
+        self.check("function_minimization")
+
+    def test_circle_packing(self):
+        self.assertGreater(self.check("circle_packing")["score"], 0.3)
+
+    def test_signal_processing(self):
+        self.check("signal_processing")
+
+    def test_alphaevolve_circle_packing_rect(self):
+        self.check("circle_packing_rect")
+
+    def test_alphaevolve_heilbronn_triangle(self):
+        self.check("heilbronn_triangle")
+
+    def test_alphaevolve_kissing_number(self):
+        self.assertGreater(self.check("kissing_number")["score"], 0)
+
+
+class ShinkaAdapterTest(TempDirTest):
+    def test_run_shinka_eval_task(self):
+        ev = self.write("evaluate.py", """
+            import argparse
+            from shinka.core import run_shinka_eval
+            def validate(result):
+                return (result >= 0, None if result >= 0 else "negative")
+            def aggregate(results):
+                return {"combined_score": sum(results) / len(results),
+                        "public": {"runs": len(results), "shape": "square"},
+                        "private": {"secret": 42},
+                        "text_feedback": "try a larger value"}
+            def main(program_path, results_dir):
+                run_shinka_eval(program_path=program_path, results_dir=results_dir,
+                                experiment_fn_name="run", num_runs=3,
+                                validate_fn=validate, aggregate_metrics_fn=aggregate)
+            if __name__ == "__main__":
+                p = argparse.ArgumentParser()
+                p.add_argument("--program_path"); p.add_argument("--results_dir")
+                a = p.parse_args(); main(a.program_path, a.results_dir)
+            """)
+        self.write("good/initial.py", "def run(seed):\n    return seed * 1.0\n")
+        self.write("bad/initial.py", "def run(seed):\n    return -1.0\n")
+        r, _ = adapt("shinka", ev, "initial.py", os.path.join(self.dir, "good"), cwd=self.work)
+        self.assertTrue(r["valid"])
+        self.assertEqual(r["score"], 2.0)  # seeds 1, 2, 3
+        self.assertEqual(r["metrics"]["runs"], 3.0)
+        self.assertEqual(r["metrics"]["num_valid_runs"], 3.0)
+        self.assertEqual(json.loads(r["artifacts"]["private_metrics.json"]), {"secret": 42})
+        self.assertIn("try a larger value", r["feedback"])
+        self.assertNotIn("secret", r["feedback"])
+        r, _ = adapt("shinka", ev, "initial.py", os.path.join(self.dir, "bad"), cwd=self.work)
+        self.assertFalse(r["valid"])
+        self.assertIn("Validation failed: negative", r["feedback"])
+
+    def test_shinka_circle_packing_example(self):
+        task = os.path.join(HERE, "data", "shinka", "circle_packing")
+        r, _ = adapt("shinka", os.path.join(task, "evaluate.py"), "initial.py", task,
+                     cwd=self.work)
+        self.assertTrue(r["valid"], r)
+        self.assertAlmostEqual(r["score"], 0.9597642169962064, places=9)
+        self.assertEqual(r["metrics"]["num_circles"], 26.0)
+
+
+class RunAccessTest(TempDirTest):
+    """crucible.run on a run.db written by the crucible binary."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.base = tempfile.mkdtemp(prefix="crucible-pyrun-")
+        problem = os.path.join(cls.base, "problem")
+        subprocess.run([CRUCIBLE, "init", problem], check=True, capture_output=True)
+        cls.run_dir = os.path.join(cls.base, "run")
+        p = subprocess.run([CRUCIBLE, "run", problem, "--run-dir", cls.run_dir, "-n", "12",
+                            "--seed", "3"], capture_output=True, text=True, timeout=300,
+                           env=dict(os.environ, PATH="/usr/bin:" + os.environ["PATH"]))
+        assert p.returncode == 0, p.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.base, ignore_errors=True)
+
+    def setUp(self):
+        sys.path.insert(0, PYTHON_ROOT)
+        import crucible
+        self.crucible = crucible
+
+    def test_candidates_lineage_and_best_match_the_database(self):
+        with self.crucible.open_run(self.run_dir) as run:
+            cands = run.candidates()
+            self.assertEqual([c.id for c in cands], list(range(len(cands))))
+            self.assertEqual(len(cands), 13)  # the initial program and 12 children
+            self.assertEqual(cands[0].proposer, "initial")
+            self.assertIsNone(cands[0].parent_id)
+            child = cands[-1]
+            chain = run.lineage(child.id)
+            self.assertEqual(chain[0], child.id)
+            self.assertEqual(chain[-1], 0)
+            for a, b in zip(chain, chain[1:]):
+                self.assertEqual(run.candidate(a).parent_id, b)
+            best = run.best()
+            ok = [c for c in cands if c.outcome == "ok"]
+            top = max(c.score for c in ok)
+            self.assertEqual(best.score, top)
+            self.assertEqual(best.id, min(c.id for c in ok if c.score == top))
+            self.assertIn("def approx_sin", best.files["program.py"])
+            with open(os.path.join(self.run_dir, "best", "program.py")) as f:
+                self.assertEqual(f.read(), best.files["program.py"])
+            self.assertIn("rmse", cands[0].metrics)
+            self.assertTrue(any(e["kind"] == "run_started" for e in run.events())
+                            or run.events())
+
+    def test_dataframe_or_a_clear_import_error(self):
+        with self.crucible.open_run(self.run_dir) as run:
+            try:
+                import pandas  # noqa: F401
+            except ImportError:
+                with self.assertRaises(ImportError):
+                    run.dataframe()
+                return
+            df = run.dataframe()
+            self.assertEqual(len(df), 13)
+            self.assertIn("metric.rmse", df.columns)
+
+    def test_the_run_is_opened_read_only(self):
+        db = os.path.join(self.run_dir, "run.db")
+        before = os.stat(db).st_mtime_ns
+        with self.crucible.open_run(self.run_dir) as run:
+            with self.assertRaises(sqlite3.OperationalError):
+                run._db.execute("DELETE FROM meta")
+        self.assertEqual(os.stat(db).st_mtime_ns, before)
+
+    def test_a_file_that_is_not_a_run_is_refused(self):
+        bad = os.path.join(self.dir, "bad")
+        os.mkdir(bad)
+        sqlite3.connect(os.path.join(bad, "run.db")).execute("CREATE TABLE t(x)").connection.close()
+        with self.assertRaisesRegex(ValueError, "not a crucible run database"):
+            self.crucible.open_run(bad)
+
+
+if __name__ == "__main__":
+    CRUCIBLE = os.path.abspath(sys.argv.pop(1))
+    unittest.main()
