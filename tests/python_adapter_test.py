@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -296,6 +297,162 @@ class ShinkaAdapterTest(TempDirTest):
         self.assertEqual(r["metrics"]["num_circles"], 26.0)
 
 
+def crucible(*args, timeout=600, env=None):
+    e = dict(env or os.environ)
+    e["PATH"] = "/usr/bin:/bin:" + e.get("PATH", "")
+    return subprocess.run([CRUCIBLE, *args], capture_output=True, text=True, timeout=timeout, env=e)
+
+
+class CrucibleOpenEvolveTest(TempDirTest):
+    """`crucible eval` and `crucible run` on OpenEvolve's own examples."""
+
+    def check_eval(self, name):
+        task = os.path.join(OE_DATA, name)
+        p = crucible("eval", task, os.path.join(task, "initial_program.py"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        got = json.loads(p.stdout)
+        want = reference_score(task, os.path.join(task, "initial_program.py"), 0)
+        for key, value in want["metrics"].items():
+            if key not in TIMING and math.isfinite(value):
+                self.assertEqual(got["metrics"][key], value, key)
+        if "combined_score" in want["metrics"] or not any(k in TIMING for k in want["metrics"]):
+            self.assertEqual(got["score"], want["score"])
+        else:
+            self.assertAlmostEqual(got["score"], want["score"], delta=1.0 / len(want["metrics"]))
+
+    def test_eval_scores_each_example_as_its_own_evaluate(self):
+        for name in ("function_minimization", "circle_packing_rect", "heilbronn_triangle",
+                     "kissing_number"):
+            with self.subTest(name):
+                self.check_eval(name)
+
+    def test_eval_with_another_config_name(self):
+        task = os.path.join(OE_DATA, "circle_packing")
+        p = crucible("eval", task, os.path.join(task, "initial_program.py"),
+                     "--config", "config_phase_1.yaml")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertGreater(json.loads(p.stdout)["score"], 0.3)
+
+    def test_run_lists_unused_keys_and_keeps_the_initial_score(self):
+        task = os.path.join(self.dir, "function_minimization")
+        shutil.copytree(os.path.join(OE_DATA, "function_minimization"), task)
+        out = os.path.join(self.dir, "run")
+        p = crucible("run", task, "--proposer", "mutate", "-n", "6", "-j", "2", "--out", out)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        log = p.stdout + p.stderr
+        self.assertIn("checkpoint_interval (", log)
+        self.assertIn("database.population_size (", log)
+        self.assertEqual(log.count("checkpoint_interval ("), 1)
+        sys.path.insert(0, PYTHON_ROOT)
+        import crucible as crucible_py
+        with crucible_py.open_run(out) as run:
+            cands = run.candidates()
+            self.assertEqual(len(cands), 7)
+            self.assertEqual(cands[0].outcome, "ok")
+            self.assertEqual(run.config["evaluator"]["format"], "openevolve")
+            self.assertEqual(run.config["seed"], 42)  # OpenEvolve's default random_seed
+
+
+HOSTILE_CONFIG = """
+max_iterations: 3
+evaluator:
+  timeout: 3
+  cascade_evaluation: false
+  memory_limit_mb: 256
+"""
+
+HOSTILE_EVALUATOR = """
+import runpy
+def evaluate(program_path):
+    ns = runpy.run_path(program_path)
+    return {"combined_score": 1.0, "report": str(ns.get("REPORT", ""))}
+"""
+
+
+class WarmHostileCandidateTest(TempDirTest):
+    """cli_e2e_test's hostile candidates, in a warm Python worker (an
+    OpenEvolve task): the right outcome, and nothing left running."""
+
+    def setUp(self):
+        super().setUp()
+        self.task = os.path.join(self.dir, "task")
+        os.mkdir(self.task)
+        for name, text in (("config.yaml", HOSTILE_CONFIG), ("evaluator.py", HOSTILE_EVALUATOR),
+                           ("initial_program.py", "REPORT = 'fine'\n")):
+            with open(os.path.join(self.task, name), "w") as f:
+                f.write(text)
+        self.tag = f"crucible_warm_hostile_{os.getpid()}_{time.time_ns()}"
+
+    def evaluate(self, source, env=None):
+        # Every candidate first leaves a detached sleeper carrying the tag.
+        prelude = ("import subprocess as _s\n"
+                   f"_s.Popen(['sleep', '1000', '{self.tag}'], start_new_session=True)\n")
+        path = os.path.join(self.dir, "candidate.py")
+        with open(path, "w") as f:
+            f.write(prelude + textwrap.dedent(source))
+        p = crucible("eval", self.task, path, env=env, timeout=120)
+        time.sleep(0.2)
+        for pattern in (self.tag, os.path.join(self.dir, "")):
+            survivors = subprocess.run(["pgrep", "-f", pattern], capture_output=True,
+                                       text=True).stdout
+            self.assertEqual(survivors.strip(), "", f"a process survived: {pattern}")
+        return p, json.loads(p.stdout)
+
+    def test_a_fine_candidate_is_ok(self):
+        _, r = self.evaluate("REPORT = 'hello'\n")
+        self.assertEqual(r["outcome"], "ok", r)
+        self.assertIn("report: hello", r["feedback"])
+
+    def test_infinite_loop_times_out(self):
+        p, r = self.evaluate("while True:\n    pass\n")
+        self.assertEqual(r["outcome"], "timeout", r)
+        self.assertEqual(p.returncode, 1)
+
+    def test_fork_bomb_is_contained(self):
+        _, r = self.evaluate("import os\nwhile True:\n    try:\n        os.fork()\n"
+                             "    except OSError:\n        pass\n")
+        self.assertIn(r["outcome"], ("timeout", "runtime_error", "memory_limit"))
+
+    def test_memory_hog(self):
+        _, r = self.evaluate("x = []\nwhile True:\n    x.append(' ' * 10**7)\n")
+        self.assertEqual(r["outcome"], "memory_limit", r["feedback"])
+
+    def test_crash_names_the_signal(self):
+        _, r = self.evaluate("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
+        self.assertEqual(r["outcome"], "runtime_error")
+        self.assertIn("SIGSEGV", r["feedback"])
+
+    def test_write_outside_its_directory(self):
+        target = f"/var/tmp/crucible-warm-escaped-{os.getpid()}.txt"
+        _, r = self.evaluate(f"open({target!r}, 'w').write('x')\n")
+        self.assertFalse(os.path.exists(target), "the candidate wrote outside its scratch directory")
+        self.assertEqual(r["outcome"], "runtime_error")
+        self.assertIn("Read-only file system", r["feedback"])
+        inside = os.path.join(self.task, "escaped.txt")
+        _, r = self.evaluate(f"open({inside!r}, 'w').write('x')\n")
+        self.assertFalse(os.path.exists(inside))
+
+    def test_network_is_unreachable(self):
+        import socket
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        try:
+            _, r = self.evaluate(f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)\n")
+        finally:
+            server.close()
+        self.assertEqual(r["outcome"], "runtime_error", r)
+
+    def test_secrets_do_not_reach_the_candidate(self):
+        env = dict(os.environ, OPENAI_API_KEY="sk-test-secret-123", GITHUB_TOKEN="ghp-secret-456")
+        p, r = self.evaluate("import os\nREPORT = repr(dict(os.environ))\n", env=env)
+        self.assertEqual(r["outcome"], "ok", r)
+        self.assertIn("CRUCIBLE_STAGE", r["feedback"])
+        self.assertNotIn("sk-test-secret-123", p.stdout)
+        self.assertNotIn("ghp-secret-456", p.stdout)
+
+
 class RunAccessTest(TempDirTest):
     """crucible.run on a run.db written by the crucible binary."""
 
@@ -305,7 +462,7 @@ class RunAccessTest(TempDirTest):
         problem = os.path.join(cls.base, "problem")
         subprocess.run([CRUCIBLE, "init", problem], check=True, capture_output=True)
         cls.run_dir = os.path.join(cls.base, "run")
-        p = subprocess.run([CRUCIBLE, "run", problem, "--run-dir", cls.run_dir, "-n", "12",
+        p = subprocess.run([CRUCIBLE, "run", problem, "--out", cls.run_dir, "-n", "12",
                             "--seed", "3"], capture_output=True, text=True, timeout=300,
                            env=dict(os.environ, PATH="/usr/bin:" + os.environ["PATH"]))
         assert p.returncode == 0, p.stderr

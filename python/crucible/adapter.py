@@ -1,8 +1,8 @@
 """Runs an OpenEvolve or ShinkaEvolve evaluator under crucible's evaluator
 protocol (docs/evaluator-protocol.md, docs/openevolve.md).
 
-    python3 adapter.py openevolve EVALUATOR_PY PROGRAM CANDIDATE_DIR
-        [--cascade T1,T2,...] [--features NAME,...]
+    python3 adapter.py openevolve EVALUATOR_PY PROGRAM [--cascade T1,T2,...]
+        [--features NAME,...] CANDIDATE_DIR
     python3 adapter.py shinka EVALUATE_PY PROGRAM CANDIDATE_DIR
 
 PROGRAM is the evolved file's path inside CANDIDATE_DIR (initial_program.py).
@@ -52,6 +52,14 @@ def import_file(path, module_name):
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def failure_result():
+    """The exception being handled, as a failed evaluation: memory_limit for
+    a MemoryError (the sandbox's RLIMIT_AS), runtime_error otherwise."""
+    outcome = "memory_limit" if isinstance(sys.exc_info()[1], MemoryError) else "runtime_error"
+    return {"valid": False, "outcome": outcome,
+            "feedback": traceback.format_exc()[-MAX_FEEDBACK_CHARS:]}
 
 
 # --- OpenEvolve -------------------------------------------------------------
@@ -119,8 +127,7 @@ class OpenEvolveTask:
                 metrics, artifacts = as_metrics_and_artifacts(
                     self.module.evaluate(program_path))
         except Exception:  # the evaluator's failure is the candidate's outcome
-            return {"valid": False, "outcome": "runtime_error",
-                    "feedback": traceback.format_exc()[-MAX_FEEDBACK_CHARS:]}
+            return failure_result()
         return to_protocol(metrics, artifacts, openevolve_fitness(metrics, self.features))
 
     def _cascade(self, program_path):
@@ -187,8 +194,7 @@ class ShinkaTask:
                         "feedback": f"evaluate.py exited with status {e.code}"}
             return {"valid": False, "feedback": "evaluate.py wrote no metrics.json"}
         except Exception:
-            return {"valid": False, "outcome": "runtime_error",
-                    "feedback": traceback.format_exc()[-MAX_FEEDBACK_CHARS:]}
+            return failure_result()
         return shinka_to_protocol(metrics, correct)
 
 
@@ -273,8 +279,8 @@ def to_protocol(metrics, artifacts, score):
 
 def parse_args(argv):
     if len(argv) < 4 or argv[0] not in ("openevolve", "shinka"):
-        raise SystemExit("usage: adapter.py openevolve|shinka EVALUATOR PROGRAM CANDIDATE_DIR "
-                         "[--cascade T1,T2] [--features A,B]")
+        raise SystemExit("usage: adapter.py openevolve|shinka EVALUATOR PROGRAM "
+                         "[--cascade T1,T2] [--features A,B] CANDIDATE_DIR")
     args = {"format": argv[0], "evaluator": os.path.abspath(argv[1]), "program": argv[2],
             "cascade": None, "features": ()}
     rest = argv[3:]
@@ -321,27 +327,58 @@ def write_result(result, result_fd):
     os.write(result_fd, (text + "\n").encode())
 
 
-def main(argv):
-    args = parse_args(argv)
-    # Children the evaluator starts (a program run in a subprocess, say)
-    # find the stand-in packages too.
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (_PYTHON_ROOT, os.environ.get("PYTHONPATH", "")) if p)
+def evaluate_here(task, program_path):
+    """Runs one evaluation in this process and ends it: the result goes to
+    result.json and to the stdout crucible reads; never returns."""
     result_fd = os.dup(1)
     os.dup2(2, 1)  # prints of the evaluator and the candidate go to stderr
     try:
-        task = make_task(args)
         seed_generators()
-        result = task.run(os.path.join(args["candidate_dir"], args["program"]))
-    except Exception:
-        # The evaluator itself failed to load: crucible's evaluator_error.
-        result = {"valid": False, "outcome": "runtime_error",
-                  "feedback": "the evaluator could not be loaded:\n"
-                              + traceback.format_exc()[-MAX_FEEDBACK_CHARS:]}
+        result = task.run(program_path)
+    except BaseException:
+        result = failure_result()
     sys.stdout.flush()
     sys.stderr.flush()
     write_result(result, result_fd)
     os._exit(0)
+
+
+def export_python_path():
+    # Children the evaluator starts (a program run in a subprocess, say)
+    # find the stand-in packages too.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (_PYTHON_ROOT, os.environ.get("PYTHONPATH", "")) if p)
+
+
+class _LoadFailure:
+    """Stands for a task whose evaluator could not be imported."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def run(self, program_path):
+        return {"valid": False, "outcome": "runtime_error",
+                "feedback": "the evaluator could not be loaded:\n" + self.text}
+
+
+def load_task(args):
+    try:
+        return make_task(args)
+    except Exception:
+        return _LoadFailure(traceback.format_exc()[-MAX_FEEDBACK_CHARS:])
+
+
+def main(argv):
+    args = parse_args(argv)
+    export_python_path()
+    # Prints while importing the evaluator go to stderr too.
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    task = load_task(args)
+    sys.stdout.flush()
+    os.dup2(saved, 1)
+    os.close(saved)
+    evaluate_here(task, os.path.join(args["candidate_dir"], args["program"]))
 
 
 if __name__ == "__main__":
