@@ -306,9 +306,9 @@ def crucible(*args, timeout=600, env=None):
 class CrucibleOpenEvolveTest(TempDirTest):
     """`crucible eval` and `crucible run` on OpenEvolve's own examples."""
 
-    def check_eval(self, name):
+    def check_eval(self, name, *flags):
         task = os.path.join(OE_DATA, name)
-        p = crucible("eval", task, os.path.join(task, "initial_program.py"))
+        p = crucible("eval", task, os.path.join(task, "initial_program.py"), *flags)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         got = json.loads(p.stdout)
         want = reference_score(task, os.path.join(task, "initial_program.py"), 0)
@@ -321,10 +321,25 @@ class CrucibleOpenEvolveTest(TempDirTest):
             self.assertAlmostEqual(got["score"], want["score"], delta=1.0 / len(want["metrics"]))
 
     def test_eval_scores_each_example_as_its_own_evaluate(self):
-        for name in ("function_minimization", "circle_packing_rect", "heilbronn_triangle",
-                     "kissing_number"):
+        for name in ("circle_packing_rect", "heilbronn_triangle", "kissing_number"):
             with self.subTest(name):
                 self.check_eval(name)
+
+    def test_eval_without_the_cascade_is_evaluate(self):
+        # function_minimization has evaluate_stage1/2 and OpenEvolve's cascade
+        # on: its initial program stops at stage 1 (1.25 < 1.3), under
+        # OpenEvolve as under crucible. With the cascade off (a config of the
+        # test's, the task left unchanged) the score is evaluate()'s.
+        config = os.path.join(self.dir, "no_cascade.yaml")
+        with open(config, "w") as f:
+            f.write("evaluator:\n  cascade_evaluation: false\n")
+        self.check_eval("function_minimization", "--config", config)
+        task = os.path.join(OE_DATA, "function_minimization")
+        p = crucible("eval", task, os.path.join(task, "initial_program.py"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        r = json.loads(p.stdout)
+        self.assertLess(r["score"], 1.3)   # stage 1's score: below the threshold
+        self.assertNotIn("reliability_score", r["metrics"])  # evaluate()'s own metric
 
     def test_eval_with_another_config_name(self):
         task = os.path.join(OE_DATA, "circle_packing")
@@ -347,7 +362,8 @@ class CrucibleOpenEvolveTest(TempDirTest):
         import crucible as crucible_py
         with crucible_py.open_run(out) as run:
             cands = run.candidates()
-            self.assertEqual(len(cands), 7)
+            evaluated = [c for c in cands[1:] if c.outcome not in ("duplicate", "rejected")]
+            self.assertEqual(len(evaluated), 6, [c.outcome for c in cands])
             self.assertEqual(cands[0].outcome, "ok")
             self.assertEqual(run.config["evaluator"]["format"], "openevolve")
             self.assertEqual(run.config["seed"], 42)  # OpenEvolve's default random_seed
@@ -472,6 +488,7 @@ class RunAccessTest(TempDirTest):
         shutil.rmtree(cls.base, ignore_errors=True)
 
     def setUp(self):
+        super().setUp()
         sys.path.insert(0, PYTHON_ROOT)
         import crucible
         self.crucible = crucible

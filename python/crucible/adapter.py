@@ -133,6 +133,10 @@ class OpenEvolveTask:
     def _cascade(self, program_path):
         # openevolve/evaluator.py _cascade_evaluate: stage 1 alone; later
         # stages merge their numeric metrics (except "error") over the earlier.
+        # Each stage starts from the candidate's seed, so a stage that calls
+        # evaluate() (as OpenEvolve's examples' last stages do) sees what a
+        # direct evaluate() call would.
+        seed_generators()
         metrics, artifacts = as_metrics_and_artifacts(self.module.evaluate_stage1(program_path))
         for stage in (2, 3):
             threshold_index = stage - 2
@@ -144,6 +148,7 @@ class OpenEvolveTask:
             if fn is None:
                 break
             try:
+                seed_generators()
                 more_metrics, more_artifacts = as_metrics_and_artifacts(fn(program_path))
             except Exception as e:
                 artifacts.update({f"stage{stage}_stderr": str(e),

@@ -60,12 +60,15 @@ void ParseEvaluator(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   r.ReadWords(e, "command", "evaluator", c.evaluator_command);
   r.Read(e, "builtin", "evaluator", c.builtin_evaluator);
   ParsePythonEvaluator(e, r, c);
-  const int kinds = !c.evaluator_command.empty() + !c.builtin_evaluator.empty() +
-                    c.python_evaluator.has_value();
-  if (r.status().ok() && kinds != 1) {
-    r.Fail("evaluator", kinds == 0 ? "needs a command (e.g. 'python3 evaluate.py'), a builtin "
-                                     "evaluator or a python evaluator module"
-                                   : "has more than one of command, builtin and python; give one");
+  if (r.status().ok() && c.python_evaluator &&
+      (!c.evaluator_command.empty() || !c.builtin_evaluator.empty())) {
+    r.Fail("evaluator", "has a python evaluator module and a command or builtin; give one");
+  }
+  if (r.status().ok() && !c.python_evaluator &&
+      c.evaluator_command.empty() == c.builtin_evaluator.empty()) {
+    r.Fail("evaluator", c.builtin_evaluator.empty()
+                            ? "needs a command (e.g. 'python3 evaluate.py') or a builtin evaluator"
+                            : "has both a command and a builtin evaluator; give one");
   }
   if (r.status().ok() && !c.builtin_evaluator.empty() &&
       !FindBuiltinHarness(c.builtin_evaluator)) {

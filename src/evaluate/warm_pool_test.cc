@@ -69,6 +69,7 @@ class WarmPoolTest : public ::testing::Test {
       o.warm_worker_command[0] = "/usr/bin/python3";
     }
     o.work_root = (root_ / "work").string();
+    o.readonly_paths = {(root_ / "python").string(), (root_ / "task").string()};
     o.sandbox.wall_timeout_seconds = timeout;
     o.sandbox.memory_bytes = 512ull << 20;
     auto e = CommandEvaluator::Create(o);
