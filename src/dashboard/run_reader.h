@@ -27,8 +27,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/config.h"
 #include "core/status.h"
-#include "engine/config.h"
 
 namespace crucible {
 

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "config/config.h"
 #include "core/rng.h"
-#include "engine/config.h"
 #include "store/run_store.h"
 
 namespace crucible {

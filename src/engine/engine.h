@@ -28,11 +28,11 @@
 #include <unordered_map>
 
 #include "archive/archive.h"
+#include "config/config.h"
 #include "core/candidate.h"
 #include "core/clock.h"
 #include "core/rng.h"
 #include "core/status.h"
-#include "engine/config.h"
 #include "evaluate/evaluator.h"
 #include "evaluate/result_cache.h"
 #include "propose/proposer.h"

@@ -17,10 +17,10 @@
 #include <stop_token>
 #include <string>
 
+#include "config/config.h"
+#include "config/openevolve_task.h"
 #include "core/status.h"
-#include "engine/config.h"
 #include "engine/engine.h"
-#include "engine/openevolve_task.h"
 #include "evaluate/command_evaluator.h"
 #include "store/run_store.h"
 

@@ -1,4 +1,4 @@
-#include "engine/llm_config.h"
+#include "config/llm_config.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "engine/yaml_reader.h"
+#include "config/yaml_reader.h"
 
 #include <fmt/format.h>
 

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/config.h"
-#include "engine/llm_config.h"
+#include "config/config.h"
+#include "config/llm_config.h"
 
 namespace crucible {
 

@@ -1,14 +1,14 @@
 // The `llm:` section of problem.yaml (docs/llm.md): reading it, and its
-// frozen JSON form. Private to the engine component (config.cc,
+// frozen JSON form. Private to the config component (config.cc,
 // config_json.cc).
-#ifndef CRUCIBLE_ENGINE_LLM_CONFIG_H_
-#define CRUCIBLE_ENGINE_LLM_CONFIG_H_
+#ifndef CRUCIBLE_CONFIG_LLM_CONFIG_H_
+#define CRUCIBLE_CONFIG_LLM_CONFIG_H_
 
 #include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>
 
-#include "engine/yaml_reader.h"
+#include "config/yaml_reader.h"
 #include "propose/llm/llm_options.h"
 
 namespace crucible {
@@ -22,4 +22,4 @@ nlohmann::json LlmToJson(const LlmOptions& llm);
 
 }  // namespace crucible
 
-#endif  // CRUCIBLE_ENGINE_LLM_CONFIG_H_
+#endif  // CRUCIBLE_CONFIG_LLM_CONFIG_H_

@@ -5,8 +5,8 @@
 //
 // Every error names the file and the exact field at fault, e.g.
 //   "/p/problem.yaml: archive.islands: must be >= 1 (got 0)".
-#ifndef CRUCIBLE_ENGINE_CONFIG_H_
-#define CRUCIBLE_ENGINE_CONFIG_H_
+#ifndef CRUCIBLE_CONFIG_CONFIG_H_
+#define CRUCIBLE_CONFIG_CONFIG_H_
 
 #include <cstdint>
 #include <optional>
@@ -86,4 +86,4 @@ StatusOr<RunConfig> ConfigFromJson(const std::string& json_text);
 
 }  // namespace crucible
 
-#endif  // CRUCIBLE_ENGINE_CONFIG_H_
+#endif  // CRUCIBLE_CONFIG_CONFIG_H_

@@ -1,4 +1,4 @@
-#include "engine/config.h"
+#include "config/config.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "config/llm_config.h"
+#include "config/yaml_reader.h"
 #include "core/regions.h"
-#include "engine/llm_config.h"
-#include "engine/yaml_reader.h"
 #include "problems/registry.h"
 
 namespace crucible {

@@ -12,13 +12,13 @@
 // run_shinka_eval; it has no config file crucible reads.
 //
 // Thread-safe: plain functions of files.
-#ifndef CRUCIBLE_ENGINE_OPENEVOLVE_TASK_H_
-#define CRUCIBLE_ENGINE_OPENEVOLVE_TASK_H_
+#ifndef CRUCIBLE_CONFIG_OPENEVOLVE_TASK_H_
+#define CRUCIBLE_CONFIG_OPENEVOLVE_TASK_H_
 
 #include <string>
 #include <vector>
 
-#include "engine/config.h"
+#include "config/config.h"
 #include "core/status.h"
 
 namespace crucible {
@@ -62,4 +62,4 @@ std::string DescribeUnusedKeys(const ForeignTask& task);
 
 }  // namespace crucible
 
-#endif  // CRUCIBLE_ENGINE_OPENEVOLVE_TASK_H_
+#endif  // CRUCIBLE_CONFIG_OPENEVOLVE_TASK_H_

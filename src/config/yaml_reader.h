@@ -1,8 +1,8 @@
 // YamlReader: typed, validated access to a YAML mapping, with errors that
 // name the file and the dotted path of the field at fault. Used for
 // problem.yaml and the frozen configuration. Not thread-safe.
-#ifndef CRUCIBLE_ENGINE_YAML_READER_H_
-#define CRUCIBLE_ENGINE_YAML_READER_H_
+#ifndef CRUCIBLE_CONFIG_YAML_READER_H_
+#define CRUCIBLE_CONFIG_YAML_READER_H_
 
 #include <yaml-cpp/yaml.h>
 
@@ -62,4 +62,4 @@ std::string JoinPath(std::string_view parent, std::string_view key);
 
 }  // namespace crucible
 
-#endif  // CRUCIBLE_ENGINE_YAML_READER_H_
+#endif  // CRUCIBLE_CONFIG_YAML_READER_H_

@@ -1,6 +1,6 @@
 // OpenEvolve task directories read as crucible problems: OpenEvolve's own
 // example configurations (tests/data/openevolve/, copied unchanged).
-#include "engine/openevolve_task.h"
+#include "config/openevolve_task.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

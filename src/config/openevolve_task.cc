@@ -1,4 +1,4 @@
-#include "engine/openevolve_task.h"
+#include "config/openevolve_task.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -9,7 +9,7 @@
 #include <map>
 #include <set>
 
-#include "engine/yaml_reader.h"
+#include "config/yaml_reader.h"
 
 namespace crucible {
 namespace {
