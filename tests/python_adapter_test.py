@@ -369,6 +369,50 @@ class CrucibleOpenEvolveTest(TempDirTest):
             self.assertEqual(run.config["seed"], 42)  # OpenEvolve's default random_seed
 
 
+class OpenEvolveWithAModelServerTest(TempDirTest):
+    """An OpenEvolve task with the LLM proposer against the scripted
+    OpenAI-compatible server on 127.0.0.1 (tests/llm_test_server.py): the
+    config's model, system message and diff mode reach the requests."""
+
+    def test_run_uses_the_config_models_and_system_message(self):
+        task = os.path.join(self.dir, "task")
+        shutil.copytree(os.path.join(REPO, "examples", "sine_openevolve"), task)
+        script = os.path.join(self.dir, "script.json")
+        with open(script, "w") as f:
+            json.dump({"cycle": [{"kind": "bump", "pattern": r"return (0\.8\d*) \* x",
+                                  "step": 0.01, "as": "auto"}]}, f)
+        port_file = os.path.join(self.dir, "port")
+        server = subprocess.Popen([PY, os.path.join(HERE, "llm_test_server.py"), script, port_file,
+                                   os.path.join(self.dir, "server.log")])
+        try:
+            deadline = time.monotonic() + 20
+            while not os.path.exists(port_file):
+                self.assertIsNone(server.poll(), "the test server did not start")
+                self.assertLess(time.monotonic(), deadline, "the test server did not start")
+                time.sleep(0.02)  # polling a file the server writes
+            with open(port_file) as f:
+                url = f"http://127.0.0.1:{f.read().strip()}/v1"
+            env = dict(os.environ, CRUCIBLE_LLM_BASE_URL=url)
+            env.pop("OPENAI_API_KEY", None)
+            env.pop("CRUCIBLE_LLM_MODEL", None)
+            out = os.path.join(self.dir, "run")
+            p = crucible("run", task, "--proposer", "llm", "-n", "4", "-j", "1", "--out", out,
+                         env=env)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        finally:
+            server.kill()
+            server.wait()
+        db = sqlite3.connect(f"file:{os.path.join(out, 'run.db')}?mode=ro", uri=True)
+        calls = db.execute("SELECT model, mode, prompt, outcome FROM llm_calls").fetchall()
+        self.assertGreater(len(calls), 0)
+        for model, mode, prompt, _ in calls:
+            self.assertEqual(model, "Qwen/Qwen2.5-Coder-7B-Instruct")  # config.yaml's primary_model
+            self.assertEqual(mode, "diff")  # diff_based_evolution: true
+            self.assertIn("using only arithmetic (no math.sin)", prompt)  # prompt.system_message
+        self.assertTrue(any(o == "applied" for *_, o in calls), calls)
+        db.close()
+
+
 HOSTILE_CONFIG = """
 max_iterations: 3
 evaluator:
