@@ -7,8 +7,8 @@
 
 #include <vector>
 
-#include "problems/eplb/traces.h"
-#include "problems/prism/cases.h"
+#include "problems/eplb/src/traces.h"
+#include "problems/prism/src/cases.h"
 
 namespace crucible {
 namespace {

@@ -15,8 +15,8 @@
 #include <filesystem>
 #include <string>
 
-#include "problems/bin_packing/harness.h"
-#include "problems/bin_packing/heuristics_for_test.h"
+#include "problems/bin_packing/src/harness.h"
+#include "problems/bin_packing/src/heuristics_for_test.h"
 
 namespace crucible::bin_packing {
 namespace {

@@ -18,7 +18,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "problems/cant_be_late/harness.h"
+#include "problems/cant_be_late/src/harness.h"
 
 namespace crucible::cbl {
 namespace {

@@ -4,7 +4,7 @@
 // the seed's own search.
 #include <benchmark/benchmark.h>
 
-#include "problems/cloudcast/data.h"
+#include "problems/cloudcast/src/data.h"
 
 #include CRUCIBLE_CLOUDCAST_INITIAL
 

@@ -3,7 +3,7 @@
 // (Python: 36-37 s on 2 CPUs, §6) and loading + merging the table.
 #include <benchmark/benchmark.h>
 
-#include "problems/llm_sql/data.h"
+#include "problems/llm_sql/src/data.h"
 
 #include CRUCIBLE_LLM_SQL_INITIAL
 

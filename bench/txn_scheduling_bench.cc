@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "problems/txn_scheduling/greedy.h"
-#include "problems/txn_scheduling/workloads.h"
+#include "problems/txn_scheduling/src/greedy.h"
+#include "problems/txn_scheduling/src/workloads.h"
 
 namespace crucible::txn {
 namespace {

@@ -2,14 +2,14 @@
 
 #include <algorithm>
 
-#include "problems/bin_packing/harness.h"
-#include "problems/cant_be_late/harness.h"
-#include "problems/circle_packing/harness.h"
-#include "problems/cloudcast/harness.h"
-#include "problems/eplb/harness.h"
-#include "problems/llm_sql/harness.h"
-#include "problems/prism/harness.h"
-#include "problems/txn_scheduling/harness.h"
+#include "problems/bin_packing/src/harness.h"
+#include "problems/cant_be_late/src/harness.h"
+#include "problems/circle_packing/src/harness.h"
+#include "problems/cloudcast/src/harness.h"
+#include "problems/eplb/src/harness.h"
+#include "problems/llm_sql/src/harness.h"
+#include "problems/prism/src/harness.h"
+#include "problems/txn_scheduling/src/harness.h"
 
 namespace crucible {
 

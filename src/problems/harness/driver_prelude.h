@@ -1,4 +1,4 @@
-// What every trusted problem driver (src/problems/*/driver.cpp) needs around
+// What every trusted problem driver (problems/*/src/driver.cpp) needs around
 // the candidate's call: one answer channel, whole-input reads, whole writes,
 // and a thrown exception reported as an answer line.
 //

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "core/regions.h"
+#include "core/parsed_program.h"
 #include "propose/llm/patch.h"
 
 namespace crucible {
@@ -32,10 +32,10 @@ std::optional<double> CostOf(const ModelSpec& m, const ChatResult& r) {
 }
 
 // Files of a program that have something to evolve.
-std::vector<size_t> EvolvableFiles(const Program& p) {
+std::vector<size_t> EvolvableFiles(const ParsedProgram& p) {
   std::vector<size_t> out;
-  for (size_t i = 0; i < p.files.size(); ++i) {
-    if (!EvolvableTexts(p.files[i].content, p.files[i].path).empty()) out.push_back(i);
+  for (size_t i = 0; i < p.num_files(); ++i) {
+    if (!p.EvolvableTexts(i).empty()) out.push_back(i);
   }
   return out;
 }
@@ -219,7 +219,8 @@ std::optional<std::vector<float>> LlmProposer::Embed(const Program& program,
 StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_token stop) {
   if (!req.parent) return InvalidArgumentError("no parent");
   const Candidate& parent = *req.parent;
-  const std::vector<size_t> files = EvolvableFiles(parent.program);
+  const std::shared_ptr<const ParsedProgram> parent_parsed = ParsedSourceOf(parent);
+  const std::vector<size_t> files = EvolvableFiles(*parent_parsed);
   if (files.empty()) return InvalidArgumentError("the parent has no evolvable region");
   Rng rng(req.seed);
   const Candidate* second = nullptr;
@@ -342,12 +343,29 @@ StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_to
       outcome = "empty";
       failure = "the change leaves the program exactly as it was";
     }
+    // The run's pre-check, asked early (precheck/precheck.h): a child it
+    // would reject or find a duplicate is re-asked for instead.
+    std::shared_ptr<const ParsedProgram> parsed;
+    if (child) {
+      parsed = ParsedProgram::Make(*child);
+      PrecheckVerdict verdict =
+          req.precheck ? req.precheck->Check(*parent_parsed, *parsed) : PrecheckVerdict{};
+      if (!verdict.passed()) {
+        child.reset();
+        const bool duplicate = verdict.kind == PrecheckVerdict::Kind::kDuplicate;
+        outcome = duplicate ? "novelty_rejected" : "patch_failed";
+        failure = duplicate ? "the resulting program is " + verdict.reason +
+                                  " (up to comments and whitespace); propose a genuinely "
+                                  "different change"
+                            : "the resulting program was refused: " + verdict.reason;
+      }
+    }
     std::optional<std::vector<float>> embedding;
     if (child) {
       embedding = Embed(*child, stop);
       std::optional<std::string> copy =
-          novelty_.Check(parent.island, *child, embedding ? &*embedding : nullptr);
-      if (!copy) copy = novelty_.Check(kAllIslands, *child, embedding ? &*embedding : nullptr);
+          novelty_.Check(parent.island, *parsed, embedding ? &*embedding : nullptr);
+      if (!copy) copy = novelty_.Check(kAllIslands, *parsed, embedding ? &*embedding : nullptr);
       if (copy) {
         child.reset();
         outcome = "novelty_rejected";
@@ -372,6 +390,7 @@ StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_to
     }
     Proposal out;
     out.program = std::move(*child);
+    out.parsed = std::move(parsed);
     out.info.proposer = "llm";
     out.info.operators = {mode_name};
     out.info.detail_json = json({{"model", model.name},
@@ -399,7 +418,7 @@ void LlmProposer::OnResult(const Candidate& child, std::optional<double> child_f
   }
   if (child.result.outcome == Outcome::kOk) {
     novelty_.Add(child.parent_id == kNoCandidate ? kAllIslands : child.island, child.id,
-                 child.program, std::move(embedding));
+                 *ParsedSourceOf(child), std::move(embedding));
   }
   std::lock_guard lock(mu_);
   if (child.parent_id != kNoCandidate) {

@@ -64,7 +64,7 @@ class LlmProposerTest : public ::testing::Test {
     auto t = std::make_unique<FakeTransport>();
     transport_ = t.get();
     for (const std::string& r : replies_) t->replies.push_back(r);
-    auto p = LlmProposer::Create(options_, LlmProblemContext{"/nonexistent", "task", "score", true},
+    auto p = LlmProposer::Create(options_, LlmProblemContext{"/nonexistent", "task", Objective{"score", Direction::kMaximize}},
                                  std::move(t));
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     return std::move(p).value();
