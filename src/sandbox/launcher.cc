@@ -25,27 +25,10 @@ extern "C" const char crucible_sandbox_init_end[];
 #define MFD_EXEC 0x0010U
 #endif
 
-#define CRUCIBLE_NO_SANITIZE CRUCIBLE_SANDBOX_NO_SANITIZE
-
-#if defined(__SANITIZE_THREAD__)
-#define CRUCIBLE_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CRUCIBLE_TSAN 1
-#endif
-#endif
-#ifdef CRUCIBLE_TSAN
-// ThreadSanitizer intercepts clone() and takes our CLONE_VM | CLONE_VFORK
-// spawn (which only execs) for a fork of a multithreaded process, after which
-// it kills the process at its next thread creation. Every binary that runs
-// sandboxes from several threads needs this under TSan.
-extern "C" const char* __tsan_default_options() { return "die_after_fork=0"; }
-#endif
+#define CRUCIBLE_NO_SANITIZE CRUCIBLE_NO_SANITIZE_CHILD
 
 namespace crucible {
 namespace {
-
-constexpr size_t kChildStackBytes = 64 * 1024;
 
 struct PreExecArgs {
   InitDescriptors fds;
@@ -144,12 +127,6 @@ bool CanClone(int flags) {
 }
 
 }  // namespace
-
-pid_t CloneVfork(int flags, int (*fn)(void*), void* arg, int* pidfd) {
-  std::unique_ptr<char[]> stack(new char[kChildStackBytes]);
-  auto top = reinterpret_cast<uintptr_t>(stack.get() + kChildStackBytes) & ~uintptr_t{15};
-  return clone(fn, reinterpret_cast<void*>(top), flags | CLONE_VM | CLONE_VFORK, arg, pidfd);
-}
 
 int NamespaceSet::CloneFlags() const {
   return (user ? CLONE_NEWUSER : 0) | (pid ? CLONE_NEWPID : 0) | (mount ? CLONE_NEWNS : 0) |

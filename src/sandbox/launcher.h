@@ -16,19 +16,14 @@
 #include <sys/types.h>
 
 #include "core/status.h"
-#include "sandbox/unique_fd.h"
+#include "process/handle.h"
+#include "process/unique_fd.h"
 
 namespace crucible {
 
-// Code that runs in a CLONE_VM child (on a borrowed stack, while the launching
-// thread is suspended): sanitizer bookkeeping would misattribute it.
-#define CRUCIBLE_SANDBOX_NO_SANITIZE __attribute__((no_sanitize("address", "thread", "undefined")))
-
-// clone(CLONE_VM | CLONE_VFORK | flags) running `fn(arg)` on a fresh stack;
-// returns when the child has exec'd or exited. No exit signal: wait for the
-// child by pid with __WALL, so nothing else in crucible (a SIGCHLD handler, a
-// stray waitpid(-1)) can take it. `fn` may only make system calls.
-pid_t CloneVfork(int flags, int (*fn)(void*), void* arg, int* pidfd);
+// CloneVfork (clone(CLONE_VM | CLONE_VFORK) on a fresh stack) is in
+// process/handle.h.
+#define CRUCIBLE_SANDBOX_NO_SANITIZE CRUCIBLE_NO_SANITIZE_CHILD
 
 struct NamespaceSet {
   bool user = false;  // only when not root: maps our uid to 0 inside

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "sandbox/capture.h"
+#include "process/output_capture.h"
 
 namespace crucible {
 namespace {
