@@ -12,7 +12,9 @@ namespace crucible {
 namespace {
 
 void MakeNonBlocking(const UniqueFd& fd) {
-  if (fd.valid()) fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
+  if (!fd.valid()) return;
+  const int flags = fcntl(fd.get(), F_GETFL);
+  if ((flags & O_NONBLOCK) == 0) fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK);
 }
 
 // write() with SIGPIPE blocked on this thread; a SIGPIPE the write raised is

@@ -171,34 +171,6 @@ StatusOr<InitProgram> InitProgram::Load() {
   return InitProgram(std::move(readonly));
 }
 
-InitProcess::InitProcess(InitProcess&& other) noexcept
-    : pid_(other.pid_), pidfd_(std::move(other.pidfd_)), reaped_(other.reaped_) {
-  other.reaped_ = true;  // the moved-from object owns nothing
-}
-
-InitProcess::~InitProcess() {
-  if (reaped_) return;
-  Kill();
-  rusage usage;
-  Reap(&usage);
-}
-
-void InitProcess::Kill() {
-  if (reaped_) return;
-  // Until reaped, the pid cannot be reused, so either way targets our child.
-  if (syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0) != 0) {
-    kill(pid_, SIGKILL);
-  }
-}
-
-int InitProcess::Reap(rusage* usage) {
-  int status = 0;
-  while (wait4(pid_, &status, __WALL, usage) < 0 && errno == EINTR) {
-  }
-  reaped_ = true;
-  return status;
-}
-
 StatusOr<InitProcess> LaunchInit(const InitProgram& program, const NamespaceSet& namespaces,
                                  const InitDescriptors& fds, int netns_fd) {
   PreExecArgs args;
@@ -215,7 +187,7 @@ StatusOr<InitProcess> LaunchInit(const InitProgram& program, const NamespaceSet&
   if (netns_fd >= 0) flags &= ~CLONE_NEWNET;
   pid_t pid = CloneVfork(flags | CLONE_PIDFD, PreExecMain, &args, &pidfd);
   if (pid < 0) return UnavailableError(std::string("clone: ") + strerror(errno));
-  return InitProcess(pid, UniqueFd(pidfd));
+  return InitProcess(pid, UniqueFd(pidfd), KillScope::kProcess);
 }
 
 }  // namespace crucible

@@ -61,30 +61,11 @@ struct InitDescriptors {
   int dev_null = -1;
 };
 
-// The launched init. Destruction SIGKILLs and reaps it if still unreaped, so
-// no error path leaves a process behind.
-class InitProcess {
- public:
-  InitProcess(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
-  InitProcess(InitProcess&& other) noexcept;
-  InitProcess& operator=(InitProcess&&) = delete;
-  InitProcess(const InitProcess&) = delete;
-  ~InitProcess();
-
-  pid_t pid() const { return pid_; }
-  // Readable once the process has exited (poll it).
-  int pidfd() const { return pidfd_.get(); }
-  bool reaped() const { return reaped_; }
-  void Kill();
-  // Waits for the process (blocking) and returns its wait status; `usage`
-  // gets its resource usage including every descendant it reaped.
-  int Reap(rusage* usage);
-
- private:
-  pid_t pid_;
-  UniqueFd pidfd_;
-  bool reaped_ = false;
-};
+// The launched init is a ProcessHandle (process/handle.h) with
+// KillScope::kProcess: it is PID 1 of its namespace (the kernel kills the
+// rest) or kills its tree itself on the control channel. Destruction SIGKILLs
+// and reaps it if still unreaped, so no error path leaves a process behind.
+using InitProcess = ProcessHandle;
 
 // Starts the init in new `namespaces`. With `netns_fd` >= 0 (a pooled network
 // namespace, see netns_pool.h) the init joins that one instead of a new one,
