@@ -368,6 +368,12 @@ void Engine::Impl::WriteProposerCheckpoint() {
       return;
     }
   }
+  if (!cp.notes.empty()) {
+    if (Status s = store_.InsertLlmNotes(cp.notes); !s.ok()) {
+      store_error_ = s;
+      return;
+    }
+  }
   for (const auto& [key, value] : cp.state) {
     if (Status s = store_.PutState(key, value); !s.ok()) {
       store_error_ = s;

@@ -43,6 +43,7 @@ struct ProposalRequest {
 // are consistent with each other.
 struct ProposerCheckpoint {
   std::vector<LlmCallRecord> calls;
+  std::vector<LlmNoteRecord> notes;  // new scratchpad versions (after the calls they cite)
   std::map<std::string, std::string> state;
 };
 
