@@ -105,6 +105,8 @@ StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config) {
   ctx.problem_dir = config.problem_dir;
   if (!config.prompt_file.empty()) {
     ASSIGN_OR_RETURN(ctx.task, ReadText(fs::path(config.problem_dir) / config.prompt_file));
+  } else {
+    ctx.task = config.prompt_text;
   }
   ctx.objective = config.objective;
   ASSIGN_OR_RETURN(std::unique_ptr<LlmProposer> p, LlmProposer::Create(config.llm, std::move(ctx)));
@@ -120,7 +122,7 @@ std::string SelfExecutable() {
 StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(const RunConfig& config,
                                                    const std::string& work_root,
                                                    const std::string& cache_dir, bool keep_work) {
-  CommandEvaluatorOptions o = EvaluatorOptionsFor(config, work_root, cache_dir);
+  ASSIGN_OR_RETURN(CommandEvaluatorOptions o, EvaluatorOptionsFor(config, work_root, cache_dir));
   o.keep_work = keep_work;
   ASSIGN_OR_RETURN(std::unique_ptr<CommandEvaluator> e, CommandEvaluator::Create(std::move(o)));
   return std::unique_ptr<Evaluator>(std::move(e));
@@ -279,13 +281,30 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
 
 }  // namespace
 
-CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::string& work_root,
-                                            const std::string& cache_dir) {
+StatusOr<CommandEvaluatorOptions> EvaluatorOptionsFor(const RunConfig& config,
+                                                      const std::string& work_root,
+                                                      const std::string& cache_dir) {
   CommandEvaluatorOptions o;
   o.problem_dir = config.problem_dir;
   o.command = config.builtin_evaluator.empty()
                   ? config.evaluator_command
                   : std::vector<std::string>{SelfExecutable(), "harness", config.builtin_evaluator};
+  if (config.python_evaluator) {
+    // Read-only in the sandbox (only the scratch dirs below work_root are
+    // writable), so no candidate can change the adapter of the next.
+    const std::string root = (fs::absolute(work_root) / "python").lexically_normal().string();
+    RETURN_IF_ERROR(InstallPythonSupport(root));
+    std::vector<std::string> features;
+    for (const FeatureDimension& d : config.archive.features) features.push_back(d.name);
+    const std::string& program = config.files.front();
+    o.command = PythonEvaluatorCommand(root, *config.python_evaluator, program, features,
+                                       PythonRunner::kCold);
+    if (config.warm) {
+      o.warm_worker_command = PythonEvaluatorCommand(root, *config.python_evaluator, program,
+                                                     features, PythonRunner::kWarm);
+    }
+    o.readonly_paths.push_back(root);
+  }
   o.stages = config.stages;
   o.objective = config.objective;
   o.work_root = work_root;
@@ -336,7 +355,9 @@ StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir) {
 
 StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, LogFn log,
                              std::stop_token stop) {
-  ASSIGN_OR_RETURN(RunConfig config, LoadProblemConfig(req.problem_dir));
+  ASSIGN_OR_RETURN(ForeignTask task, LoadAnyTask(req.problem_dir, req.task_files));
+  RunConfig& config = task.config;
+  if (const std::string unused = DescribeUnusedKeys(task); !unused.empty()) log(unused);
   ApplyOverrides(req, config);
   RETURN_IF_ERROR(ResolveProposer(req, config));
   const fs::path run_dir = req.out_dir.empty() ? DefaultRunDir(config.name) : req.out_dir;
@@ -345,7 +366,7 @@ StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, Lo
         "{} already exists; choose another --out, or continue it with --resume {}",
         run_dir.string(), run_dir.string()));
   }
-  const uint64_t seed = req.seed.value_or(0);
+  const uint64_t seed = req.seed.value_or(config.seed.value_or(0));
   RETURN_IF_ERROR(CheckExecutorReachable(config));
   ASSIGN_OR_RETURN(Candidate initial, EvaluateInitial(config, seed, log));
   log(fmt::format("initial program: {} = {:g}", config.objective.key,
