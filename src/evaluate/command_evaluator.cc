@@ -186,14 +186,36 @@ StatusOr<std::unique_ptr<CommandEvaluator>> CommandEvaluator::Create(
     }
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Sandbox> sandbox, Sandbox::Create(options.sandbox));
+  std::unique_ptr<WarmPool> warm;
+  if (!options.warm_worker_command.empty()) {
+    WarmPoolOptions w;
+    w.worker_argv = options.warm_worker_command;
+    w.root = (fs::path(options.work_root) / "warm").string();
+    std::error_code ec;
+    fs::create_directories(w.root, ec);
+    if (ec) return InternalError(fmt::format("cannot create {}: {}", w.root, ec.message()));
+    w.readonly_paths = options.readonly_paths;
+    w.readonly_paths.push_back(options.work_root);
+    w.env = {{"CRUCIBLE_PROBLEM_DIR", options.problem_dir},
+             {"CRUCIBLE_PROTOCOL_VERSION", std::to_string(kEvaluatorProtocolVersion)}};
+    if (!options.cache_dir.empty()) {
+      w.writable_paths = {options.cache_dir};
+      w.env["CRUCIBLE_CACHE_DIR"] = options.cache_dir;
+    }
+    w.sandbox = options.sandbox;
+    ASSIGN_OR_RETURN(warm, WarmPool::Create(std::move(w)));
+  }
   return std::unique_ptr<CommandEvaluator>(
-      new CommandEvaluator(std::move(options), std::move(sandbox)));
+      new CommandEvaluator(std::move(options), std::move(sandbox), std::move(warm)));
 }
 
-CommandEvaluator::CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox)
-    : options_(std::move(options)), sandbox_(std::move(sandbox)) {}
+CommandEvaluator::CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox,
+                                   std::unique_ptr<WarmPool> warm)
+    : options_(std::move(options)), sandbox_(std::move(sandbox)), warm_(std::move(warm)) {}
 
-std::string CommandEvaluator::Describe() const { return sandbox_->CapabilityReport(); }
+std::string CommandEvaluator::Describe() const {
+  return warm_ ? warm_->Describe() : sandbox_->CapabilityReport();
+}
 
 EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::string& candidate_dir,
                                       const std::string& scratch, const EvalRequest& request,
@@ -211,6 +233,16 @@ EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::stri
   if (!options_.cache_dir.empty()) {
     req.env["CRUCIBLE_CACHE_DIR"] = options_.cache_dir;
     req.writable_paths.push_back(options_.cache_dir);
+  }
+  req.readonly_paths = options_.readonly_paths;
+  EvalResult r;
+  if (warm_) {
+    // The worker makes its own scratch directory, inside the one place its
+    // sandbox lets it write.
+    WarmPool::Stage warm = warm_->Run(candidate_dir, req.env, stop);
+    r = ClassifyStage(warm.run, warm.result_json, options_.sandbox.wall_timeout_seconds);
+    r.stage = stage.name;
+    return r;
   }
   // The result channel (docs/evaluator-protocol.md): a file only the
   // evaluator's process holds, read back here after the run.
@@ -242,7 +274,7 @@ EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::stri
   const SandboxResult run = sandbox_->Run(req, stop);
   std::optional<std::string> result_json = ReadResultChannel(result_channel.get());
   if (!result_json) result_json = ReadFileIfExists(fs::path(scratch) / "result.json");
-  EvalResult r = ClassifyStage(run, result_json, options_.sandbox.wall_timeout_seconds);
+  r = ClassifyStage(run, result_json, options_.sandbox.wall_timeout_seconds);
   r.stage = stage.name;
   return r;
 }

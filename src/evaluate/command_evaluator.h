@@ -24,6 +24,7 @@
 #include "core/objective.h"
 #include "core/status.h"
 #include "evaluate/evaluator.h"
+#include "evaluate/warm_pool.h"
 #include "sandbox/sandbox.h"
 
 namespace crucible {
@@ -59,6 +60,14 @@ struct CommandEvaluatorOptions {
   // through its cache. Each file is also bounded by sandbox.file_size_bytes.
   uint64_t cache_quota_bytes = 2ull << 30;
   SandboxOptions sandbox;
+  // When set (python3 .../worker.py FORMAT FILE PROGRAM [flags]), stages run
+  // in warm Python workers (warm_pool.h) instead of one sandboxed process
+  // each; `command` is then the cold equivalent, used for nothing else than
+  // describing the evaluator.
+  std::vector<std::string> warm_worker_command;
+  // Paths the evaluator must see besides its command's (e.g. crucible's
+  // python/ tree when the work root is under /tmp); read-only.
+  std::vector<std::string> readonly_paths;
 
   Status Validate() const;
 };
@@ -77,7 +86,8 @@ class CommandEvaluator final : public Evaluator {
   std::string Describe() const override;
 
  private:
-  CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox);
+  CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox,
+                   std::unique_ptr<WarmPool> warm);
   void EnforceCacheQuota();
   EvalResult RunStage(const CascadeStage& stage, const std::string& candidate_dir,
                       const std::string& scratch, const EvalRequest& request,
@@ -85,6 +95,7 @@ class CommandEvaluator final : public Evaluator {
 
   const CommandEvaluatorOptions options_;
   const std::unique_ptr<Sandbox> sandbox_;
+  const std::unique_ptr<WarmPool> warm_;  // null unless warm_worker_command is set
   std::atomic<uint64_t> counter_{0};  // makes work directories unique
   std::mutex cache_mutex_;            // one eviction at a time
 };
