@@ -2,7 +2,7 @@
 // (evaluator: {builtin: bin_packing} in problems/bin_packing/problem.yaml).
 // Compiles the candidate's priority function with the trusted driver, runs it
 // confined on the split's instances, checks every packing and computes the
-// excess itself (docs/builtin-problems.md#bin_packing).
+// excess itself (problems/bin_packing/README.md).
 #ifndef CRUCIBLE_PROBLEMS_BIN_PACKING_HARNESS_H_
 #define CRUCIBLE_PROBLEMS_BIN_PACKING_HARNESS_H_
 

@@ -5,7 +5,7 @@
 // here, in lockstep: each round the harness sends the observations of one
 // tick of every running scenario in one message and reads one decision per
 // scenario back. The policy process never holds a trace, a simulator or a
-// progress counter (docs/builtin-problems.md#cant_be_late).
+// progress counter (problems/cant_be_late/README.md).
 //
 // Lockstep is by absolute time: a scenario whose window starts at base tick
 // s is at its tick t = a - s in round a. So even a candidate pooling

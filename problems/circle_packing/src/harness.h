@@ -1,7 +1,7 @@
 // The circle_packing harnesses: `crucible harness circle_packing_square_26`
 // (and _square_32, _rect_21) run the candidate's PackCircles, confined, and
 // judge the disks with the strict validator (validator.h): tolerance 0, the
-// sum of radii recomputed here (docs/builtin-problems.md#circle_packing).
+// sum of radii recomputed here (problems/circle_packing/README.md).
 //
 // Splits. A construction problem has no data, so the split is about the
 // seed: train runs PackCircles once with the evaluation's seed; heldout runs

@@ -3,7 +3,7 @@
 // candidate's SearchAlgorithm with the trusted driver, runs it confined on
 // the split's broadcast configs, validates every returned path against its
 // own graph and the config's own source and destinations, and computes every
-// cost with its own tables (docs/builtin-problems.md#cloudcast).
+// cost with its own tables (problems/cloudcast/README.md).
 #ifndef CRUCIBLE_PROBLEMS_CLOUDCAST_HARNESS_H_
 #define CRUCIBLE_PROBLEMS_CLOUDCAST_HARNESS_H_
 

@@ -5,7 +5,7 @@
 // window i only; the returned phy2log is validated (layers x slots entries,
 // each a real expert, every expert replicated at least once per layer; the
 // replica counts and slot lists are derived from it, never taken from the
-// candidate) and scored on window i + 1 (docs/builtin-problems.md#eplb).
+// candidate) and scored on window i + 1 (problems/eplb/README.md).
 //
 // Score: B_gpu averaged over all (i, i + 1) pairs; B_exp as a metric. Time:
 // the driver measures each RebalanceExperts call alone (no parsing, printing

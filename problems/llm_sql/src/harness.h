@@ -3,7 +3,7 @@
 // with the trusted driver, runs it confined on the split's tables, checks
 // that every row's order is a permutation of that row's own fields and
 // recomputes every prefix hit rate from its own copy of the tables
-// (docs/builtin-problems.md#llm_sql).
+// (problems/llm_sql/README.md).
 #ifndef CRUCIBLE_PROBLEMS_LLM_SQL_HARNESS_H_
 #define CRUCIBLE_PROBLEMS_LLM_SQL_HARNESS_H_
 

@@ -2,7 +2,7 @@
 // {builtin: prism} in problems/prism/). Compiles the candidate's PlaceModels
 // with the trusted driver, runs it confined on the split's cases, validates
 // every placement (one GPU per model, GPU ids in [0, G), memory per GPU) and
-// computes every KVPR itself (docs/builtin-problems.md#prism).
+// computes every KVPR itself (problems/prism/README.md).
 //
 // Score: 1 / mean over cases of max_k KVPR_k (the ADRS `max_kvpr`). A case
 // whose placement is invalid, or on which the candidate throws, makes the

@@ -3,7 +3,7 @@
 // the candidate's ScheduleTransactions with the trusted driver, runs it
 // confined on the split's workloads, checks that every schedule is an exact
 // permutation and recomputes every makespan itself
-// (docs/builtin-problems.md#txn_scheduling).
+// (problems/txn_scheduling/README.md).
 #ifndef CRUCIBLE_PROBLEMS_TXN_SCHEDULING_HARNESS_H_
 #define CRUCIBLE_PROBLEMS_TXN_SCHEDULING_HARNESS_H_
 
