@@ -11,12 +11,14 @@
 #define CRUCIBLE_PROBLEMS_CIRCLE_PACKING_HARNESS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "problems/circle_packing/src/validator.h"
 #include "problems/harness/compiled_candidate.h"
+#include "problems/problem.h"
 
 namespace crucible::circles {
 
@@ -43,10 +45,10 @@ struct EvaluateOptions {
 HarnessReport EvaluateCandidate(const std::string& source, const PackingInstance& instance,
                                 const EvaluateOptions& options);
 
-// The registry's entry points.
-int RunSquare26Harness(const std::string& candidate_dir);
-int RunSquare32Harness(const std::string& candidate_dir);
-int RunRect21Harness(const std::string& candidate_dir);
+// The problem of one instance ("square_26", "square_32", "rect_21"),
+// registered as "circle_packing_<instance>" (src/problems/registry.cc);
+// nullptr for another name.
+std::unique_ptr<Problem> MakeProblem(std::string_view instance);
 
 }  // namespace crucible::circles
 

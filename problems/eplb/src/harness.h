@@ -18,6 +18,7 @@
 #define CRUCIBLE_PROBLEMS_EPLB_HARNESS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "problems/eplb/eplb.h"
 #include "problems/eplb/src/traces.h"
 #include "problems/harness/compiled_candidate.h"
+#include "problems/problem.h"
 
 namespace crucible::eplb {
 
@@ -66,8 +68,8 @@ struct EvaluateOptions {
 HarnessReport EvaluateCandidate(const std::string& source, const std::vector<NamedTrace>& traces,
                                 const EvaluateOptions& options);
 
-// The registry's entry point ("eplb").
-int RunHarness(const std::string& candidate_dir);
+// The problem registered as "eplb" (src/problems/registry.cc).
+std::unique_ptr<crucible::Problem> MakeProblem();
 
 }  // namespace crucible::eplb
 

@@ -11,6 +11,7 @@
 #define CRUCIBLE_PROBLEMS_PRISM_HARNESS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "core/status.h"
 #include "problems/harness/compiled_candidate.h"
 #include "problems/prism/prism.h"
+#include "problems/problem.h"
 
 namespace crucible::prism {
 
@@ -70,8 +72,8 @@ struct EvaluateOptions {
 HarnessReport EvaluateCandidate(const std::string& source, const std::vector<NamedCase>& cases,
                                 const EvaluateOptions& options);
 
-// The registry's entry point ("prism").
-int RunHarness(const std::string& candidate_dir);
+// The problem registered as "prism" (src/problems/registry.cc).
+std::unique_ptr<Problem> MakeProblem();
 
 }  // namespace crucible::prism
 

@@ -8,12 +8,14 @@
 #define CRUCIBLE_PROBLEMS_TXN_SCHEDULING_HARNESS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.h"
 #include "problems/harness/compiled_candidate.h"
+#include "problems/problem.h"
 #include "problems/txn_scheduling/txn_scheduling.h"
 
 namespace crucible::txn {
@@ -56,8 +58,8 @@ HarnessReport EvaluateCandidate(const std::string& source,
                                 const std::vector<NamedWorkload>& workloads,
                                 const EvaluateOptions& options);
 
-// The registry's entry point ("txn_scheduling").
-int RunHarness(const std::string& candidate_dir);
+// The problem registered as "txn_scheduling" (src/problems/registry.cc).
+std::unique_ptr<Problem> MakeProblem();
 
 }  // namespace crucible::txn
 
