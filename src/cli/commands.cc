@@ -116,6 +116,9 @@ int RunCommand(const RunCommandOptions& options, std::stop_token stop) {
     fmt::print("resume with: crucible run --resume {}\n", result->run_dir);
     return kExitInterrupted;
   }
+  // The proposer cannot work (wrong key, unknown model, a dead endpoint):
+  // a failure while running (docs/engine.md, exit status 1).
+  if (result->summary.reason == StopReason::kProposerFailed) return kExitFailure;
   return kExitOk;
 }
 

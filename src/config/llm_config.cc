@@ -14,12 +14,15 @@ void ParseModel(const YAML::Node& n, const std::string& path, YamlReader& r, Mod
     m.name = n.Scalar();
     return;
   }
-  r.CheckKeys(n, path, {"name", "weight", "temperature", "max_tokens", "price", "reasoning_effort"});
+  r.CheckKeys(n, path, {"name", "weight", "temperature", "max_tokens", "price", "reasoning_effort",
+                        "base_url", "api_key_env"});
   r.Read(n, "name", path, m.name);
   r.Read(n, "weight", path, m.weight, 0.0);
   r.Read(n, "temperature", path, m.temperature, 0.0, 2.0);
   r.Read(n, "max_tokens", path, m.max_tokens, 1, 10'000'000);
   r.ReadChoice(n, "reasoning_effort", path, {"", "low", "medium", "high"}, m.reasoning_effort);
+  r.Read(n, "base_url", path, m.base_url);
+  r.Read(n, "api_key_env", path, m.api_key_env);
   if (const YAML::Node p = n["price"]; p && !p.IsNull()) {
     r.CheckKeys(p, path + ".price", {"input", "output"});
     r.Read(p, "input", path + ".price", m.price_input_per_m);
@@ -37,7 +40,7 @@ void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& o, std::
   r.CheckKeys(n, "llm",
               {"base_url", "api_key_env", "models", "modes", "adaptive", "ucb_exploration",
                "max_reasks", "concurrency", "timeout", "retries", "backoff", "budget", "novelty",
-               "prompt"});
+               "prompt", "stream", "idle_timeout", "stop_after_failures", "bandit_decay", "scratchpad"});
   r.Read(n, "base_url", "llm", o.base_url);
   r.Read(n, "api_key_env", "llm", o.api_key_env);
   if (const YAML::Node models = n["models"]; models && !models.IsNull()) {
@@ -57,10 +60,14 @@ void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& o, std::
   }
   r.Read(n, "adaptive", "llm", o.adaptive);
   r.Read(n, "ucb_exploration", "llm", o.ucb_exploration, 0.0);
+  r.Read(n, "bandit_decay", "llm", o.bandit_decay, 0.001, 1.0);
   r.Read(n, "max_reasks", "llm", o.max_reasks, 0, 20);
   r.Read(n, "concurrency", "llm", o.concurrency, 1, 1024);
   r.Read(n, "timeout", "llm", o.timeout_seconds, 0.001);
   r.Read(n, "retries", "llm", o.retries, 0, 100);
+  r.Read(n, "stream", "llm", o.stream);
+  r.Read(n, "idle_timeout", "llm", o.idle_timeout_seconds, 0.0);
+  r.Read(n, "stop_after_failures", "llm", o.stop_after_failures, 0, 1000);
   if (const YAML::Node b = n["backoff"]; b && !b.IsNull()) {
     r.CheckKeys(b, "llm.backoff", {"initial", "max"});
     r.Read(b, "initial", "llm.backoff", o.backoff_initial_seconds, 0.0);
@@ -79,6 +86,13 @@ void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& o, std::
     r.CheckKeys(v, "llm.novelty", {"threshold", "embeddings_model"});
     r.Read(v, "threshold", "llm.novelty", o.novelty_threshold, 0.0, 1.0);
     r.Read(v, "embeddings_model", "llm.novelty", o.embeddings_model);
+  }
+  if (const YAML::Node sp = n["scratchpad"]; sp && !sp.IsNull()) {
+    r.CheckKeys(sp, "llm.scratchpad", {"every", "max_chars"});
+    r.Read(sp, "every", "llm.scratchpad", o.scratchpad_every, 0, 1'000'000);
+    int64_t chars = static_cast<int64_t>(o.scratchpad_max_chars);
+    r.Read(sp, "max_chars", "llm.scratchpad", chars, 100);
+    o.scratchpad_max_chars = static_cast<size_t>(chars);
   }
   if (const YAML::Node p = n["prompt"]; p && !p.IsNull()) {
     r.CheckKeys(p, "llm.prompt",
@@ -108,7 +122,9 @@ json LlmToJson(const LlmOptions& o) {
                       {"max_tokens", m.max_tokens},
                       {"price", {{"input", Optional(m.price_input_per_m)},
                                  {"output", Optional(m.price_output_per_m)}}},
-                      {"reasoning_effort", m.reasoning_effort}});
+                      {"reasoning_effort", m.reasoning_effort},
+                      {"base_url", m.base_url},
+                      {"api_key_env", m.api_key_env}});
   }
   return {{"base_url", o.base_url},
           {"api_key_env", o.api_key_env},
@@ -117,15 +133,20 @@ json LlmToJson(const LlmOptions& o) {
                      {"crossover", o.crossover_weight}}},
           {"adaptive", o.adaptive},
           {"ucb_exploration", o.ucb_exploration},
+          {"bandit_decay", o.bandit_decay},
           {"max_reasks", o.max_reasks},
           {"concurrency", o.concurrency},
           {"timeout", o.timeout_seconds},
           {"retries", o.retries},
+          {"stream", o.stream},
+          {"idle_timeout", o.idle_timeout_seconds},
+          {"stop_after_failures", o.stop_after_failures},
           {"backoff", {{"initial", o.backoff_initial_seconds}, {"max", o.backoff_max_seconds}}},
           {"budget", {{"tokens", o.max_tokens ? json(*o.max_tokens) : json(nullptr)},
                       {"cost", Optional(o.max_cost)}}},
           {"novelty", {{"threshold", o.novelty_threshold},
                        {"embeddings_model", o.embeddings_model}}},
+          {"scratchpad", {{"every", o.scratchpad_every}, {"max_chars", o.scratchpad_max_chars}}},
           {"prompt", {{"max_code_chars", o.prompt.max_code_chars},
                       {"max_feedback_chars", o.prompt.max_feedback_chars},
                       {"max_artifact_chars", o.prompt.max_artifact_chars},

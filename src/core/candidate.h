@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@
 #include "core/outcome.h"
 
 namespace crucible {
+
+class ParsedProgram;  // core/parsed_program.h
 
 using CandidateId = int64_t;
 inline constexpr CandidateId kNoCandidate = -1;
@@ -66,6 +69,10 @@ struct Candidate {
   uint64_t seed = 0;   // the per-candidate seed given to proposer and evaluator
   Program program;
   uint64_t source_hash = 0;  // NormalizedProgramHash(program)
+  // The program's regions and hash, parsed once (core/parsed_program.h); set
+  // by the engine for every candidate it handles, null in records read back
+  // by other readers of the store. parsed->program() == program.
+  std::shared_ptr<const ParsedProgram> parsed;
   std::string patch;         // unified diff against the parent
   ProposalInfo proposal;
   EvalResult result;

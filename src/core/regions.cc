@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/parsed_program.h"
+
 namespace crucible {
 namespace {
 
@@ -117,41 +119,17 @@ std::vector<std::string> EvolvableTexts(std::string_view content, std::string_vi
   return texts;
 }
 
+// Both wrap the one implementation over parsed programs (parsed_program.h);
+// the hash is not needed for the comparison, so it is not computed.
 Status CheckFixedRegionsIntact(std::string_view parent, std::string_view child,
                                std::string_view path) {
-  ASSIGN_OR_RETURN(std::vector<Region> pr, ParseRegions(parent, path));
-  auto cr_or = ParseRegions(child, path);
-  if (!cr_or.ok()) return cr_or.status();
-  const std::vector<Region>& cr = *cr_or;
-  if (pr.size() != cr.size()) {
-    return InvalidArgumentError(fmt::format(
-        "{}: the child has {} EVOLVE-BLOCK regions, the parent {}; markers must not change", path,
-        EvolvableRegions(cr).size(), EvolvableRegions(pr).size()));
-  }
-  for (size_t i = 0; i < pr.size(); ++i) {
-    if (pr[i].evolvable) continue;
-    if (parent.substr(pr[i].begin, pr[i].size()) != child.substr(cr[i].begin, cr[i].size())) {
-      return InvalidArgumentError(fmt::format(
-          "{}: fixed region {} (outside EVOLVE-BLOCK markers) was changed", path, i / 2 + 1));
-    }
-  }
-  return Status::Ok();
+  const std::string p(path);
+  return CheckFixedRegionsIntact(ParsedProgram(Program{{{p, std::string(parent)}}}, 0),
+                                 ParsedProgram(Program{{{p, std::string(child)}}}, 0));
 }
 
 Status CheckProgramFixedRegions(const Program& parent, const Program& child) {
-  if (parent.files.size() != child.files.size()) {
-    return InvalidArgumentError(fmt::format("the child has {} files, the parent {}",
-                                            child.files.size(), parent.files.size()));
-  }
-  for (size_t i = 0; i < parent.files.size(); ++i) {
-    if (parent.files[i].path != child.files[i].path) {
-      return InvalidArgumentError(fmt::format("file {} is '{}' in the child, '{}' in the parent",
-                                              i + 1, child.files[i].path, parent.files[i].path));
-    }
-    RETURN_IF_ERROR(CheckFixedRegionsIntact(parent.files[i].content, child.files[i].content,
-                                            parent.files[i].path));
-  }
-  return Status::Ok();
+  return CheckFixedRegionsIntact(ParsedProgram(parent, 0), ParsedProgram(child, 0));
 }
 
 StatusOr<std::string> ReplaceEvolvableRegion(std::string_view content, std::string_view path,

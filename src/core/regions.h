@@ -7,8 +7,9 @@
 //
 // The marker lines themselves belong to the fixed regions. A file without any
 // marker is evolvable as a whole. Nothing outside the evolvable regions may
-// change: CheckFixedRegionsIntact enforces this for every child, byte for
-// byte.
+// change: the pre-check (precheck/precheck.h) enforces this for every child,
+// byte for byte, with CheckFixedRegionsIntact of core/parsed_program.h; a
+// child's regions are parsed once, into its ParsedProgram.
 #ifndef CRUCIBLE_CORE_REGIONS_H_
 #define CRUCIBLE_CORE_REGIONS_H_
 
@@ -49,6 +50,8 @@ std::vector<std::string> EvolvableTexts(std::string_view content, std::string_vi
 // OK iff `child` has the same fixed regions as `parent`, byte for byte, in the
 // same order (the evolvable regions may change freely). Otherwise
 // InvalidArgument naming the file and the first differing fixed region.
+// Conveniences for single texts (tests, a patch being applied): both parse
+// their arguments and call CheckFixedRegionsIntact(ParsedProgram, ...).
 Status CheckFixedRegionsIntact(std::string_view parent, std::string_view child,
                                std::string_view path);
 

@@ -6,8 +6,7 @@
 #include <unordered_set>
 
 #include "core/diff.h"
-#include "core/hash.h"
-#include "core/regions.h"
+#include "core/parsed_program.h"
 #include "engine/task_pool.h"
 
 namespace crucible {
@@ -84,6 +83,7 @@ class Engine::Impl {
         proposal_slots_(o_.deterministic ? 0
                         : o_.proposal_concurrency > 0 ? o_.proposal_concurrency
                                                       : std::max(0, proposer.Concurrency())),
+        precheck_(PrecheckOptions{o_.max_program_bytes}),
         propose_pool_(std::max(o_.jobs, proposal_slots_)),
         eval_pool_(o_.jobs) {}
 
@@ -147,11 +147,12 @@ class Engine::Impl {
   // Proposals allowed in flight apart from evaluations; 0 = the classic
   // schedule (`jobs` candidates between select and insert).
   const int proposal_slots_;
-  ResultCache cache_;
+  // Fixed regions, size, known and in-flight hashes (precheck/precheck.h);
+  // proposers may query it from their threads.
+  Prechecker precheck_;
   // Candidates the archive may hand out as parents or inspirations.
   std::unordered_map<CandidateId, std::shared_ptr<const Candidate>> members_;
   std::map<CandidateId, std::shared_ptr<Slot>> slots_;       // in flight, by id
-  std::unordered_map<uint64_t, CandidateId> inflight_hashes_;  // being evaluated
   CompletionQueue<Completion> completions_;
   std::stop_source cancel_;  // cancels in-flight work
   int64_t tasks_outstanding_ = 0;
@@ -187,6 +188,9 @@ Status Engine::Impl::Restore() {
   }
   for (CandidateRow& row : rows) {
     auto c = std::make_shared<Candidate>(std::move(row.candidate));
+    // Parsed once here (the parent of later children); the stored hash is
+    // kept, not recomputed.
+    c->parsed = ParsedProgram::Make(c->program, c->source_hash);
     next_select_ = std::max(next_select_, c->id + 1);
     auto slot = std::make_shared<Slot>();
     slot->candidate = c;
@@ -198,7 +202,7 @@ Status Engine::Impl::Restore() {
       slot->evaluated = true;
       slot->recorded = true;
       ++dispatched_;
-      inflight_hashes_[c->source_hash] = c->id;
+      precheck_.MarkInFlight(c->source_hash, c->id);
       slots_[c->id] = slot;
       continue;
     }
@@ -364,6 +368,12 @@ void Engine::Impl::WriteProposerCheckpoint() {
       return;
     }
   }
+  if (!cp.notes.empty()) {
+    if (Status s = store_.InsertLlmNotes(cp.notes); !s.ok()) {
+      store_error_ = s;
+      return;
+    }
+  }
   for (const auto& [key, value] : cp.state) {
     if (Status s = store_.PutState(key, value); !s.ok()) {
       store_error_ = s;
@@ -434,6 +444,7 @@ void Engine::Impl::SubmitProposal(const std::shared_ptr<Slot>& slot,
   req.island = slot->candidate->island;
   req.parent = slot->parent;
   req.inspirations = std::move(inspirations);
+  req.precheck = &precheck_;
   if (proposer_.RunsInline()) {
     const double t0 = clock_.NowSeconds();
     slot->proposal = proposer_.Propose(req, cancel_.get_token());
@@ -539,34 +550,26 @@ void Engine::Impl::Precheck(Slot& slot) {
     return FinishWithoutEvaluation(slot, Outcome::kRejected,
                                    "proposal failed: " + slot.proposal.status().message(), kNoCandidate);
   }
+  // The child's regions and hash, computed once: by the proposer if it
+  // pre-checked the child itself, otherwise here.
+  std::shared_ptr<const ParsedProgram> parsed = std::move(slot.proposal->parsed);
+  if (!parsed) parsed = ParsedProgram::Make(slot.proposal->program);
   c.program = std::move(slot.proposal->program);
   c.proposal = std::move(slot.proposal->info);
   c.patch = ProgramDiff(slot.parent->program, c.program);
-  c.source_hash = NormalizedProgramHash(c.program);
-  if (c.program.SizeBytes() > o_.max_program_bytes) {
-    return FinishWithoutEvaluation(
-        slot, Outcome::kRejected,
-        fmt::format("the program is {} bytes, over the limit of {}", c.program.SizeBytes(),
-                    o_.max_program_bytes),
-        kNoCandidate);
-  }
-  if (Status s = CheckProgramFixedRegions(slot.parent->program, c.program); !s.ok()) {
-    return FinishWithoutEvaluation(slot, Outcome::kRejected, s.message(), kNoCandidate);
-  }
-  if (const ResultCache::Entry* hit = cache_.Find(c.source_hash)) {
-    c.result = hit->result;
-    return FinishWithoutEvaluation(slot, Outcome::kDuplicate,
-                                   fmt::format("identical to candidate {}", hit->id), hit->id);
-  }
-  if (auto it = inflight_hashes_.find(c.source_hash); it != inflight_hashes_.end()) {
-    return FinishWithoutEvaluation(
-        slot, Outcome::kDuplicate,
-        fmt::format("identical to candidate {}, which is being evaluated", it->second), it->second);
+  c.source_hash = parsed->hash();
+  c.parsed = std::move(parsed);
+  PrecheckVerdict verdict = precheck_.Check(*ParsedSourceOf(*slot.parent), *c.parsed);
+  if (!verdict.passed()) {
+    // A duplicate of an evaluated candidate reuses its result.
+    if (verdict.known_result) c.result = *std::move(verdict.known_result);
+    return FinishWithoutEvaluation(slot, verdict.outcome(), std::move(verdict.reason),
+                                   verdict.duplicate_of);
   }
   slot.evaluated = true;
   slot.dispatched_at = clock_.NowSeconds();
   slot.phase = Slot::Phase::kEvaluating;
-  inflight_hashes_[c.source_hash] = c.id;
+  precheck_.MarkInFlight(c.source_hash, c.id);
   ++dispatched_;
   unevaluated_in_a_row_ = 0;
   SubmitEvaluation(slots_.at(c.id));
@@ -624,15 +627,10 @@ bool Engine::Impl::Archivable(const Candidate& c) const {
   return c.result.stage.empty() || c.result.stage == o_.final_stage;
 }
 
-// Places a finished candidate: cache, lineage counts, archive, best.
+// Places a finished candidate: known hashes, lineage counts, archive, best.
 void Engine::Impl::Insert(const Slot& slot) {
   const Candidate& c = *slot.candidate;
-  if (slot.evaluated) {
-    cache_.Put(c.source_hash, c.id, c.result);
-    if (auto it = inflight_hashes_.find(c.source_hash); it != inflight_hashes_.end() && it->second == c.id) {
-      inflight_hashes_.erase(it);
-    }
-  }
+  if (slot.evaluated) precheck_.MarkEvaluated(c.source_hash, c.id, c.result);
   if (c.parent_id != kNoCandidate) archive_.RecordChild(c.parent_id);
   bool new_best = false;
   if (Archivable(c)) {
@@ -644,9 +642,7 @@ void Engine::Impl::Insert(const Slot& slot) {
     e.fitness = o_.objective.Fitness(value);
     e.metrics = c.result.metrics;
     e.features = c.result.features;
-    for (const SourceFile& f : c.program.files) {
-      for (const std::string& text : EvolvableTexts(f.content, f.path)) e.code_length += text.size();
-    }
+    e.code_length = ParsedSourceOf(c)->EvolvableBytes();
     if (c.parent_id == kNoCandidate) archive_.SeedAllIslands(e);
     else archive_.Insert(e);
     members_[c.id] = slot.candidate;

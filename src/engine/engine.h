@@ -2,7 +2,7 @@
 // execute, record, insert — with several candidates in flight.
 //
 // Threads: the thread calling Run() is the orchestrator; it alone touches the
-// archive, the store, the result cache and the counters. Proposals and
+// archive, the store, the pre-check's tables and the counters. Proposals and
 // evaluations run on worker pools as self-contained tasks and hand their
 // results back through a completion queue.
 //
@@ -34,7 +34,7 @@
 #include "core/rng.h"
 #include "core/status.h"
 #include "evaluate/evaluator.h"
-#include "evaluate/result_cache.h"
+#include "precheck/precheck.h"
 #include "propose/proposer.h"
 #include "store/run_store.h"
 

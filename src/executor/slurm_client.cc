@@ -1,14 +1,7 @@
 #include "executor/slurm_client.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
 #include <atomic>
 #include <cstring>
 #include <chrono>
@@ -16,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-extern char** environ;
+#include "process/child.h"
 
 namespace crucible {
 namespace {
@@ -189,71 +182,24 @@ std::unique_ptr<SlurmClient> MakeCommandSlurmClient(std::string bin_dir) {
 
 CommandOutput RunCommandCapture(const std::vector<std::string>& argv, double timeout_seconds) {
   CommandOutput result;
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return result;
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    ::close(out_pipe[0]);
-    ::close(out_pipe[1]);
+  SpawnOptions options;
+  options.argv = argv;
+  options.stdin_mode = StdinMode::kNull;
+  SupervisionLimits limits;
+  limits.wall_timeout_seconds = timeout_seconds;
+  // sbatch may leave the job running behind it (the local fake does).
+  limits.kill_group_when_child_ends = false;
+  ProcessResult r = RunProcess(options, limits);
+  if (r.kind == ExitKind::kSpawnFailed) {
+    result.err = fmt::format("cannot run {}: {}", argv.empty() ? "" : argv[0], r.spawn_error);
     return result;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  if (rc != 0) {
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    result.err = fmt::format("cannot run {}: {}", argv[0], std::strerror(rc));
-    return result;
+  result.out = std::move(r.stdout_text);
+  result.err = std::move(r.stderr_text);
+  if (r.kind == ExitKind::kExited) result.exit_code = r.exit_code;
+  if (r.kind == ExitKind::kTimedOut) {
+    result.err += fmt::format("\n{} did not answer within {:g} s", argv[0], timeout_seconds);
   }
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration<double>(timeout_seconds);
-  std::array<pollfd, 2> fds = {pollfd{out_pipe[0], POLLIN, 0}, pollfd{err_pipe[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open_fds = 2;
-  bool killed = false;
-  char buf[4096];
-  while (open_fds > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      ::kill(pid, SIGKILL);
-      killed = true;
-      break;
-    }
-    if (::poll(fds.data(), fds.size(), static_cast<int>(left.count())) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      const ssize_t n = ::read(fds[i].fd, buf, sizeof(buf));
-      if (n > 0) {
-        sinks[i]->append(buf, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  for (pollfd& p : fds) {
-    if (p.fd >= 0) ::close(p.fd);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!killed && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  if (killed) result.err += fmt::format("\n{} did not answer within {:g} s", argv[0], timeout_seconds);
   return result;
 }
 

@@ -54,7 +54,8 @@ struct CommandOutput {
   std::string out;
   std::string err;
 };
-// Runs argv (argv[0] looked up on PATH), waits at most `timeout_seconds`.
+// Runs argv (argv[0] looked up on PATH) with process/child.h, stdin from
+// /dev/null; after `timeout_seconds` its process group is killed.
 CommandOutput RunCommandCapture(const std::vector<std::string>& argv, double timeout_seconds);
 
 // Slurm state names, as squeue and sacct print them, classified.

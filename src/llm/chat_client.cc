@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/rng.h"
+#include "llm/reply_parser.h"
 
 namespace crucible {
 namespace {
@@ -68,7 +69,8 @@ ChatClient::ChatClient(ChatClientOptions options, HttpTransport& transport)
   endpoint_ = base + "/chat/completions";
 }
 
-std::string ChatClient::RequestBody(const ModelSpec& model, const std::vector<ChatMessage>& messages) {
+std::string ChatClient::RequestBody(const ModelSpec& model, const std::vector<ChatMessage>& messages,
+                                    bool stream) {
   json msgs = json::array();
   for (const ChatMessage& m : messages) msgs.push_back({{"role", m.role}, {"content", m.content}});
   json body = {{"model", model.name}, {"messages", msgs}};
@@ -79,41 +81,11 @@ std::string ChatClient::RequestBody(const ModelSpec& model, const std::vector<Ch
     body["reasoning_effort"] = model.reasoning_effort;
     body["max_completion_tokens"] = model.max_tokens;
   }
+  if (stream) {
+    body["stream"] = true;
+    body["stream_options"] = {{"include_usage", true}};
+  }
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-bool ChatClient::ParseReply(std::string_view body, ChatResult& r) {
-  const json j = json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    r.error = "the reply is not JSON: " + Snippet(body);
-    return false;
-  }
-  if (const auto u = j.find("usage"); u != j.end() && u->is_object()) {
-    if (u->contains("prompt_tokens") && (*u)["prompt_tokens"].is_number_integer()) {
-      r.prompt_tokens = (*u)["prompt_tokens"].get<int64_t>();
-    }
-    if (u->contains("completion_tokens") && (*u)["completion_tokens"].is_number_integer()) {
-      r.completion_tokens = (*u)["completion_tokens"].get<int64_t>();
-    }
-  }
-  const auto choices = j.find("choices");
-  if (choices == j.end() || !choices->is_array() || choices->empty() ||
-      !(*choices)[0].is_object()) {
-    r.error = "the reply has no choices: " + Snippet(body);
-    return false;
-  }
-  const json& c = (*choices)[0];
-  if (c.contains("finish_reason") && c["finish_reason"].is_string()) {
-    r.finish_reason = c["finish_reason"].get<std::string>();
-  }
-  const auto msg = c.find("message");
-  if (msg == c.end() || !msg->is_object() || !msg->contains("content") ||
-      !((*msg)["content"].is_string() || (*msg)["content"].is_null())) {
-    r.error = "the reply's first choice has no message content: " + Snippet(body);
-    return false;
-  }
-  r.text = (*msg)["content"].is_string() ? (*msg)["content"].get<std::string>() : "";
-  return true;
 }
 
 std::string ChatClient::Redact(std::string text) const {
@@ -131,14 +103,56 @@ std::string ChatClient::Redact(std::string text) const {
   return text;
 }
 
+namespace {
+
+// Classifies an HTTP error status (or the code an error body carries) into
+// `r`; `wait_at_least` gets what Retry-After asked.
+void ClassifyError(long status, std::string_view detail, const std::string& where, ChatResult& r) {
+  r.outcome = ChatOutcome::kHttpError;
+  if (status != 429 && IsContextOverflow(detail)) {
+    r.context_overflow = true;
+    r.retryable = false;
+    r.failure_kind = "client_error";
+    r.error = fmt::format("{}: the prompt does not fit the model's context (HTTP {}): {}", where,
+                          status, Snippet(detail));
+    return;
+  }
+  if (status == 429 && detail.find("insufficient_quota") == std::string_view::npos) {
+    r.outcome = ChatOutcome::kRateLimited;
+    r.failure_kind = "rate_limited";
+    r.error = fmt::format("{}: HTTP 429 (rate limited): {}", where, Snippet(detail));
+    return;
+  }
+  if (status >= 500 || status == 408 || status == 0) {
+    r.failure_kind = "server_error";
+    r.error = fmt::format("{}: HTTP {}: {}", where, status, Snippet(detail));
+    return;
+  }
+  r.retryable = false;
+  const bool auth = status == 401 || status == 403;
+  const bool unknown_model = status == 404 || IsUnknownModel(detail);
+  r.fatal = auth || unknown_model || status == 402 || status == 429;
+  r.failure_kind = auth ? "auth" : unknown_model ? "not_found" : "client_error";
+  const char* hint = auth                           ? " (check the API key variable)"
+                     : status == 404                ? " (check llm.base_url and the model name)"
+                     : unknown_model                ? " (the server does not know this model)"
+                     : status == 402 || status == 429 ? " (the account's credit or quota is spent)"
+                                                    : "";
+  r.error = fmt::format("{}: HTTP {}{}: {}", where, status, hint, Snippet(detail));
+}
+
+}  // namespace
+
 ChatResult ChatClient::Complete(const ModelSpec& model, const std::vector<ChatMessage>& messages,
                                 uint64_t seed, std::stop_token stop) const {
   HttpRequest req;
   req.url = endpoint_;
-  req.headers = {"Content-Type: application/json", "Accept: application/json"};
+  req.headers = {"Content-Type: application/json",
+                 o_.stream ? "Accept: text/event-stream" : "Accept: application/json"};
   if (!o_.api_key.empty()) req.headers.push_back("Authorization: Bearer " + o_.api_key);
-  req.body = RequestBody(model, messages);
+  req.body = RequestBody(model, messages, o_.stream);
   req.timeout_seconds = o_.timeout_seconds;
+  req.idle_timeout_seconds = o_.idle_timeout_seconds;
   Rng jitter(seed);
   const double t0 = Now();
   ChatResult r;
@@ -147,37 +161,36 @@ ChatResult ChatClient::Complete(const ModelSpec& model, const std::vector<ChatMe
     r = ChatResult{};
     r.http_attempts = attempt + 1;
     const HttpResponse h = transport_.Post(req, stop);
-    std::optional<double> wait_at_least;
     if (h.error == HttpResponse::Error::kCancelled) {
       r.outcome = ChatOutcome::kCancelled;
       r.error = "cancelled";
     } else if (h.error == HttpResponse::Error::kTimeout) {
       r.outcome = ChatOutcome::kTimeout;
+      r.failure_kind = "timeout";
       r.error = fmt::format("{}: no reply within {:g} s ({})", where, o_.timeout_seconds, h.error_message);
     } else if (h.error == HttpResponse::Error::kTransport) {
       r.outcome = ChatOutcome::kHttpError;
+      r.failure_kind = "transport";
       r.error = fmt::format("{}: {}", where, h.error_message);
-    } else if (h.status == 429) {
-      r.outcome = ChatOutcome::kRateLimited;
-      r.error = fmt::format("{}: HTTP 429 (rate limited)", where);
-      wait_at_least = h.retry_after_seconds;
-    } else if (h.status >= 500) {
-      r.outcome = ChatOutcome::kHttpError;
-      r.error = fmt::format("{}: HTTP {}: {}", where, h.status, Snippet(h.body));
-      wait_at_least = h.retry_after_seconds;
-    } else if (h.status >= 400 || h.status < 200 || h.status >= 300) {
-      r.outcome = ChatOutcome::kHttpError;
-      r.retryable = false;
-      r.fatal = h.status == 401 || h.status == 403 || h.status == 404;
-      const char* hint = h.status == 401 || h.status == 403 ? " (check the API key variable)"
-                         : h.status == 404                  ? " (check llm.base_url and the model name)"
-                                                            : "";
-      r.error = fmt::format("{}: HTTP {}{}: {}", where, h.status, hint, Snippet(h.body));
-    } else if (!ParseReply(h.body, r)) {
-      r.outcome = ChatOutcome::kMalformed;
-      r.error = where + ": " + r.error;
+    } else if (h.status < 200 || h.status >= 300) {
+      ClassifyError(h.status, h.body, where, r);
     } else {
-      r.outcome = ChatOutcome::kOk;
+      const ParsedReply p = ParseChatBody(h.body);
+      if (p.kind == ParsedReply::Kind::kReply) {
+        r.outcome = ChatOutcome::kOk;
+        r.text = p.answer;
+        r.reasoning = p.reasoning;
+        r.finish_reason = p.finish_reason;
+        r.prompt_tokens = p.prompt_tokens;
+        r.completion_tokens = p.completion_tokens;
+      } else if (p.kind == ParsedReply::Kind::kError) {  // 200 carrying an error
+        ClassifyError(p.error_code, p.error, where, r);
+        r.error += " (in an HTTP 200 reply)";
+      } else {
+        r.outcome = ChatOutcome::kMalformed;
+        r.failure_kind = "malformed";
+        r.error = where + ": " + p.error;
+      }
     }
     const bool retry = r.outcome != ChatOutcome::kOk && r.outcome != ChatOutcome::kCancelled &&
                        r.outcome != ChatOutcome::kMalformed && r.retryable &&
@@ -187,10 +200,13 @@ ChatResult ChatClient::Complete(const ModelSpec& model, const std::vector<ChatMe
     const double cap = std::min(o_.backoff_max_seconds,
                                 o_.backoff_initial_seconds * std::ldexp(1.0, attempt));
     double wait = jitter.UniformDouble() * cap;
-    if (wait_at_least) wait = std::max(wait, std::min(*wait_at_least, o_.backoff_max_seconds));
+    if (h.retry_after_seconds) {
+      wait = std::max(wait, std::min(*h.retry_after_seconds, o_.backoff_max_seconds));
+    }
     if (!SleepFor(wait, stop)) {
       r.outcome = ChatOutcome::kCancelled;
       r.error = "cancelled";
+      r.failure_kind.clear();
       break;
     }
   }
@@ -200,6 +216,7 @@ ChatResult ChatClient::Complete(const ModelSpec& model, const std::vector<ChatMe
   r.latency_seconds = Now() - t0;
   r.error = Redact(std::move(r.error));
   r.text = Redact(std::move(r.text));
+  r.reasoning = Redact(std::move(r.reasoning));
   return r;
 }
 

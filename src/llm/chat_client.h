@@ -5,7 +5,12 @@
 //     at least what a Retry-After header asks (capped by backoff_max);
 //   * 400, 401, 403, 404 and other 4xx are never retried: the error names the
 //     model and the endpoint;
-//   * a reply that is not the expected JSON is `malformed`.
+//   * a reply that is not the expected JSON is `malformed`;
+//   * an error carried in a 200 body is classified like its code;
+//   * a context-length error is never retried here (context_overflow: the
+//     caller shrinks the prompt), nor is an unknown model (fatal).
+// Bodies are read by ParseChatBody (reply_parser.h): JSON or an event
+// stream, reasoning kept apart from the answer.
 // The API key goes into the Authorization header only; every error text and
 // reply that leaves this class has it redacted (Redact()).
 //
@@ -42,6 +47,11 @@ struct ModelSpec {
   // reasoning_effort, with max_completion_tokens instead of max_tokens and
   // no temperature, as those endpoints require.
   std::string reasoning_effort;
+  // Where this model is served, when not at llm.base_url with the key in
+  // llm.api_key_env ('' = those): one ensemble may mix a local server and
+  // a hosted API.
+  std::string base_url;
+  std::string api_key_env;
 };
 
 enum class ChatOutcome { kOk, kHttpError, kTimeout, kRateLimited, kMalformed, kCancelled };
@@ -49,7 +59,8 @@ std::string_view ChatOutcomeName(ChatOutcome outcome);  // matches llm_calls.out
 
 struct ChatResult {
   ChatOutcome outcome = ChatOutcome::kHttpError;
-  std::string text;                          // the reply (kOk), '' otherwise
+  std::string text;                          // the answer (kOk), reasoning removed
+  std::string reasoning;                     // the model's reasoning, never parsed as code
   std::string finish_reason;                 // "stop", "length", ...
   std::optional<int64_t> prompt_tokens;      // from usage
   std::optional<int64_t> completion_tokens;
@@ -58,6 +69,11 @@ struct ChatResult {
   bool retryable = true;                     // false for 4xx other than 429
   // 401, 403, 404: the endpoint, key or model is wrong; nothing will work.
   bool fatal = false;
+  bool context_overflow = false;             // the prompt does not fit the model's context
+  // What kind of failure, for the circuit breaker: auth | not_found |
+  // client_error | timeout | transport | server_error | rate_limited |
+  // malformed ('' for kOk and kCancelled).
+  std::string failure_kind;
   std::string error;                         // why, when not kOk (key redacted)
 };
 
@@ -65,6 +81,10 @@ struct ChatClientOptions {
   std::string base_url;  // e.g. http://127.0.0.1:8000/v1 (".../chat/completions" is appended)
   std::string api_key;   // may be empty (local servers)
   double timeout_seconds = 300;
+  // Ask for an event stream ("stream": true, usage included) and give up on
+  // a request when no byte arrived for idle_timeout_seconds (0 = never).
+  bool stream = false;
+  double idle_timeout_seconds = 0;
   int max_retries = 4;
   double backoff_initial_seconds = 1;
   double backoff_max_seconds = 60;
@@ -81,10 +101,8 @@ class ChatClient {
                       uint64_t seed, std::stop_token stop) const;
 
   // The request body (JSON) sent for these messages.
-  static std::string RequestBody(const ModelSpec& model, const std::vector<ChatMessage>& messages);
-  // Parses a chat-completions reply body into `result` (text, usage,
-  // finish_reason); false with result.error set when it is malformed.
-  static bool ParseReply(std::string_view body, ChatResult& result);
+  static std::string RequestBody(const ModelSpec& model, const std::vector<ChatMessage>& messages,
+                                 bool stream = false);
 
   // `text` with the API key (and any 8+ character prefix of it) replaced.
   std::string Redact(std::string text) const;

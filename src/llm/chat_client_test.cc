@@ -157,5 +157,59 @@ TEST(ChatClient, StopCancelsTheBackoff) {
   EXPECT_LT(r.latency_seconds, 5);
 }
 
+TEST(ChatClient, ErrorsCarriedInA200BodyAreClassifiedByTheirCode) {
+  FakeTransport t;
+  t.replies = {Status(200, R"({"error": {"code": 503, "message": "upstream overloaded"}})"),
+               Status(200, Reply("ok"))};
+  ChatClient c(Fast(), t);
+  ChatResult r = c.Complete(Model(), {{"user", "hi"}}, 1, {});
+  EXPECT_EQ(r.outcome, ChatOutcome::kOk);
+  EXPECT_EQ(r.http_attempts, 2);
+  FakeTransport t2;
+  t2.replies = {Status(200, R"({"error": {"code": 401, "message": "No auth credentials found"}})")};
+  ChatClient c2(Fast(), t2);
+  r = c2.Complete(Model(), {{"user", "hi"}}, 1, {});
+  EXPECT_TRUE(r.fatal);
+  EXPECT_EQ(r.failure_kind, "auth");
+  EXPECT_THAT(r.error, HasSubstr("(in an HTTP 200 reply)"));
+}
+
+TEST(ChatClient, ContextOverflowAndUnknownModelsAreNotRetried) {
+  FakeTransport t;
+  t.replies = {Status(400, R"({"object": "error", "message": "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens", "code": 400})")};
+  ChatClient c(Fast(), t);
+  ChatResult r = c.Complete(Model(), {{"user", "hi"}}, 1, {});
+  EXPECT_TRUE(r.context_overflow);
+  EXPECT_FALSE(r.fatal);
+  EXPECT_EQ(r.http_attempts, 1);
+  FakeTransport t2;
+  t2.replies = {Status(400, R"({"error": {"message": "Model Not Exist", "type": "invalid_request_error"}})")};
+  ChatClient c2(Fast(), t2);
+  r = c2.Complete(Model(), {{"user", "hi"}}, 1, {});
+  EXPECT_TRUE(r.fatal);
+  EXPECT_EQ(r.failure_kind, "not_found");
+  EXPECT_THAT(r.error, HasSubstr("the server does not know this model"));
+}
+
+TEST(ChatClient, StreamingAsksForUsageAndReadsTheEvents) {
+  FakeTransport t;
+  t.replies = {Status(200,
+                      "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"hmm\"}}]}\n\n"
+                      "data: {\"choices\":[{\"delta\":{\"content\":\"answer\"},\"finish_reason\":\"stop\"}]}\n\n"
+                      "data: [DONE]\n\n")};
+  ChatClientOptions o = Fast();
+  o.stream = true;
+  o.idle_timeout_seconds = 30;
+  ChatClient c(o, t);
+  ChatResult r = c.Complete(Model(), {{"user", "hi"}}, 1, {});
+  EXPECT_EQ(r.outcome, ChatOutcome::kOk);
+  EXPECT_EQ(r.text, "answer");
+  EXPECT_EQ(r.reasoning, "hmm");
+  auto body = nlohmann::json::parse(t.requests[0].body);
+  EXPECT_EQ(body["stream"], true);
+  EXPECT_EQ(body["stream_options"]["include_usage"], true);
+  EXPECT_EQ(t.requests[0].idle_timeout_seconds, 30);
+}
+
 }  // namespace
 }  // namespace crucible

@@ -3,7 +3,9 @@
 #include <curl/curl.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <charconv>
 #include <future>
 #include <mutex>
@@ -29,17 +31,24 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-std::optional<double> RetryAfter(CURL* easy) {
+std::optional<double> HeaderSeconds(CURL* easy, const char* name, double scale) {
   curl_header* h = nullptr;
-  if (curl_easy_header(easy, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h) {
-    return std::nullopt;
-  }
-  // Only the delta-seconds form; an HTTP date falls back to our backoff.
+  if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h) return std::nullopt;
   const std::string_view v = h->value;
-  double seconds = 0;
-  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-  if (ec != std::errc() || seconds < 0) return std::nullopt;
-  return seconds;
+  double x = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec == std::errc() && x >= 0) return x * scale;
+  if (scale != 1) return std::nullopt;
+  // Retry-After as an HTTP date: the time left until then.
+  const time_t when = curl_getdate(h->value, nullptr);
+  if (when < 0) return std::nullopt;
+  return std::max(0.0, std::difftime(when, std::time(nullptr)));
+}
+
+// retry-after-ms (OpenAI, Azure) wins over Retry-After (seconds or date).
+std::optional<double> RetryAfter(CURL* easy) {
+  if (auto ms = HeaderSeconds(easy, "retry-after-ms", 0.001)) return ms;
+  return HeaderSeconds(easy, "Retry-After", 1);
 }
 
 class CurlMultiTransport final : public HttpTransport {
@@ -83,6 +92,11 @@ class CurlMultiTransport final : public HttpTransport {
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, p->error);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(p->request.timeout_seconds * 1000));
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    if (p->request.idle_timeout_seconds > 0) {  // under 1 byte/s for that long
+      curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                       std::max(1L, static_cast<long>(p->request.idle_timeout_seconds)));
+    }
     curl_easy_setopt(e, CURLOPT_PRIVATE, p.get());
     curl_multi_add_handle(multi_, e);
     active_[e] = p;

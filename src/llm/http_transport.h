@@ -24,6 +24,7 @@ struct HttpRequest {
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
   double timeout_seconds = 60;       // whole request, connection included
+  double idle_timeout_seconds = 0;   // no byte for this long = timeout (0 = off)
 };
 
 struct HttpResponse {
@@ -32,7 +33,8 @@ struct HttpResponse {
   std::string error_message;  // for kTimeout/kTransport: libcurl's words
   long status = 0;            // HTTP status when error == kNone
   std::string body;
-  std::optional<double> retry_after_seconds;  // from a Retry-After header (seconds form)
+  // From retry-after-ms, or Retry-After as seconds or as an HTTP date.
+  std::optional<double> retry_after_seconds;
 };
 
 class HttpTransport {

@@ -20,7 +20,9 @@
 
 #include "core/candidate.h"
 #include "core/llm_call.h"
+#include "core/parsed_program.h"
 #include "core/status.h"
+#include "precheck/precheck.h"
 
 namespace crucible {
 
@@ -30,6 +32,10 @@ struct ProposalRequest {
   int island = 0;
   std::shared_ptr<const Candidate> parent;
   std::vector<std::shared_ptr<const Candidate>> inspirations;
+  // The engine's pre-check, for an early answer about a child (fixed
+  // regions, size, duplicates); null when there is none (then a proposer
+  // checks what it can without one). Outlives the call.
+  const Prechecker* precheck = nullptr;
 };
 
 // What a proposer hands the engine to persist: records of its model calls
@@ -37,12 +43,17 @@ struct ProposalRequest {
 // are consistent with each other.
 struct ProposerCheckpoint {
   std::vector<LlmCallRecord> calls;
+  std::vector<LlmNoteRecord> notes;  // new scratchpad versions (after the calls they cite)
   std::map<std::string, std::string> state;
 };
 
 struct Proposal {
   Program program;
   ProposalInfo info;  // proposer name, operators applied, detail
+  // Optional: `program` parsed (ParsedProgram(program)), when the proposer
+  // parsed it already to pre-check it; the engine then does not parse or
+  // hash it again. Must describe exactly `program`.
+  std::shared_ptr<const ParsedProgram> parsed;
 };
 
 class Proposer {

@@ -14,7 +14,7 @@
 #include <sstream>
 #include <thread>
 
-#include "sandbox/unique_fd.h"
+#include "process/unique_fd.h"
 
 namespace crucible {
 namespace {

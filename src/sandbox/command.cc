@@ -18,8 +18,6 @@ extern char** environ;
 namespace crucible {
 namespace {
 
-constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
-
 StatusOr<std::string> RealDirectory(const std::string& path, const char* what) {
   if (path.empty()) return InvalidArgumentError(std::string(what) + " is empty");
   char resolved[PATH_MAX];
@@ -39,11 +37,6 @@ StatusOr<std::string> RealPath(const std::string& path, const char* what) {
     return InvalidArgumentError(std::string(what) + " " + path + ": " + std::strerror(errno));
   }
   return std::string(resolved);
-}
-
-bool IsExecutableFile(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
 }
 
 bool IsUnder(const std::string& path, const std::string& dir) {
@@ -145,23 +138,6 @@ std::vector<std::string> BuildEnvironment(const std::vector<std::string>& allow,
   std::vector<std::string> env;
   for (const auto& [name, value] : vars) env.push_back(name + "=" + value);
   return env;
-}
-
-StatusOr<std::string> ResolveExecutable(const std::string& argv0, const std::string& working_dir,
-                                        const std::string& path_value) {
-  if (argv0.empty()) return InvalidArgumentError("argv[0] is empty");
-  if (argv0.find('/') != std::string::npos) {
-    std::string path = argv0[0] == '/' ? argv0 : working_dir + "/" + argv0;
-    if (!IsExecutableFile(path)) return NotFoundError(argv0 + ": not an executable file");
-    return path;
-  }
-  std::istringstream dirs(path_value.empty() ? kDefaultPath : path_value);
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (dir.empty()) continue;  // an empty entry would mean ".": never trust it
-    std::string candidate = dir + "/" + argv0;
-    if (IsExecutableFile(candidate)) return candidate;
-  }
-  return NotFoundError(argv0 + ": not found in PATH");
 }
 
 StatusOr<sandbox_wire::InitSpec> BuildInitSpec(const SandboxOptions& options,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "process/child.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/wire.h"
 
@@ -23,11 +24,7 @@ std::vector<std::string> BuildEnvironment(const std::vector<std::string>& allow,
                                           const std::map<std::string, std::string>& extra,
                                           bool filesystem_isolation);
 
-// The executable `argv0` names: itself if it contains a '/' (relative to
-// `working_dir` unless absolute), else the first executable regular file in
-// the directories of `path_value`. kNotFound when there is none.
-StatusOr<std::string> ResolveExecutable(const std::string& argv0, const std::string& working_dir,
-                                        const std::string& path_value);
+// ResolveExecutable (the program a request names) is in process/child.h.
 
 // kInvalidArgument / kNotFound for requests that cannot be run.
 StatusOr<sandbox_wire::InitSpec> BuildInitSpec(const SandboxOptions& options,

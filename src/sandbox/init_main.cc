@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "sandbox/isolation.h"
-#include "sandbox/unique_fd.h"
+#include "process/unique_fd.h"
 #include "sandbox/wire.h"
 
 namespace crucible::sandbox_init {

@@ -20,7 +20,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "sandbox/unique_fd.h"
+#include "process/unique_fd.h"
 
 // The new mount API (Linux >= 5.2; mount_setattr >= 5.12) through raw
 // syscalls, so the code does not depend on the C library's wrappers.

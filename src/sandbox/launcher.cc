@@ -25,27 +25,10 @@ extern "C" const char crucible_sandbox_init_end[];
 #define MFD_EXEC 0x0010U
 #endif
 
-#define CRUCIBLE_NO_SANITIZE CRUCIBLE_SANDBOX_NO_SANITIZE
-
-#if defined(__SANITIZE_THREAD__)
-#define CRUCIBLE_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CRUCIBLE_TSAN 1
-#endif
-#endif
-#ifdef CRUCIBLE_TSAN
-// ThreadSanitizer intercepts clone() and takes our CLONE_VM | CLONE_VFORK
-// spawn (which only execs) for a fork of a multithreaded process, after which
-// it kills the process at its next thread creation. Every binary that runs
-// sandboxes from several threads needs this under TSan.
-extern "C" const char* __tsan_default_options() { return "die_after_fork=0"; }
-#endif
+#define CRUCIBLE_NO_SANITIZE CRUCIBLE_NO_SANITIZE_CHILD
 
 namespace crucible {
 namespace {
-
-constexpr size_t kChildStackBytes = 64 * 1024;
 
 struct PreExecArgs {
   InitDescriptors fds;
@@ -145,12 +128,6 @@ bool CanClone(int flags) {
 
 }  // namespace
 
-pid_t CloneVfork(int flags, int (*fn)(void*), void* arg, int* pidfd) {
-  std::unique_ptr<char[]> stack(new char[kChildStackBytes]);
-  auto top = reinterpret_cast<uintptr_t>(stack.get() + kChildStackBytes) & ~uintptr_t{15};
-  return clone(fn, reinterpret_cast<void*>(top), flags | CLONE_VM | CLONE_VFORK, arg, pidfd);
-}
-
 int NamespaceSet::CloneFlags() const {
   return (user ? CLONE_NEWUSER : 0) | (pid ? CLONE_NEWPID : 0) | (mount ? CLONE_NEWNS : 0) |
          (network ? CLONE_NEWNET : 0) | (ipc ? CLONE_NEWIPC : 0);
@@ -194,34 +171,6 @@ StatusOr<InitProgram> InitProgram::Load() {
   return InitProgram(std::move(readonly));
 }
 
-InitProcess::InitProcess(InitProcess&& other) noexcept
-    : pid_(other.pid_), pidfd_(std::move(other.pidfd_)), reaped_(other.reaped_) {
-  other.reaped_ = true;  // the moved-from object owns nothing
-}
-
-InitProcess::~InitProcess() {
-  if (reaped_) return;
-  Kill();
-  rusage usage;
-  Reap(&usage);
-}
-
-void InitProcess::Kill() {
-  if (reaped_) return;
-  // Until reaped, the pid cannot be reused, so either way targets our child.
-  if (syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0) != 0) {
-    kill(pid_, SIGKILL);
-  }
-}
-
-int InitProcess::Reap(rusage* usage) {
-  int status = 0;
-  while (wait4(pid_, &status, __WALL, usage) < 0 && errno == EINTR) {
-  }
-  reaped_ = true;
-  return status;
-}
-
 StatusOr<InitProcess> LaunchInit(const InitProgram& program, const NamespaceSet& namespaces,
                                  const InitDescriptors& fds, int netns_fd) {
   PreExecArgs args;
@@ -238,7 +187,7 @@ StatusOr<InitProcess> LaunchInit(const InitProgram& program, const NamespaceSet&
   if (netns_fd >= 0) flags &= ~CLONE_NEWNET;
   pid_t pid = CloneVfork(flags | CLONE_PIDFD, PreExecMain, &args, &pidfd);
   if (pid < 0) return UnavailableError(std::string("clone: ") + strerror(errno));
-  return InitProcess(pid, UniqueFd(pidfd));
+  return InitProcess(pid, UniqueFd(pidfd), KillScope::kProcess);
 }
 
 }  // namespace crucible

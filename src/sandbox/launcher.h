@@ -16,19 +16,14 @@
 #include <sys/types.h>
 
 #include "core/status.h"
-#include "sandbox/unique_fd.h"
+#include "process/handle.h"
+#include "process/unique_fd.h"
 
 namespace crucible {
 
-// Code that runs in a CLONE_VM child (on a borrowed stack, while the launching
-// thread is suspended): sanitizer bookkeeping would misattribute it.
-#define CRUCIBLE_SANDBOX_NO_SANITIZE __attribute__((no_sanitize("address", "thread", "undefined")))
-
-// clone(CLONE_VM | CLONE_VFORK | flags) running `fn(arg)` on a fresh stack;
-// returns when the child has exec'd or exited. No exit signal: wait for the
-// child by pid with __WALL, so nothing else in crucible (a SIGCHLD handler, a
-// stray waitpid(-1)) can take it. `fn` may only make system calls.
-pid_t CloneVfork(int flags, int (*fn)(void*), void* arg, int* pidfd);
+// CloneVfork (clone(CLONE_VM | CLONE_VFORK) on a fresh stack) is in
+// process/handle.h.
+#define CRUCIBLE_SANDBOX_NO_SANITIZE CRUCIBLE_NO_SANITIZE_CHILD
 
 struct NamespaceSet {
   bool user = false;  // only when not root: maps our uid to 0 inside
@@ -66,30 +61,11 @@ struct InitDescriptors {
   int dev_null = -1;
 };
 
-// The launched init. Destruction SIGKILLs and reaps it if still unreaped, so
-// no error path leaves a process behind.
-class InitProcess {
- public:
-  InitProcess(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
-  InitProcess(InitProcess&& other) noexcept;
-  InitProcess& operator=(InitProcess&&) = delete;
-  InitProcess(const InitProcess&) = delete;
-  ~InitProcess();
-
-  pid_t pid() const { return pid_; }
-  // Readable once the process has exited (poll it).
-  int pidfd() const { return pidfd_.get(); }
-  bool reaped() const { return reaped_; }
-  void Kill();
-  // Waits for the process (blocking) and returns its wait status; `usage`
-  // gets its resource usage including every descendant it reaped.
-  int Reap(rusage* usage);
-
- private:
-  pid_t pid_;
-  UniqueFd pidfd_;
-  bool reaped_ = false;
-};
+// The launched init is a ProcessHandle (process/handle.h) with
+// KillScope::kProcess: it is PID 1 of its namespace (the kernel kills the
+// rest) or kills its tree itself on the control channel. Destruction SIGKILLs
+// and reaps it if still unreaped, so no error path leaves a process behind.
+using InitProcess = ProcessHandle;
 
 // Starts the init in new `namespaces`. With `netns_fd` >= 0 (a pooled network
 // namespace, see netns_pool.h) the init joins that one instead of a new one,

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "sandbox/unique_fd.h"
+#include "process/unique_fd.h"
 
 namespace crucible {
 

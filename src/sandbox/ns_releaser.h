@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "sandbox/unique_fd.h"
+#include "process/unique_fd.h"
 
 namespace crucible {
 

@@ -19,7 +19,8 @@
 #include <utility>
 #include <vector>
 
-#include "sandbox/capture.h"
+#include "process/child.h"
+#include "process/pump.h"
 
 namespace crucible {
 namespace {
@@ -81,6 +82,16 @@ struct Channels {
   UniqueFd report_read;
   UniqueFd control_write;
 };
+
+// stdout keeps its head and its last min(64 KiB, cap / 2) bytes (the
+// evaluator protocol reads the last line); stderr keeps its tail.
+StreamPump OutputPump(const SandboxOptions& options, Channels& channels) {
+  const size_t tail = std::min(kStdoutTailBytes, options.stdout_cap_bytes / 2);
+  return StreamPump(UniqueFd(), std::move(channels.stdout_read),
+                    CaptureLimits{options.stdout_cap_bytes - tail, tail, OverflowAction::kDiscard},
+                    std::move(channels.stderr_read),
+                    CaptureLimits{0, options.stderr_cap_bytes, OverflowAction::kDiscard});
+}
 
 // Creates the descriptors, launches the init and keeps the parent's ends. The
 // child's ends are closed on return, so EOF on a pipe means its writers left.
@@ -170,27 +181,24 @@ class Session {
   Session(const RunEnvironment& env, InitProcess init, Channels channels)
       : env_(env),
         init_(std::move(init)),
-        channels_(std::move(channels)),
-        stdout_(env.options->stdout_cap_bytes -
-                    std::min(kStdoutTailBytes, env.options->stdout_cap_bytes / 2),
-                std::min(kStdoutTailBytes, env.options->stdout_cap_bytes / 2)),
-        stderr_(0, env.options->stderr_cap_bytes) {}
+        output_(OutputPump(*env.options, channels)),
+        channels_(std::move(channels)) {}
 
   void Supervise(Clock::time_point start, std::stop_token stop);
   void Finish(Clock::time_point start, SandboxResult& result);
 
  private:
   void PollOnce(int timeout_ms, int wake_fd);
-  void ReadOutput(UniqueFd& fd, OutputCapture& capture);
   void KillTree();
   void DrainAfterExit();
   void Classify(SandboxResult& result) const;
 
   const RunEnvironment& env_;
   InitProcess init_;
+  // The command's stdout and stderr (process/pump.h).
+  StreamPump output_;
+  // Only report_read and control_write are used once output_ has the rest.
   Channels channels_;
-  OutputCapture stdout_;
-  OutputCapture stderr_;
   Reports reports_;
   bool killed_ = false;
   bool timed_out_ = false;
@@ -200,34 +208,22 @@ class Session {
   rusage tree_usage_{};
 };
 
-void Session::ReadOutput(UniqueFd& fd, OutputCapture& capture) {
-  // Bounded per call so that a flood cannot keep us from the deadline check.
-  char buffer[64 * 1024];
-  for (int i = 0; i < 16 && fd.valid(); ++i) {
-    ssize_t n = read(fd.get(), buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) fd.Reset();
-    if (n <= 0) return;
-    capture.Append(std::string_view(buffer, static_cast<size_t>(n)));
-  }
-}
-
 void Session::PollOnce(int timeout_ms, int wake_fd) {
-  std::array<pollfd, 5> fds{};
-  int count = 0;
-  for (int fd : {channels_.stdout_read.get(), channels_.stderr_read.get(),
-                 channels_.report_read.get(), init_.reaped() ? -1 : init_.pidfd(), wake_fd}) {
+  std::array<pollfd, StreamPump::kMaxPollFds + 3> fds{};
+  const int output_count = output_.AddToPollSet(fds.data());
+  int count = output_count;
+  const int report = count, pidfd = count + 1, wake = count + 2;
+  for (int fd : {channels_.report_read.get(), init_.reaped() ? -1 : init_.pidfd(), wake_fd}) {
     fds[count++] = pollfd{fd, POLLIN, 0};  // negative fds are ignored by poll
   }
   if (poll(fds.data(), count, timeout_ms) < 0) return;  // EINTR: just loop
-  if (fds[0].revents != 0) ReadOutput(channels_.stdout_read, stdout_);
-  if (fds[1].revents != 0) ReadOutput(channels_.stderr_read, stderr_);
-  if (fds[2].revents != 0) reports_.Read(channels_.report_read);
-  if (fds[4].revents != 0 && !killed_) {
+  output_.Handle(fds.data(), output_count);
+  if (fds[report].revents != 0) reports_.Read(channels_.report_read);
+  if (fds[wake].revents != 0 && !killed_) {
     cancelled_ = true;
     KillTree();
   }
-  if (fds[3].revents != 0 && !init_.reaped()) {
+  if (fds[pidfd].revents != 0 && !init_.reaped()) {
     init_.Reap(&tree_usage_);
     end_ = Clock::now();
   }
@@ -283,8 +279,7 @@ void Session::DrainAfterExit() {
   // whatever escaped the init.
   if (env_.cgroup != nullptr) env_.cgroup->KillAll();
   const auto give_up = Clock::now() + kDrainGrace;
-  while ((channels_.stdout_read.valid() || channels_.stderr_read.valid() ||
-          channels_.report_read.valid()) &&
+  while ((output_.output_open() || channels_.report_read.valid()) &&
          Clock::now() < give_up) {
     PollOnce(10, -1);
   }
@@ -294,11 +289,16 @@ void Session::Classify(SandboxResult& result) const {
   const SandboxOptions& options = *env_.options;
   double command_cpu = 0;
   int64_t command_rss_kib = 0;
+  bool cpu_signal = false;
   if (reports_.exited) {
-    int status = reports_.exited->wait_status;
-    result.exited = WIFEXITED(status);
-    result.exit_code = result.exited ? WEXITSTATUS(status) : -1;
-    result.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    // The command is the init's child, not ours: the init reports its wait
+    // status, which process/child.h classifies like any other.
+    ProcessResult command;
+    ClassifyWaitStatus(reports_.exited->wait_status, command);
+    result.exited = command.signal == 0;
+    result.exit_code = command.exit_code;
+    result.signal = command.signal;
+    cpu_signal = command.cpu_time_exceeded;
     command_cpu = (reports_.exited->user_usec + reports_.exited->system_usec) / 1e6;
     command_rss_kib = reports_.exited->max_rss_kib;
   } else {
@@ -315,7 +315,7 @@ void Session::Classify(SandboxResult& result) const {
 
   const double cpu_limit =
       options.cpu_seconds > 0 ? options.cpu_seconds : options.wall_timeout_seconds + 1;
-  result.cpu_limit = result.signal == SIGXCPU ||
+  result.cpu_limit = cpu_signal ||
                      (result.signal == SIGKILL && reports_.exited && command_cpu >= cpu_limit);
   result.output_limit = result.signal == SIGXFSZ;
   const bool failed = !(result.exited && result.exit_code == 0);
@@ -327,12 +327,14 @@ void Session::Finish(Clock::time_point start, SandboxResult& result) {
   result.wall_seconds = std::chrono::duration<double>(end_ - start).count();
   result.timed_out = timed_out_;
   result.cancelled = cancelled_;
-  result.stdout_text = stdout_.Text();
-  result.stdout_truncated = stdout_.truncated();
-  result.stdout_total_bytes = stdout_.total_bytes();
-  result.stderr_text = stderr_.Text();
-  result.stderr_truncated = stderr_.truncated();
-  result.stderr_total_bytes = stderr_.total_bytes();
+  const OutputCapture& out = output_.stdout_capture();
+  const OutputCapture& err = output_.stderr_capture();
+  result.stdout_text = out.Text();
+  result.stdout_truncated = out.truncated();
+  result.stdout_total_bytes = out.total_bytes();
+  result.stderr_text = err.Text();
+  result.stderr_truncated = err.truncated();
+  result.stderr_total_bytes = err.total_bytes();
   if (reports_.setup_failed) {
     result.spawn_error = "sandbox setup failed: " + Describe(*reports_.setup_failed);
   } else if (reports_.exec_failed) {
@@ -394,8 +396,7 @@ Status ProbeRun(const InitProgram& program, const NamespaceSet& namespaces,
     if (poll(&fd, 1, 100) > 0) reports.Read(channels.report_read);
   }
   init.Kill();
-  rusage usage;
-  init.Reap(&usage);
+  init.Reap(nullptr);
   if (reports.probe_ok) return Status::Ok();
   if (reports.setup_failed) return FailedPreconditionError(Describe(*reports.setup_failed));
   return FailedPreconditionError("the sandbox init did not answer");

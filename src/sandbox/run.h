@@ -1,6 +1,8 @@
-// One sandboxed run, from launch to the last process reaped: the pipes, the
-// init process, the per-run cgroup, the deadline and the stop token, and the
-// classification of what happened. Used by Sandbox::Run; a RunSession belongs
+// One sandboxed run, from launch to the last process reaped: the pipes
+// (pumped by process/pump.h's StreamPump), the init process (a
+// process/handle.h ProcessHandle), the per-run cgroup, the deadline and the
+// stop token, and the classification of what happened (the command's wait
+// status through process/child.h's ClassifyWaitStatus). Used by Sandbox::Run; a RunSession belongs
 // to the thread that created it.
 #ifndef CRUCIBLE_SANDBOX_RUN_H_
 #define CRUCIBLE_SANDBOX_RUN_H_

@@ -112,14 +112,54 @@ TEST_F(LlmCallsTest, VersionTwoLosesItsUnusedIndexesWhenAWriterOpensIt) {
   EXPECT_EQ(index_count(), 2);
   auto rw = RunStore::Open(Path(), RunStore::Mode::kReadWrite);
   ASSERT_TRUE(rw.ok()) << rw.status().ToString();
-  EXPECT_EQ((*rw)->metadata().schema_version, 3);
+  EXPECT_EQ((*rw)->metadata().schema_version, kRunSchemaVersion);  // through 3
+  auto events = (*rw)->LoadEvents();
+  ASSERT_TRUE(events.ok());
+  ASSERT_GE(events->size(), 2u);
+  const auto& step = (*events)[events->size() - 2];  // 2 -> 3, then 3 -> 4
+  EXPECT_EQ(step.kind, "schema_migrated");
+  EXPECT_THAT(step.json, ::testing::HasSubstr("\"from\": 2"));
+  rw->reset();
+  EXPECT_EQ(index_count(), 0);
+}
+
+TEST_F(LlmCallsTest, VersionThreeGainsTheNotesTableWhenAWriterOpensIt) {
+  { ASSERT_TRUE(RunStore::Create(Path(), TestMetadata()).ok()); }
+  // A version-3 file as version 3 wrote it: no llm_notes.
+  RawSql("DROP TABLE llm_notes; UPDATE meta SET value = '3' WHERE key = 'schema_version';");
+  {
+    auto ro = RunStore::Open(Path(), RunStore::Mode::kReadOnly);
+    ASSERT_TRUE(ro.ok()) << ro.status().ToString();
+    EXPECT_EQ((*ro)->metadata().schema_version, 3);
+    auto notes = (*ro)->LoadLlmNotes();
+    ASSERT_TRUE(notes.ok());
+    EXPECT_TRUE(notes->empty());
+  }
+  auto rw = RunStore::Open(Path(), RunStore::Mode::kReadWrite);
+  ASSERT_TRUE(rw.ok()) << rw.status().ToString();
+  EXPECT_EQ((*rw)->metadata().schema_version, 4);
   auto events = (*rw)->LoadEvents();
   ASSERT_TRUE(events.ok());
   ASSERT_FALSE(events->empty());
-  EXPECT_EQ(events->back().kind, "schema_migrated");
-  EXPECT_THAT(events->back().json, ::testing::HasSubstr("\"from\": 2"));
+  EXPECT_THAT(events->back().json, ::testing::HasSubstr("\"from\": 3"));
+  LlmNoteRecord n;
+  n.id = 1;
+  n.evaluated = 20;
+  n.model = "m";
+  n.call_id = 7;
+  n.note = "- small steps on C worked";
+  n.created_unix = 5;
+  ASSERT_TRUE((*rw)->InsertLlmNotes({n}).ok());
+  EXPECT_EQ((*rw)->InsertLlmNotes({n}).code(), StatusCode::kAlreadyExists);
   rw->reset();
-  EXPECT_EQ(index_count(), 0);
+  auto again = RunStore::Open(Path(), RunStore::Mode::kReadOnly);
+  ASSERT_TRUE(again.ok());
+  auto notes = (*again)->LoadLlmNotes();
+  ASSERT_TRUE(notes.ok());
+  ASSERT_EQ(notes->size(), 1u);
+  EXPECT_EQ((*notes)[0].note, "- small steps on C worked");
+  EXPECT_EQ((*notes)[0].evaluated, 20);
+  EXPECT_EQ((*notes)[0].call_id, 7);
 }
 
 }  // namespace

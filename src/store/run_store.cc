@@ -461,6 +461,49 @@ StatusOr<std::vector<LlmCallRecord>> RunStore::LoadLlmCalls() const {
   return out;
 }
 
+Status RunStore::InsertLlmNotes(const std::vector<LlmNoteRecord>& notes) {
+  RETURN_IF_ERROR(CheckWritable("insert llm notes"));
+  ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                   impl_->db->Prepare("INSERT INTO llm_notes (id, evaluated, model, call_id, note, "
+                                      "created_unix) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  ASSIGN_OR_RETURN(sqlite::Transaction txn, impl_->NewTransaction());
+  RETURN_IF_ERROR(txn.Begin());
+  for (const LlmNoteRecord& n : notes) {
+    stmt.BindInt64(1, n.id);
+    stmt.BindInt64(2, n.evaluated);
+    stmt.BindText(3, n.model);
+    stmt.BindInt64(4, n.call_id);
+    stmt.BindText(5, n.note);
+    stmt.BindDouble(6, n.created_unix);
+    Status s = stmt.Run();
+    stmt.Reset();
+    if (!s.ok()) return s.WithContext("insert llm note " + std::to_string(n.id));
+  }
+  return txn.Commit();
+}
+
+StatusOr<std::vector<LlmNoteRecord>> RunStore::LoadLlmNotes() const {
+  std::vector<LlmNoteRecord> out;
+  if (metadata_.schema_version < 4) return out;
+  ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                   impl_->db->Prepare("SELECT id, evaluated, model, call_id, note, created_unix "
+                                      "FROM llm_notes ORDER BY id"));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    LlmNoteRecord n;
+    n.id = stmt.ColumnInt64(0);
+    n.evaluated = stmt.ColumnInt64(1);
+    n.model = stmt.ColumnString(2);
+    n.call_id = stmt.ColumnInt64(3);
+    n.note = stmt.ColumnString(4);
+    n.created_unix = stmt.ColumnDouble(5);
+    out.push_back(std::move(n));
+  }
+  stmt.Reset();
+  return out;
+}
+
 Status RunStore::BeginBatch() {
   RETURN_IF_ERROR(CheckWritable("begin a batch"));
   if (impl_->in_batch) return FailedPreconditionError("a batch is already open");

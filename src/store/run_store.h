@@ -47,10 +47,11 @@ namespace crucible {
 
 // The run database format version written by this binary. Bump it, and add a
 // migration, for any change to the schema or to a column's encoding.
-// Version 2 added the llm_calls table; version 3 dropped two unused indexes.
+// Version 2 added the llm_calls table; version 3 dropped two unused indexes;
+// version 4 added the llm_notes table (the LLM proposer's scratchpad).
 // Older files are upgraded in place when opened for writing, and read as they
 // are otherwise.
-inline constexpr int kRunSchemaVersion = 3;
+inline constexpr int kRunSchemaVersion = 4;
 
 struct RunMetadata {
   int schema_version = kRunSchemaVersion;
@@ -166,7 +167,13 @@ class RunStore {
   // open batch). kAlreadyExists if an id is taken.
   Status InsertLlmCalls(const std::vector<LlmCallRecord>& calls);
 
+  // Appends scratchpad versions (one transaction, or part of the open batch).
+  Status InsertLlmNotes(const std::vector<LlmNoteRecord>& notes);
+
   // --- Reads.
+
+  // Every llm_notes row in id order (none before schema 4).
+  StatusOr<std::vector<LlmNoteRecord>> LoadLlmNotes() const;
 
   // Every llm_calls row in id order (none for a schema-1 database).
   StatusOr<std::vector<LlmCallRecord>> LoadLlmCalls() const;

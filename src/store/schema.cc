@@ -108,6 +108,18 @@ DROP INDEX IF EXISTS candidates_parent;
 DROP INDEX IF EXISTS candidates_source_hash;
 )sql";
 
+// Version 4 adds the LLM proposer's meta-scratchpad, every version of it.
+constexpr char kSchemaV4Additions[] = R"sql(
+CREATE TABLE IF NOT EXISTS llm_notes (
+  id           INTEGER PRIMARY KEY,
+  evaluated    INTEGER NOT NULL,
+  model        TEXT NOT NULL,
+  call_id      INTEGER NOT NULL,
+  note         TEXT NOT NULL,
+  created_unix REAL NOT NULL
+);
+)sql";
+
 Status NotOurs(const sqlite::Database& db, const std::string& why) {
   return DataLossError("run database " + db.path() + " is not a crucible run database (" + why +
                        ")");
@@ -203,6 +215,7 @@ Status CreateSchema(sqlite::Database& db, const RunMetadata& metadata) {
                           "set application_id");
   if (status.ok()) status = db.Exec(kSchemaV1, "create schema");
   if (status.ok()) status = db.Exec(kSchemaV2Additions, "create schema");
+  if (status.ok()) status = db.Exec(kSchemaV4Additions, "create schema");
   const std::map<std::string, std::string> meta = {
       {"schema_version", std::to_string(kRunSchemaVersion)},
       {"crucible_version", metadata.crucible_version},
@@ -259,6 +272,10 @@ Status MigrateToCurrent(sqlite::Database& db, RunMetadata& metadata) {
   if (metadata.schema_version < 3) {
     RETURN_IF_ERROR(MigrateStep(db, 2, 3, kSchemaV3Changes));
     metadata.schema_version = 3;
+  }
+  if (metadata.schema_version < 4) {
+    RETURN_IF_ERROR(MigrateStep(db, 3, 4, kSchemaV4Additions));
+    metadata.schema_version = 4;
   }
   return Status::Ok();
 }

@@ -18,7 +18,7 @@
 #include "core/hash.h"
 #include "fmt/format.h"
 #include "problems/harness/confine_prologue.h"
-#include "problems/harness/process.h"
+#include "problems/harness/candidate_process.h"
 
 namespace crucible {
 namespace {
@@ -58,12 +58,13 @@ std::string TrimCompilerOutput(std::string out, const std::string& dir) {
 // The compiler's identity, part of the cache key: an upgraded compiler must
 // not reuse binaries from the old one.
 StatusOr<std::string> CompilerIdentity(const std::string& compiler) {
-  ToolResult r = RunTool({compiler, "--version"}, ".");
-  if (!r.started || r.exit_code != 0) {
+  ProcessResult r = RunTool({compiler, "--version"}, ".");
+  if (r.kind == ExitKind::kSpawnFailed || r.exit_code != 0) {
     return FailedPreconditionError(
-        fmt::format("cannot run the compiler '{}': {}", compiler, r.started ? r.output : r.error));
+        fmt::format("cannot run the compiler '{}': {}", compiler,
+                    r.kind != ExitKind::kSpawnFailed ? r.stdout_text : r.spawn_error));
   }
-  return r.output.substr(0, r.output.find('\n'));
+  return r.stdout_text.substr(0, r.stdout_text.find('\n'));
 }
 
 std::string JoinFlags(const std::vector<std::string>& flags) {
@@ -164,11 +165,11 @@ StatusOr<std::string> PrecompiledHeader(const CompileSpec& spec, const std::stri
   argv.insert(argv.end(), spec.flags.begin(), spec.flags.end());
   argv.insert(argv.end(), {"-x", "c++-header", (tmp / "crucible_std.h").string(), "-o",
                            (tmp / "crucible_std.h.gch").string()});
-  ToolResult r = RunTool(argv, tmp.string());
-  if (!r.started || r.exit_code != 0) {
+  ProcessResult r = RunTool(argv, tmp.string());
+  if (r.kind == ExitKind::kSpawnFailed || r.exit_code != 0) {
     fs::remove_all(tmp, ec);
     return InternalError("cannot precompile the standard headers: " +
-                         (r.started ? r.output : r.error));
+                         (r.kind != ExitKind::kSpawnFailed ? r.stdout_text : r.spawn_error));
   }
   fs::rename(tmp, dir, ec);
   if (ec) fs::remove_all(tmp, ec);  // another process won the race: its copy is as good
@@ -200,11 +201,13 @@ StatusOr<std::string> DriverObject(const CompileSpec& spec, const std::string& i
   std::vector<std::string> argv = {spec.compiler};
   argv.insert(argv.end(), spec.flags.begin(), spec.flags.end());
   argv.insert(argv.end(), {"-I", scratch.string(), "-c", source.string(), "-o", tmp});
-  ToolResult r = RunTool(argv, scratch.string());
-  if (!r.started || r.exit_code != 0) {
+  ProcessResult r = RunTool(argv, scratch.string());
+  if (r.kind == ExitKind::kSpawnFailed || r.exit_code != 0) {
     fs::remove(tmp);
     return InternalError("the problem's driver does not compile (a bug in crucible): " +
-                         TrimCompilerOutput(r.started ? r.output : r.error, scratch.string()));
+                         TrimCompilerOutput(
+                             r.kind != ExitKind::kSpawnFailed ? r.stdout_text : r.spawn_error,
+                             scratch.string()));
   }
   std::error_code ec;
   fs::rename(tmp, object, ec);
@@ -298,16 +301,18 @@ StatusOr<CompileResult> CompileCandidate(const CompileSpec& spec) {
   if (!pch.empty()) argv.insert(argv.end(), {"-include", pch});
   argv.insert(argv.end(), {"-I", scratch.string(), source.string(), driver_object,
                            std::string(kConfineEntryFlag), "-o", tmp});
-  ToolResult r = RunTool(argv, scratch.string());
-  if (!r.started) return FailedPreconditionError("cannot run the compiler: " + r.error);
+  ProcessResult r = RunTool(argv, scratch.string());
+  if (r.kind == ExitKind::kSpawnFailed) {
+    return FailedPreconditionError("cannot run the compiler: " + r.spawn_error);
+  }
   if (r.exit_code != 0) {
     fs::remove(tmp, ec);
-    result.errors = TrimCompilerOutput(r.output, scratch.string());
+    result.errors = TrimCompilerOutput(r.stdout_text, scratch.string());
     if (result.errors.empty())
       result.errors = fmt::format("the compiler exited with status {}", r.exit_code);
     // Cached so that an identical failing candidate is not compiled again;
     // not a crash of the compiler itself, which may be transient.
-    if (r.exit_code > 0 && r.output.find("internal compiler error") == std::string::npos) {
+    if (r.exit_code > 0 && r.stdout_text.find("internal compiler error") == std::string::npos) {
       const std::string err_tmp = TempNameFor(errors);
       if (WriteFile(err_tmp, result.errors).ok()) fs::rename(err_tmp, errors, ec);
     }

@@ -19,10 +19,9 @@
 //   3. The harness computes every metric itself from the answers and prints
 //      the protocol JSON with HarnessReport.
 //
-// Thread safety: the functions are thread-compatible and keep no global state
-// (RunCandidate forks; call it from a single-threaded harness process or make
-// sure no other thread holds locks the child would need — the child calls only
-// async-signal-safe functions between fork and exec).
+// Thread safety: the functions are thread-compatible and keep no global state.
+// RunCandidate starts its child with process/child.h (clone(CLONE_VM |
+// CLONE_VFORK), system calls only until exec), so it may run on any thread.
 #ifndef CRUCIBLE_PROBLEMS_HARNESS_COMPILED_CANDIDATE_H_
 #define CRUCIBLE_PROBLEMS_HARNESS_COMPILED_CANDIDATE_H_
 
@@ -126,7 +125,9 @@ struct RunLimits {
   double timeout_seconds = 10;              // wall clock; then SIGKILL
   uint64_t memory_bytes = 1ull << 30;       // RLIMIT_AS of the candidate
   uint64_t stdout_cap_bytes = 64ull << 20;  // beyond it: killed, output_limit
-  uint64_t stderr_cap_bytes = 16ull << 10;  // the tail beyond it is dropped
+  // Its tail is kept; when more was written, a marker line
+  // "[crucible: N bytes omitted]" stands first.
+  uint64_t stderr_cap_bytes = 16ull << 10;
 };
 
 enum class RunStatus {

@@ -8,18 +8,19 @@
 // One Exchange costs two pipe writes, two reads and two context switches, so
 // harnesses should batch many independent requests into one exchange.
 //
-// Thread-compatible; call from a single-threaded harness (it forks).
+// The supervision (deadline, caps, kill, reap) is process/child.h's
+// ChildProcess; this class only speaks the request/reply rhythm over it.
+// Thread-compatible.
 #ifndef CRUCIBLE_PROBLEMS_HARNESS_INTERACTIVE_H_
 #define CRUCIBLE_PROBLEMS_HARNESS_INTERACTIVE_H_
 
-#include <sys/types.h>
-
-#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "problems/harness/compiled_candidate.h"
+#include "process/child.h"
 
 namespace crucible {
 
@@ -46,13 +47,8 @@ class InteractiveCandidate {
 
  private:
   InteractiveCandidate() = default;
-  pid_t pid_ = -1;
-  int in_ = -1, out_ = -1, err_ = -1;
-  bool timed_out_ = false;
+  std::optional<ChildProcess> child_;  // set by Start; kills and reaps on destruction
   bool finished_ = false;
-  RunLimits limits_;
-  std::string stderr_tail_;
-  std::chrono::steady_clock::time_point start_, deadline_;
 };
 
 }  // namespace crucible

@@ -8,17 +8,18 @@
 namespace crucible {
 
 UcbBandit::UcbBandit(std::vector<std::string> arms, std::vector<double> weights,
-                     double exploration)
+                     double exploration, double decay)
     : arms_(std::move(arms)),
       weights_(std::move(weights)),
       exploration_(exploration),
+      decay_(decay),
       n_(arms_.size(), 0),
       sum_(arms_.size(), 0) {
   weights_.resize(arms_.size(), 1.0);
 }
 
 size_t UcbBandit::Choose(Rng& rng) const {
-  int64_t total = 0;
+  double total = 0;
   for (size_t i = 0; i < arms_.size(); ++i) {
     if (weights_[i] <= 0) continue;
     if (n_[i] == 0) return i;
@@ -29,7 +30,7 @@ size_t UcbBandit::Choose(Rng& rng) const {
   for (size_t i = 0; i < arms_.size(); ++i) {
     if (weights_[i] <= 0) continue;
     const double ucb = sum_[i] / n_[i] +
-                       exploration_ * std::sqrt(2.0 * std::log(static_cast<double>(total)) / n_[i]);
+                       exploration_ * std::sqrt(2.0 * std::log(std::max(total, 1.0)) / n_[i]);
     if (ucb > best_value + 1e-12) {
       best_value = ucb;
       best = {i};
@@ -43,7 +44,13 @@ size_t UcbBandit::Choose(Rng& rng) const {
 
 void UcbBandit::Update(size_t arm, double reward) {
   if (arm >= arms_.size()) return;
-  ++n_[arm];
+  if (decay_ < 1) {
+    for (size_t i = 0; i < arms_.size(); ++i) {
+      n_[i] *= decay_;
+      sum_[i] *= decay_;
+    }
+  }
+  n_[arm] += 1;
   sum_[arm] += std::clamp(reward, 0.0, 1.0);
 }
 
@@ -59,7 +66,7 @@ Status UcbBandit::FromJson(const std::string& text) {
   for (size_t i = 0; i < arms_.size(); ++i) {
     auto it = j.find(arms_[i]);
     if (it == j.end() || !it->is_object()) continue;
-    n_[i] = it->value("n", int64_t{0});
+    n_[i] = it->value("n", 0.0);
     sum_[i] = it->value("sum", 0.0);
   }
   return Status::Ok();

@@ -17,7 +17,11 @@ namespace crucible {
 
 class UcbBandit {
  public:
-  UcbBandit(std::vector<std::string> arms, std::vector<double> weights, double exploration);
+  // `decay` < 1 discounts old evidence: before each update every arm's
+  // count and reward sum are multiplied by it (discounted UCB), so early
+  // luck fades and the choice follows what works now.
+  UcbBandit(std::vector<std::string> arms, std::vector<double> weights, double exploration,
+            double decay = 1.0);
 
   // Untried arms first (in order), then the highest upper confidence bound;
   // ties broken by `rng`.
@@ -29,7 +33,7 @@ class UcbBandit {
   // Restores counts of arms present in both (an arm added since starts afresh).
   Status FromJson(const std::string& json);
 
-  int64_t pulls(size_t arm) const { return n_[arm]; }
+  double pulls(size_t arm) const { return n_[arm]; }  // discounted when decay < 1
   double mean(size_t arm) const { return n_[arm] ? sum_[arm] / n_[arm] : 0; }
   const std::vector<std::string>& arms() const { return arms_; }
 
@@ -37,7 +41,8 @@ class UcbBandit {
   std::vector<std::string> arms_;
   std::vector<double> weights_;
   double exploration_;
-  std::vector<int64_t> n_;
+  double decay_;
+  std::vector<double> n_;
   std::vector<double> sum_;
 };
 

@@ -29,6 +29,10 @@ Status LlmOptions::Validate() const {
         m.reasoning_effort != "medium" && m.reasoning_effort != "high") {
       return InvalidArgumentError(at + ".reasoning_effort: must be low, medium or high");
     }
+    if (!m.base_url.empty() && m.base_url.rfind("http://", 0) != 0 &&
+        m.base_url.rfind("https://", 0) != 0) {
+      return InvalidArgumentError(at + ".base_url: must start with http:// or https://");
+    }
     total_weight += m.weight;
   }
   if (total_weight <= 0) return InvalidArgumentError("llm.models: the weights sum to 0");
@@ -46,6 +50,8 @@ Status LlmOptions::Validate() const {
     return InvalidArgumentError("llm.concurrency: must be in [1, 1024]");
   }
   if (timeout_seconds <= 0) return InvalidArgumentError("llm.timeout: must be > 0 seconds");
+  if (idle_timeout_seconds < 0) return InvalidArgumentError("llm.idle_timeout: must be >= 0 seconds");
+  if (stop_after_failures < 0) return InvalidArgumentError("llm.stop_after_failures: must be >= 0");
   if (retries < 0 || retries > 100) return InvalidArgumentError("llm.retries: must be in [0, 100]");
   if (backoff_initial_seconds < 0 || backoff_max_seconds < backoff_initial_seconds) {
     return InvalidArgumentError("llm.backoff: need 0 <= initial <= max");
@@ -56,6 +62,13 @@ Status LlmOptions::Validate() const {
     return InvalidArgumentError("llm.novelty.threshold: must be in (0, 1]");
   }
   if (ucb_exploration < 0) return InvalidArgumentError("llm.ucb_exploration: must be >= 0");
+  if (scratchpad_every < 0) return InvalidArgumentError("llm.scratchpad.every: must be >= 0");
+  if (scratchpad_max_chars < 100) {
+    return InvalidArgumentError("llm.scratchpad.max_chars: must be >= 100");
+  }
+  if (bandit_decay <= 0 || bandit_decay > 1) {
+    return InvalidArgumentError("llm.bandit_decay: must be in (0, 1]");
+  }
   return Status::Ok();
 }
 

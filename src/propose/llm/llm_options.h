@@ -22,9 +22,15 @@ struct LlmOptions {
   double diff_weight = 0.6, rewrite_weight = 0.3, crossover_weight = 0.1;
   bool adaptive = false;         // UCB over models and modes instead of the fixed weights
   double ucb_exploration = 0.5;
+  double bandit_decay = 0.99;    // discount of old evidence per update (1 = none)
   int max_reasks = 2;            // re-asks after an unusable reply (per proposal)
   int concurrency = 4;           // requests in flight
   double timeout_seconds = 300;  // per request
+  bool stream = false;           // ask for event streams ("stream": true)
+  double idle_timeout_seconds = 120;  // streaming: no byte for this long = timeout
+  // K requests in a row failing the same way (auth, 4xx, timeout,
+  // transport, 5xx, 429, unparseable) stop the run; 0 = never.
+  int stop_after_failures = 4;
   int retries = 4;               // per request, on timeouts, 429 and 5xx
   double backoff_initial_seconds = 1;
   double backoff_max_seconds = 60;
@@ -33,6 +39,10 @@ struct LlmOptions {
   double novelty_threshold = 0.995;   // similarity at which a child counts as a near-copy
   std::string embeddings_model;       // when set, novelty uses POST /embeddings
   PromptLimits prompt;
+  // Meta-scratchpad: every this many evaluated children the model rewrites
+  // a short note of what worked and failed, shown in later prompts (0 = off).
+  int scratchpad_every = 25;
+  size_t scratchpad_max_chars = 1500;
 
   bool configured() const { return !base_url.empty(); }
   Status Validate() const;  // errors name the field as llm.<field>

@@ -2,11 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "core/regions.h"
+#include "core/parsed_program.h"
 #include "propose/llm/patch.h"
 
 namespace crucible {
@@ -32,10 +33,10 @@ std::optional<double> CostOf(const ModelSpec& m, const ChatResult& r) {
 }
 
 // Files of a program that have something to evolve.
-std::vector<size_t> EvolvableFiles(const Program& p) {
+std::vector<size_t> EvolvableFiles(const ParsedProgram& p) {
   std::vector<size_t> out;
-  for (size_t i = 0; i < p.files.size(); ++i) {
-    if (!EvolvableTexts(p.files[i].content, p.files[i].path).empty()) out.push_back(i);
+  for (size_t i = 0; i < p.num_files(); ++i) {
+    if (!p.EvolvableTexts(i).empty()) out.push_back(i);
   }
   return out;
 }
@@ -50,22 +51,34 @@ StatusOr<std::unique_ptr<LlmProposer>> LlmProposer::Create(LlmOptions options,
   if (!options.configured()) return InvalidArgumentError("llm.base_url: not configured");
   RETURN_IF_ERROR(options.Validate());
   if (options.models.empty()) return InvalidArgumentError("llm.models: no model configured");
-  const char* key = options.api_key_env.empty() ? nullptr : std::getenv(options.api_key_env.c_str());
+  // Each model's key, from its own variable, or from llm.api_key_env when
+  // it is served at llm.base_url: a key never goes to another server than
+  // the one it was configured with.
+  std::vector<std::string> keys;
+  for (const ModelSpec& m : options.models) {
+    const std::string var = !m.api_key_env.empty() ? m.api_key_env
+                            : m.base_url.empty()   ? options.api_key_env
+                                                   : std::string();
+    const char* key = var.empty() ? nullptr : std::getenv(var.c_str());
+    keys.push_back(key ? key : "");
+  }
   ASSIGN_OR_RETURN(PromptTemplates templates, PromptTemplates::Load(context.problem_dir));
   if (!transport) {
     ASSIGN_OR_RETURN(transport, MakeCurlMultiTransport(options.concurrency));
   }
   return std::unique_ptr<LlmProposer>(new LlmProposer(std::move(options), std::move(context),
-                                                      std::move(transport), key ? key : "",
+                                                      std::move(transport), std::move(keys),
                                                       std::move(templates)));
 }
 
 namespace {
-ChatClientOptions ClientOptions(const LlmOptions& o, std::string key) {
+ChatClientOptions ClientOptions(const LlmOptions& o, const ModelSpec& m, std::string key) {
   ChatClientOptions c;
-  c.base_url = o.base_url;
+  c.base_url = m.base_url.empty() ? o.base_url : m.base_url;
   c.api_key = std::move(key);
   c.timeout_seconds = o.timeout_seconds;
+  c.stream = o.stream;
+  c.idle_timeout_seconds = o.stream ? o.idle_timeout_seconds : 0;
   c.max_retries = o.retries;
   c.backoff_initial_seconds = o.backoff_initial_seconds;
   c.backoff_max_seconds = o.backoff_max_seconds;
@@ -77,6 +90,20 @@ std::vector<std::string> ModelNames(const LlmOptions& o) {
   for (const ModelSpec& m : o.models) names.push_back(m.name);
   return names;
 }
+std::vector<std::string> JointNames(const LlmOptions& o) {
+  std::vector<std::string> names;
+  for (const ModelSpec& m : o.models) {
+    for (const char* mode : {"diff", "rewrite", "crossover"}) names.push_back(m.name + "/" + mode);
+  }
+  return names;
+}
+std::vector<double> JointWeights(const LlmOptions& o) {
+  std::vector<double> w;
+  for (const ModelSpec& m : o.models) {
+    for (double mode : {o.diff_weight, o.rewrite_weight, o.crossover_weight}) w.push_back(m.weight * mode);
+  }
+  return w;
+}
 std::vector<double> ModelWeights(const LlmOptions& o) {
   std::vector<double> w;
   for (const ModelSpec& m : o.models) w.push_back(m.weight);
@@ -85,18 +112,28 @@ std::vector<double> ModelWeights(const LlmOptions& o) {
 }  // namespace
 
 LlmProposer::LlmProposer(LlmOptions options, LlmProblemContext context,
-                         std::unique_ptr<HttpTransport> transport, std::string api_key,
+                         std::unique_ptr<HttpTransport> transport, std::vector<std::string> api_keys,
                          PromptTemplates templates)
     : o_(std::move(options)),
       context_(std::move(context)),
       transport_(std::move(transport)),
-      client_(ClientOptions(o_, std::move(api_key)), *transport_),
       templates_(std::move(templates)),
       modes_({PatchMode::kDiff, PatchMode::kRewrite, PatchMode::kCrossover}),
       novelty_(o_.novelty_threshold),
+      joint_bandit_(JointNames(o_), JointWeights(o_), o_.ucb_exploration, o_.bandit_decay),
       model_bandit_(ModelNames(o_), ModelWeights(o_), o_.ucb_exploration),
       mode_bandit_({"diff", "rewrite", "crossover"},
-                   {o_.diff_weight, o_.rewrite_weight, o_.crossover_weight}, o_.ucb_exploration) {}
+                   {o_.diff_weight, o_.rewrite_weight, o_.crossover_weight}, o_.ucb_exploration) {
+  for (size_t i = 0; i < o_.models.size(); ++i) {
+    clients_.push_back(std::make_unique<ChatClient>(ClientOptions(o_, o_.models[i], api_keys[i]),
+                                                    *transport_));
+  }
+}
+
+std::string LlmProposer::RedactAll(std::string text) const {
+  for (const auto& c : clients_) text = c->Redact(std::move(text));
+  return text;
+}
 
 LlmProposer::~LlmProposer() = default;
 
@@ -104,8 +141,9 @@ LlmProposer::Arms LlmProposer::ChooseArms(Rng& rng, bool crossover_possible) {
   Arms a;
   std::lock_guard lock(mu_);
   if (o_.adaptive) {
-    a.model = model_bandit_.Choose(rng);
-    a.mode = mode_bandit_.Choose(rng);
+    const size_t arm = joint_bandit_.Choose(rng);
+    a.model = arm / 3;
+    a.mode = arm % 3;
   } else {
     double total = 0;
     for (const ModelSpec& m : o_.models) total += m.weight;
@@ -124,55 +162,56 @@ LlmProposer::Arms LlmProposer::ChooseArms(Rng& rng, bool crossover_possible) {
 }
 
 std::variant<LlmProposer::Reservation, std::string> LlmProposer::Reserve(const ModelSpec& m,
-                                                                        int64_t prompt_tokens) {
-  // The fewest completion tokens worth a request.
-  constexpr int64_t kMinCompletion = 16;
-  int64_t completion = m.max_tokens;
-  if (o_.max_tokens) {
-    const int64_t left = *o_.max_tokens - prompt_tokens_ - completion_tokens_ - reserved_tokens_;
-    completion = std::min(completion, left - prompt_tokens);
-    if (completion < kMinCompletion) {
-      return fmt::format(
-          "the LLM token budget of {} is spent ({} used{})", *o_.max_tokens,
-          prompt_tokens_ + completion_tokens_,
-          reserved_tokens_ > 0 ? ", the rest reserved by requests in flight"
-                               : "; the next request could exceed it");
-    }
-  }
+                                                                        int64_t prompt_tokens,
+                                                                        std::stop_token stop) {
   const double in = m.price_input_per_m.value_or(0) / 1e6, out = m.price_output_per_m.value_or(0) / 1e6;
-  if (o_.max_cost && out > 0) {
-    const double left = *o_.max_cost - cost_ - reserved_cost_ - prompt_tokens * in;
-    completion = std::min<int64_t>(completion, static_cast<int64_t>(left / out));
-  }
-  if (o_.max_cost && (cost_ >= *o_.max_cost || completion < kMinCompletion)) {
-    return fmt::format("the LLM cost budget of {:g} is spent ({:.4f} used{})", *o_.max_cost, cost_,
-                       reserved_cost_ > 0 ? ", the rest reserved by requests in flight"
-                                          : "; the next request could exceed it");
-  }
   Reservation r;
-  r.tokens = prompt_tokens + completion;
-  r.cost = prompt_tokens * in + static_cast<double>(completion) * out;
+  r.tokens = prompt_tokens + m.max_tokens;  // the whole reply may come: max_tokens is never cut
+  r.cost = static_cast<double>(prompt_tokens) * in + static_cast<double>(m.max_tokens) * out;
+  std::unique_lock lock(mu_);
+  while (true) {
+    const int64_t used = prompt_tokens_ + completion_tokens_;
+    const bool tokens_fit = !o_.max_tokens || used + reserved_tokens_ + r.tokens <= *o_.max_tokens;
+    const bool cost_fits = !o_.max_cost || cost_ + reserved_cost_ + r.cost <= *o_.max_cost;
+    if (tokens_fit && cost_fits) break;
+    const bool fits_alone = (!o_.max_tokens || used + r.tokens <= *o_.max_tokens) &&
+                            (!o_.max_cost || cost_ + r.cost <= *o_.max_cost);
+    if (!fits_alone) {  // not even once the requests in flight are done
+      return tokens_fit
+                 ? fmt::format("the LLM cost budget of {:g} is spent ({:.4f} used; the next request "
+                               "could cost up to {:.4f})", *o_.max_cost, cost_, r.cost)
+                 : fmt::format("the LLM token budget of {} is spent ({} used; the next request "
+                               "could take up to {})", *o_.max_tokens, used, r.tokens);
+    }
+    // Only reserved by requests in flight: wait until one of them is done.
+    const int64_t seen = released_count_;
+    released_.wait(lock, stop, [&] { return released_count_ != seen; });
+    if (stop.stop_requested()) return std::string();
+  }
   reserved_tokens_ += r.tokens;
   reserved_cost_ += r.cost;
   return r;
 }
 
-int64_t LlmProposer::Record(LlmCallRecord r, const ChatResult* chat,
+int64_t LlmProposer::Record(LlmCallRecord r, const Charge* charge,
                             const Reservation* reservation) {
-  r.error = client_.Redact(std::move(r.error));
-  r.prompt = client_.Redact(std::move(r.prompt));
-  r.response = client_.Redact(std::move(r.response));
+  r.error = RedactAll(std::move(r.error));
+  r.prompt = RedactAll(std::move(r.prompt));
+  r.response = RedactAll(std::move(r.response));
   std::lock_guard lock(mu_);
   r.id = next_call_id_++;
   if (reservation) {
     reserved_tokens_ -= reservation->tokens;
     reserved_cost_ -= reservation->cost;
+    ++released_count_;
+    released_.notify_all();
   }
-  if (chat) {
+  if (charge) {
     ++calls_;
-    prompt_tokens_ += r.prompt_tokens.value_or(0);
-    completion_tokens_ += r.completion_tokens.value_or(0);
-    cost_ += r.cost.value_or(0);
+    prompt_tokens_ += charge->prompt_tokens;
+    completion_tokens_ += charge->completion_tokens;
+    cost_ += charge->cost;
+    if (charge->estimated) estimated_tokens_ += charge->prompt_tokens + charge->completion_tokens;
   }
   if (r.outcome == "applied") {
     ++applied_;
@@ -216,10 +255,179 @@ std::optional<std::vector<float>> LlmProposer::Embed(const Program& program,
   return v;
 }
 
+std::optional<std::string> LlmProposer::CountFailure(const ModelSpec& model, const ChatResult& chat) {
+  std::lock_guard lock(mu_);
+  if (chat.failure_kind.empty()) return std::nullopt;
+  if (chat.failure_kind == failure_kind_) {
+    ++failures_in_a_row_;
+  } else {
+    failure_kind_ = chat.failure_kind;
+    failures_in_a_row_ = 1;
+  }
+  if (o_.stop_after_failures == 0 || failures_in_a_row_ < o_.stop_after_failures) return std::nullopt;
+  return fmt::format("{} requests in a row to model '{}' failed ({}); the last: {}",
+                     failures_in_a_row_, model.name, failure_kind_, FirstLine(chat.error, 400));
+}
+
+std::optional<Program> LlmProposer::ApplyReply(PatchMode mode, const Candidate& parent,
+                                               size_t rewrite_file, const std::string& text,
+                                               std::string& outcome, std::string& failure) const {
+  outcome = "patch_failed";
+  std::optional<Program> child;
+  if (mode == PatchMode::kDiff) {
+    StatusOr<std::vector<SearchReplace>> blocks = ParseDiffBlocks(text);
+    if (!blocks.ok()) {
+      failure = blocks.status().message();
+    } else if (blocks->empty()) {
+      outcome = "empty";
+      failure = "the reply holds no SEARCH/REPLACE block";
+    } else {
+      PatchResult p = ApplyDiff(parent.program, *blocks);
+      if (p.failures.empty()) {
+        child = std::move(p.program);
+      } else {
+        failure = fmt::format("{} of {} SEARCH/REPLACE blocks failed:\n", p.failures.size(),
+                              blocks->size());
+        for (const std::string& f : p.failures) failure += "- " + f + "\n";
+      }
+    }
+  } else {
+    StatusOr<std::string> code = ParseFencedCode(text);
+    if (!code.ok()) {
+      outcome = "empty";
+      failure = code.status().message();
+    } else {
+      StatusOr<Program> p = ApplyRewrite(parent.program, rewrite_file, *code);
+      if (p.ok()) child = std::move(*p);
+      else failure = p.status().message();
+    }
+  }
+  if (child && *child == parent.program) {
+    child.reset();
+    outcome = "empty";
+    failure = "the change leaves the program exactly as it was";
+  }
+  return child;
+}
+
+namespace {
+
+// The prompt limits at a shrink level (after context-length errors):
+// inspirations go first, then the history, then long artifacts/feedback.
+PromptLimits Shrunk(PromptLimits l, int level) {
+  if (level >= 1) l.max_inspirations = 0;
+  if (level >= 2) l.max_history = 0;
+  if (level >= 3) {
+    l.max_artifact_chars = std::min<size_t>(l.max_artifact_chars, 200);
+    l.max_feedback_chars = std::min<size_t>(l.max_feedback_chars, 500);
+  }
+  return l;
+}
+constexpr int kMaxShrinkLevel = 3;
+
+// The llm_calls.response text: the answer, after the reasoning in think tags.
+std::string StoredResponse(const ChatResult& chat) {
+  if (chat.reasoning.empty()) return chat.text;
+  return "<think>\n" + chat.reasoning + "\n</think>\n" + chat.text;
+}
+
+// The model's one-line summary of its change: the first line of prose
+// before the first block or fence.
+std::string Summary(std::string_view answer) {
+  size_t pos = 0;
+  while (pos < answer.size()) {
+    size_t nl = answer.find('\n', pos);
+    if (nl == std::string_view::npos) nl = answer.size();
+    std::string_view line = answer.substr(pos, nl - pos);
+    pos = nl + 1;
+    const size_t b = line.find_first_not_of(" \t\r#*>-");
+    if (b == std::string_view::npos) continue;
+    line.remove_prefix(b);
+    if (line.substr(0, 3) == "```" || line.substr(0, 7) == "<<<<<<<") break;
+    return FirstLine(line, 200);
+  }
+  return "";
+}
+
+}  // namespace
+
+// What a request is charged: its usage, or estimates when the server sent
+// none (a request that got no reply at all is charged nothing).
+LlmProposer::Charge LlmProposer::ChargeOf(const ModelSpec& model, const ChatResult& chat,
+                                          int64_t prompt_estimate) {
+  Charge charge;
+  if (chat.outcome != ChatOutcome::kOk && !chat.prompt_tokens && !chat.completion_tokens) return charge;
+  charge.estimated = !chat.prompt_tokens || !chat.completion_tokens;
+  charge.prompt_tokens = chat.prompt_tokens.value_or(prompt_estimate);
+  charge.completion_tokens = chat.completion_tokens.value_or(
+      static_cast<int64_t>((chat.text.size() + chat.reasoning.size() + 2) / 3));
+  ChatResult priced = chat;
+  priced.prompt_tokens = charge.prompt_tokens;
+  priced.completion_tokens = charge.completion_tokens;
+  charge.cost = CostOf(model, priced).value_or(0);
+  return charge;
+}
+
+void LlmProposer::WriteNote(size_t model_index, uint64_t seed, std::stop_token stop) {
+  const ModelSpec& model = o_.models[model_index];
+  std::string previous, attempts, best = "none yet";
+  int64_t evaluated = 0;
+  {
+    std::lock_guard lock(mu_);
+    previous = note_;
+    for (const std::string& line : recent_) attempts += line;
+    if (best_value_) best = fmt::format("{} = {:.10g}", context_.objective.key, *best_value_);
+    evaluated = evaluated_;
+  }
+  const std::vector<ChatMessage> messages = BuildScratchpadPrompt(
+      templates_, context_.task, context_.objective, best, previous, attempts);
+  LlmCallRecord rec;
+  rec.model = model.name;
+  rec.mode = "scratchpad";
+  rec.prompt = MessagesToJson(messages);
+  rec.created_unix = UnixNow();
+  size_t chars = 0;
+  for (const ChatMessage& msg : messages) chars += msg.content.size() + 16;
+  const int64_t prompt_estimate = static_cast<int64_t>(chars / 3);
+  std::variant<Reservation, std::string> reserved = Reserve(model, prompt_estimate, stop);
+  if (!std::holds_alternative<Reservation>(reserved)) return;  // the proposal itself will say why
+  const Reservation reservation = std::get<Reservation>(reserved);
+  const ChatResult chat = clients_[model_index]->Complete(model, messages, seed, stop);
+  rec.response = StoredResponse(chat);
+  rec.prompt_tokens = chat.prompt_tokens;
+  rec.completion_tokens = chat.completion_tokens;
+  rec.latency_seconds = chat.latency_seconds;
+  const Charge charge = ChargeOf(model, chat, prompt_estimate);
+  if (!charge.estimated) rec.cost = CostOf(model, chat);
+  std::string note = chat.text;
+  while (!note.empty() && (note.back() == '\n' || note.back() == ' ')) note.pop_back();
+  const bool usable = chat.outcome == ChatOutcome::kOk && chat.finish_reason != "length" && !note.empty();
+  rec.outcome = usable ? "note" : chat.outcome == ChatOutcome::kOk
+                                      ? (chat.finish_reason == "length" ? "truncated" : "empty")
+                                      : std::string(ChatOutcomeName(chat.outcome));
+  rec.error = usable ? "" : chat.outcome == ChatOutcome::kOk ? "no usable note" : chat.error;
+  const int64_t call_id = Record(std::move(rec), &charge, &reservation);
+  if (!usable) return;
+  if (note.size() > o_.scratchpad_max_chars) note = note.substr(0, o_.scratchpad_max_chars) + "\n[...]";
+  note = RedactAll(std::move(note));
+  std::lock_guard lock(mu_);
+  note_ = note;
+  LlmNoteRecord n;
+  n.id = next_note_id_++;
+  n.evaluated = evaluated;
+  n.model = model.name;
+  n.call_id = call_id;
+  n.note = std::move(note);
+  n.created_unix = UnixNow();
+  pending_notes_.push_back(std::move(n));
+  dirty_ = true;
+}
+
 StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_token stop) {
   if (!req.parent) return InvalidArgumentError("no parent");
   const Candidate& parent = *req.parent;
-  const std::vector<size_t> files = EvolvableFiles(parent.program);
+  const std::shared_ptr<const ParsedProgram> parent_parsed = ParsedSourceOf(parent);
+  const std::vector<size_t> files = EvolvableFiles(*parent_parsed);
   if (files.empty()) return InvalidArgumentError("the parent has no evolvable region");
   Rng rng(req.seed);
   const Candidate* second = nullptr;
@@ -230,7 +438,14 @@ StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_to
     }
   }
   const Arms arms = ChooseArms(rng, second != nullptr);
+  bool write_note = false;
+  {
+    std::lock_guard lock(mu_);
+    std::swap(write_note, note_due_);
+  }
+  if (write_note) WriteNote(arms.model, DeriveSeed(req.seed, 1000), stop);
   const ModelSpec& model = o_.models[arms.model];
+  const ChatClient& client = *clients_[arms.model];
   const PatchMode mode = modes_[arms.mode];
   const std::string mode_name(PatchModeName(mode));
   {
@@ -243,22 +458,28 @@ StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_to
   in.parent = &parent;
   in.second_parent = mode == PatchMode::kCrossover ? second : nullptr;
   for (const auto& c : req.inspirations) in.inspirations.push_back(c.get());
+  int shrink = 0;
   {
     std::lock_guard lock(mu_);
     if (auto it = history_.find(parent.id); it != history_.end()) {
       in.history.assign(it->second.begin(), it->second.end());
     }
+    shrink = shrink_level_;
+    in.scratchpad = note_;
+    in.parent_is_initial = parent.parent_id == kNoCandidate;
+    if (auto gp = values_.find(parent.parent_id); gp != values_.end()) in.grandparent_value = gp->second;
   }
   in.task = context_.task;
   in.objective = context_.objective;
   in.rewrite_file = files[rng.Uniform(files.size())];
-  std::vector<ChatMessage> messages = BuildPrompt(templates_, in, o_.prompt);
+  std::vector<ChatMessage> messages = BuildPrompt(templates_, in, Shrunk(o_.prompt, shrink));
 
   std::vector<int64_t> call_ids;
   int64_t prompt_tokens = 0, completion_tokens = 0;
   double cost = 0;
+  bool estimated = false;
   std::string last_error = "no attempt made";
-  for (int attempt = 1; attempt <= 1 + o_.max_reasks; ++attempt) {
+  for (int attempt = 1, asked = 0; asked <= o_.max_reasks; ++attempt) {
     LlmCallRecord rec;
     rec.attempt = attempt;
     rec.model = model.name;
@@ -269,85 +490,99 @@ StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_to
     // (code runs 3-4 characters per token), so that the budget holds.
     size_t chars = 0;
     for (const ChatMessage& msg : messages) chars += msg.content.size() + 16;
-    std::variant<Reservation, std::string> reserved;
-    {
-      std::lock_guard lock(mu_);
-      reserved = Reserve(model, static_cast<int64_t>(chars / 3));
-    }
+    const int64_t prompt_estimate = static_cast<int64_t>(chars / 3);
+    std::variant<Reservation, std::string> reserved = Reserve(model, prompt_estimate, stop);
     if (const std::string* spent = std::get_if<std::string>(&reserved)) {
+      if (spent->empty()) return CancelledError("the run is stopping");
       rec.outcome = "budget_exhausted";
       rec.error = *spent;
       Record(std::move(rec), nullptr);
       return ResourceExhaustedError(*spent);
     }
     const Reservation reservation = std::get<Reservation>(reserved);
-    ModelSpec asked = model;
-    asked.max_tokens = static_cast<int>(std::min<int64_t>(
-        model.max_tokens, reservation.tokens - static_cast<int64_t>(chars / 3)));
     const ChatResult chat =
-        client_.Complete(asked, messages, DeriveSeed(req.seed, static_cast<uint64_t>(attempt)), stop);
-    rec.response = chat.text;
+        client.Complete(model, messages, DeriveSeed(req.seed, static_cast<uint64_t>(attempt)), stop);
+    rec.response = StoredResponse(chat);
     rec.prompt_tokens = chat.prompt_tokens;
     rec.completion_tokens = chat.completion_tokens;
-    rec.cost = CostOf(model, chat);
     rec.latency_seconds = chat.latency_seconds;
-    prompt_tokens += chat.prompt_tokens.value_or(0);
-    completion_tokens += chat.completion_tokens.value_or(0);
-    cost += rec.cost.value_or(0);
+    const Charge charge = ChargeOf(model, chat, prompt_estimate);
+    if (!charge.estimated) rec.cost = CostOf(model, chat);
+    prompt_tokens += charge.prompt_tokens;
+    completion_tokens += charge.completion_tokens;
+    cost += charge.cost;
+    estimated = estimated || charge.estimated;
     if (chat.outcome != ChatOutcome::kOk) {
       const bool cancelled = chat.outcome == ChatOutcome::kCancelled;
       rec.outcome = cancelled ? "http_error" : std::string(ChatOutcomeName(chat.outcome));
       rec.error = chat.error;
       last_error = chat.error;
-      call_ids.push_back(Record(std::move(rec), &chat, &reservation));
+      call_ids.push_back(Record(std::move(rec), &charge, &reservation));
       if (cancelled) return CancelledError("the run is stopping");
       if (chat.fatal) return FailedPreconditionError(last_error);
+      if (chat.context_overflow) {
+        if (shrink >= kMaxShrinkLevel) {
+          return FailedPreconditionError(
+              "the prompt does not fit the context of model '" + model.name +
+              "' even without inspirations and history and with artifacts cut short: " + last_error);
+        }
+        {
+          std::lock_guard lock(mu_);
+          shrink_level_ = std::max(shrink_level_, shrink + 1);
+          shrink = shrink_level_;
+        }
+        messages = BuildPrompt(templates_, in, Shrunk(o_.prompt, shrink));  // re-asks dropped too
+        continue;  // a shrunk prompt is not a re-ask
+      }
+      if (std::optional<std::string> stop_reason = CountFailure(model, chat)) {
+        return FailedPreconditionError(*stop_reason);
+      }
+      ++asked;
       if (!chat.retryable) return InvalidArgumentError(last_error);
       continue;  // the same question again
     }
-    // Parse and apply.
-    std::string failure;
-    std::string outcome = "patch_failed";
-    std::optional<Program> child;
-    if (mode == PatchMode::kDiff) {
-      StatusOr<std::vector<SearchReplace>> blocks = ParseDiffBlocks(chat.text);
-      if (!blocks.ok()) {
-        failure = blocks.status().message();
-      } else if (blocks->empty()) {
-        outcome = "empty";
-        failure = "the reply holds no SEARCH/REPLACE block";
-      } else {
-        PatchResult p = ApplyDiff(parent.program, *blocks);
-        if (p.failures.empty()) {
-          child = std::move(p.program);
-        } else {
-          failure = fmt::format("{} of {} SEARCH/REPLACE blocks failed:\n", p.failures.size(),
-                                blocks->size());
-          for (const std::string& f : p.failures) failure += "- " + f + "\n";
-        }
-      }
-    } else {
-      StatusOr<std::string> code = ParseFencedCode(chat.text);
-      if (!code.ok()) {
-        outcome = "empty";
-        failure = code.status().message();
-      } else {
-        StatusOr<Program> p = ApplyRewrite(parent.program, in.rewrite_file, *code);
-        if (p.ok()) child = std::move(*p);
-        else failure = p.status().message();
-      }
+    {
+      std::lock_guard lock(mu_);
+      failures_in_a_row_ = 0;
+      failure_kind_.clear();
     }
-    if (child && *child == parent.program) {
-      child.reset();
-      outcome = "empty";
-      failure = "the change leaves the program exactly as it was";
+    ++asked;
+    std::string failure;
+    std::string outcome;
+    std::optional<Program> child;
+    if (chat.finish_reason == "length") {
+      // Cut off at max_tokens: never applied, even when a block looks whole.
+      outcome = "truncated";
+      failure = fmt::format(
+          "your reply was cut off at the limit of {} tokens before it ended. Answer again, "
+          "much shorter: think briefly, then give {} at once.",
+          model.max_tokens, mode == PatchMode::kDiff ? "small SEARCH/REPLACE blocks" : "the code");
+    } else {
+      child = ApplyReply(mode, parent, in.rewrite_file, chat.text, outcome, failure);
+    }
+    // The run's pre-check, asked early (precheck/precheck.h): a child it
+    // would reject or find a duplicate is re-asked for instead.
+    std::shared_ptr<const ParsedProgram> parsed;
+    if (child) {
+      parsed = ParsedProgram::Make(*child);
+      PrecheckVerdict verdict =
+          req.precheck ? req.precheck->Check(*parent_parsed, *parsed) : PrecheckVerdict{};
+      if (!verdict.passed()) {
+        child.reset();
+        const bool duplicate = verdict.kind == PrecheckVerdict::Kind::kDuplicate;
+        outcome = duplicate ? "novelty_rejected" : "patch_failed";
+        failure = duplicate ? "the resulting program is " + verdict.reason +
+                                  " (up to comments and whitespace); propose a genuinely "
+                                  "different change"
+                            : "the resulting program was refused: " + verdict.reason;
+      }
     }
     std::optional<std::vector<float>> embedding;
     if (child) {
       embedding = Embed(*child, stop);
       std::optional<std::string> copy =
-          novelty_.Check(parent.island, *child, embedding ? &*embedding : nullptr);
-      if (!copy) copy = novelty_.Check(kAllIslands, *child, embedding ? &*embedding : nullptr);
+          novelty_.Check(req.island, *parsed, embedding ? &*embedding : nullptr);
+      if (!copy) copy = novelty_.Check(kAllIslands, *parsed, embedding ? &*embedding : nullptr);
       if (copy) {
         child.reset();
         outcome = "novelty_rejected";
@@ -358,29 +593,39 @@ StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_to
       rec.outcome = outcome;
       rec.error = failure;
       last_error = failure;
-      call_ids.push_back(Record(std::move(rec), &chat, &reservation));
-      messages.push_back({"assistant", chat.text});
+      call_ids.push_back(Record(std::move(rec), &charge, &reservation));
+      messages.push_back({"assistant", chat.text.empty() ? "(no answer)" : chat.text});
       messages.push_back({"user", ReaskMessage(templates_, failure)});
       continue;
     }
     rec.outcome = "applied";
     rec.candidate_id = req.child_id;
-    call_ids.push_back(Record(std::move(rec), &chat, &reservation));
-    if (embedding) {
+    call_ids.push_back(Record(std::move(rec), &charge, &reservation));
+    {
       std::lock_guard lock(mu_);
-      embeddings_[req.child_id] = std::move(*embedding);
+      if (embedding) embeddings_[req.child_id] = std::move(*embedding);
+      if (auto it = arms_by_child_.find(req.child_id); it != arms_by_child_.end()) {
+        // Improvement per unit of money when every model has a price, else per token.
+        const bool priced = std::all_of(o_.models.begin(), o_.models.end(), [](const ModelSpec& m) {
+          return m.price_input_per_m || m.price_output_per_m;
+        });
+        it->second.spend = priced ? cost : static_cast<double>(prompt_tokens + completion_tokens);
+      }
     }
     Proposal out;
     out.program = std::move(*child);
+    out.parsed = std::move(parsed);
     out.info.proposer = "llm";
     out.info.operators = {mode_name};
-    out.info.detail_json = json({{"model", model.name},
-                                 {"mode", mode_name},
-                                 {"calls", call_ids},
-                                 {"prompt_tokens", prompt_tokens},
-                                 {"completion_tokens", completion_tokens},
-                                 {"cost", cost}})
-                               .dump();
+    json detail = {{"model", model.name},
+                   {"mode", mode_name},
+                   {"calls", call_ids},
+                   {"prompt_tokens", prompt_tokens},
+                   {"completion_tokens", completion_tokens},
+                   {"cost", cost},
+                   {"summary", Summary(chat.text)}};
+    if (estimated) detail["tokens_estimated"] = true;
+    out.info.detail_json = detail.dump(-1, ' ', false, json::error_handler_t::replace);
     return out;
   }
   return InvalidArgumentError(fmt::format("no usable reply from model '{}' after {} attempts: {}",
@@ -399,9 +644,20 @@ void LlmProposer::OnResult(const Candidate& child, std::optional<double> child_f
   }
   if (child.result.outcome == Outcome::kOk) {
     novelty_.Add(child.parent_id == kNoCandidate ? kAllIslands : child.island, child.id,
-                 child.program, std::move(embedding));
+                 *ParsedSourceOf(child), std::move(embedding));
   }
   std::lock_guard lock(mu_);
+  const std::optional<double> value = context_.objective.ValueOf(child.result);
+  if (child.result.outcome == Outcome::kOk && value) {
+    values_[child.id] = *value;
+    if (!best_value_ || context_.objective.Better(*value, *best_value_)) best_value_ = *value;
+  }
+  const bool evaluated = child.result.outcome != Outcome::kRejected &&
+                         child.result.outcome != Outcome::kDuplicate && child.parent_id != kNoCandidate;
+  if (evaluated && ++evaluated_ % std::max(o_.scratchpad_every, 1) == 0 && o_.scratchpad_every > 0 &&
+      !replayed) {
+    note_due_ = true;
+  }
   if (child.parent_id != kNoCandidate) {
     Attempt a;
     a.id = child.id;
@@ -410,6 +666,18 @@ void LlmProposer::OnResult(const Candidate& child, std::optional<double> child_f
     a.outcome = OutcomeName(child.result.outcome);
     a.value = context_.objective.ValueOf(child.result);
     a.note = FirstLine(child.result.feedback);
+    if (child.proposal.proposer == "llm") {
+      const json d = json::parse(child.proposal.detail_json, nullptr, false);
+      if (d.is_object() && d.contains("summary") && d["summary"].is_string()) {
+        a.change = d["summary"].get<std::string>();
+      }
+    }
+    if (evaluated) {
+      const auto pv = values_.find(child.parent_id);
+      recent_.push_back(AttemptLine(a, context_.objective,
+                                    pv == values_.end() ? std::nullopt : std::optional(pv->second)));
+      while (recent_.size() > 40) recent_.pop_front();
+    }
     std::deque<Attempt>& h = history_[child.parent_id];
     h.push_back(std::move(a));
     while (h.size() > 12) h.pop_front();
@@ -419,7 +687,14 @@ void LlmProposer::OnResult(const Candidate& child, std::optional<double> child_f
   const Arms arms = it->second;
   arms_by_child_.erase(it);
   if (replayed) return;
-  const double reward = ImprovementReward(child_fitness, parent_fitness);
+  double reward = ImprovementReward(child_fitness, parent_fitness);
+  // Per unit spend: a pair that costs twice the average earns half.
+  if (arms.spend > 0) {
+    spend_sum_ += arms.spend;
+    ++spend_n_;
+    reward *= std::min(1.0, spend_sum_ / static_cast<double>(spend_n_) / arms.spend);
+  }
+  joint_bandit_.Update(arms.model * 3 + arms.mode, reward);
   model_bandit_.Update(arms.model, reward);
   mode_bandit_.Update(arms.mode, reward);
   dirty_ = true;
@@ -429,6 +704,7 @@ ProposerCheckpoint LlmProposer::TakeCheckpoint() {
   ProposerCheckpoint cp;
   std::lock_guard lock(mu_);
   cp.calls.swap(pending_);
+  cp.notes.swap(pending_notes_);
   if (!dirty_) return cp;
   dirty_ = false;
   const json state = {{"version", 1},
@@ -436,9 +712,16 @@ ProposerCheckpoint LlmProposer::TakeCheckpoint() {
                       {"prompt_tokens", prompt_tokens_},
                       {"completion_tokens", completion_tokens_},
                       {"cost", cost_},
+                      {"estimated_tokens", estimated_tokens_},
+                      {"shrink_level", shrink_level_},
+                      {"scratchpad", note_},
+                      {"next_note_id", next_note_id_},
                       {"calls", calls_},
                       {"applied", applied_},
                       {"mode_counts", mode_counts_},
+                      {"joint_bandit", json::parse(joint_bandit_.ToJson())},
+                      {"spend_sum", spend_sum_},
+                      {"spend_n", spend_n_},
                       {"model_bandit", json::parse(model_bandit_.ToJson())},
                       {"mode_bandit", json::parse(mode_bandit_.ToJson())}};
   cp.state["llm"] = state.dump();
@@ -456,9 +739,16 @@ Status LlmProposer::RestoreState(const std::map<std::string, std::string>& state
     prompt_tokens_ = j.value("prompt_tokens", int64_t{0});
     completion_tokens_ = j.value("completion_tokens", int64_t{0});
     cost_ = j.value("cost", 0.0);
+    estimated_tokens_ = j.value("estimated_tokens", int64_t{0});
+    shrink_level_ = j.value("shrink_level", 0);
+    note_ = j.value("scratchpad", std::string());
+    next_note_id_ = j.value("next_note_id", int64_t{1});
     calls_ = j.value("calls", int64_t{0});
     applied_ = j.value("applied", int64_t{0});
     mode_counts_ = j.value("mode_counts", std::map<std::string, int64_t>{});
+    if (j.contains("joint_bandit")) RETURN_IF_ERROR(joint_bandit_.FromJson(j["joint_bandit"].dump()));
+    spend_sum_ = j.value("spend_sum", 0.0);
+    spend_n_ = j.value("spend_n", int64_t{0});
     if (j.contains("model_bandit")) RETURN_IF_ERROR(model_bandit_.FromJson(j["model_bandit"].dump()));
     if (j.contains("mode_bandit")) RETURN_IF_ERROR(mode_bandit_.FromJson(j["mode_bandit"].dump()));
   } catch (const json::exception& e) {

@@ -14,6 +14,7 @@
 #ifndef CRUCIBLE_PROPOSE_LLM_LLM_PROPOSER_H_
 #define CRUCIBLE_PROPOSE_LLM_LLM_PROPOSER_H_
 
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
@@ -67,33 +68,54 @@ class LlmProposer final : public Proposer {
   struct Arms {
     size_t model = 0;
     size_t mode = 0;
+    double spend = 0;  // what the proposal cost (currency with prices, else tokens)
   };
 
   LlmProposer(LlmOptions options, LlmProblemContext context, std::unique_ptr<HttpTransport> transport,
-              std::string api_key, PromptTemplates templates);
+              std::vector<std::string> api_keys, PromptTemplates templates);
 
   Arms ChooseArms(Rng& rng, bool crossover_possible);
-  // Reserves room in the token and cost budgets for one request whose
-  // prompt is about `prompt_tokens` long: returns the completion tokens it
-  // may ask for (at most model.max_tokens, less near the end of a budget so
-  // that even a reply of that length stays within it), or why no request
-  // may start. Needs mu_. Release() gives the reservation back.
   struct Reservation {
     int64_t tokens = 0;
     double cost = 0;
   };
-  std::variant<Reservation, std::string> Reserve(const ModelSpec& model, int64_t prompt_tokens);
-  // Appends a call record and counts its usage; `reservation` (if any) is
+  // Reserves room for one request: its prompt (about `prompt_tokens`) plus
+  // its whole max_tokens, never less. While the budget is only *reserved*
+  // by requests in flight, waits for them; when it is spent, says why.
+  // "" with no reservation means `stop` fired.
+  std::variant<Reservation, std::string> Reserve(const ModelSpec& model, int64_t prompt_tokens,
+                                                 std::stop_token stop);
+  // Counts a failed request for the circuit breaker; the one-line reason
+  // to stop the run when K in a row failed the same way.
+  std::optional<std::string> CountFailure(const ModelSpec& model, const ChatResult& chat);
+  // Parses and applies one reply; sets `outcome` and `failure` when no child.
+  std::optional<Program> ApplyReply(PatchMode mode, const Candidate& parent, size_t rewrite_file,
+                                    const std::string& text, std::string& outcome,
+                                    std::string& failure) const;
+  std::string RedactAll(std::string text) const;
+  // Asks `model` to rewrite the scratchpad note (docs/llm.md); a failure
+  // only leaves the old note. Runs on a proposer thread.
+  void WriteNote(size_t model_index, uint64_t seed, std::stop_token stop);
+  // What a request is charged: its usage, or estimates (characters / 3)
+  // when the server sent none.
+  struct Charge {
+    int64_t prompt_tokens = 0;
+    int64_t completion_tokens = 0;
+    double cost = 0;
+    bool estimated = false;
+  };
+  static Charge ChargeOf(const ModelSpec& model, const ChatResult& chat, int64_t prompt_estimate);
+  // Appends a call record and counts its charge; `reservation` (if any) is
   // released in the same critical section, so the budget never sees the
   // request neither reserved nor counted.
-  int64_t Record(LlmCallRecord record, const ChatResult* chat,
+  int64_t Record(LlmCallRecord record, const Charge* charge,
                  const Reservation* reservation = nullptr);
   std::optional<std::vector<float>> Embed(const Program& program, std::stop_token stop) const;
 
   const LlmOptions o_;
   const LlmProblemContext context_;
   std::unique_ptr<HttpTransport> transport_;
-  ChatClient client_;
+  std::vector<std::unique_ptr<ChatClient>> clients_;  // one per model (its endpoint and key)
   const PromptTemplates templates_;
   std::vector<PatchMode> modes_;  // the bandit's mode arms, in order
   NoveltyIndex novelty_;
@@ -106,14 +128,38 @@ class LlmProposer final : public Proposer {
   double cost_ = 0;
   int64_t reserved_tokens_ = 0;  // upper bounds of the requests in flight
   double reserved_cost_ = 0;
+  std::condition_variable_any released_;  // a reservation was given back
+  int64_t released_count_ = 0;
+  int64_t estimated_tokens_ = 0;  // of the totals, tokens estimated (no usage in the reply)
+  // Circuit breaker: the kind of the last failed requests and how many in a row.
+  std::string failure_kind_;
+  int failures_in_a_row_ = 0;
+  // Context overflow: how far prompts are shrunk (0 none, 1 no inspirations,
+  // 2 no history either, 3 small artifact and feedback caps); run-wide.
+  int shrink_level_ = 0;
   int64_t calls_ = 0;
   int64_t applied_ = 0;
   std::map<std::string, int64_t> mode_counts_;  // applied proposals per mode
+  // adaptive: one bandit over (model, mode) pairs chooses, so any pairing
+  // can win; the per-model and per-mode marginals are kept for reading.
+  UcbBandit joint_bandit_;
   UcbBandit model_bandit_;
   UcbBandit mode_bandit_;
+  double spend_sum_ = 0;  // over rewarded proposals, for reward per unit spend
+  int64_t spend_n_ = 0;
   std::unordered_map<CandidateId, Arms> arms_by_child_;
   std::unordered_map<CandidateId, std::vector<float>> embeddings_;
   std::unordered_map<CandidateId, std::deque<Attempt>> history_;  // by parent id
+  std::unordered_map<CandidateId, double> values_;  // objective values of ok candidates
+  // Scratchpad: evaluated children (replay included), the note, its
+  // versions not yet persisted, recent attempts run-wide (one line each).
+  int64_t evaluated_ = 0;
+  bool note_due_ = false;
+  std::string note_;
+  int64_t next_note_id_ = 1;
+  std::vector<LlmNoteRecord> pending_notes_;
+  std::deque<std::string> recent_;
+  std::optional<double> best_value_;
   bool dirty_ = false;
 };
 

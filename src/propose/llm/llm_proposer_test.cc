@@ -27,6 +27,11 @@ class FakeTransport final : public HttpTransport {
     bodies.push_back(request.body);
     const std::string text = replies.front();
     if (replies.size() > 1) replies.pop_front();
+    if (text.starts_with("HTTP ")) {  // "HTTP <status> <body>": a whole reply as given
+      r.status = std::stol(text.substr(5, 3));
+      r.body = text.substr(9);
+      return r;
+    }
     r.body = nlohmann::json({{"choices", {{{"message", {{"content", text}}}}}},
                              {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 20}}}})
                  .dump();
@@ -64,7 +69,9 @@ class LlmProposerTest : public ::testing::Test {
     auto t = std::make_unique<FakeTransport>();
     transport_ = t.get();
     for (const std::string& r : replies_) t->replies.push_back(r);
-    auto p = LlmProposer::Create(options_, LlmProblemContext{"/nonexistent", "task", "score", true},
+    auto p = LlmProposer::Create(options_,
+                                 LlmProblemContext{"/nonexistent", "task",
+                                                   Objective{"score", Direction::kMaximize}},
                                  std::move(t));
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     return std::move(p).value();
@@ -147,6 +154,7 @@ TEST_F(LlmProposerTest, NearCopiesAreRejectedBeforeEvaluationByEmbeddings) {
 TEST_F(LlmProposerTest, TokenBudgetRefusesRequestsThatCouldExceedIt) {
   replies_ = {Diff("C = 1", "C = 2")};
   options_.max_tokens = 1000;
+  options_.models[0].max_tokens = 40;  // asked in full, never cut to fit
   options_.novelty_threshold = 1.0;
   auto p = Make();
   int ok = 0;
@@ -168,6 +176,53 @@ TEST_F(LlmProposerTest, TokenBudgetRefusesRequestsThatCouldExceedIt) {
   ASSERT_TRUE(q->RestoreState(cp.state).ok());
   EXPECT_EQ(q->tokens_used(), p->tokens_used());
   EXPECT_EQ(q->Propose(Request(30), {}).status().code(), StatusCode::kResourceExhausted);
+}
+
+std::string Body(const nlohmann::json& message, const char* finish = "stop") {
+  return "HTTP 200 " + nlohmann::json({{"choices", {{{"message", message}, {"finish_reason", finish}}}},
+                                      {"usage", {{"prompt_tokens", 10}, {"completion_tokens", 5}}}})
+                           .dump();
+}
+
+TEST_F(LlmProposerTest, ReasoningIsKeptButNeverParsed) {
+  // The draft in the reasoning comes first and would apply; the answer wins.
+  replies_ = {Body({{"content", "<think>draft:\n" + Diff("C = 1", "C = -999") + "</think>\n" +
+                                    "Bigger.\n" + Diff("C = 1", "C = 2")},
+                    {"reasoning_content", "also " + Diff("C = 1", "C = -998")}})};
+  auto p = Make();
+  auto proposal = p->Propose(Request(1), {});
+  ASSERT_TRUE(proposal.ok()) << proposal.status().ToString();
+  EXPECT_THAT(proposal->program.files[0].content, HasSubstr("C = 2\n"));
+  auto calls = p->TakeCheckpoint().calls;
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_TRUE(calls[0].response.starts_with("<think>\nalso")) << calls[0].response;
+  EXPECT_THAT(calls[0].response, HasSubstr("C = -999"));
+  EXPECT_EQ(nlohmann::json::parse(proposal->info.detail_json)["summary"], "Bigger.");
+}
+
+TEST_F(LlmProposerTest, TruncatedRepliesAreNeverAppliedAndAreReasked) {
+  replies_ = {Body({{"content", Diff("C = 1", "C = 3")}}, "length"),
+              Body({{"content", Diff("C = 1", "C = 2")}})};
+  auto p = Make();
+  auto proposal = p->Propose(Request(1), {});
+  ASSERT_TRUE(proposal.ok()) << proposal.status().ToString();
+  EXPECT_THAT(proposal->program.files[0].content, HasSubstr("C = 2\n"));
+  auto calls = p->TakeCheckpoint().calls;
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].outcome, "truncated");
+  EXPECT_THAT(transport_->bodies[1], HasSubstr("cut off"));
+}
+
+TEST_F(LlmProposerTest, RepeatedFailuresOfOneKindStopTheRun) {
+  replies_ = {"HTTP 400 {\"error\": {\"message\": \"bad parameter\"}}"};
+  options_.stop_after_failures = 3;
+  auto p = Make();
+  EXPECT_EQ(p->Propose(Request(1), {}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(p->Propose(Request(2), {}).status().code(), StatusCode::kInvalidArgument);
+  auto third = p->Propose(Request(3), {});
+  EXPECT_EQ(third.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(third.status().message(), HasSubstr("3 requests in a row to model 'm' failed (client_error)"));
+  EXPECT_THAT(third.status().message(), HasSubstr("127.0.0.1:9"));
 }
 
 TEST_F(LlmProposerTest, AdaptiveBanditLearnsFromResultsAndPersists) {

@@ -7,7 +7,6 @@
 
 #include "core/hash.h"
 #include "core/lexer.h"
-#include "core/regions.h"
 
 namespace crucible {
 namespace {
@@ -25,11 +24,11 @@ double Cosine(const std::vector<float>& a, const std::vector<float>& b) {
 
 }  // namespace
 
-std::vector<uint64_t> NoveltyIndex::Shingles(const Program& program) {
+std::vector<uint64_t> NoveltyIndex::Shingles(const ParsedProgram& program) {
   std::vector<uint64_t> tokens;
-  for (const SourceFile& f : program.files) {
-    const Language lang = LanguageForPath(f.path);
-    for (const std::string& text : EvolvableTexts(f.content, f.path)) {
+  for (size_t i = 0; i < program.num_files(); ++i) {
+    const Language lang = LanguageForPath(program.program().files[i].path);
+    for (const std::string_view text : program.EvolvableTexts(i)) {
       for (const Token& t : Tokenize(text, lang)) {
         if (t.kind == TokenKind::kWhitespace || t.kind == TokenKind::kNewline ||
             t.kind == TokenKind::kComment) {
@@ -70,9 +69,9 @@ double NoveltyIndex::Jaccard(const std::vector<uint64_t>& a, const std::vector<u
   return static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
 }
 
-void NoveltyIndex::Add(int island, CandidateId id, const Program& program,
+void NoveltyIndex::Add(int island, CandidateId id, const ParsedProgram& program,
                        std::optional<std::vector<float>> embedding) {
-  Entry e{id, NormalizedProgramHash(program), Shingles(program),
+  Entry e{id, program.hash(), Shingles(program),
           embedding ? std::move(*embedding) : std::vector<float>{}};
   std::lock_guard lock(mu_);
   std::deque<Entry>& entries = islands_[island];
@@ -80,9 +79,9 @@ void NoveltyIndex::Add(int island, CandidateId id, const Program& program,
   if (entries.size() > max_per_island_) entries.pop_front();
 }
 
-std::optional<std::string> NoveltyIndex::Check(int island, const Program& program,
+std::optional<std::string> NoveltyIndex::Check(int island, const ParsedProgram& program,
                                                const std::vector<float>* embedding) const {
-  const uint64_t hash = NormalizedProgramHash(program);
+  const uint64_t hash = program.hash();
   const std::vector<uint64_t> shingles = Shingles(program);
   std::lock_guard lock(mu_);
   auto it = islands_.find(island);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/candidate.h"
+#include "core/parsed_program.h"
 
 namespace crucible {
 
@@ -30,16 +31,26 @@ class NoveltyIndex {
   explicit NoveltyIndex(double threshold, size_t max_per_island = 1000)
       : threshold_(threshold), max_per_island_(max_per_island) {}
 
-  void Add(int island, CandidateId id, const Program& program,
+  // `program`'s hash and regions come from its ParsedProgram (parsed once
+  // per child); the Program overloads parse it first.
+  void Add(int island, CandidateId id, const ParsedProgram& program,
            std::optional<std::vector<float>> embedding = std::nullopt);
+  void Add(int island, CandidateId id, const Program& program,
+           std::optional<std::vector<float>> embedding = std::nullopt) {
+    Add(island, id, ParsedProgram(program), std::move(embedding));
+  }
 
   // Why `program` is not novel on `island` ("identical to #12 ...", "97.1%
   // similar to #12"), or nullopt when it is novel.
-  std::optional<std::string> Check(int island, const Program& program,
+  std::optional<std::string> Check(int island, const ParsedProgram& program,
                                    const std::vector<float>* embedding = nullptr) const;
+  std::optional<std::string> Check(int island, const Program& program,
+                                   const std::vector<float>* embedding = nullptr) const {
+    return Check(island, ParsedProgram(program), embedding);
+  }
 
   // The token 3-gram shingles (hashed) of the evolvable code of a program.
-  static std::vector<uint64_t> Shingles(const Program& program);
+  static std::vector<uint64_t> Shingles(const ParsedProgram& program);
   static double Jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b);
 
  private:

@@ -126,6 +126,7 @@ std::optional<Match> FindBlock(std::string_view content, const std::vector<Regio
   // Exact: every occurrence, first one inside an evolvable region wins.
   for (size_t p = content.find(block.search); p != std::string_view::npos;
        p = content.find(block.search, p + 1)) {
+    if (p > 0 && content[p - 1] != '\n') continue;  // whole lines only, never mid-line
     if (InsideOneEvolvable(regions, p, p + block.search.size())) {
       return Match{p, p + block.search.size(), false, block.replace};
     }
@@ -171,6 +172,35 @@ std::optional<Match> FindBlock(std::string_view content, const std::vector<Regio
   return std::nullopt;
 }
 
+bool IsFenceLine(std::string_view l) { return Trim(l).substr(0, 3) == "```"; }
+
+// Lines [from, to) without ``` fence lines at either edge: models often
+// fence the code inside a block.
+std::string JoinUnfenced(const std::vector<std::string_view>& lines, size_t from, size_t to) {
+  while (from < to && IsFenceLine(lines[from])) ++from;
+  while (to > from && IsFenceLine(lines[to - 1])) --to;
+  return Join(lines, from, to);
+}
+
+// Whether a rewrite without markers is really the whole file with its
+// marker lines dropped: it repeats the fixed code around the region.
+bool RepeatsFixedCode(std::string_view file, const std::vector<Region>& regions,
+                      std::string_view code) {
+  std::vector<std::string> code_lines;
+  for (std::string_view l : SplitLines(code)) code_lines.emplace_back(Trim(l));
+  int fixed = 0, repeated = 0;
+  for (const Region& r : regions) {
+    if (r.evolvable) continue;
+    for (std::string_view l : SplitLines(file.substr(r.begin, r.size()))) {
+      l = Trim(l);
+      if (l.size() < 4 || l.find("EVOLVE-BLOCK") != std::string_view::npos) continue;
+      ++fixed;
+      repeated += std::find(code_lines.begin(), code_lines.end(), l) != code_lines.end();
+    }
+  }
+  return fixed > 0 && 2 * repeated >= fixed;
+}
+
 }  // namespace
 
 StatusOr<std::vector<SearchReplace>> ParseDiffBlocks(std::string_view reply) {
@@ -196,7 +226,7 @@ StatusOr<std::vector<SearchReplace>> ParseDiffBlocks(std::string_view reply) {
       return InvalidArgumentError(
           fmt::format("block {}: no >>>>>>> REPLACE line closes it", blocks.size() + 1));
     }
-    blocks.push_back({Join(lines, i + 1, divider), Join(lines, divider + 1, end)});
+    blocks.push_back({JoinUnfenced(lines, i + 1, divider), JoinUnfenced(lines, divider + 1, end)});
     i = end;
   }
   return blocks;
@@ -271,6 +301,13 @@ StatusOr<Program> ApplyRewrite(const Program& parent, size_t file_index, std::st
   const std::vector<Region> evolvable = EvolvableRegions(regions);
   const bool has_markers = code.find(kEvolveStartMarker) != std::string_view::npos;
   if (!has_markers) {
+    if (regions.size() > 1 && RepeatsFixedCode(f.content, regions, code)) {
+      return InvalidArgumentError(fmt::format(
+          "the rewrite of {} repeats the code outside the EVOLVE-BLOCK but drops the "
+          "EVOLVE-BLOCK-START/END marker lines: give the whole file with its marker lines exactly "
+          "as they are",
+          f.path));
+    }
     if (evolvable.size() != 1) {
       return InvalidArgumentError(fmt::format(
           "{} has {} evolvable regions: give the whole file with its EVOLVE-BLOCK markers", f.path,

@@ -149,5 +149,37 @@ TEST(ApplyDiffFuzz, NeverChangesFixedRegionsAndAppliesExactCopies) {
   }
 }
 
+TEST(ParseDiffBlocks, FenceLinesInsideABlockAreDropped) {
+  auto blocks = ParseDiffBlocks(
+      "<<<<<<< SEARCH\n```python\n    y = x * 2\n```\n=======\n```python\n    y = x * 3\n```\n"
+      ">>>>>>> REPLACE\n");
+  ASSERT_TRUE(blocks.ok());
+  ASSERT_EQ(blocks->size(), 1u);
+  EXPECT_EQ((*blocks)[0].search, "    y = x * 2\n");
+  EXPECT_EQ((*blocks)[0].replace, "    y = x * 3\n");
+  PatchResult r = ApplyDiff(OneFile(kSource), *blocks);
+  EXPECT_TRUE(r.failures.empty());
+}
+
+TEST(ApplyDiff, ExactMatchesStartAtLineStartsAndKeepIndentation) {
+  // "y = x * 2\n" occurs mid-line (after the indentation) only: the exact
+  // search must not splice there; the tolerant match re-indents instead.
+  PatchResult r = ApplyDiff(OneFile(kSource), {{"y = x * 2\n", "y = x * 5\nz = 1\n"}});
+  ASSERT_TRUE(r.failures.empty());
+  EXPECT_THAT(r.program.files[0].content, HasSubstr("\n    y = x * 5\n    z = 1\n    return"));
+  EXPECT_EQ(r.tolerant, 1);
+}
+
+TEST(ApplyRewrite, AWholeFileWithoutItsMarkersIsRefused) {
+  auto r = ApplyRewrite(OneFile(kSource), 0,
+                        "import math\ndef f(x):\n    return 7\nprint(f(3))\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("drops the EVOLVE-BLOCK-START/END marker lines"));
+  // Only the region's code, without markers, still replaces the region.
+  auto ok = ApplyRewrite(OneFile(kSource), 0, "def f(x):\n    return 7\n");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_THAT(ok->files[0].content, HasSubstr("    return 7\n# EVOLVE-BLOCK-END\nprint(f(3))\n"));
+}
+
 }  // namespace
 }  // namespace crucible

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/regions.h"
 #include "propose/llm/templates.h"
 
 namespace crucible {
@@ -56,30 +57,102 @@ std::string EvaluationText(const Candidate& c, const PromptLimits& l) {
   return s;
 }
 
+std::string MetricsText(const EvalResult& r, size_t max = 6) {
+  std::string s;
+  size_t n = 0;
+  for (const auto& [k, v] : r.metrics) {
+    if (n++ == max) break;
+    s += fmt::format("{}{}={:.6g}", s.empty() ? "" : ", ", k, v);
+  }
+  return s;
+}
+
+// An inspiration: labelled, with its key metrics, and only the code that
+// may change (fixed code is the same in every program).
+std::string InspirationText(const Candidate& c, const PromptInput& in, size_t max) {
+  const std::optional<double> mine = in.objective.ValueOf(c.result);
+  const std::optional<double> parents = in.parent ? in.objective.ValueOf(in.parent->result) : std::nullopt;
+  const bool top = mine && (!parents || !in.objective.Better(*parents, *mine));
+  std::string s = fmt::format("Program #{} ({}; {}", c.id,
+                              top ? "top: at least as good as the current program"
+                                  : "diverse: a different approach",
+                              ValueText(c, in.objective.key));
+  if (const std::string m = MetricsText(c.result); !m.empty()) s += "; " + m;
+  s += "), its evolvable code:\n";
+  for (const SourceFile& f : c.program.files) {
+    const std::vector<std::string> parts = EvolvableTexts(f.content, f.path);
+    std::string code;
+    for (const std::string& t : parts) code += t;
+    if (code.empty()) continue;
+    s += Fence(SourceFile{f.path, code}, max);
+  }
+  return s;
+}
+
 std::string InspirationsText(const PromptInput& in, const PromptLimits& l) {
   std::string s;
   int shown = 0;
   for (const Candidate* c : in.inspirations) {
     if (shown >= l.max_inspirations) break;
     if (c == nullptr || c == in.parent || c == in.second_parent) continue;
-    s += ProgramText(*c, in.objective.key, l.max_inspiration_chars) + "\n";
+    s += InspirationText(*c, in, l.max_inspiration_chars) + "\n";
     ++shown;
   }
   return s.empty() ? "(none yet)" : s;
 }
 
+// One earlier child of the parent: what it tried, what came of it, and its
+// score against the parent's. Proposer-internal failures are not shown.
+std::string AttemptText(const Attempt& a, const PromptInput& in,
+                        std::optional<double> parent_value) {
+  return AttemptLine(a, in.objective, parent_value);
+}
+
+}  // namespace
+
+std::string AttemptLine(const Attempt& a, const Objective& objective,
+                        std::optional<double> parent_value) {
+  std::string s = fmt::format("- #{} ({}", a.id, a.mode);
+  if (!a.change.empty()) s += ": \"" + a.change + "\"";
+  s += "): ";
+  if (a.outcome == "rejected") return s + "no usable change was made\n";
+  if (a.outcome == "duplicate") return s + "the same program as an earlier one\n";
+  s += a.outcome;
+  if (a.value) {
+    s += fmt::format(", {} = {:.10g}", objective.key, *a.value);
+    if (parent_value) {
+      const double d = *a.value - *parent_value;
+      const char* verdict = d == 0 ? "no change" : objective.Better(*a.value, *parent_value)
+                                                       ? "better" : "worse";
+      s += fmt::format(" ({:+.4g}, {})", d, verdict);
+    }
+  }
+  if (!a.note.empty() && a.outcome != "ok") s += " - " + a.note;
+  return s + "\n";
+}
+
+namespace {
+
 std::string HistoryText(const PromptInput& in, const PromptLimits& l) {
   std::string s;
+  const std::optional<double> parent_value =
+      in.parent ? in.objective.ValueOf(in.parent->result) : std::nullopt;
   const size_t n = in.history.size();
   const size_t from = n > static_cast<size_t>(l.max_history) ? n - l.max_history : 0;
-  for (size_t i = from; i < n; ++i) {
-    const Attempt& a = in.history[i];
-    s += fmt::format("- #{} ({}): {}", a.id, a.mode, a.outcome);
-    if (a.value) s += fmt::format(", {} = {:.10g}", in.objective.key, *a.value);
-    if (!a.note.empty()) s += " - " + a.note;
-    s += "\n";
-  }
+  for (size_t i = from; i < n; ++i) s += AttemptText(in.history[i], in, parent_value);
   return s.empty() ? "(none yet)" : s;
+}
+
+// Whether the parent improved on its own parent.
+std::string StandingText(const PromptInput& in) {
+  if (!in.parent) return "";
+  if (in.parent_is_initial) return "This is the initial program.";
+  const std::optional<double> v = in.objective.ValueOf(in.parent->result);
+  if (!v || !in.grandparent_value) return "";
+  if (*v == *in.grandparent_value) return fmt::format("It scored the same as its own parent ({:.10g}).", *v);
+  return fmt::format("It {} on its own parent ({:.10g} -> {:.10g}).",
+                     in.objective.Better(*v, *in.grandparent_value) ? "improved" : "declined",
+                     *in.grandparent_value, *v);
 }
 
 StatusOr<std::string> ReadIfExists(const fs::path& p, std::string fallback) {
@@ -111,6 +184,7 @@ StatusOr<PromptTemplates> PromptTemplates::Load(const std::string& problem_dir) 
   ASSIGN_OR_RETURN(t.rewrite, ReadIfExists(dir / "rewrite.md", llm_templates::kRewrite));
   ASSIGN_OR_RETURN(t.crossover, ReadIfExists(dir / "crossover.md", llm_templates::kCrossover));
   ASSIGN_OR_RETURN(t.reask, ReadIfExists(dir / "reask.md", llm_templates::kReask));
+  ASSIGN_OR_RETURN(t.scratchpad, ReadIfExists(dir / "scratchpad.md", llm_templates::kScratchpad));
   return t;
 }
 
@@ -158,12 +232,32 @@ std::vector<ChatMessage> BuildPrompt(const PromptTemplates& t, const PromptInput
                             : "(none)"},
       {"inspirations", InspirationsText(in, l)},
       {"history", HistoryText(in, l)},
+      {"standing", StandingText(in)},
+      {"scratchpad", in.scratchpad.empty()
+                         ? std::string()
+                         : "# Notes from earlier in this run (what worked, what failed)\n" +
+                               in.scratchpad + "\n"},
       {"file", file},
   };
   const std::string& user = in.mode == PatchMode::kDiff      ? t.diff
                             : in.mode == PatchMode::kRewrite ? t.rewrite
                                                              : t.crossover;
   return {{"system", FillTemplate(t.system, vars)}, {"user", FillTemplate(user, vars)}};
+}
+
+std::vector<ChatMessage> BuildScratchpadPrompt(const PromptTemplates& t, const std::string& task,
+                                               const Objective& objective, const std::string& best,
+                                               const std::string& previous,
+                                               const std::string& attempts) {
+  const std::vector<std::pair<std::string, std::string>> vars = {
+      {"task", task.empty() ? std::string("Improve the program.") : task},
+      {"objective", fmt::format("objective is {} to {}", objective.key,
+                                objective.maximize() ? "maximise" : "minimise")},
+      {"best", best},
+      {"previous", previous.empty() ? std::string("(empty)") : previous},
+      {"attempts", attempts.empty() ? std::string("(none yet)") : attempts},
+  };
+  return {{"system", FillTemplate(t.system, vars)}, {"user", FillTemplate(t.scratchpad, vars)}};
 }
 
 std::string ReaskMessage(const PromptTemplates& t, const std::string& error) {

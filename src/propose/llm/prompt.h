@@ -29,7 +29,7 @@ enum class PatchMode { kDiff, kRewrite, kCrossover };
 std::string_view PatchModeName(PatchMode mode);  // diff | rewrite | crossover
 
 struct PromptTemplates {
-  std::string system, diff, rewrite, crossover, reask;
+  std::string system, diff, rewrite, crossover, reask, scratchpad;
   // The built-in templates, each replaced by PROBLEM/prompts/<name>.md when
   // that file exists.
   static StatusOr<PromptTemplates> Load(const std::string& problem_dir);
@@ -50,7 +50,8 @@ struct Attempt {
   std::string mode;
   std::string outcome;                 // ok, compile_error, duplicate, rejected, ...
   std::optional<double> value;         // its objective value
-  std::string note;                    // first line of its feedback
+  std::string note;                    // first line of its feedback (evaluated children only)
+  std::string change;                  // the model's one-line summary of its change ('' if none)
 };
 
 struct PromptInput {
@@ -62,6 +63,11 @@ struct PromptInput {
   std::string task;            // the problem's prompt.md ('' when none)
   Objective objective;
   size_t rewrite_file = 0;     // index of the file a rewrite/crossover replaces
+  // The objective value of the parent's own parent, for the parent's
+  // standing (improved or declined); nullopt when unknown or none.
+  std::optional<double> grandparent_value;
+  bool parent_is_initial = false;
+  std::string scratchpad;      // the run's current scratchpad note ('' = none)
 };
 
 std::vector<ChatMessage> BuildPrompt(const PromptTemplates& templates, const PromptInput& input,
@@ -70,6 +76,18 @@ std::vector<ChatMessage> BuildPrompt(const PromptTemplates& templates, const Pro
 // The user message that re-asks after an unusable reply.
 std::string ReaskMessage(const PromptTemplates& templates, const std::string& error);
 
+
+// The scratchpad request (templates/scratchpad.md): the system message of
+// the task and a user message with the previous note, the best value and
+// recent attempts (one line each).
+std::vector<ChatMessage> BuildScratchpadPrompt(const PromptTemplates& templates,
+                                               const std::string& task, const Objective& objective,
+                                               const std::string& best, const std::string& previous,
+                                               const std::string& attempts);
+
+// One attempt as a line of the history or of the scratchpad request.
+std::string AttemptLine(const Attempt& a, const Objective& objective,
+                        std::optional<double> parent_value);
 
 // The messages as the JSON text stored in llm_calls.prompt.
 std::string MessagesToJson(const std::vector<ChatMessage>& messages);

@@ -33,7 +33,7 @@ TEST(BuildPrompt, HoldsParentEvaluationInspirationsHistoryAndFormat) {
   PromptInput in;
   in.parent = &parent;
   in.inspirations = {&other};
-  in.history = {{12, "diff", "compile_error", std::nullopt, "SyntaxError line 3"}};
+  in.history = {{12, "diff", "compile_error", std::nullopt, "SyntaxError line 3", ""}};
   in.task = "Approximate sin(x).";
   PromptLimits limits;
   limits.max_artifact_chars = 100;
@@ -49,13 +49,41 @@ TEST(BuildPrompt, HoldsParentEvaluationInspirationsHistoryAndFormat) {
   EXPECT_THAT(u, HasSubstr("worst on instance 7"));
   EXPECT_THAT(u, HasSubstr("more characters cut"));  // the artifact is capped
   EXPECT_THAT(u, Not(HasSubstr(std::string(200, 'L'))));
-  EXPECT_THAT(u, HasSubstr("Program #9 (score = 0.75)"));
+  EXPECT_THAT(u, HasSubstr("Program #9 (top: at least as good as the current program; score = 0.75; "
+                           "err=0.25), its evolvable code:"));
   EXPECT_THAT(u, HasSubstr("#12 (diff): compile_error - SyntaxError line 3"));
   EXPECT_THAT(u, HasSubstr("<<<<<<< SEARCH"));
   EXPECT_THAT(u, Not(HasSubstr("{{")));
   // Valid JSON for llm_calls.prompt.
   auto j = nlohmann::json::parse(MessagesToJson(msgs));
   EXPECT_EQ(j[1]["role"], "user");
+}
+
+TEST(BuildPrompt, AttemptsShowTheirChangeAndDeltaButNoInternalErrors) {
+  auto t = PromptTemplates::Load("/nonexistent");
+  ASSERT_TRUE(t.ok());
+  Candidate parent = Make(5, 0.5, "import os\n# EVOLVE-BLOCK-START\nx = 1\n# EVOLVE-BLOCK-END\n");
+  Candidate worse = Make(9, 0.25, "import os\n# EVOLVE-BLOCK-START\nx = 0\n# EVOLVE-BLOCK-END\n");
+  PromptInput in;
+  in.parent = &parent;
+  in.inspirations = {&worse};
+  in.grandparent_value = 0.75;
+  in.scratchpad = "- raising x helped";
+  Attempt good{13, "diff", "ok", 0.625, "", "Raise x a little."};
+  Attempt failed{14, "rewrite", "rejected", std::nullopt,
+                 "proposal failed: model 'm' at http://127.0.0.1:9/v1/chat/completions: the reply is "
+                 "not JSON", ""};
+  in.history = {good, failed};
+  const std::string u = BuildPrompt(*t, in, PromptLimits{})[1].content;
+  EXPECT_THAT(u, HasSubstr("#13 (diff: \"Raise x a little.\"): ok, score = 0.625 (+0.125, better)"));
+  EXPECT_THAT(u, HasSubstr("#14 (rewrite): no usable change was made"));
+  EXPECT_THAT(u, Not(HasSubstr("http://")));
+  EXPECT_THAT(u, Not(HasSubstr("not JSON")));
+  EXPECT_THAT(u, HasSubstr("It declined on its own parent (0.75 -> 0.5)."));
+  EXPECT_THAT(u, HasSubstr("Program #9 (diverse: a different approach; score = 0.25"));
+  EXPECT_THAT(u, Not(HasSubstr("import os\n# EVOLVE-BLOCK-START\nx = 0")));  // evolvable code only
+  EXPECT_THAT(u, HasSubstr("# Notes from earlier in this run (what worked, what failed)\n- raising x helped"));
+  EXPECT_THAT(u, HasSubstr("For example, a complete answer:"));
 }
 
 TEST(BuildPrompt, CrossoverShowsBothParents) {

@@ -11,8 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/hash.h"
-#include "core/regions.h"
+#include "core/parsed_program.h"
 #include "core/rng.h"
 #include "propose/mutate/operators.h"
 
@@ -109,6 +108,15 @@ std::optional<FileMutation> MutateFile(const SourceFile& file, const ProposalReq
   return m;
 }
 
+// Whether `child` is worth returning: the run's pre-check when there is one
+// (fixed regions, size, not a known or in-flight duplicate); without one,
+// fixed regions intact and a program other than the parent.
+bool Acceptable(const ProposalRequest& request, const ParsedProgram& parent,
+                const ParsedProgram& child) {
+  if (request.precheck != nullptr) return request.precheck->Check(parent, child).passed();
+  return CheckFixedRegionsIntact(parent, child).ok() && child.hash() != parent.hash();
+}
+
 }  // namespace
 
 Status MutateOptions::Validate() const {
@@ -151,19 +159,13 @@ StatusOr<Proposal> MutateProposer::Propose(const ProposalRequest& request, std::
   RETURN_IF_ERROR(options_.Validate());
   if (request.parent == nullptr) return InvalidArgumentError("proposal request has no parent");
   const Program& parent = request.parent->program;
+  const std::shared_ptr<const ParsedProgram> parent_parsed = ParsedSourceOf(*request.parent);
   std::vector<size_t> eligible;
   for (size_t i = 0; i < parent.files.size(); ++i) {
-    const SourceFile& f = parent.files[i];
-    auto regions = ParseRegions(f.content, f.path);
-    if (!regions.ok()) {
-      return regions.status().WithContext(fmt::format("parent candidate {}", request.parent->id));
+    if (const Status& s = parent_parsed->regions_status(i); !s.ok()) {
+      return s.WithContext(fmt::format("parent candidate {}", request.parent->id));
     }
-    for (const Region& r : EvolvableRegions(*regions)) {
-      if (r.size() > 0) {
-        eligible.push_back(i);
-        break;
-      }
-    }
+    if (parent_parsed->HasNonEmptyEvolvableRegion(i)) eligible.push_back(i);
   }
   if (eligible.empty()) {
     return InvalidArgumentError(
@@ -172,7 +174,6 @@ StatusOr<Proposal> MutateProposer::Propose(const ProposalRequest& request, std::
                     request.parent->id, parent.files.size()));
   }
 
-  const uint64_t parent_hash = NormalizedProgramHash(parent);
   Rng rng(request.seed);
   std::optional<Proposal> last;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
@@ -184,16 +185,15 @@ StatusOr<Proposal> MutateProposer::Propose(const ProposalRequest& request, std::
     Proposal proposal;
     proposal.program = parent;
     proposal.program.files[file_index].content = std::move(m->content);
+    proposal.parsed = ParsedProgram::Make(proposal.program);
     // The operators only edit evolvable regions; a failure here is a bug.
-    const Status intact = CheckProgramFixedRegions(parent, proposal.program);
-    assert(intact.ok());
-    if (!intact.ok()) continue;
+    assert(CheckFixedRegionsIntact(*parent_parsed, *proposal.parsed).ok());
     proposal.info.proposer = std::string(Name());
     proposal.info.operators = std::move(m->operators);
     proposal.info.detail_json =
         nlohmann::json{{"file", file.path}, {"attempt", attempt}, {"edits", std::move(m->edits)}}
             .dump();
-    if (NormalizedProgramHash(proposal.program) != parent_hash) return proposal;
+    if (Acceptable(request, *parent_parsed, *proposal.parsed)) return proposal;
     last = std::move(proposal);
   }
   if (last) return *std::move(last);

@@ -41,8 +41,11 @@ struct MutateOptions {
   };
   // Standard deviation of the log-normal factor applied to float constants.
   double float_sigma = 0.1;
-  // Whole proposals tried until one normalises to a different program than
-  // the parent (comments and whitespace do not count as changes).
+  // Whole proposals tried until one passes the run's pre-check
+  // (ProposalRequest::precheck: fixed regions, size, not a duplicate of a
+  // known or in-flight candidate), or, without one, normalises to a
+  // different program than the parent (comments and whitespace do not count
+  // as changes).
   int max_attempts = 20;
 
   // InvalidArgument naming the offending field: max_operators < 1,
@@ -61,8 +64,8 @@ class MutateProposer : public Proposer {
   // parent, the parent's EVOLVE-BLOCK markers do not parse, no file has a
   // non-empty evolvable region, or no operator applies anywhere; Cancelled if
   // `stop` fires. After
-  // max_attempts proposals that all normalise to the parent, the last one is
-  // returned (the engine records it as a duplicate).
+  // max_attempts proposals that all fail the pre-check, the last one is
+  // returned (the engine records it as a duplicate or rejected).
   StatusOr<Proposal> Propose(const ProposalRequest& request, std::stop_token stop) override;
   std::string_view Name() const override { return "mutate"; }
   bool RunsInline() const override { return true; }

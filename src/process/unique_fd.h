@@ -1,7 +1,8 @@
 // UniqueFd: owns one file descriptor and closes it exactly once. Movable, not
-// copyable. Used by the sandbox (parent side) and by its init program.
-#ifndef CRUCIBLE_SANDBOX_UNIQUE_FD_H_
-#define CRUCIBLE_SANDBOX_UNIQUE_FD_H_
+// copyable. Used by crucible (parent side) and by the
+// sandbox's init program, which includes it without linking anything.
+#ifndef CRUCIBLE_PROCESS_UNIQUE_FD_H_
+#define CRUCIBLE_PROCESS_UNIQUE_FD_H_
 
 #include <unistd.h>
 
@@ -37,4 +38,4 @@ class UniqueFd {
 
 }  // namespace crucible
 
-#endif  // CRUCIBLE_SANDBOX_UNIQUE_FD_H_
+#endif  // CRUCIBLE_PROCESS_UNIQUE_FD_H_

@@ -1,10 +1,8 @@
-#include "sandbox/capture.h"
+#include "process/output_capture.h"
 
 #include <string>
 
 #include <gtest/gtest.h>
-
-#include "sandbox/wire.h"
 
 namespace crucible {
 namespace {
@@ -49,29 +47,6 @@ TEST(SandboxCaptureTest, WrapsAroundManyTimes) {
   }
   std::string text = capture.Text();
   EXPECT_EQ(text.substr(text.size() - 7), all.substr(all.size() - 7));
-}
-
-TEST(SandboxWireTest, SpecRoundTrips) {
-  sandbox_wire::InitSpec spec;
-  spec.pid_namespace = true;
-  spec.filesystem_isolation = true;
-  spec.exec_path = "/bin/sh";
-  spec.argv = {"sh", "-c", std::string("with\0nul", 8)};
-  spec.envp = {"A=1"};
-  spec.working_dir = "/tmp/x";
-  spec.writable_paths = {"/tmp/x", "/cache"};
-  spec.rlimits = {{1, 2, 3}};
-  std::string bytes = sandbox_wire::EncodeSpec(spec);
-  auto decoded = sandbox_wire::DecodeSpec(bytes);
-  ASSERT_TRUE(decoded.has_value());
-  EXPECT_TRUE(decoded->pid_namespace);
-  EXPECT_FALSE(decoded->network_namespace);
-  EXPECT_EQ(decoded->argv, spec.argv);
-  EXPECT_EQ(decoded->writable_paths, spec.writable_paths);
-  ASSERT_EQ(decoded->rlimits.size(), 1u);
-  EXPECT_EQ(decoded->rlimits[0].hard, 3u);
-  EXPECT_FALSE(sandbox_wire::DecodeSpec(bytes.substr(0, bytes.size() - 1)).has_value());
-  EXPECT_FALSE(sandbox_wire::DecodeSpec("garbage").has_value());
 }
 
 }  // namespace

@@ -4,10 +4,11 @@
 // appended; whatever falls between is counted and discarded, so memory stays
 // bounded however much the child writes. The sandbox uses a head and a tail
 // for stdout (the evaluator protocol reads stdout's last line) and only a tail
-// for stderr (the end of stderr explains a failure). Not thread-safe: each
-// capture belongs to one Run().
-#ifndef CRUCIBLE_SANDBOX_CAPTURE_H_
-#define CRUCIBLE_SANDBOX_CAPTURE_H_
+// for stderr (the end of stderr explains a failure); the harnesses keep a
+// head for stdout and stop the child beyond it (process/pump.h). Not
+// thread-safe: each capture belongs to one supervised child.
+#ifndef CRUCIBLE_PROCESS_OUTPUT_CAPTURE_H_
+#define CRUCIBLE_PROCESS_OUTPUT_CAPTURE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +31,12 @@ class OutputCapture {
   //   "\n[crucible: 1234 bytes omitted]\n"
   std::string Text() const;
 
+  // A conversation reads replies as they arrive: the number of kept head
+  // bytes, and the first `n` of them (n <= head_size()), removed from the
+  // capture so that the head has room for what follows.
+  size_t head_size() const { return head_.size(); }
+  std::string TakeHead(size_t n);
+
  private:
   size_t head_limit_;
   size_t tail_limit_;
@@ -42,4 +49,4 @@ class OutputCapture {
 
 }  // namespace crucible
 
-#endif  // CRUCIBLE_SANDBOX_CAPTURE_H_
+#endif  // CRUCIBLE_PROCESS_OUTPUT_CAPTURE_H_

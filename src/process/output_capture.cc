@@ -1,4 +1,4 @@
-#include "sandbox/capture.h"
+#include "process/output_capture.h"
 
 #include <algorithm>
 
@@ -30,6 +30,13 @@ void OutputCapture::Append(std::string_view data) {
     tail_[tail_start_] = c;
     tail_start_ = (tail_start_ + 1) % tail_limit_;
   }
+}
+
+std::string OutputCapture::TakeHead(size_t n) {
+  std::string taken = head_.substr(0, n);
+  head_.erase(0, taken.size());
+  total_ -= taken.size();
+  return taken;
 }
 
 std::string OutputCapture::Text() const {
