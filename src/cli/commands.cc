@@ -152,7 +152,8 @@ int ListCommand(const std::string& run_dir, int top, bool all) {
   if (!store.ok()) return ReportError(store.status());
   auto config = RunConfigOf(**store);
   if (!config.ok()) return ReportError(config.status());
-  auto rows = all ? (*store)->LoadCandidates() : TopByObjective(**store, config->objective, top);
+  auto rows = all ? (*store)->LoadCandidates() : (*store)->TopByObjective(config->objective, top,
+                                                                  config->stages.back().name);
   if (!rows.ok()) return ReportError(rows.status());
   fmt::print("{:>7} {:>7} {:>3} {:>4} {:<15} {:>12}  {}\n", "id", "parent", "isl", "gen", "outcome",
              config->objective.key, "how");
@@ -207,21 +208,25 @@ int ShowCommand(const std::string& run_dir, int64_t id) {
   return kExitOk;
 }
 
-int EvalCommand(const std::string& problem_dir, const std::string& file, bool heldout) {
-  auto config = LoadProblemConfig(problem_dir);
-  if (!config.ok()) return ReportError(config.status());
+int EvalCommand(const std::string& problem_dir, const std::string& file, bool heldout,
+                const TaskFiles& files) {
+  auto task = LoadAnyTask(problem_dir, files);
+  if (!task.ok()) return ReportError(task.status());
+  const RunConfig* config = &task->config;
   auto program = ProgramFromPath(*config, file);
   if (!program.ok()) return ReportError(program.status());
   char tmpl[] = "/tmp/crucible-eval-XXXXXX";
   if (!mkdtemp(tmpl)) return ReportError(InternalError("cannot create a temporary directory"));
-  auto evaluator =
-      CommandEvaluator::Create(EvaluatorOptionsFor(*config, tmpl, std::string(tmpl) + "/cache"));
+  auto options = EvaluatorOptionsFor(*config, tmpl, std::string(tmpl) + "/cache");
+  auto evaluator = options.ok() ? CommandEvaluator::Create(std::move(*options))
+                                : StatusOr<std::unique_ptr<CommandEvaluator>>(options.status());
   if (!evaluator.ok()) {
     fs::remove_all(tmpl);
     return ReportError(evaluator.status());
   }
   EvalRequest req{0, &*program, 0, heldout ? Split::kHeldout : Split::kTrain};
   const EvalResult r = (*evaluator)->Evaluate(req, {});
+  evaluator->reset();  // warm workers end before their directories go
   fs::remove_all(tmpl);
   fmt::print("{}\n", EvalResultToJson(r, /*pretty=*/true));
   return r.outcome == Outcome::kOk ? kExitOk : kExitFailure;
@@ -235,7 +240,15 @@ int HarnessCommand(const std::string& name, const std::string& candidate_dir) {
   return RunProblemHarness(*problem, candidate_dir);
 }
 
-int InitCommand(const std::string& dir) {
+int InitCommand(const std::string& dir, const std::string& format) {
+  if (format == "openevolve") {
+    if (Status s = WriteOpenEvolveExample(dir); !s.ok()) return ReportError(s);
+    fmt::print("wrote an OpenEvolve-format task to {}/ (initial_program.py, evaluator.py, "
+               "config.yaml; docs/openevolve.md)\n",
+               dir);
+    fmt::print("try it:  crucible run {}\n", dir);
+    return kExitOk;
+  }
   if (Status s = WriteExampleProblem(dir); !s.ok()) return ReportError(s);
   fmt::print("wrote an example problem to {}/ (problem.yaml, program.py, evaluate.py, prompt.md)\n",
              dir);

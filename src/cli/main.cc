@@ -87,6 +87,14 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--jobs,-j", run.request.jobs, "Evaluations in flight (default: cores)")
       ->check(CLI::PositiveNumber);
   auto* seed_opt = run_cmd->add_option("--seed", seed, "Random seed (default 0)");
+  TaskFiles task_files;  // OpenEvolve/ShinkaEvolve task directories (docs/openevolve.md)
+  for (CLI::App* cmd : {run_cmd}) {
+    cmd->add_option("--config", task_files.config, "OpenEvolve task: its config file (default config.yaml)");
+    cmd->add_option("--initial", task_files.initial,
+                    "OpenEvolve/ShinkaEvolve task: the initial program (default initial_program.py)");
+    cmd->add_option("--evaluator", task_files.evaluator,
+                    "OpenEvolve/ShinkaEvolve task: the evaluator module (default evaluator.py)");
+  }
   run_cmd->add_flag("--deterministic", run.request.deterministic,
                     "Same seed, same run: results merge in a fixed order");
   run_cmd->add_option("--proposer", run.request.proposer,
@@ -122,9 +130,15 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("PROBLEM", problem, "Problem directory")->required();
   eval_cmd->add_option("FILE", file, "Program file (or a directory holding the problem's files)")->required();
   eval_cmd->add_flag("--heldout", heldout, "Use the held-out split instead of train");
-  std::string init_dir;
+  eval_cmd->add_option("--config", task_files.config, "OpenEvolve task: its config file");
+  eval_cmd->add_option("--initial", task_files.initial, "OpenEvolve/ShinkaEvolve task: the initial program");
+  eval_cmd->add_option("--evaluator", task_files.evaluator, "OpenEvolve/ShinkaEvolve task: the evaluator module");
+  std::string init_dir, init_format = "crucible";
   CLI::App* init_cmd = app.add_subcommand("init", "Write a working example problem directory");
   init_cmd->add_option("DIR", init_dir, "Directory to create")->required();
+  init_cmd->add_option("--format", init_format,
+                       "crucible (problem.yaml) or openevolve (initial_program.py, evaluator.py, config.yaml)")
+      ->check(CLI::IsMember({"crucible", "openevolve"}));
 
   std::vector<std::string> dash_runs;
   std::string dash_host = "127.0.0.1";
@@ -170,6 +184,7 @@ int main(int argc, char** argv) {
                           : "give either a PROBLEM directory or --resume RUN, not both"));
     }
     run.request.problem_dir = problem;
+    run.request.task_files = task_files;
     if (*evals_opt) run.request.evaluations = evaluations;
     if (*time_opt) run.request.seconds = seconds;
     if (*target_opt) run.request.target = target;
@@ -186,8 +201,8 @@ int main(int argc, char** argv) {
   if (*best_cmd) return BestCommand(run_dir);
   if (*list_cmd) return ListCommand(run_dir, top, all);
   if (*show_cmd) return ShowCommand(run_dir, id);
-  if (*eval_cmd) return EvalCommand(problem, file, heldout);
-  if (*init_cmd) return InitCommand(init_dir);
+  if (*eval_cmd) return EvalCommand(problem, file, heldout, task_files);
+  if (*init_cmd) return InitCommand(init_dir, init_format);
   if (*serve_cmd) return ServeCommand(dash_runs, dash_host, dash_port);
   if (*report_cmd) return ReportCommand(dash_runs, dash_out);
   if (*plot_cmd) return PlotCommand(run_dir, dash_out, plot_title);

@@ -105,6 +105,8 @@ StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config) {
   ctx.problem_dir = config.problem_dir;
   if (!config.prompt_file.empty()) {
     ASSIGN_OR_RETURN(ctx.task, ReadText(fs::path(config.problem_dir) / config.prompt_file));
+  } else {
+    ctx.task = config.prompt_text;
   }
   ctx.objective = config.objective;
   ASSIGN_OR_RETURN(std::unique_ptr<LlmProposer> p, LlmProposer::Create(config.llm, std::move(ctx)));
@@ -120,7 +122,7 @@ std::string SelfExecutable() {
 StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(const RunConfig& config,
                                                    const std::string& work_root,
                                                    const std::string& cache_dir, bool keep_work) {
-  CommandEvaluatorOptions o = EvaluatorOptionsFor(config, work_root, cache_dir);
+  ASSIGN_OR_RETURN(CommandEvaluatorOptions o, EvaluatorOptionsFor(config, work_root, cache_dir));
   o.keep_work = keep_work;
   ASSIGN_OR_RETURN(std::unique_ptr<CommandEvaluator> e, CommandEvaluator::Create(std::move(o)));
   return std::unique_ptr<Evaluator>(std::move(e));
@@ -189,7 +191,8 @@ StatusOr<Candidate> EvaluateInitial(const RunConfig& config, uint64_t seed, LogF
 // Scores the best program on the held-out split, once per best program; the
 // result is kept in the run's state as "heldout:<id>". Evolution never sees it.
 Status EvaluateHeldout(RunStore& store, const RunConfig& config, Evaluator& evaluator, LogFn& log) {
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> top, TopByObjective(store, config.objective, 1));
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> top,
+                   store.TopByObjective(config.objective, 1, config.stages.back().name));
   if (top.empty()) return Status::Ok();
   const Candidate& best = top.front().candidate;
   const std::string key = fmt::format("heldout:{}", best.id);
@@ -278,32 +281,36 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
 
 }  // namespace
 
-CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::string& work_root,
-                                            const std::string& cache_dir) {
+StatusOr<CommandEvaluatorOptions> EvaluatorOptionsFor(const RunConfig& config,
+                                                      const std::string& work_root,
+                                                      const std::string& cache_dir) {
   CommandEvaluatorOptions o;
   o.problem_dir = config.problem_dir;
   o.command = config.builtin_evaluator.empty()
                   ? config.evaluator_command
                   : std::vector<std::string>{SelfExecutable(), "harness", config.builtin_evaluator};
+  if (config.python_evaluator) {
+    // Read-only in the sandbox (only the scratch dirs below work_root are
+    // writable), so no candidate can change the adapter of the next.
+    const std::string root = (fs::absolute(work_root) / "python").lexically_normal().string();
+    RETURN_IF_ERROR(InstallPythonSupport(root));
+    std::vector<std::string> features;
+    for (const FeatureDimension& d : config.archive.features) features.push_back(d.name);
+    const std::string& program = config.files.front();
+    o.command = PythonEvaluatorCommand(root, *config.python_evaluator, program, features,
+                                       PythonRunner::kCold);
+    if (config.warm) {
+      o.warm_worker_command = PythonEvaluatorCommand(root, *config.python_evaluator, program,
+                                                     features, PythonRunner::kWarm);
+    }
+    o.readonly_paths.push_back(root);
+  }
   o.stages = config.stages;
   o.objective = config.objective;
   o.work_root = work_root;
   o.cache_dir = cache_dir;
   o.sandbox = config.sandbox;
   return o;
-}
-
-StatusOr<std::vector<CandidateRow>> TopByObjective(const RunStore& store, const Objective& objective,
-                                                   int k) {
-  if (objective.key == "score") return store.TopCandidates(k, objective.direction);
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> rows, store.LoadCandidates(CandidateStatus::kDone));
-  std::erase_if(rows, [&](const CandidateRow& r) { return !objective.ValueOf(r.candidate.result); });
-  std::stable_sort(rows.begin(), rows.end(), [&](const CandidateRow& a, const CandidateRow& b) {
-    return objective.Better(*objective.ValueOf(a.candidate.result),
-                            *objective.ValueOf(b.candidate.result));
-  });
-  if (rows.size() > static_cast<size_t>(std::max(k, 0))) rows.resize(std::max(k, 0));
-  return rows;
 }
 
 Status CheckExecutorReachable(const RunConfig& config) {
@@ -348,7 +355,9 @@ StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir) {
 
 StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, LogFn log,
                              std::stop_token stop) {
-  ASSIGN_OR_RETURN(RunConfig config, LoadProblemConfig(req.problem_dir));
+  ASSIGN_OR_RETURN(ForeignTask task, LoadAnyTask(req.problem_dir, req.task_files));
+  RunConfig& config = task.config;
+  if (const std::string unused = DescribeUnusedKeys(task); !unused.empty()) log(unused);
   ApplyOverrides(req, config);
   RETURN_IF_ERROR(ResolveProposer(req, config));
   const fs::path run_dir = req.out_dir.empty() ? DefaultRunDir(config.name) : req.out_dir;
@@ -357,7 +366,7 @@ StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, Lo
         "{} already exists; choose another --out, or continue it with --resume {}",
         run_dir.string(), run_dir.string()));
   }
-  const uint64_t seed = req.seed.value_or(0);
+  const uint64_t seed = req.seed.value_or(config.seed.value_or(0));
   RETURN_IF_ERROR(CheckExecutorReachable(config));
   ASSIGN_OR_RETURN(Candidate initial, EvaluateInitial(config, seed, log));
   log(fmt::format("initial program: {} = {:g}", config.objective.key,
@@ -419,7 +428,8 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
 
 StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& store,
                                  const RunConfig& config) {
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> top, TopByObjective(store, config.objective, 1));
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> top,
+                   store.TopByObjective(config.objective, 1, config.stages.back().name));
   if (top.empty()) return NotFoundError("no candidate of this run has a score yet");
   const Candidate& best = top.front().candidate;
   const fs::path dir = fs::path(run_dir) / "best";

@@ -150,14 +150,36 @@ StatusOr<std::unique_ptr<CommandEvaluator>> CommandEvaluator::Create(
     }
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Sandbox> sandbox, Sandbox::Create(options.sandbox));
+  std::unique_ptr<WarmPool> warm;
+  if (!options.warm_worker_command.empty()) {
+    WarmPoolOptions w;
+    w.worker_argv = options.warm_worker_command;
+    w.root = (fs::path(options.work_root) / "warm").string();
+    std::error_code ec;
+    fs::create_directories(w.root, ec);
+    if (ec) return InternalError(fmt::format("cannot create {}: {}", w.root, ec.message()));
+    w.readonly_paths = options.readonly_paths;
+    w.readonly_paths.push_back(options.work_root);
+    w.env = {{"CRUCIBLE_PROBLEM_DIR", options.problem_dir},
+             {"CRUCIBLE_PROTOCOL_VERSION", std::to_string(kEvaluatorProtocolVersion)}};
+    if (!options.cache_dir.empty()) {
+      w.writable_paths = {options.cache_dir};
+      w.env["CRUCIBLE_CACHE_DIR"] = options.cache_dir;
+    }
+    w.sandbox = options.sandbox;
+    ASSIGN_OR_RETURN(warm, WarmPool::Create(std::move(w)));
+  }
   return std::unique_ptr<CommandEvaluator>(
-      new CommandEvaluator(std::move(options), std::move(sandbox)));
+      new CommandEvaluator(std::move(options), std::move(sandbox), std::move(warm)));
 }
 
-CommandEvaluator::CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox)
-    : options_(std::move(options)), sandbox_(std::move(sandbox)) {}
+CommandEvaluator::CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox,
+                                   std::unique_ptr<WarmPool> warm)
+    : options_(std::move(options)), sandbox_(std::move(sandbox)), warm_(std::move(warm)) {}
 
-std::string CommandEvaluator::Describe() const { return sandbox_->CapabilityReport(); }
+std::string CommandEvaluator::Describe() const {
+  return warm_ ? warm_->Describe() : sandbox_->CapabilityReport();
+}
 
 EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::string& candidate_dir,
                                       const std::string& scratch, const EvalRequest& request,
@@ -176,9 +198,18 @@ EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::stri
     req.env["CRUCIBLE_CACHE_DIR"] = options_.cache_dir;
     req.writable_paths.push_back(options_.cache_dir);
   }
-  const SandboxResult run = sandbox_->Run(req, stop);
-  EvalResult r = ClassifyStage(run, ReadFileIfExists(fs::path(scratch) / "result.json"),
-                               options_.sandbox.wall_timeout_seconds);
+  req.readonly_paths = options_.readonly_paths;
+  EvalResult r;
+  if (warm_) {
+    // The worker makes its own scratch directory, inside the one place its
+    // sandbox lets it write.
+    WarmPool::Stage warm = warm_->Run(candidate_dir, req.env, stop);
+    r = ClassifyStage(warm.run, warm.result_json, options_.sandbox.wall_timeout_seconds);
+  } else {
+    const SandboxResult run = sandbox_->Run(req, stop);
+    r = ClassifyStage(run, ReadFileIfExists(fs::path(scratch) / "result.json"),
+                      options_.sandbox.wall_timeout_seconds);
+  }
   r.stage = stage.name;
   return r;
 }

@@ -23,6 +23,7 @@
 #include "core/objective.h"
 #include "core/status.h"
 #include "evaluate/evaluator.h"
+#include "evaluate/warm_pool.h"
 #include "sandbox/sandbox.h"
 
 namespace crucible {
@@ -46,6 +47,14 @@ struct CommandEvaluatorOptions {
   // cached by source hash). Empty: none.
   std::string cache_dir;
   SandboxOptions sandbox;
+  // When set (python3 .../worker.py FORMAT FILE PROGRAM [flags]), stages run
+  // in warm Python workers (warm_pool.h) instead of one sandboxed process
+  // each; `command` is then the cold equivalent, used for nothing else than
+  // describing the evaluator.
+  std::vector<std::string> warm_worker_command;
+  // Paths the evaluator must see besides its command's (e.g. crucible's
+  // python/ tree when the work root is under /tmp); read-only.
+  std::vector<std::string> readonly_paths;
 
   Status Validate() const;
 };
@@ -64,13 +73,15 @@ class CommandEvaluator final : public Evaluator {
   std::string Describe() const override;
 
  private:
-  CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox);
+  CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox,
+                   std::unique_ptr<WarmPool> warm);
   EvalResult RunStage(const CascadeStage& stage, const std::string& candidate_dir,
                       const std::string& scratch, const EvalRequest& request,
                       std::stop_token stop) const;
 
   const CommandEvaluatorOptions options_;
   const std::unique_ptr<Sandbox> sandbox_;
+  const std::unique_ptr<WarmPool> warm_;  // null unless warm_worker_command is set
   std::atomic<uint64_t> counter_{0};  // makes work directories unique
 };
 
