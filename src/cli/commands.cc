@@ -246,9 +246,11 @@ int EvalCommand(const std::string& problem_dir, const std::string& file, bool he
 
 int HarnessCommand(const std::string& name, const std::string& candidate_dir) {
   ConfineHarnessProcess();
-  const BuiltinHarness* h = FindBuiltinHarness(name);
-  if (!h) return ReportError(NotFoundError(fmt::format("unknown built-in evaluator '{}'", name)));
-  return h->run(candidate_dir);
+  const Problem* problem = FindBuiltinProblem(name);
+  if (!problem) {
+    return ReportError(NotFoundError(fmt::format("unknown built-in evaluator '{}'", name)));
+  }
+  return RunProblemHarness(*problem, candidate_dir);
 }
 
 int InitCommand(const std::string& dir, const std::string& format) {

@@ -71,10 +71,10 @@ void ParseEvaluator(const YAML::Node& root, YamlReader& r, RunConfig& c) {
                             : "has both a command and a builtin evaluator; give one");
   }
   if (r.status().ok() && !c.builtin_evaluator.empty() &&
-      !FindBuiltinHarness(c.builtin_evaluator)) {
+      !FindBuiltinProblem(c.builtin_evaluator)) {
     std::string known;
-    for (const BuiltinHarness& h : BuiltinHarnesses()) {
-      known += (known.empty() ? "" : ", ") + std::string(h.name);
+    for (const Problem* p : BuiltinProblems()) {
+      known += (known.empty() ? "" : ", ") + std::string(p->name());
     }
     r.Fail("evaluator.builtin", fmt::format("unknown built-in evaluator '{}' (known: {})",
                                             c.builtin_evaluator, known.empty() ? "none" : known));
