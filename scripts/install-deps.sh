@@ -6,7 +6,8 @@
 #   install-deps.sh --test   that, and what the tests and benchmarks need:
 #                            GoogleTest/GMock, Google Benchmark, chromium and
 #                            Node.js/npm (the dashboard's browser test), Slurm
-#                            and munge (the Slurm executor's tests)
+#                            and munge (the Slurm executor's tests), numpy and
+#                            scipy (the OpenEvolve example tasks the tests run)
 set -euo pipefail
 
 with_tests=0
@@ -28,6 +29,7 @@ if [ "$with_tests" -eq 1 ]; then
     libgtest-dev libgmock-dev libbenchmark-dev
     chromium
     slurm-wlm munge
+    python3-numpy python3-scipy
   )
 fi
 
