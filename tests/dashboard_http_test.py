@@ -188,7 +188,7 @@ class EndpointTest(Base):
         for path in ("/../secret.txt", "/..%2fsecret.txt", "/%2e%2e/secret.txt", "/api/runs/0/../../secret.txt",
                      "/api/runs/0/%2e%2e/%2e%2e/secret.txt", "/run/run.db", "/run.db", "/api/runs/0/run.db",
                      "/etc/passwd", "//etc/passwd", "/app.js/../../secret.txt", "/static/../../../../etc/passwd"):
-            resp = s.raw(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+            resp = s.raw(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{s.port}\r\nConnection: close\r\n\r\n".encode())
             status = int(resp.split(b" ", 2)[1])
             self.assertIn(status, (400, 404), path)
             self.assertNotIn(secret, resp, path)
@@ -202,9 +202,46 @@ class EndpointTest(Base):
         self.assertEqual(st, 403)
         st, _, _ = s.request("/api/runs", headers={"Host": f"localhost:{s.port}"})
         self.assertEqual(st, 200)
+        # The allow-list is exact: names that merely start like loopback ones
+        # (DNS rebinding to 127.evil.com), userinfo tricks and a missing port
+        # are refused; the four names with the port are served.
+        for host in ("127.evil.com", f"127.evil.com:{s.port}", f"127.0.0.1.evil.com:{s.port}",
+                     f"localhost:{s.port}@evil.com", "localhost", "127.0.0.1", f"127.0.0.2:{s.port}",
+                     f"localhost:{s.port + 1}", ""):
+            st, _, _ = s.request("/api/runs", headers={"Host": host})
+            self.assertEqual(st, 403, host)
+        for host in (f"127.0.0.1:{s.port}", f"LOCALHOST:{s.port}", f"[::1]:{s.port}"):
+            st, _, _ = s.request("/api/runs", headers={"Host": host})
+            self.assertEqual(st, 200, host)
         st, _, _ = s.request("/")
         # The server never wrote into the run.
         self.assertEqual(sorted(os.listdir(self.dir)), ["run", "secret.txt"])
+        self.assertEqual(s.stop(), 0)
+
+    def test_slow_clients_and_bodiless_post(self):
+        s = self.serve()
+        # Slowloris: 40 connections that send half a request and stall do not
+        # lock others out (one thread each, dropped after the read timeout).
+        stalled = []
+        for _ in range(40):
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+            c.sendall(b"GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            stalled.append(c)
+        import time
+        t0 = time.monotonic()
+        st, _, _ = s.request("/api/runs", headers={"Host": f"127.0.0.1:{s.port}"})
+        self.assertEqual(st, 200)
+        self.assertLess(time.monotonic() - t0, 10)
+        # A POST announcing a body it never sends is answered 405 at once.
+        with socket.create_connection(("127.0.0.1", s.port), timeout=30) as c:
+            t0 = time.monotonic()
+            c.sendall(f"POST /api/runs HTTP/1.1\r\nHost: 127.0.0.1:{s.port}\r\n"
+                      f"Content-Length: 1000\r\n\r\n".encode())
+            resp = c.recv(4096)
+            self.assertIn(b" 405 ", resp.split(b"\r\n", 1)[0] + b" ")
+            self.assertLess(time.monotonic() - t0, 2)
+        for c in stalled:
+            c.close()
         self.assertEqual(s.stop(), 0)
 
     def test_headers(self):

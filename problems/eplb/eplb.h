@@ -1,6 +1,6 @@
 // eplb.h: MoE expert replication and placement (EPLB, ADRS) as a candidate
 // sees it (it is written next to the candidate as "eplb.h") and as crucible
-// uses it (docs/builtin-problems.md#eplb, spec shared/problems/eplb.md).
+// uses it (problems/eplb/README.md, spec shared/problems/eplb.md).
 //
 // A layer has `experts` logical experts in `groups` contiguous groups, served
 // by `slots` physical expert slots: slot s lives on GPU s / (slots / gpus),

@@ -1,6 +1,6 @@
 // prism.h: the PRISM GPU model-placement problem as a candidate sees it (it
 // is written next to the candidate as "prism.h") and as crucible uses it
-// (docs/builtin-problems.md#prism, spec shared/problems/prism.md §1).
+// (problems/prism/README.md, spec shared/problems/prism.md §1).
 //
 // A case has `gpus` GPUs of `memory_gb` (80) GB each and a list of models,
 // each with weights of `size_gb` GB, a request rate and an SLO. Every model

@@ -13,6 +13,7 @@
 #include "evaluate/command_evaluator.h"
 #include "evaluate/protocol.h"
 #include "executor/slurm_executor.h"
+#include "problems/harness/compiled_candidate.h"
 #include "problems/registry.h"
 
 namespace crucible {
@@ -22,7 +23,8 @@ namespace fs = std::filesystem;
 
 bool IsBadInput(StatusCode code) {
   return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound ||
-         code == StatusCode::kAlreadyExists || code == StatusCode::kFailedPrecondition;
+         code == StatusCode::kAlreadyExists || code == StatusCode::kFailedPrecondition ||
+         code == StatusCode::kDataLoss;  // a corrupt or crafted run.db (README: exit 2)
 }
 
 std::string FormatValue(const std::optional<double>& v) {
@@ -60,19 +62,29 @@ StatusOr<RunConfig> RunConfigOf(const RunStore& store) {
   return ConfigFromJson(store.metadata().config_json);
 }
 
+// Reads at most kMaxProgramFileBytes (+1, to tell that it is over): a
+// program file named by the user may be /dev/zero or a FIFO.
+constexpr size_t kMaxProgramFileBytes = 16 << 20;
 StatusOr<std::string> ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFoundError(fmt::format("cannot read {}", path.string()));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string text(kMaxProgramFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return InvalidArgumentError(fmt::format("cannot read {}", path.string()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxProgramFileBytes) {
+    return InvalidArgumentError(fmt::format("{} is larger than {} MiB: not a program",
+                                            path.string(), kMaxProgramFileBytes >> 20));
+  }
+  return text;
 }
 
 // The program to evaluate for `crucible eval`: FILE replaces the problem's
 // only file, or FILE is a directory holding all of them.
 StatusOr<Program> ProgramFromPath(const RunConfig& config, const std::string& file) {
   Program p;
-  if (fs::is_directory(file)) {
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) {
     for (const std::string& f : config.files) {
       ASSIGN_OR_RETURN(std::string text, ReadFile(fs::path(file) / f));
       p.files.push_back({f, std::move(text)});
@@ -152,7 +164,8 @@ int ListCommand(const std::string& run_dir, int top, bool all) {
   if (!store.ok()) return ReportError(store.status());
   auto config = RunConfigOf(**store);
   if (!config.ok()) return ReportError(config.status());
-  auto rows = all ? (*store)->LoadCandidates() : TopByObjective(**store, config->objective, top);
+  auto rows = all ? (*store)->LoadCandidates() : (*store)->TopByObjective(config->objective, top,
+                                                                  config->stages.back().name);
   if (!rows.ok()) return ReportError(rows.status());
   fmt::print("{:>7} {:>7} {:>3} {:>4} {:<15} {:>12}  {}\n", "id", "parent", "isl", "gen", "outcome",
              config->objective.key, "how");
@@ -207,33 +220,48 @@ int ShowCommand(const std::string& run_dir, int64_t id) {
   return kExitOk;
 }
 
-int EvalCommand(const std::string& problem_dir, const std::string& file, bool heldout) {
-  auto config = LoadProblemConfig(problem_dir, KnownBuiltinEvaluators());
-  if (!config.ok()) return ReportError(config.status());
+int EvalCommand(const std::string& problem_dir, const std::string& file, bool heldout,
+                const TaskFiles& files) {
+  auto task = LoadAnyTask(problem_dir, files, KnownBuiltinEvaluators());
+  if (!task.ok()) return ReportError(task.status());
+  const RunConfig* config = &task->config;
   auto program = ProgramFromPath(*config, file);
   if (!program.ok()) return ReportError(program.status());
   char tmpl[] = "/tmp/crucible-eval-XXXXXX";
   if (!mkdtemp(tmpl)) return ReportError(InternalError("cannot create a temporary directory"));
-  auto evaluator =
-      CommandEvaluator::Create(EvaluatorOptionsFor(*config, tmpl, std::string(tmpl) + "/cache"));
+  auto options = EvaluatorOptionsFor(*config, tmpl, std::string(tmpl) + "/cache");
+  auto evaluator = options.ok() ? CommandEvaluator::Create(std::move(*options))
+                                : StatusOr<std::unique_ptr<CommandEvaluator>>(options.status());
   if (!evaluator.ok()) {
     fs::remove_all(tmpl);
     return ReportError(evaluator.status());
   }
   EvalRequest req{0, &*program, 0, heldout ? Split::kHeldout : Split::kTrain};
   const EvalResult r = (*evaluator)->Evaluate(req, {});
+  evaluator->reset();  // warm workers end before their directories go
   fs::remove_all(tmpl);
   fmt::print("{}\n", EvalResultToJson(r, /*pretty=*/true));
   return r.outcome == Outcome::kOk ? kExitOk : kExitFailure;
 }
 
 int HarnessCommand(const std::string& name, const std::string& candidate_dir) {
-  const BuiltinHarness* h = FindBuiltinHarness(name);
-  if (!h) return ReportError(NotFoundError(fmt::format("unknown built-in evaluator '{}'", name)));
-  return h->run(candidate_dir);
+  ConfineHarnessProcess();
+  const Problem* problem = FindBuiltinProblem(name);
+  if (!problem) {
+    return ReportError(NotFoundError(fmt::format("unknown built-in evaluator '{}'", name)));
+  }
+  return RunProblemHarness(*problem, candidate_dir);
 }
 
-int InitCommand(const std::string& dir) {
+int InitCommand(const std::string& dir, const std::string& format) {
+  if (format == "openevolve") {
+    if (Status s = WriteOpenEvolveExample(dir); !s.ok()) return ReportError(s);
+    fmt::print("wrote an OpenEvolve-format task to {}/ (initial_program.py, evaluator.py, "
+               "config.yaml; docs/openevolve.md)\n",
+               dir);
+    fmt::print("try it:  crucible run {}\n", dir);
+    return kExitOk;
+  }
   if (Status s = WriteExampleProblem(dir); !s.ok()) return ReportError(s);
   fmt::print("wrote an example problem to {}/ (problem.yaml, program.py, evaluate.py, prompt.md)\n",
              dir);

@@ -29,8 +29,11 @@ int RunCommand(const RunCommandOptions& options, std::stop_token stop);
 int BestCommand(const std::string& run_dir);
 int ListCommand(const std::string& run_dir, int top, bool all);
 int ShowCommand(const std::string& run_dir, int64_t id);
-int EvalCommand(const std::string& problem_dir, const std::string& file, bool heldout);
-int InitCommand(const std::string& dir);
+// `files` names an OpenEvolve/ShinkaEvolve task's files (docs/openevolve.md).
+int EvalCommand(const std::string& problem_dir, const std::string& file, bool heldout,
+                const TaskFiles& files);
+// `format`: "crucible" or "openevolve".
+int InitCommand(const std::string& dir, const std::string& format);
 // `crucible harness NAME CANDIDATE_DIR`: a built-in evaluator (hidden; the
 // engine runs it inside the sandbox).
 int HarnessCommand(const std::string& name, const std::string& candidate_dir);

@@ -25,16 +25,30 @@ Status WriteFile(const fs::path& path, const char* text, bool executable) {
   return Status::Ok();
 }
 
-}  // namespace
-
-Status WriteExampleProblem(const std::string& dir) {
-  const fs::path d = dir;
+Status CreateEmptyDir(const fs::path& d) {
   if (fs::exists(d) && !(fs::is_directory(d) && fs::is_empty(d))) {
-    return AlreadyExistsError(fmt::format("{} already exists and is not empty", dir));
+    return AlreadyExistsError(fmt::format("{} already exists and is not empty", d.string()));
   }
   std::error_code ec;
   fs::create_directories(d, ec);
-  if (ec) return InternalError(fmt::format("cannot create {}: {}", dir, ec.message()));
+  if (ec) return InternalError(fmt::format("cannot create {}: {}", d.string(), ec.message()));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteOpenEvolveExample(const std::string& dir) {
+  const fs::path d = dir;
+  RETURN_IF_ERROR(CreateEmptyDir(d));
+  RETURN_IF_ERROR(WriteFile(d / "initial_program.py", kOpenEvolveInitial, false));
+  RETURN_IF_ERROR(WriteFile(d / "evaluator.py", kOpenEvolveEvaluator, false));
+  RETURN_IF_ERROR(WriteFile(d / "config.yaml", kOpenEvolveConfig, false));
+  return Status::Ok();
+}
+
+Status WriteExampleProblem(const std::string& dir) {
+  const fs::path d = dir;
+  RETURN_IF_ERROR(CreateEmptyDir(d));
   RETURN_IF_ERROR(WriteFile(d / "problem.yaml", kProblemYaml, false));
   RETURN_IF_ERROR(WriteFile(d / "program.py", kProgram, false));
   RETURN_IF_ERROR(WriteFile(d / "evaluate.py", kEvaluator, true));

@@ -13,6 +13,10 @@ namespace crucible {
 // program.py, evaluate.py and prompt.md.
 Status WriteExampleProblem(const std::string& dir);
 
+// The same task in OpenEvolve's format (docs/openevolve.md):
+// initial_program.py, evaluator.py and config.yaml.
+Status WriteOpenEvolveExample(const std::string& dir);
+
 }  // namespace crucible
 
 #endif  // CRUCIBLE_CLI_INIT_EXAMPLE_H_

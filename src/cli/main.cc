@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <stop_token>
 #include <thread>
@@ -67,9 +70,69 @@ int RunUntilInterrupted(const std::function<int(std::stop_token)>& command) {
   return rc;
 }
 
+// More evaluations in flight than this is a typo, not a machine: each one
+// holds a sandbox (processes, pipes, a cgroup) and a thread.
+constexpr int kMaxJobs = 1024;
+
+// A finite number ("nan", "inf" and "1e999" are refused).
+const CLI::Validator kFinite(
+    [](std::string& text) -> std::string {
+      double v = 0;
+      const char* begin = text.c_str();
+      char* end = nullptr;
+      v = std::strtod(begin, &end);
+      if (end == begin || *end != '\0' || !std::isfinite(v)) return "must be a finite number";
+      return "";
+    },
+    "FINITE");
+
+// A non-negative integer as written: "-1" is refused rather than wrapped.
+const CLI::Validator kNoMinusSign(
+    [](std::string& text) -> std::string {
+      return text.find('-') != std::string::npos ? "must not be negative" : "";
+    },
+    "UNSIGNED");
+
+
+// An exception nothing caught (a filesystem error on a symlink loop, say, in
+// any thread) ends crucible with a message naming it and exit status 2,
+// never with a bare SIGABRT.
+[[noreturn]] void TerminateWithMessage() {
+  const char* what = "unknown exception";
+  std::string text;
+  if (std::exception_ptr e = std::current_exception()) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      text = ex.what();
+      what = text.c_str();
+    } catch (...) {
+    }
+  } else {
+    what = "std::terminate called";
+  }
+  std::fprintf(stderr, "crucible: error: %s\n", what);
+  std::fflush(stderr);
+  _exit(2);
+}
+
+int CliMain(int argc, char** argv);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::set_terminate(TerminateWithMessage);
+  try {
+    return CliMain(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "crucible: error: %s\n", e.what());
+    return 2;
+  }
+}
+
+namespace {
+
+int CliMain(int argc, char** argv) {
   using namespace crucible;
   CLI::App app{"crucible: evolve programs against an evaluator (AI-driven algorithm discovery)"};
   app.set_version_flag("--version", std::string(kCrucibleVersion));
@@ -91,11 +154,21 @@ int main(int argc, char** argv) {
                                         "Evaluation budget (overrides budget.evaluations)")
                         ->check(CLI::NonNegativeNumber);
   auto* time_opt = run_cmd->add_option("--time", seconds, "Wall-time budget of this invocation, seconds")
+                       ->check(kFinite)
                        ->check(CLI::PositiveNumber);
-  auto* target_opt = run_cmd->add_option("--target", target, "Stop when the objective reaches this value");
+  auto* target_opt = run_cmd->add_option("--target", target, "Stop when the objective reaches this value")
+                         ->check(kFinite);
   run_cmd->add_option("--jobs,-j", run.request.jobs, "Evaluations in flight (default: cores)")
-      ->check(CLI::PositiveNumber);
-  auto* seed_opt = run_cmd->add_option("--seed", seed, "Random seed (default 0)");
+      ->check(CLI::Range(1, kMaxJobs));
+  auto* seed_opt = run_cmd->add_option("--seed", seed, "Random seed (default 0)")->check(kNoMinusSign);
+  TaskFiles task_files;  // OpenEvolve/ShinkaEvolve task directories (docs/openevolve.md)
+  for (CLI::App* cmd : {run_cmd}) {
+    cmd->add_option("--config", task_files.config, "OpenEvolve task: its config file (default config.yaml)");
+    cmd->add_option("--initial", task_files.initial,
+                    "OpenEvolve/ShinkaEvolve task: the initial program (default initial_program.py)");
+    cmd->add_option("--evaluator", task_files.evaluator,
+                    "OpenEvolve/ShinkaEvolve task: the evaluator module (default evaluator.py)");
+  }
   run_cmd->add_flag("--deterministic", run.request.deterministic,
                     "Same seed, same run: results merge in a fixed order");
   std::string proposer;
@@ -135,9 +208,15 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("PROBLEM", problem, "Problem directory")->required();
   eval_cmd->add_option("FILE", file, "Program file (or a directory holding the problem's files)")->required();
   eval_cmd->add_flag("--heldout", heldout, "Use the held-out split instead of train");
-  std::string init_dir;
+  eval_cmd->add_option("--config", task_files.config, "OpenEvolve task: its config file");
+  eval_cmd->add_option("--initial", task_files.initial, "OpenEvolve/ShinkaEvolve task: the initial program");
+  eval_cmd->add_option("--evaluator", task_files.evaluator, "OpenEvolve/ShinkaEvolve task: the evaluator module");
+  std::string init_dir, init_format = "crucible";
   CLI::App* init_cmd = app.add_subcommand("init", "Write a working example problem directory");
   init_cmd->add_option("DIR", init_dir, "Directory to create")->required();
+  init_cmd->add_option("--format", init_format,
+                       "crucible (problem.yaml) or openevolve (initial_program.py, evaluator.py, config.yaml)")
+      ->check(CLI::IsMember({"crucible", "openevolve"}));
 
   std::vector<std::string> dash_runs;
   std::string dash_host = "127.0.0.1";
@@ -183,6 +262,7 @@ int main(int argc, char** argv) {
                           : "give either a PROBLEM directory or --resume RUN, not both"));
     }
     run.request.problem_dir = problem;
+    run.request.task_files = task_files;
     if (*evals_opt) run.request.evaluations = evaluations;
     if (*time_opt) run.request.seconds = seconds;
     if (*target_opt) run.request.target = target;
@@ -200,11 +280,13 @@ int main(int argc, char** argv) {
   if (*best_cmd) return BestCommand(run_dir);
   if (*list_cmd) return ListCommand(run_dir, top, all);
   if (*show_cmd) return ShowCommand(run_dir, id);
-  if (*eval_cmd) return EvalCommand(problem, file, heldout);
-  if (*init_cmd) return InitCommand(init_dir);
+  if (*eval_cmd) return EvalCommand(problem, file, heldout, task_files);
+  if (*init_cmd) return InitCommand(init_dir, init_format);
   if (*serve_cmd) return ServeCommand(dash_runs, dash_host, dash_port);
   if (*report_cmd) return ReportCommand(dash_runs, dash_out);
   if (*plot_cmd) return PlotCommand(run_dir, dash_out, plot_title);
   if (*harness_cmd) return HarnessCommand(harness_name, candidate_dir);
   return kExitBadInput;
 }
+
+}  // namespace

@@ -49,6 +49,10 @@ Status CheckFiles(const RunConfig& c, const std::string& yaml_path) {
     return InvalidArgumentError(fmt::format("{}: prompt: '{}' does not exist in {}", yaml_path,
                                             c.prompt_file, c.problem_dir));
   }
+  if (c.python_evaluator && !fs::is_regular_file(c.python_evaluator->file)) {
+    return InvalidArgumentError(fmt::format("{}: evaluator.python: '{}' does not exist", yaml_path,
+                                            c.python_evaluator->file));
+  }
   if (c.evaluator_command.empty()) return Status::Ok();
   const fs::path cmd = c.evaluator_command[0];
   if (cmd.is_relative() && cmd.has_parent_path() && !fs::exists(fs::path(c.problem_dir) / cmd)) {
@@ -113,9 +117,13 @@ StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir,
   if (!fs::is_directory(dir)) {
     return NotFoundError(fmt::format("problem directory '{}' does not exist", problem_dir));
   }
+  // The first format whose file exists; a FIFO or directory under that name
+  // is refused below, not skipped as if absent.
   const InputFormat* format = nullptr;
+  fs::file_status st;
   for (const InputFormat& f : kInputFormats) {
-    if (fs::is_regular_file(dir / f.file)) {
+    st = fs::status(dir / f.file, ec);
+    if (st.type() != fs::file_type::not_found) {
       format = &f;
       break;
     }
@@ -126,6 +134,19 @@ StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir,
                                      (dir / "problem.yaml").string()));
   }
   const fs::path path = dir / format->file;
+  if (ec) return InvalidArgumentError(fmt::format("cannot read {}: {}", path.string(), ec.message()));
+  if (st.type() != fs::file_type::regular) {
+    return InvalidArgumentError(fmt::format("{} is not a regular file ({})", path.string(),
+                                            st.type() == fs::file_type::directory ? "a directory"
+                                            : st.type() == fs::file_type::fifo    ? "a FIFO"
+                                                                                  : "a special file"));
+  }
+  // Bounded: a problem.yaml is a few KB; a huge one is a mistake or an attack.
+  constexpr std::uintmax_t kMaxYamlBytes = 1 << 20;
+  if (fs::file_size(path, ec) > kMaxYamlBytes || ec) {
+    return InvalidArgumentError(
+        fmt::format("{} is larger than {} bytes", path.string(), kMaxYamlBytes));
+  }
   YAML::Node root;
   try {
     root = YAML::LoadFile(path.string());

@@ -24,6 +24,7 @@
 #include "core/objective.h"
 #include "core/status.h"
 #include "evaluate/cascade_stage.h"
+#include "evaluate/python_evaluator.h"
 #include "executor/slurm_options.h"
 #include "propose/llm/llm_options.h"
 #include "propose/mutate/mutate_options.h"
@@ -43,8 +44,20 @@ struct RunConfig {
   std::string description;
   std::vector<std::string> files;  // relative to problem_dir, evolved in this order
   std::string prompt_file;         // relative; empty when none
+  // `prompt_text`: the task description itself, used when there is no
+  // prompt file (an OpenEvolve config's prompt.system_message).
+  std::string prompt_text;
+  // `seed`: the run's seed when --seed is not given (OpenEvolve's random_seed).
+  std::optional<uint64_t> seed;
   std::vector<std::string> evaluator_command;  // empty when builtin_evaluator is set
   std::string builtin_evaluator;               // a harness compiled into crucible (problems/registry.h)
+  // `evaluator: {python: FILE, format: openevolve|shinka}`: an OpenEvolve or
+  // ShinkaEvolve evaluator module run by crucible's adapter
+  // (docs/openevolve.md); FILE is stored absolute.
+  std::optional<PythonEvaluator> python_evaluator;
+  // `evaluator.warm`: a Python evaluator runs in warm workers (one per job,
+  // a fresh fork per candidate) instead of a fresh interpreter per candidate.
+  bool warm = true;
   std::vector<CascadeStage> stages = {{"full", std::nullopt}};
   bool heldout = false;  // evaluate the best program on the held-out split at the end
   Objective objective;

@@ -41,6 +41,13 @@ json EvaluatorJson(const RunConfig& c) {
     e.erase("command");
     e["builtin"] = c.builtin_evaluator;
   }
+  if (c.python_evaluator) {
+    e.erase("command");
+    e["python"] = c.python_evaluator->file;
+    e["format"] = PythonEvaluatorFormatName(c.python_evaluator->format);
+    e["cascade"] = c.python_evaluator->cascade ? json(*c.python_evaluator->cascade) : json(nullptr);
+  }
+  e["warm"] = c.warm;
   return e;
 }
 
@@ -76,6 +83,8 @@ std::string ConfigToJson(const RunConfig& c) {
   j["problem_dir"] = c.problem_dir;
   j["files"] = c.files;
   j["prompt"] = c.prompt_file;
+  j["prompt_text"] = c.prompt_text;
+  j["seed"] = c.seed ? json(*c.seed) : json(nullptr);
   j["evaluator"] = EvaluatorJson(c);
   j["objective"] = {{"key", c.objective.key},
                     {"direction", DirectionName(c.objective.direction)}};

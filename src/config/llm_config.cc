@@ -20,10 +20,7 @@ void ParseModel(const YAML::Node& n, const std::string& path, YamlReader& r, Mod
   r.Read(n, "weight", path, m.weight, 0.0);
   r.Read(n, "temperature", path, m.temperature, 0.0, 2.0);
   r.Read(n, "max_tokens", path, m.max_tokens, 1, 10'000'000);
-  r.ReadEnum(n, "reasoning_effort", path,
-             {ReasoningEffort::kNone, ReasoningEffort::kLow, ReasoningEffort::kMedium,
-              ReasoningEffort::kHigh},
-             ReasoningEffortName, m.reasoning_effort);
+  ReadReasoningEffort(n, "reasoning_effort", path, r, m.reasoning_effort);
   r.Read(n, "base_url", path, m.base_url);
   r.Read(n, "api_key_env", path, m.api_key_env);
   if (const YAML::Node p = n["price"]; p && !p.IsNull()) {
@@ -35,6 +32,14 @@ void ParseModel(const YAML::Node& n, const std::string& path, YamlReader& r, Mod
 }
 
 }  // namespace
+
+void ReadReasoningEffort(const YAML::Node& map, std::string_view key, std::string_view path,
+                         YamlReader& r, ReasoningEffort& out) {
+  r.ReadEnum(map, key, path,
+             {ReasoningEffort::kNone, ReasoningEffort::kLow, ReasoningEffort::kMedium,
+              ReasoningEffort::kHigh},
+             ReasoningEffortName, out);
+}
 
 void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& o, ProposerKind& proposer) {
   r.ReadEnum(root, "proposer", "", {ProposerKind::kAuto, ProposerKind::kMutate, ProposerKind::kLlm},

@@ -17,6 +17,11 @@ namespace crucible {
 // Reads root["llm"] (absent = not configured) and root["proposer"].
 void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& llm, ProposerKind& proposer);
 
+// map[key] as a reasoning effort (none, low, medium, high), unchanged when
+// absent; also used by the OpenEvolve reader.
+void ReadReasoningEffort(const YAML::Node& map, std::string_view key, std::string_view path,
+                         YamlReader& r, ReasoningEffort& out);
+
 // The section as JSON, every default explicit; never holds a key, only the
 // name of the variable that holds it.
 nlohmann::json LlmToJson(const LlmOptions& llm);

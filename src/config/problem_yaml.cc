@@ -4,22 +4,62 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <filesystem>
+
 #include "config/llm_config.h"
 
 namespace crucible {
 namespace {
 
+namespace fs = std::filesystem;
+
 constexpr double kMiB = 1024.0 * 1024.0;
+
+// evaluator.python/format/cascade/warm (docs/openevolve.md).
+void ParsePythonEvaluator(const YAML::Node& e, YamlReader& r, RunConfig& c) {
+  r.Read(e, "warm", "evaluator", c.warm);
+  std::string file;
+  r.Read(e, "python", "evaluator", file);
+  if (file.empty()) {
+    if (e["format"] || e["cascade"]) r.Fail("evaluator", "format and cascade need python: FILE");
+    return;
+  }
+  PythonEvaluator p;
+  p.file = fs::path(file).is_absolute() ? file : (fs::path(c.problem_dir) / file).lexically_normal().string();
+  r.ReadEnum(e, "format", "evaluator",
+             {PythonEvaluatorFormat::kOpenEvolve, PythonEvaluatorFormat::kShinka},
+             PythonEvaluatorFormatName, p.format);
+  if (const YAML::Node t = e["cascade"]; t && !t.IsNull()) {
+    p.cascade.emplace();
+    if (!t.IsSequence()) return r.Fail("evaluator.cascade", "must be a list of thresholds");
+    for (size_t i = 0; i < t.size(); ++i) {
+      double v = 0;
+      if (!t[i].IsScalar() || !YAML::convert<double>::decode(t[i], v) || !std::isfinite(v)) {
+        return r.Fail(fmt::format("evaluator.cascade[{}]", i), "must be a number");
+      }
+      p.cascade->push_back(v);
+    }
+  }
+  c.python_evaluator = p;
+}
 
 void ParseEvaluator(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   const YAML::Node e = root["evaluator"];
   if (!e) return r.Fail("evaluator", "is required (the command that scores a candidate)");
   r.CheckKeys(e, "evaluator",
-              {"command", "builtin", "timeout", "cpu_seconds", "memory_mb", "file_size_mb", "max_open_files",
-               "max_processes", "isolation", "stages", "heldout"});
+              {"command", "builtin", "python", "format", "cascade", "warm", "timeout", "cpu_seconds",
+               "memory_mb", "file_size_mb", "max_open_files", "max_processes", "isolation", "stages",
+               "heldout"});
   r.ReadWords(e, "command", "evaluator", c.evaluator_command);
   r.Read(e, "builtin", "evaluator", c.builtin_evaluator);
-  if (r.status().ok() && c.evaluator_command.empty() == c.builtin_evaluator.empty()) {
+  ParsePythonEvaluator(e, r, c);
+  if (r.status().ok() && c.python_evaluator &&
+      (!c.evaluator_command.empty() || !c.builtin_evaluator.empty())) {
+    r.Fail("evaluator", "has a python evaluator module and a command or builtin; give one");
+  }
+  if (r.status().ok() && !c.python_evaluator &&
+      c.evaluator_command.empty() == c.builtin_evaluator.empty()) {
     r.Fail("evaluator", c.builtin_evaluator.empty()
                             ? "needs a command (e.g. 'python3 evaluate.py') or a builtin evaluator"
                             : "has both a command and a builtin evaluator; give one");
@@ -28,10 +68,13 @@ void ParseEvaluator(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   r.Read(e, "timeout", "evaluator", s.wall_timeout_seconds, 0.01, 7 * 86400.0);
   r.Read(e, "cpu_seconds", "evaluator", s.cpu_seconds, 0.0);
   double memory_mb = static_cast<double>(s.memory_bytes) / kMiB;
-  r.Read(e, "memory_mb", "evaluator", memory_mb, 16.0);
+  // Bounded so that the byte count fits: 10^20 MB must name memory_mb, not
+  // wrap around into an error about another field.
+  constexpr double kMaxMiB = double(1ull << 40);  // 1 EiB
+  r.Read(e, "memory_mb", "evaluator", memory_mb, 16.0, kMaxMiB);
   s.memory_bytes = static_cast<uint64_t>(memory_mb * kMiB);
   double file_mb = static_cast<double>(s.file_size_bytes) / kMiB;
-  r.Read(e, "file_size_mb", "evaluator", file_mb, 1.0);
+  r.Read(e, "file_size_mb", "evaluator", file_mb, 1.0, kMaxMiB);
   s.file_size_bytes = static_cast<uint64_t>(file_mb * kMiB);
   r.Read(e, "max_open_files", "evaluator", s.max_open_files, 16);
   r.Read(e, "max_processes", "evaluator", s.max_processes, 1);
@@ -181,7 +224,7 @@ void ParseProblemYaml(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   r.CheckKeys(root, "",
               {"name", "description", "files", "prompt", "evaluator", "objective", "archive",
                "features", "mutate", "budget", "limits", "problem_dir", "proposer", "llm",
-               "executor", "slurm"});
+               "executor", "slurm", "prompt_text", "seed"});
   if (!r.status().ok()) return;
   r.Read(root, "name", "", c.name);
   if (r.status().ok() && c.name.empty()) r.Fail("name", "is required");
@@ -189,6 +232,12 @@ void ParseProblemYaml(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   r.ReadWords(root, "files", "", c.files);
   if (r.status().ok() && c.files.empty()) r.Fail("files", "is required: the files to evolve");
   r.Read(root, "prompt", "", c.prompt_file);
+  r.Read(root, "prompt_text", "", c.prompt_text);
+  if (root["seed"] && !root["seed"].IsNull()) {
+    int64_t seed = 0;
+    r.Read(root, "seed", "", seed, 0);
+    c.seed = static_cast<uint64_t>(seed);
+  }
   ParseEvaluator(root, r, c);
   if (const YAML::Node o = root["objective"]; o && !o.IsNull()) {
     r.CheckKeys(o, "objective", {"key", "direction"});

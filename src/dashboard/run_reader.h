@@ -1,14 +1,14 @@
-// RunReader: the dashboard's read-only view of one run directory. Every
-// query aggregates in SQL (or over a single pass of narrow rows) so that what
-// leaves the server stays small whatever the size of the run: a downsampled
-// score series, one page of the candidate table, one candidate.
+// RunReader: the dashboard's read-only view of one run directory, shaped as
+// JSON. It holds no SQL: every read goes through the store's readers
+// (RunStore for metadata and state, store/run_queries.h for the aggregates),
+// which keep what leaves the server small whatever the size of the run: a
+// downsampled score series, one page of the candidate table, one candidate.
+// The grid is the engine's own replay (archive/entry.h), not a copy of it.
 //
 // Contract:
-//  * Read-only. The database is opened with SQLITE_OPEN_READONLY (and, for a
-//    finished run in a directory we cannot write, as an immutable snapshot),
-//    exactly as docs/run-database.md asks of readers; each query is its own
-//    short read transaction, so a reader never holds the writer's checkpoints
-//    back. A run being written is fine: every call sees the last commit.
+//  * Read-only, as docs/run-database.md asks of readers (the store's
+//    readers open the database read-only; each query is its own short read
+//    transaction). A run being written is fine: every call sees the last commit.
 //  * Threads. All methods lock one mutex: a RunReader may be shared by the
 //    server's worker threads.
 //  * Schema. Reads schema versions 1 and 2; the `llm_calls` table (version 2)
@@ -29,24 +29,11 @@
 
 #include "config/config.h"
 #include "core/status.h"
+#include "store/run_queries.h"
 
 namespace crucible {
 
 class RunStore;
-namespace sqlite {
-class Database;
-}
-
-// One finished candidate, narrow: what the score chart and lineage need.
-struct SeriesPoint {
-  int64_t id = 0;
-  int64_t parent_id = -1;  // -1: none
-  int island = 0;
-  int generation = 0;
-  std::string outcome;
-  std::optional<double> value;  // the objective's value (outcome ok only)
-  double completed_unix = 0;
-};
 
 // Every done candidate in completion order (the order the engine saw them),
 // plus the held-out results recorded for some of them.
@@ -57,21 +44,6 @@ struct Series {
     double value;
   };
   std::vector<Heldout> heldout;
-};
-
-// What the candidate table asks for. Sort keys: id, value, island,
-// generation, outcome, proposer; filters are exact matches ("" = any).
-struct TableQuery {
-  int64_t offset = 0;
-  int64_t limit = 50;  // clamped to [1, 500]
-  std::string sort = "id";
-  bool descending = false;
-  std::string outcome;
-  std::string proposer;
-  std::optional<int> island;
-
-  // kInvalidArgument naming the field (sort, offset, limit).
-  Status Validate() const;
 };
 
 struct GridCell {
@@ -114,8 +86,9 @@ class RunReader {
   // Operator and model statistics: children, valid share, improvement share
   // (better than the parent by the objective), tokens, cost.
   StatusOr<nlohmann::json> Proposers();
-  // The MAP-Elites grid of every island, rebuilt by replaying the ok
-  // candidates into an archive with the run's options in completion order.
+  // The MAP-Elites grid of every island: the archive the engine rebuilds when
+  // it resumes the run (the same entry rule, archive/entry.h, over the ok
+  // candidates in id order, with the run's archive options and cascade).
   StatusOr<Grid> LoadGrid();
   // Ids of the best candidate's ancestors, the best first (empty when none).
   StatusOr<std::vector<int64_t>> PathToBest();
@@ -124,16 +97,13 @@ class RunReader {
 
  private:
   RunReader() = default;
-  std::string ValueExpr() const;  // SQL for the objective's value of row `r` (NULL unless ok)
-  std::string RankExpr() const;   // the same, for queries already restricted to outcome 'ok'
   StatusOr<std::optional<int64_t>> BestIdLocked();
 
   std::mutex mu_;
   std::string run_dir_;
   RunConfig config_;
   std::unique_ptr<RunStore> store_;
-  std::unique_ptr<sqlite::Database> db_;
-  bool has_llm_calls_ = false;
+  std::unique_ptr<RunQueries> queries_;
   // The grid is a replay of every ok candidate: cached until the count moves.
   int64_t grid_done_ = -1;
   Grid grid_;

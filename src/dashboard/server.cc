@@ -39,7 +39,39 @@ bool IsLoopbackHost(std::string host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool IsWildcardHost(const std::string& host) {
+  return host == "0.0.0.0" || host == "::" || host == "[::]";
+}
+
+// Connections served at once (one thread each): half-open connections
+// (slowloris) take one each until the read timeout drops them, so a handful
+// cannot lock everyone out.
+constexpr int kMinConnectionThreads = 32;
+constexpr time_t kReadTimeoutSeconds = 3;
+constexpr time_t kKeepAliveSeconds = 2;
+
 }  // namespace
+
+std::vector<std::string> DashboardHostAllowList(const std::string& host, int port) {
+  std::vector<std::string> names = {"127.0.0.1", "localhost", "[::1]"};
+  const std::string given = host.find(':') != std::string::npos && host.front() != '['
+                                ? "[" + host + "]"
+                                : host;
+  if (std::find(names.begin(), names.end(), Lower(given)) == names.end()) {
+    names.push_back(Lower(given));
+  }
+  for (std::string& name : names) name += ":" + std::to_string(port);
+  return names;
+}
+
+bool HostAllowed(const std::vector<std::string>& allow, const std::string& host_header) {
+  return std::find(allow.begin(), allow.end(), Lower(host_header)) != allow.end();
+}
 
 Status DashboardServerOptions::Validate() const {
   if (run_dirs.empty()) return InvalidArgumentError("run_dirs: give at least one run directory");
@@ -67,22 +99,40 @@ StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Options&
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
   });
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  const int connection_threads = std::max(threads, kMinConnectionThreads);
+  svr.new_task_queue = [connection_threads] { return new httplib::ThreadPool(connection_threads); };
+  svr.set_read_timeout(kReadTimeoutSeconds, 0);
+  svr.set_write_timeout(kReadTimeoutSeconds * 2, 0);
+  svr.set_keep_alive_timeout(kKeepAliveSeconds);
+  svr.set_keep_alive_max_count(100);
+  svr.set_payload_max_length(64 << 10);
   Dashboard* dash = s->dashboard_.get();
-  const bool loopback = options.IsLoopback();
-  auto handler = [dash, loopback](const httplib::Request& req, httplib::Response& res) {
+  DashboardServer* self = s.get();
+  // Runs once the headers are read, before any body: a request with the
+  // wrong Host (DNS rebinding) or a method other than GET/HEAD is answered
+  // at once and the connection closed, without waiting for a body.
+  svr.set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
+    if (!self->check_host_ || HostAllowed(self->allowed_hosts_, req.get_header_value("Host"))) {
+      if (req.method == "GET" || req.method == "HEAD") return httplib::Server::HandlerResponse::Unhandled;
+      res.status = 405;
+      res.set_header("Allow", "GET, HEAD");
+      res.set_content("{\"error\": \"the dashboard is read-only\"}", "application/json");
+    } else {
+      res.status = 403;
+      res.set_content("{\"error\": \"this dashboard answers only to the Host names it was started "
+                      "for (127.0.0.1, localhost, [::1] and --host, with the port)\"}",
+                      "application/json");
+    }
+    res.set_header("Connection", "close");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  auto handler = [dash](const httplib::Request& req, httplib::Response& res) {
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Cache-Control", "no-store");
     res.set_header("Referrer-Policy", "no-referrer");
     res.set_header("Content-Security-Policy",
                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                    "connect-src 'self'; frame-ancestors 'none'");
-    if (loopback && !IsLoopbackHost(req.get_header_value("Host"))) {
-      res.status = 403;
-      res.set_content("{\"error\": \"this dashboard answers only to localhost/127.0.0.1\"}",
-                      "application/json");
-      return;
-    }
     std::map<std::string, std::string> query;
     for (const auto& [k, v] : req.params) query[k] = v;
     DashboardResponse r = dash->Handle(req.method, req.path, query);
@@ -124,6 +174,9 @@ StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Options&
                                         options.host, options.port));
   }
   s->port_ = port;
+  // Set before the serving thread starts (which orders them before its reads).
+  s->allowed_hosts_ = DashboardHostAllowList(options.host, port);
+  s->check_host_ = !IsWildcardHost(options.host);
   s->thread_ = std::thread([&svr] { svr.listen_after_bind(); });
   return s;
 }

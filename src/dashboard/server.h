@@ -37,6 +37,13 @@ struct DashboardServerOptions {
   bool IsLoopback() const;
 };
 
+// The Host header values a dashboard on host:port answers to (lower case):
+// 127.0.0.1, localhost, [::1] and `host` itself, each with ":port".
+std::vector<std::string> DashboardHostAllowList(const std::string& host, int port);
+// Exact (case-insensitive) membership: "127.evil.com", "localhost:P@evil.com"
+// and a missing or port-less Host are refused.
+bool HostAllowed(const std::vector<std::string>& allow, const std::string& host_header);
+
 class DashboardServer {
  public:
   using Options = DashboardServerOptions;
@@ -53,6 +60,9 @@ class DashboardServer {
   DashboardServer() = default;
   Options options_;
   int port_ = 0;
+  // The Host values accepted; not checked for a wildcard --host (0.0.0.0, ::).
+  std::vector<std::string> allowed_hosts_;
+  bool check_host_ = true;
   std::unique_ptr<Dashboard> dashboard_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

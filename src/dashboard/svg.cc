@@ -166,7 +166,7 @@ std::string ScoreChartSvg(const Series& series, const Objective& objective,
   if (!options.title.empty()) {
     s += fmt::format("<text x='{}' y='20' class='title'>{}</text>\n", f.left, Esc(options.title));
   }
-  s += Axes(f, "evaluation (completion order)", objective.key + (objective.maximize() ? " (higher is better)" : " (lower is better)"));
+  s += Axes(f, "evaluation (completion order)", fmt::format("{} ({} is better)", objective.key, objective.BetterWord()));
   // Running bests, and the points to keep.
   std::vector<std::pair<double, double>> best_line;
   std::map<int, std::vector<std::pair<double, double>>> island_lines;

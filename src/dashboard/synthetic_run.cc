@@ -1,7 +1,6 @@
 #include "dashboard/synthetic_run.h"
 
 #include <fmt/format.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cmath>
@@ -44,12 +43,14 @@ Candidate MakeChild(CandidateId id, const std::vector<double>& values, Rng& rng,
                                  "# EVOLVE-BLOCK-END\n",
                                  k, static_cast<double>(id % 13))});
   c.source_hash = rng.Next();
-  c.patch = fmt::format("--- a/program.py\n+++ b/program.py\n@@ -2 +2 @@\n-    return x\n"
-                        "+    return {} * x + {}\n",
-                        k, static_cast<double>(id % 13));
+  c.patch = fmt::format(
+      "--- a/program.py\n+++ b/program.py\n@@ -2 +2 @@\n-    return x\n"
+      "+    return {} * x + {}\n",
+      k, static_cast<double>(id % 13));
   c.proposal.proposer = llm ? "llm" : "mutate";
-  c.proposal.operators = llm ? std::vector<std::string>{"diff"}
-                             : std::vector<std::string>{rng.Uniform(2) ? "perturb_constant" : "swap_lines"};
+  c.proposal.operators =
+      llm ? std::vector<std::string>{"diff"}
+          : std::vector<std::string>{rng.Uniform(2) ? "perturb_constant" : "swap_lines"};
   c.proposal.detail_json = llm ? R"({"model":"test-model","mode":"diff"})" : "{}";
   c.proposal.propose_seconds = 0.001;
   c.created_unix = 1.7e9 + static_cast<double>(id);
@@ -75,45 +76,47 @@ EvalResult MakeResult(CandidateId id, double parent_value, Rng& rng) {
   return r;
 }
 
-Status AddLlmTable(const std::string& db_path, int64_t n) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return InternalError(fmt::format("cannot open {}", db_path));
-  }
-  std::string sql =
-      "BEGIN;"
-      "CREATE TABLE IF NOT EXISTS llm_calls(id INTEGER PRIMARY KEY, candidate_id INTEGER, attempt INTEGER NOT NULL,"
-      " model TEXT NOT NULL, mode TEXT NOT NULL, prompt TEXT NOT NULL, response TEXT NOT NULL,"
-      " prompt_tokens INTEGER, completion_tokens INTEGER, cost REAL, latency_seconds REAL NOT NULL,"
-      " outcome TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', created_unix REAL NOT NULL);";
-  int64_t call = 0;
+// LLM call records for every third child (schema version 2's table, written
+// through the store like the engine's): one failed attempt for every 9th,
+// then the applied one.
+std::vector<LlmCallRecord> SyntheticLlmCalls(int64_t n) {
+  std::vector<LlmCallRecord> calls;
   for (int64_t id = 1; id < n; ++id) {
     if (id % 3 != 0) continue;
-    const std::string model = id % 2 ? "model-a" : "model-b";
-    // One failed attempt for every 9th, then the applied one.
+    LlmCallRecord c;
+    c.model = id % 2 ? "model-a" : "model-b";
+    c.mode = "diff";
+    c.prompt_tokens = 100;
+    c.completion_tokens = 20;
+    c.cost = 0.001;
+    c.latency_seconds = 1.5;
+    c.created_unix = 1.7e9 + static_cast<double>(id);
     if (id % 9 == 0) {
-      sql += fmt::format(
-          "INSERT INTO llm_calls VALUES({}, NULL, 1, '{}', 'diff', '[]', 'no patch here', 100, 20,"
-          " 0.001, 1.5, 'patch_failed', 'SEARCH block not found', {});",
-          ++call, model, 1.7e9 + static_cast<double>(id));
+      c.id = static_cast<int64_t>(calls.size()) + 1;
+      c.candidate_id = kNoCandidate;
+      c.attempt = 1;
+      c.prompt = "[]";
+      c.response = "no patch here";
+      c.outcome = "patch_failed";
+      c.error = "SEARCH block not found";
+      calls.push_back(c);
     }
-    sql += fmt::format(
-        "INSERT INTO llm_calls VALUES({}, {}, {}, '{}', 'diff',"
-        " '[{{\"role\":\"system\",\"content\":\"You improve programs.\"}},"
-        "{{\"role\":\"user\",\"content\":\"Improve candidate; key sk-abcdefghijklmnopqrstuvwx\"}}]',"
-        " '<<<<<<< SEARCH\nreturn x\n=======\nreturn 2 * x\n>>>>>>> REPLACE', 1200, 300, 0.0042,"
-        " 2.25, 'applied', '', {});",
-        ++call, id, id % 9 == 0 ? 2 : 1, model, 1.7e9 + static_cast<double>(id));
+    c.id = static_cast<int64_t>(calls.size()) + 1;
+    c.candidate_id = id;
+    c.attempt = id % 9 == 0 ? 2 : 1;
+    c.prompt =
+        "[{\"role\":\"system\",\"content\":\"You improve programs.\"},"
+        "{\"role\":\"user\",\"content\":\"Improve candidate; key sk-abcdefghijklmnopqrstuvwx\"}]";
+    c.response = "<<<<<<< SEARCH\nreturn x\n=======\nreturn 2 * x\n>>>>>>> REPLACE";
+    c.prompt_tokens = 1200;
+    c.completion_tokens = 300;
+    c.cost = 0.0042;
+    c.latency_seconds = 2.25;
+    c.outcome = "applied";
+    c.error = "";
+    calls.push_back(std::move(c));
   }
-  sql += "COMMIT;";
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  std::string message = err ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(db);
-  if (rc != SQLITE_OK) return InternalError(fmt::format("{}: {}", db_path, message));
-  return Status::Ok();
+  return calls;
 }
 
 }  // namespace
@@ -121,7 +124,8 @@ Status AddLlmTable(const std::string& db_path, int64_t n) {
 Status SyntheticRunOptions::Validate() const {
   if (candidates < 1) return InvalidArgumentError("candidates must be >= 1");
   if (islands < 1) return InvalidArgumentError("islands must be >= 1");
-  if (pending < 0 || pending >= candidates) return InvalidArgumentError("pending must be in [0, candidates)");
+  if (pending < 0 || pending >= candidates)
+    return InvalidArgumentError("pending must be in [0, candidates)");
   if (batch < 1) return InvalidArgumentError("batch must be >= 1");
   return Status::Ok();
 }
@@ -157,7 +161,8 @@ Status WriteSyntheticRun(const std::string& dir, const SyntheticRunOptions& opti
     Candidate c;
     if (id == 0) {
       c.id = 0;
-      c.program.files.push_back({"program.py", "# EVOLVE-BLOCK-START\ndef f(x):\n    return x\n# EVOLVE-BLOCK-END\n"});
+      c.program.files.push_back(
+          {"program.py", "# EVOLVE-BLOCK-START\ndef f(x):\n    return x\n# EVOLVE-BLOCK-END\n"});
       c.proposal.proposer = "initial";
       c.created_unix = 1.7e9;
     } else {
@@ -189,14 +194,14 @@ Status WriteSyntheticRun(const std::string& dir, const SyntheticRunOptions& opti
       fmt::format("heldout:{}", best),
       fmt::format(R"({{"outcome":"ok","score":{},"metrics":{{"rmse":{}}},"feedback":"held-out"}})",
                   values[best] - 0.01, 1.01 - values[best])));
-  store.reset();
-  if (options.llm_calls) RETURN_IF_ERROR(AddLlmTable(path, done_until));
+  if (options.llm_calls) RETURN_IF_ERROR(store->InsertLlmCalls(SyntheticLlmCalls(done_until)));
   return Status::Ok();
 }
 
 Status AppendSyntheticCandidates(const std::string& dir, int64_t count, uint64_t seed) {
   const std::string path = (fs::path(dir) / "run.db").string();
-  ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store, RunStore::Open(path, RunStore::Mode::kReadWrite));
+  ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
+                   RunStore::Open(path, RunStore::Mode::kReadWrite));
   ASSIGN_OR_RETURN(CandidateId max_id, store->MaxCandidateId());
   Rng rng(seed);
   std::vector<double> values(static_cast<size_t>(max_id + 1 + count), 0.5);

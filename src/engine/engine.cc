@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "archive/entry.h"
 #include "core/diff.h"
 #include "core/parsed_program.h"
 #include "engine/task_pool.h"
@@ -130,12 +131,12 @@ class Engine::Impl {
   void Stop(StopReason reason, std::string message);
   void DrainAll();
   std::map<std::string, std::string> StateEntries() const { return {{"rng", rng_.Serialize()}}; }
-  bool Archivable(const Candidate& c) const;
   void WriteProposerCheckpoint();
   int64_t CountPhase(bool proposing) const;
   int64_t CountEvaluatedAndFinished() const;
 
   const EngineOptions o_;
+  const EntryRule entry_rule_{o_.objective, o_.final_stage};
   RunStore& store_;
   Archive& archive_;
   Proposer& proposer_;
@@ -621,30 +622,16 @@ bool Engine::Impl::TryInsert() {
   return any;
 }
 
-bool Engine::Impl::Archivable(const Candidate& c) const {
-  if (c.result.outcome != Outcome::kOk || !o_.objective.ValueOf(c.result)) return false;
-  // A cascade that stopped early leaves the score of a cheaper stage.
-  return c.result.stage.empty() || c.result.stage == o_.final_stage;
-}
-
 // Places a finished candidate: known hashes, lineage counts, archive, best.
 void Engine::Impl::Insert(const Slot& slot) {
   const Candidate& c = *slot.candidate;
   if (slot.evaluated) precheck_.MarkEvaluated(c.source_hash, c.id, c.result);
   if (c.parent_id != kNoCandidate) archive_.RecordChild(c.parent_id);
   bool new_best = false;
-  if (Archivable(c)) {
+  // The one entry rule (archive/entry.h), shared with the dashboard's grid.
+  if (std::optional<ArchiveEntry> e = ArchiveEntryFor(c, entry_rule_)) {
     const double value = *o_.objective.ValueOf(c.result);
-    ArchiveEntry e;
-    e.id = c.id;
-    e.parent_id = c.parent_id;
-    e.island = c.island;
-    e.fitness = o_.objective.Fitness(value);
-    e.metrics = c.result.metrics;
-    e.features = c.result.features;
-    e.code_length = ParsedSourceOf(c)->EvolvableBytes();
-    if (c.parent_id == kNoCandidate) archive_.SeedAllIslands(e);
-    else archive_.Insert(e);
+    PlaceEntry(archive_, *e);
     members_[c.id] = slot.candidate;
     if (!best_value_ || o_.objective.Better(value, *best_value_)) {
       new_best = true;

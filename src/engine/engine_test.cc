@@ -283,32 +283,6 @@ TEST_F(EngineTest, ChildrenThatChangeFixedRegionsAreRejected) {
   EXPECT_NE((*row)->candidate.result.feedback.find("other.py"), std::string::npos);
 }
 
-TEST_F(EngineTest, TopByObjectiveRanksByTheObjectiveNotTheScore) {
-  auto store = std::move(RunStore::Create((dir_ / "t.db").string(), RunMetadata{})).value();
-  // score and the minimised metric disagree on purpose.
-  const double excess[] = {5, 1, 3, 1};
-  for (int id = 0; id < 4; ++id) {
-    Candidate c;
-    c.id = id;
-    c.program.files.push_back({"p.py", "x = " + std::to_string(id) + "\n"});
-    c.proposal.proposer = "initial";
-    c.result.outcome = Outcome::kOk;
-    c.result.score = excess[id];
-    c.result.metrics["excess"] = excess[id];
-    ASSERT_TRUE(store->InsertDone(c).ok());
-  }
-  Objective by_excess{"excess", Direction::kMinimize};
-  auto top = TopByObjective(*store, by_excess, 3);
-  ASSERT_TRUE(top.ok());
-  ASSERT_EQ(top->size(), 3u);
-  EXPECT_EQ((*top)[0].candidate.id, 1);  // ties by lower id
-  EXPECT_EQ((*top)[1].candidate.id, 3);
-  EXPECT_EQ((*top)[2].candidate.id, 2);
-  auto by_score = TopByObjective(*store, Objective{"score", Direction::kMaximize}, 1);
-  ASSERT_TRUE(by_score.ok());
-  EXPECT_EQ((*by_score)[0].candidate.id, 0);
-}
-
 TEST(EngineOptionsTest, ValidateNamesTheField) {
   EngineOptions o;
   o.jobs = 0;
@@ -420,7 +394,7 @@ TEST(KnownBuiltinEvaluatorsTest, AreTheRegistrysNames) {
   const ConfigReadOptions o = KnownBuiltinEvaluators();
   ASSERT_TRUE(o.builtin_evaluators.has_value());
   std::vector<std::string> want;
-  for (const BuiltinHarness& h : BuiltinHarnesses()) want.emplace_back(h.name);
+  for (const Problem* p : BuiltinProblems()) want.emplace_back(p->name());
   EXPECT_EQ(*o.builtin_evaluators, want);
   EXPECT_NE(std::find(want.begin(), want.end(), "bin_packing"), want.end());
 }

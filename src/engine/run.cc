@@ -2,10 +2,14 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -13,12 +17,15 @@
 #include <sstream>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "archive/archive.h"
 #include "core/clock.h"
 #include "core/hash.h"
+#include "core/safe_path.h"
 #include "evaluate/command_evaluator.h"
 #include "evaluate/protocol.h"
+#include "evaluate/python_support.h"
 #include "propose/llm/llm_proposer.h"
 #include "executor/slurm_executor.h"
 #include "problems/registry.h"
@@ -29,14 +36,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Holds RUN_DIR/lock with flock() for the life of the object, so two
-// processes never work on one run.
+// Holds an flock() on the run directory itself (an open descriptor of it)
+// for the life of the object, so two processes never work on one run. The
+// kernel holds the lock, not a file's existence: deleting a lock file (as
+// RUN/lock was) cannot let a second writer in, and the directory cannot be
+// deleted while it holds run.db.
 class RunLock {
  public:
   static StatusOr<std::unique_ptr<RunLock>> Acquire(const fs::path& run_dir) {
-    const std::string path = (run_dir / "lock").string();
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return InternalError(fmt::format("cannot open {}", path));
+    const std::string path = run_dir.string();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      return FailedPreconditionError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+    }
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       ::close(fd);
       return FailedPreconditionError(
@@ -70,11 +82,18 @@ const char* GetEnv(const char* name) { return std::getenv(name); }
 // The proposer settings: the environment's LLM endpoint and model, the
 // command line's choices, and "auto" resolved to what will be used.
 Status ResolveProposer(const RunRequest& req, RunConfig& config) {
+  // "auto" picks the LLM only for an endpoint someone named (problem.yaml's
+  // llm.base_url or CRUCIBLE_LLM_BASE_URL): an OPENAI_API_KEY that happens
+  // to be in the shell must not send the user's programs to a hosted API
+  // unless they asked for the llm proposer.
+  const char* env_url = GetEnv("CRUCIBLE_LLM_BASE_URL");
+  const bool url_named = !config.llm.base_url.empty() || (env_url != nullptr && *env_url != '\0');
   config.llm = ResolveLlmOptions(std::move(config.llm), GetEnv);
   if (req.llm_concurrency > 0) config.llm.concurrency = req.llm_concurrency;
   if (req.proposer) config.proposer = *req.proposer;
   if (config.proposer == ProposerKind::kAuto) {
-    config.proposer = config.llm.configured() ? ProposerKind::kLlm : ProposerKind::kMutate;
+    config.proposer =
+        config.llm.configured() && url_named ? ProposerKind::kLlm : ProposerKind::kMutate;
   }
   if (config.proposer == ProposerKind::kLlm && !config.llm.configured()) {
     return InvalidArgumentError(
@@ -105,6 +124,8 @@ StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config) {
   ctx.problem_dir = config.problem_dir;
   if (!config.prompt_file.empty()) {
     ASSIGN_OR_RETURN(ctx.task, ReadText(fs::path(config.problem_dir) / config.prompt_file));
+  } else {
+    ctx.task = config.prompt_text;
   }
   ctx.objective = config.objective;
   ASSIGN_OR_RETURN(std::unique_ptr<LlmProposer> p, LlmProposer::Create(config.llm, std::move(ctx)));
@@ -120,7 +141,7 @@ std::string SelfExecutable() {
 StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(const RunConfig& config,
                                                    const std::string& work_root,
                                                    const std::string& cache_dir, bool keep_work) {
-  CommandEvaluatorOptions o = EvaluatorOptionsFor(config, work_root, cache_dir);
+  ASSIGN_OR_RETURN(CommandEvaluatorOptions o, EvaluatorOptionsFor(config, work_root, cache_dir));
   o.keep_work = keep_work;
   ASSIGN_OR_RETURN(std::unique_ptr<CommandEvaluator> e, CommandEvaluator::Create(std::move(o)));
   return std::unique_ptr<Evaluator>(std::move(e));
@@ -153,13 +174,87 @@ std::string FirstLines(const std::string& text, int n) {
   return pos == std::string::npos ? text : text.substr(0, pos);
 }
 
+// What defines the scores of a run besides the candidate: every file of the
+// problem directory (evaluator, data, problem.yaml) except the evolved files,
+// hidden entries and run directories, as {relative path: hash}. Frozen into
+// the run at its start; a resume compares it and says what changed.
+nlohmann::json EvaluatorFingerprint(const RunConfig& config) {
+  nlohmann::json files = nlohmann::json::object();
+  const fs::path root = config.problem_dir;
+  constexpr uintmax_t kMaxHashedBytes = 64ull << 20;  // larger: size + mtime
+  std::error_code ec;
+  auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code e;
+    const fs::path rel = fs::relative(it->path(), root, e);
+    const std::string name = it->path().filename().string();
+    if (it->is_directory(e)) {
+      if (name.front() == '.' || name == "runs" || fs::exists(it->path() / "run.db", e) ||
+          it.depth() >= 3) {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    if (!it->is_regular_file(e) || name.front() == '.') continue;
+    if (std::find(config.files.begin(), config.files.end(), rel.string()) != config.files.end()) {
+      continue;
+    }
+    const uintmax_t size = it->file_size(e);
+    std::string digest;
+    if (size <= kMaxHashedBytes) {
+      std::ifstream in(it->path(), std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      digest = HashToHex(HashBytes(ss.str()));
+    } else {
+      digest = fmt::format("size:{}", size);
+    }
+    files[rel.string()] = digest;
+  }
+  return files;
+}
+
+// The files whose fingerprint differs between `before` and `now`.
+std::vector<std::string> ChangedFiles(const nlohmann::json& before, const nlohmann::json& now) {
+  std::vector<std::string> changed;
+  for (const auto& [name, hash] : before.items()) {
+    if (!now.contains(name)) {
+      changed.push_back(name + " (removed)");
+    } else if (now[name] != hash) {
+      changed.push_back(name);
+    }
+  }
+  for (const auto& [name, hash] : now.items()) {
+    if (!before.contains(name)) changed.push_back(name + " (new)");
+  }
+  return changed;
+}
+
+// Removes /tmp/crucible-initial-PID-* directories whose crucible is gone
+// (killed during start-up, before it could clean up).
+void RemoveStaleInitialDirs() {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator("/tmp", ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    constexpr std::string_view kPrefix = "crucible-initial-";
+    if (name.rfind(kPrefix, 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + kPrefix.size(), nullptr, 10);
+    if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+    }
+  }
+}
+
 // Evaluates the initial program in a temporary directory; nothing of the
 // run exists yet.
 StatusOr<Candidate> EvaluateInitial(const RunConfig& config, uint64_t seed, LogFn& log) {
   ASSIGN_OR_RETURN(Program program, LoadInitialProgram(config));
-  char tmpl[] = "/tmp/crucible-initial-XXXXXX";
-  if (!mkdtemp(tmpl)) return InternalError("cannot create a temporary directory");
-  const std::string tmp = tmpl;
+  RemoveStaleInitialDirs();
+  std::string pattern = fmt::format("/tmp/crucible-initial-{}-XXXXXX", getpid());
+  if (!mkdtemp(pattern.data())) return InternalError("cannot create a temporary directory");
+  const std::string tmp = pattern;
   auto evaluator = MakeEvaluator(config, tmp, tmp + "/cache", false);
   if (!evaluator.ok()) {
     fs::remove_all(tmp);
@@ -189,7 +284,8 @@ StatusOr<Candidate> EvaluateInitial(const RunConfig& config, uint64_t seed, LogF
 // Scores the best program on the held-out split, once per best program; the
 // result is kept in the run's state as "heldout:<id>". Evolution never sees it.
 Status EvaluateHeldout(RunStore& store, const RunConfig& config, Evaluator& evaluator, LogFn& log) {
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> top, TopByObjective(store, config.objective, 1));
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> top,
+                   store.TopByObjective(config.objective, 1, config.stages.back().name));
   if (top.empty()) return Status::Ok();
   const Candidate& best = top.front().candidate;
   const std::string key = fmt::format("heldout:{}", best.id);
@@ -278,32 +374,57 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
 
 }  // namespace
 
-CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::string& work_root,
-                                            const std::string& cache_dir) {
+namespace {
+
+// Writes `text` to `path` whole, or says why not (a read-only or full disk
+// must not pass for "written").
+Status WriteFileChecked(const fs::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (out) out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  if (out) out.close();
+  if (!out) {
+    const int error = errno;
+    return FailedPreconditionError(fmt::format("cannot write {}: {}", path.string(),
+                                               error != 0 ? std::strerror(error) : "write failed"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<CommandEvaluatorOptions> EvaluatorOptionsFor(const RunConfig& config,
+                                                      const std::string& work_root,
+                                                      const std::string& cache_dir) {
   CommandEvaluatorOptions o;
   o.problem_dir = config.problem_dir;
   o.command = config.builtin_evaluator.empty()
                   ? config.evaluator_command
                   : std::vector<std::string>{SelfExecutable(), "harness", config.builtin_evaluator};
+  if (config.python_evaluator) {
+    // Read-only in the sandbox (only the scratch dirs below work_root are
+    // writable), so no candidate can change the adapter of the next.
+    const std::string root = (fs::absolute(work_root) / "python").lexically_normal().string();
+    RETURN_IF_ERROR(InstallPythonSupport(root));
+    std::vector<std::string> features;
+    for (const FeatureDimension& d : config.archive.features) features.push_back(d.name);
+    const std::string& program = config.files.front();
+    o.command = PythonEvaluatorCommand(root, *config.python_evaluator, program, features,
+                                       PythonRunner::kCold);
+    if (config.warm) {
+      o.warm_worker_command = PythonEvaluatorCommand(root, *config.python_evaluator, program,
+                                                     features, PythonRunner::kWarm);
+    }
+    o.readonly_paths.push_back(root);
+  }
   o.stages = config.stages;
   o.objective = config.objective;
   o.work_root = work_root;
   o.cache_dir = cache_dir;
+  // A built-in harness compiles the candidate: neither the compiler nor the
+  // candidate may see the problem's data (held-out instances, references).
+  o.hide_problem_dir = !config.builtin_evaluator.empty();
   o.sandbox = config.sandbox;
   return o;
-}
-
-StatusOr<std::vector<CandidateRow>> TopByObjective(const RunStore& store, const Objective& objective,
-                                                   int k) {
-  if (objective.key == "score") return store.TopCandidates(k, objective.direction);
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> rows, store.LoadCandidates(CandidateStatus::kDone));
-  std::erase_if(rows, [&](const CandidateRow& r) { return !objective.ValueOf(r.candidate.result); });
-  std::stable_sort(rows.begin(), rows.end(), [&](const CandidateRow& a, const CandidateRow& b) {
-    return objective.Better(*objective.ValueOf(a.candidate.result),
-                            *objective.ValueOf(b.candidate.result));
-  });
-  if (rows.size() > static_cast<size_t>(std::max(k, 0))) rows.resize(std::max(k, 0));
-  return rows;
 }
 
 Status CheckExecutorReachable(const RunConfig& config) {
@@ -319,8 +440,8 @@ Status CheckExecutorReachable(const RunConfig& config) {
 ConfigReadOptions KnownBuiltinEvaluators() {
   ConfigReadOptions options;
   options.builtin_evaluators.emplace();
-  for (const BuiltinHarness& h : BuiltinHarnesses()) {
-    options.builtin_evaluators->emplace_back(h.name);
+  for (const Problem* p : BuiltinProblems()) {
+    options.builtin_evaluators->emplace_back(p->name());
   }
   return options;
 }
@@ -357,8 +478,10 @@ StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir) {
 
 StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, LogFn log,
                              std::stop_token stop) {
-  ASSIGN_OR_RETURN(RunConfig config,
-                   LoadProblemConfig(req.problem_dir, KnownBuiltinEvaluators()));
+  ASSIGN_OR_RETURN(ForeignTask task,
+                   LoadAnyTask(req.problem_dir, req.task_files, KnownBuiltinEvaluators()));
+  RunConfig& config = task.config;
+  if (const std::string unused = DescribeUnusedKeys(task); !unused.empty()) log(unused);
   ApplyOverrides(req, config);
   RETURN_IF_ERROR(ResolveProposer(req, config));
   const fs::path run_dir = req.out_dir.empty() ? DefaultRunDir(config.name) : req.out_dir;
@@ -367,7 +490,7 @@ StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, Lo
         "{} already exists; choose another --out, or continue it with --resume {}",
         run_dir.string(), run_dir.string()));
   }
-  const uint64_t seed = req.seed.value_or(0);
+  const uint64_t seed = req.seed.value_or(config.seed.value_or(0));
   RETURN_IF_ERROR(CheckExecutorReachable(config));
   ASSIGN_OR_RETURN(Candidate initial, EvaluateInitial(config, seed, log));
   log(fmt::format("initial program: {} = {:g}", config.objective.key,
@@ -393,6 +516,7 @@ StatusOr<RunResult> StartRun(const RunRequest& req, EngineObserver* observer, Lo
     ASSIGN_OR_RETURN(std::unique_ptr<RunStore> fresh, RunStore::Create(creating.string(), meta));
     RETURN_IF_ERROR(fresh->InsertDone(initial, {{"rng", Rng(seed).Serialize()}}));
     RETURN_IF_ERROR(fresh->AppendEvent(meta.created_unix, "run_started", "{}"));
+    RETURN_IF_ERROR(fresh->PutState("evaluator_files", EvaluatorFingerprint(config).dump()));
   }  // closing checkpoints the WAL into the file and removes it
   if (fs::exists(creating.string() + "-wal")) {
     return InternalError(fmt::format("{}: the new run database kept its WAL", creating.string()));
@@ -423,6 +547,28 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
   ApplyOverrides(req, config);
   RETURN_IF_ERROR(ResolveProposer(req, config));
   RETURN_IF_ERROR(CheckExecutorReachable(config));
+  std::error_code ec;
+  if (!fs::is_directory(config.problem_dir, ec)) {
+    return FailedPreconditionError(fmt::format(
+        "the run's problem directory {} no longer exists (moved or deleted); nothing was evaluated",
+        config.problem_dir));
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> frozen, store->GetState("evaluator_files"));
+  if (frozen) {
+    const nlohmann::json before = nlohmann::json::parse(*frozen, nullptr, false);
+    const std::vector<std::string> changed =
+        before.is_object() ? ChangedFiles(before, EvaluatorFingerprint(config))
+                           : std::vector<std::string>{"(unreadable fingerprint)"};
+    if (!changed.empty()) {
+      std::string list;
+      for (const std::string& c : changed) list += (list.empty() ? "" : ", ") + c;
+      log(fmt::format("warning: the problem's evaluator files changed since this run began: {}; "
+                      "scores before and after this resume may not be comparable",
+                      list));
+      RETURN_IF_ERROR(store->AppendEvent(SystemClock().UnixSeconds(), "evaluator_changed",
+                                         nlohmann::json(changed).dump()));
+    }
+  }
   RETURN_IF_ERROR(store->AppendEvent(SystemClock().UnixSeconds(), "run_resumed", "{}"));
   log("resuming " + run_dir.string());
   return RunEngine(run_dir, config, req, *store, observer, log, stop);
@@ -430,15 +576,26 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
 
 StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& store,
                                  const RunConfig& config) {
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> top, TopByObjective(store, config.objective, 1));
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> top,
+                   store.TopByObjective(config.objective, 1, config.stages.back().name));
   if (top.empty()) return NotFoundError("no candidate of this run has a score yet");
   const Candidate& best = top.front().candidate;
   const fs::path dir = fs::path(run_dir) / "best";
   std::error_code ec;
   fs::create_directories(dir, ec);
+  if (ec) return FailedPreconditionError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   for (const SourceFile& f : best.program.files) {
+    if (!IsSafeRelativePath(f.path) || f.path == "metrics.json") {
+      return FailedPreconditionError(fmt::format(
+          "candidate {} has a file path '{}' outside {} (a corrupt or crafted run.db)", best.id,
+          f.path, dir.string()));
+    }
     fs::create_directories((dir / f.path).parent_path(), ec);
-    std::ofstream(dir / f.path, std::ios::binary) << f.content;
+    if (ec) {
+      return FailedPreconditionError(
+          fmt::format("cannot create {}: {}", (dir / f.path).parent_path().string(), ec.message()));
+    }
+    RETURN_IF_ERROR(WriteFileChecked(dir / f.path, f.content));
   }
   nlohmann::json m = nlohmann::json::parse(EvalResultToJson(best.result));
   m["id"] = best.id;
@@ -448,7 +605,7 @@ StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& sto
   ASSIGN_OR_RETURN(std::optional<std::string> heldout,
                    store.GetState(fmt::format("heldout:{}", best.id)));
   if (heldout) m["heldout"] = nlohmann::json::parse(*heldout, nullptr, false);
-  std::ofstream(dir / "metrics.json") << m.dump(2) << "\n";
+  RETURN_IF_ERROR(WriteFileChecked(dir / "metrics.json", m.dump(2) + "\n"));
   return best;
 }
 

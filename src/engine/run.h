@@ -18,6 +18,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "config/openevolve_task.h"
 #include "core/status.h"
 #include "engine/engine.h"
 #include "evaluate/command_evaluator.h"
@@ -29,6 +30,9 @@ inline constexpr char kCrucibleVersion[] = "0.1.0";
 
 struct RunRequest {
   std::string problem_dir;  // for a new run
+  // For an OpenEvolve or ShinkaEvolve task directory: file names that differ
+  // from the defaults (--config, --initial, --evaluator).
+  TaskFiles task_files;
   std::string resume_dir;   // for a resume (then problem_dir is ignored)
   std::string out_dir;      // new run: default runs/<name>-<timestamp>
   std::optional<int64_t> evaluations;  // overrides budget.evaluations
@@ -67,8 +71,11 @@ StatusOr<RunResult> ResumeRun(const RunRequest& request, EngineObserver* observe
 // The evaluator of a problem: its command (or, for a built-in evaluator,
 // this executable's `harness NAME`), limits and cascade; scratch space under
 // `work_root`, compiled candidates under `cache_dir` (may be empty).
-CommandEvaluatorOptions EvaluatorOptionsFor(const RunConfig& config, const std::string& work_root,
-                                            const std::string& cache_dir);
+// A Python evaluator (OpenEvolve/ShinkaEvolve) gets crucible's python/
+// tree written to WORK_ROOT/python first.
+StatusOr<CommandEvaluatorOptions> EvaluatorOptionsFor(const RunConfig& config,
+                                                      const std::string& work_root,
+                                                      const std::string& cache_dir);
 
 // The config component's view of this binary: the built-in evaluators
 // (problems/registry.h) that a problem.yaml's evaluator.builtin may name.
@@ -86,12 +93,6 @@ Status CheckExecutorReachable(const RunConfig& config);
 
 // Opens RUN_DIR/run.db read-only (clear errors for a missing or foreign dir).
 StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir);
-
-// The k best finished candidates by the run's objective (its key and
-// direction), ties by lower id. For the objective "score" this is an index
-// lookup; for a metric, a scan of the done candidates.
-StatusOr<std::vector<CandidateRow>> TopByObjective(const RunStore& store, const Objective& objective,
-                                                   int k);
 
 // Writes RUN_DIR/best/: the best program's files and metrics.json. Returns
 // the best candidate, or NotFound when no candidate has a score.

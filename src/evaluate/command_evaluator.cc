@@ -1,15 +1,23 @@
 #include "evaluate/command_evaluator.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
+#include "core/safe_path.h"
 #include "evaluate/protocol.h"
+#include "process/unique_fd.h"
 
 namespace crucible {
 namespace {
@@ -18,6 +26,11 @@ namespace fs = std::filesystem;
 
 // How much of stderr is kept as feedback for a failed candidate.
 constexpr size_t kStderrFeedbackBytes = 4096;
+// The most of the result channel read back (artifacts are 64 KiB each).
+constexpr size_t kMaxResultBytes = 8 << 20;
+// Where the sandbox places SandboxRequest::inherit_fds in the evaluator.
+constexpr int kResultFd = 8;
+constexpr int kProblemDirFd = 9;
 
 std::string SignalName(int sig) {
   const char* abbrev = sigabbrev_np(sig);
@@ -32,11 +45,34 @@ std::optional<std::string> ReadFileIfExists(const fs::path& path) {
   return ss.str();
 }
 
+// What the evaluator wrote to its result channel, or nullopt when nothing
+// (a protocol-1 evaluator, which answers on stdout or in result.json).
+std::optional<std::string> ReadResultChannel(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size <= 0) return std::nullopt;
+  std::string text(std::min<size_t>(static_cast<size_t>(st.st_size), kMaxResultBytes), '\0');
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = pread(fd, text.data() + done, text.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  text.resize(done);
+  // One object; a trailing newline (or a log line before it) is allowed.
+  return std::string(LastNonEmptyLine(text));
+}
+
 Status WriteProgram(const Program& program, const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return InternalError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   for (const SourceFile& f : program.files) {
+    if (!IsSafeRelativePath(f.path)) {
+      return InvalidArgumentError(fmt::format("the program's file path '{}' is not a plain "
+                                              "relative path",
+                                              f.path.substr(0, 200)));
+    }
     const fs::path path = dir / f.path;
     fs::create_directories(path.parent_path(), ec);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -150,14 +186,36 @@ StatusOr<std::unique_ptr<CommandEvaluator>> CommandEvaluator::Create(
     }
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Sandbox> sandbox, Sandbox::Create(options.sandbox));
+  std::unique_ptr<WarmPool> warm;
+  if (!options.warm_worker_command.empty()) {
+    WarmPoolOptions w;
+    w.worker_argv = options.warm_worker_command;
+    w.root = (fs::path(options.work_root) / "warm").string();
+    std::error_code ec;
+    fs::create_directories(w.root, ec);
+    if (ec) return InternalError(fmt::format("cannot create {}: {}", w.root, ec.message()));
+    w.readonly_paths = options.readonly_paths;
+    w.readonly_paths.push_back(options.work_root);
+    w.env = {{"CRUCIBLE_PROBLEM_DIR", options.problem_dir},
+             {"CRUCIBLE_PROTOCOL_VERSION", std::to_string(kEvaluatorProtocolVersion)}};
+    if (!options.cache_dir.empty()) {
+      w.writable_paths = {options.cache_dir};
+      w.env["CRUCIBLE_CACHE_DIR"] = options.cache_dir;
+    }
+    w.sandbox = options.sandbox;
+    ASSIGN_OR_RETURN(warm, WarmPool::Create(std::move(w)));
+  }
   return std::unique_ptr<CommandEvaluator>(
-      new CommandEvaluator(std::move(options), std::move(sandbox)));
+      new CommandEvaluator(std::move(options), std::move(sandbox), std::move(warm)));
 }
 
-CommandEvaluator::CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox)
-    : options_(std::move(options)), sandbox_(std::move(sandbox)) {}
+CommandEvaluator::CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox,
+                                   std::unique_ptr<WarmPool> warm)
+    : options_(std::move(options)), sandbox_(std::move(sandbox)), warm_(std::move(warm)) {}
 
-std::string CommandEvaluator::Describe() const { return sandbox_->CapabilityReport(); }
+std::string CommandEvaluator::Describe() const {
+  return warm_ ? warm_->Describe() : sandbox_->CapabilityReport();
+}
 
 EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::string& candidate_dir,
                                       const std::string& scratch, const EvalRequest& request,
@@ -176,11 +234,90 @@ EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::stri
     req.env["CRUCIBLE_CACHE_DIR"] = options_.cache_dir;
     req.writable_paths.push_back(options_.cache_dir);
   }
+  req.readonly_paths = options_.readonly_paths;
+  EvalResult r;
+  if (warm_) {
+    // The worker makes its own scratch directory, inside the one place its
+    // sandbox lets it write.
+    WarmPool::Stage warm = warm_->Run(candidate_dir, req.env, stop);
+    r = ClassifyStage(warm.run, warm.result_json, options_.sandbox.wall_timeout_seconds);
+    r.stage = stage.name;
+    return r;
+  }
+  // The result channel (docs/evaluator-protocol.md): a file only the
+  // evaluator's process holds, read back here after the run.
+  UniqueFd result_channel(memfd_create("crucible-result", MFD_CLOEXEC));
+  if (!result_channel.valid()) {
+    EvalResult r;
+    r.outcome = Outcome::kEvaluatorError;
+    r.feedback = fmt::format("cannot create the result channel: {}", strerror(errno));
+    return r;
+  }
+  req.inherit_fds.push_back(result_channel.get());
+  req.env["CRUCIBLE_RESULT_FD"] = std::to_string(kResultFd);
+  UniqueFd problem_fd;
+  if (options_.hide_problem_dir) {
+    // Only the evaluator's process can reach the problem's data, through this
+    // descriptor; the view the compiler and candidate see does not hold it.
+    problem_fd.Reset(open(options_.problem_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!problem_fd.valid()) {
+      EvalResult r;
+      r.outcome = Outcome::kEvaluatorError;
+      r.feedback = fmt::format("cannot open the problem directory {}: {}", options_.problem_dir,
+                               strerror(errno));
+      return r;
+    }
+    req.inherit_fds.push_back(problem_fd.get());
+    req.env["CRUCIBLE_PROBLEM_DIR"] = fmt::format("/proc/self/fd/{}", kProblemDirFd);
+    req.hide_host_filesystem = true;
+  }
   const SandboxResult run = sandbox_->Run(req, stop);
-  EvalResult r = ClassifyStage(run, ReadFileIfExists(fs::path(scratch) / "result.json"),
-                               options_.sandbox.wall_timeout_seconds);
+  std::optional<std::string> result_json = ReadResultChannel(result_channel.get());
+  if (!result_json) result_json = ReadFileIfExists(fs::path(scratch) / "result.json");
+  r = ClassifyStage(run, result_json, options_.sandbox.wall_timeout_seconds);
   r.stage = stage.name;
   return r;
+}
+
+void CommandEvaluator::EnforceCacheQuota() {
+  if (options_.cache_dir.empty() || options_.cache_quota_bytes == 0) return;
+  std::unique_lock lock(cache_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;  // another thread is at it
+  struct Entry {
+    fs::file_time_type time;
+    uint64_t bytes;
+    fs::path path;
+  };
+  std::vector<Entry> files;
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(options_.cache_dir,
+                                                  fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code e;
+    if (!it->is_regular_file(e) || it->is_symlink(e)) continue;
+    const uint64_t bytes = it->file_size(e);
+    if (e) continue;
+    total += bytes;
+    files.push_back({it->last_write_time(e), bytes, it->path()});
+  }
+  if (total <= options_.cache_quota_bytes) return;
+  // Oldest first; a precompiled header's directory goes whole (its .gch is
+  // only valid next to its header), anything else file by file.
+  std::sort(files.begin(), files.end(),
+            [](const Entry& a, const Entry& b) { return a.time < b.time; });
+  const uint64_t goal = options_.cache_quota_bytes / 4 * 3;
+  for (const Entry& f : files) {
+    if (total <= goal) break;
+    std::error_code e;
+    const fs::path parent = f.path.parent_path();
+    if (parent.filename().string().rfind("pch-", 0) == 0) {
+      fs::remove_all(parent, e);
+    } else {
+      fs::remove(f.path, e);
+    }
+    total -= std::min(total, f.bytes);
+  }
 }
 
 EvalResult CommandEvaluator::Evaluate(const EvalRequest& request, std::stop_token stop) {
@@ -216,6 +353,7 @@ EvalResult CommandEvaluator::Evaluate(const EvalRequest& request, std::stop_toke
     std::error_code ec;
     fs::remove_all(dir, ec);
   }
+  EnforceCacheQuota();
   result.eval_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "core/status.h"
 #include "evaluate/cascade_stage.h"
 #include "evaluate/evaluator.h"
+#include "evaluate/warm_pool.h"
 #include "sandbox/sandbox.h"
 
 namespace crucible {
@@ -39,7 +41,27 @@ struct CommandEvaluatorOptions {
   // sandbox and passed as CRUCIBLE_CACHE_DIR (e.g. compiled candidates,
   // cached by source hash). Empty: none.
   std::string cache_dir;
+  // Built-in evaluators: the problem directory is handed to the evaluator as
+  // a descriptor (CRUCIBLE_PROBLEM_DIR=/proc/self/fd/9) and the sandbox shows
+  // nothing of the host but the system's programs and libraries, the
+  // candidate, the scratch and cache directories
+  // (SandboxRequest::hide_host_filesystem): what the evaluator starts (a
+  // compiler, the candidate) cannot name a data file into view.
+  bool hide_problem_dir = false;
+  // The most cache_dir may hold. Candidates (through a compiler or an
+  // evaluator) can write there; past the quota the oldest files are evicted
+  // (down to 3/4 of it) after an evaluation, so a run cannot fill the disk
+  // through its cache. Each file is also bounded by sandbox.file_size_bytes.
+  uint64_t cache_quota_bytes = 2ull << 30;
   SandboxOptions sandbox;
+  // When set (python3 .../worker.py FORMAT FILE PROGRAM [flags]), stages run
+  // in warm Python workers (warm_pool.h) instead of one sandboxed process
+  // each; `command` is then the cold equivalent, used for nothing else than
+  // describing the evaluator.
+  std::vector<std::string> warm_worker_command;
+  // Paths the evaluator must see besides its command's (e.g. crucible's
+  // python/ tree when the work root is under /tmp); read-only.
+  std::vector<std::string> readonly_paths;
 
   Status Validate() const;
 };
@@ -58,14 +80,18 @@ class CommandEvaluator final : public Evaluator {
   std::string Describe() const override;
 
  private:
-  CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox);
+  CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox,
+                   std::unique_ptr<WarmPool> warm);
+  void EnforceCacheQuota();
   EvalResult RunStage(const CascadeStage& stage, const std::string& candidate_dir,
                       const std::string& scratch, const EvalRequest& request,
                       std::stop_token stop) const;
 
   const CommandEvaluatorOptions options_;
   const std::unique_ptr<Sandbox> sandbox_;
+  const std::unique_ptr<WarmPool> warm_;  // null unless warm_worker_command is set
   std::atomic<uint64_t> counter_{0};  // makes work directories unique
+  std::mutex cache_mutex_;            // one eviction at a time
 };
 
 }  // namespace crucible

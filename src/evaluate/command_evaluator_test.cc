@@ -65,6 +65,48 @@ TEST_F(CommandEvaluatorTest, ResultJsonWinsOverStdout) {
   EXPECT_DOUBLE_EQ(*Run(*e).score, 2);
 }
 
+TEST_F(CommandEvaluatorTest, TheResultChannelWinsAndAChildCannotWriteIt) {
+  // Protocol 2: the evaluator answers on CRUCIBLE_RESULT_FD; the forged
+  // result.json and stdout line (what a candidate run with the evaluator's
+  // cwd and stdout could write) do not count. A child started with the
+  // channel closed (as subprocess does) cannot reach it.
+  auto e = Make(
+      "echo '{\"score\": 1e6}' > result.json\n"
+      "sh -c 'echo \"{\\\"score\\\": 1e6}\" >&8' 8>&- 2>/dev/null\n"
+      "echo '{\"score\": 2.5}' >&$CRUCIBLE_RESULT_FD\n"
+      "echo '{\"score\": 1e6}'\n");
+  EvalResult r = Run(*e);
+  ASSERT_EQ(r.outcome, Outcome::kOk) << r.feedback;
+  EXPECT_DOUBLE_EQ(*r.score, 2.5);
+}
+
+TEST_F(CommandEvaluatorTest, TheCacheIsEvictedPastItsQuota) {
+  const fs::path script = root_ / "evaluate.sh";
+  std::ofstream(script) << "#!/bin/sh\n"
+                        << "head -c 400000 /dev/zero > \"$CRUCIBLE_CACHE_DIR/blob-$CRUCIBLE_CANDIDATE_ID\"\n"
+                        << "echo '{\"score\": 1}'\n";
+  fs::permissions(script, fs::perms::owner_all);
+  CommandEvaluatorOptions o;
+  o.problem_dir = root_.string();
+  o.command = {"evaluate.sh"};
+  o.work_root = (root_ / "work").string();
+  o.cache_dir = (root_ / "cache").string();
+  o.cache_quota_bytes = 1000000;  // room for two blobs
+  auto e = CommandEvaluator::Create(o);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  for (int id = 1; id <= 6; ++id) {
+    EvalRequest req;
+    req.id = id;
+    req.program = &program_;
+    ASSERT_EQ((*e)->Evaluate(req, {}).outcome, Outcome::kOk);
+    uint64_t total = 0;
+    for (const auto& f : fs::directory_iterator(o.cache_dir)) total += fs::file_size(f.path());
+    EXPECT_LE(total, o.cache_quota_bytes) << "after candidate " << id;
+  }
+  EXPECT_TRUE(fs::exists(fs::path(o.cache_dir) / "blob-6"));  // the newest stays
+  EXPECT_FALSE(fs::exists(fs::path(o.cache_dir) / "blob-1"));
+}
+
 TEST_F(CommandEvaluatorTest, ProtocolEnvironmentIsSetAndSecretsAreNot) {
   setenv("OPENAI_API_KEY", "sk-secret", 1);
   auto e = Make(

@@ -17,7 +17,7 @@
 
 namespace crucible {
 
-inline constexpr int kEvaluatorProtocolVersion = 1;
+inline constexpr int kEvaluatorProtocolVersion = 2;
 
 // Largest feedback and artifact text kept per candidate (bytes); longer text
 // is cut, keeping its tail (where errors usually are), and marked.

@@ -1,6 +1,7 @@
 #include "problems/registry.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "problems/bin_packing/src/harness.h"
 #include "problems/cant_be_late/src/harness.h"
@@ -12,66 +13,46 @@
 #include "problems/txn_scheduling/src/harness.h"
 
 namespace crucible {
+namespace {
 
-const std::vector<BuiltinHarness>& BuiltinHarnesses() {
-  // Each built-in problem adds its harness here (issue #4, #5).
-  static const std::vector<BuiltinHarness> harnesses = [] {
-    std::vector<BuiltinHarness> v;
-    v.push_back({"bin_packing",
-                 "online 1-D bin packing (FunSearch); candidate: priority() in C++; excess over "
-                 "ceil(sum/C) on generated train / OR3 + Weibull 5k held-out",
-                 &bin_packing::RunHarness});
-    v.push_back({"bin_packing_fast",
-                 "bin_packing with the fast bin array (used bins + one empty); scores not "
-                 "comparable to published ones",
-                 &bin_packing::RunFastHarness});
-    v.push_back({"circle_packing_rect_21",
-                 "21 circles in a rectangle of perimeter 4 (AlphaEvolve B.13); candidate: "
-                 "PackCircles() in C++; sum of radii, strict (tolerance 0)",
-                 &circles::RunRect21Harness});
-    v.push_back({"circle_packing_square_26",
-                 "26 circles in the unit square (AlphaEvolve B.12); candidate: PackCircles() in "
-                 "C++; sum of radii, strict (tolerance 0)",
-                 &circles::RunSquare26Harness});
-    v.push_back({"circle_packing_square_32",
-                 "32 circles in the unit square (AlphaEvolve B.12); candidate: PackCircles() in "
-                 "C++; sum of radii, strict (tolerance 0)",
-                 &circles::RunSquare32Harness});
-    v.push_back({"txn_scheduling",
-                 "transaction scheduling (ADRS); candidate: ScheduleTransactions() in C++; sum of "
-                 "makespans on the 3 published workloads / 6 generated held-out workloads",
-                 &txn::RunHarness});
-    v.push_back({"cant_be_late",
-                 "spot vs on-demand under a deadline (ADRS Can't-Be-Late, single region); "
-                 "candidate: a per-tick Policy in C++; mean cost on real AWS spot traces, "
-                 "misses fail",
-                 &cbl::RunHarness});
-    v.push_back({"eplb",
-                 "MoE expert replication and placement (EPLB, ADRS); candidate: RebalanceExperts() "
-                 "in C++; GPU balancedness on the next window of seeded DeepSeek-V3-shaped traces",
-                 &eplb::RunHarness});
-    v.push_back({"prism",
-                 "GPU model placement (PRISM, ADRS); candidate: PlaceModels() in C++; 1 / mean max "
-                 "KVPR on the 50 published cases / hidden seeds + a harder regime",
-                 &prism::RunHarness});
-    v.push_back({"cloudcast",
-                 "multi-cloud broadcast (ADRS Cloudcast); candidate: SearchAlgorithm() in C++; "
-                 "total $ over the 5 public configs / 10 generated held-out configs",
-                 &cloudcast::RunHarness});
-    v.push_back({"llm_sql",
-                 "per-row field reordering for prefix-cache reuse (ADRS LLM-SQL); candidate: "
-                 "Reorder() in C++; prefix hit rate on beer.csv + 2 synthetic tables / 3 hidden "
-                 "synthetic tables",
-                 &llmsql::RunHarness});
-    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-    return v;
-  }();
-  return harnesses;
+// The table: adding a built-in problem is one line here, one include above
+// and one name in src/problems/CMakeLists.txt (docs/builtin-problems.md).
+std::vector<std::unique_ptr<Problem>> MakeProblems() {
+  std::vector<std::unique_ptr<Problem>> v;
+  v.push_back(bin_packing::MakeProblem(bin_packing::BinArray::kReference));
+  v.push_back(bin_packing::MakeProblem(bin_packing::BinArray::kFast));
+  v.push_back(cbl::MakeProblem());
+  v.push_back(circles::MakeProblem("square_26"));
+  v.push_back(circles::MakeProblem("square_32"));
+  v.push_back(circles::MakeProblem("rect_21"));
+  v.push_back(cloudcast::MakeProblem());
+  v.push_back(eplb::MakeProblem());
+  v.push_back(llmsql::MakeProblem());
+  v.push_back(prism::MakeProblem());
+  v.push_back(txn::MakeProblem());
+  return v;
 }
 
-const BuiltinHarness* FindBuiltinHarness(std::string_view name) {
-  for (const BuiltinHarness& h : BuiltinHarnesses()) {
-    if (h.name == name) return &h;
+}  // namespace
+
+const std::vector<const Problem*>& BuiltinProblems() {
+  struct Table {
+    std::vector<std::unique_ptr<Problem>> owned;
+    std::vector<const Problem*> sorted;
+  };
+  static const Table table = [] {
+    Table t{MakeProblems(), {}};
+    for (const std::unique_ptr<Problem>& p : t.owned) t.sorted.push_back(p.get());
+    std::sort(t.sorted.begin(), t.sorted.end(),
+              [](const Problem* a, const Problem* b) { return a->name() < b->name(); });
+    return t;
+  }();
+  return table.sorted;
+}
+
+const Problem* FindBuiltinProblem(std::string_view name) {
+  for (const Problem* p : BuiltinProblems()) {
+    if (p->name() == name) return p;
   }
   return nullptr;
 }

@@ -51,8 +51,11 @@ TEST_F(CgroupReuseTest, RefusedForksDoNotCountInTheNextRun) {
 TEST_F(CgroupReuseTest, OomKillsAndPeakDoNotCountInTheNextRun) {
   // Four shells holding ~20 MiB each: every one is under RLIMIT_AS (64 MiB),
   // the tree is over the memory cgroup's limit, so its OOM killer strikes.
+  // Each shell waits a second before it allocates, so that every shell is
+  // forked while memory is still free: a fork made under the limit can fail
+  // with ENOMEM ("Cannot fork") before any page fault wakes the OOM killer.
   SandboxResult hog = Sh(
-      "p=; for i in 1 2 3 4; do (x=$(head -c 20000000 /dev/zero | tr '\\0' a); sleep 3) & "
+      "p=; for i in 1 2 3 4; do (sleep 1; x=$(head -c 20000000 /dev/zero | tr '\\0' a); sleep 3) & "
       "p=\"$p $!\"; done; s=0; for i in $p; do wait $i || s=1; done; exit $s");
   EXPECT_TRUE(hog.memory_limit) << hog.stderr_text;
   EXPECT_GT(hog.memory_peak_bytes, 32u << 20);

@@ -105,12 +105,18 @@ void KeepNamedPathsVisible(sandbox_wire::InitSpec& spec, const SandboxRequest& r
   for (size_t i = 1; i < request.argv.size(); ++i) named.push_back(request.argv[i]);
   for (const auto& [name, value] : request.env) named.push_back(value);
   size_t added = 0;
+  // With the host hidden, env values are not shown: a data directory named
+  // there reaches the command only through a descriptor it is handed.
+  if (request.hide_host_filesystem) named.resize(request.argv.size());
   for (const std::string& path : named) {
     if (added == kMaxNamedPaths || path.empty() || path[0] != '/') continue;
     char resolved[PATH_MAX];
     if (realpath(path.c_str(), resolved) == nullptr) continue;
     const std::string real = resolved;
-    if (!IsUnder(real, "/tmp") && !IsUnder(real, "/dev/shm") && !IsUnder(real, "/run")) continue;
+    if (!request.hide_host_filesystem && !IsUnder(real, "/tmp") && !IsUnder(real, "/dev/shm") &&
+        !IsUnder(real, "/run")) {
+      continue;
+    }
     auto covers = [&](const std::string& dir) { return real == dir || IsUnder(real, dir); };
     if (std::any_of(spec.writable_paths.begin(), spec.writable_paths.end(), covers) ||
         std::any_of(spec.readonly_paths.begin(), spec.readonly_paths.end(), covers)) {
@@ -150,6 +156,13 @@ StatusOr<sandbox_wire::InitSpec> BuildInitSpec(const SandboxOptions& options,
     return InvalidArgumentError("working_dir must not be /: all of it would be writable");
   }
   const bool fs = capabilities.filesystem_isolation;
+  if (request.hide_host_filesystem && !fs) {
+    return FailedPreconditionError(
+        "the request hides the host's files, but this machine allows no filesystem isolation");
+  }
+  if (request.inherit_fds.size() > static_cast<size_t>(sandbox_wire::kMaxPassFds)) {
+    return InvalidArgumentError("at most two inherited descriptors");
+  }
   spec.envp = BuildEnvironment(options.env_allow, request.env, fs);
   ASSIGN_OR_RETURN(spec.exec_path, ResolveExecutable(request.argv[0], spec.working_dir,
                                                      LookupValue(spec.envp, "PATH")));
@@ -171,6 +184,9 @@ StatusOr<sandbox_wire::InitSpec> BuildInitSpec(const SandboxOptions& options,
   spec.mount_namespace = capabilities.mount_namespace;
   spec.network_namespace = capabilities.network_namespace;
   spec.filesystem_isolation = fs;
+  spec.hide_host = request.hide_host_filesystem;
+  if (spec.hide_host) spec.system_paths = options.system_paths;
+  spec.pass_fds = request.inherit_fds.size();
   spec.drop_privileges = true;
   spec.tmpfs_bytes = options.memory_bytes;
   spec.rlimits = ChooseRlimits(options, capabilities);

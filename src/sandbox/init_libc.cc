@@ -356,6 +356,12 @@ int symlink(const char* target, const char* link) {
   return static_cast<int>(Sys(SYS_symlink, L(target), L(link)));
 }
 int chdir(const char* path) { return static_cast<int>(Sys(SYS_chdir, L(path))); }
+ssize_t readlink(const char* path, char* buffer, size_t n) {
+  return Sys(SYS_readlink, L(path), L(buffer), L(n));
+}
+int umount2(const char* target, int flags) {
+  return static_cast<int>(Sys(SYS_umount2, L(target), flags));
+}
 
 int mount(const char* source, const char* target, const char* type, unsigned long flags,
           const void* data) {

@@ -272,6 +272,9 @@ int Supervise(const InitSpec& spec, pid_t command_pid, int signal_fd) {
 }
 
 int Main() {
+  // Nothing in the sandbox may read our memory or descriptors through
+  // /proc/1 (the command is uid 0 too, but has no capabilities).
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ResetSignals();
   std::optional<InitSpec> spec = ReadSpec();
   if (!spec) {
@@ -316,6 +319,9 @@ int Main() {
   // Only the command writes to these; EOF must follow its tree's exit.
   close(sandbox_wire::kStdoutFd);
   close(sandbox_wire::kStderrFd);
+  // The command's own descriptors (a result channel, a data directory) are
+  // its alone: a process it starts must not find them through /proc/1/fd.
+  for (int i = 0; i < sandbox_wire::kMaxPassFds; ++i) close(sandbox_wire::kPassFdBase + i);
   InitReport started;
   started.kind = ReportKind::kStarted;
   started.pid = pid;

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <string_view>
 
@@ -228,6 +229,95 @@ std::optional<Failure> SetupFilesystem(const sandbox_wire::InitSpec& spec) {
   return std::nullopt;
 }
 
+// The host's symlink at `path` (e.g. /bin -> usr/bin on merged-/usr
+// systems), recreated in the new root rather than bind-mounted.
+struct HostLink {
+  std::string path;
+  std::string target;
+};
+
+// Collects the system paths: directories and files are cloned (read-only),
+// symlinks remembered to be recreated; paths the host lacks are skipped.
+std::optional<Failure> CloneSystemPaths(const std::vector<std::string>& paths,
+                                        std::vector<DetachedTree>& trees,
+                                        std::vector<HostLink>& links) {
+  for (const std::string& path : paths) {
+    struct stat st;
+    if (lstat(path.c_str(), &st) != 0) continue;
+    if (S_ISLNK(st.st_mode)) {
+      char target[PATH_MAX];
+      ssize_t n = readlink(path.c_str(), target, sizeof(target) - 1);
+      if (n <= 0) return Fail("readlink " + path);
+      links.push_back(HostLink{path, std::string(target, static_cast<size_t>(n))});
+      continue;
+    }
+    if (auto f = CloneTree(path, /*read_only=*/true, trees)) return f;
+  }
+  return std::nullopt;
+}
+
+// Moves the root to a fresh tmpfs mounted at `staging` and detaches the
+// host's root, so that no path (and no "..") leads back to it.
+std::optional<Failure> PivotInto(const char* staging) {
+  if (chdir(staging) != 0) return Fail(std::string("chdir ") + staging);
+  if (syscall(SYS_pivot_root, ".", ".") != 0) return Fail("pivot_root");
+  if (umount2(".", MNT_DETACH) != 0) return Fail("detach the host's root");
+  if (chdir("/") != 0) return Fail("chdir /");
+  return std::nullopt;
+}
+
+// The hidden-host view: an empty tmpfs root holding only the system paths
+// (toolchain, libraries), the named read-only and writable paths, and fresh
+// /tmp, /run, /dev and /proc. Data elsewhere on the host (a problem's
+// held-out files, say) does not exist in it, whatever path is asked for.
+std::optional<Failure> SetupHiddenFilesystem(const sandbox_wire::InitSpec& spec) {
+  std::vector<DetachedTree> trees;
+  std::vector<HostLink> links;
+  if (auto f = CloneSystemPaths(spec.system_paths, trees, links)) return f;
+  for (const std::string& path : spec.writable_paths) {
+    if (auto f = CloneTree(path, /*read_only=*/false, trees)) return f;
+  }
+  for (const std::string& path : spec.readonly_paths) {
+    if (auto f = CloneTree(path, /*read_only=*/true, trees)) return f;
+  }
+  std::vector<DetachedTree> device_nodes;
+  CloneDeviceNodes(device_nodes);
+
+  constexpr const char* kStaging = "/tmp";
+  if (mount("tmpfs", kStaging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m") != 0) {
+    return Fail("mount the new root");
+  }
+  for (const char* dir : {"/tmp/tmp", "/tmp/dev", "/tmp/proc", "/tmp/run"}) {
+    if (mkdir(dir, 0755) != 0) return Fail(std::string("mkdir ") + dir);
+  }
+  for (const HostLink& link : links) {
+    const std::string at = std::string(kStaging) + link.path;
+    if (auto f = EnsureMountPoint(at.substr(0, at.rfind('/')), true)) return f;
+    if (symlink(link.target.c_str(), at.c_str()) != 0) return Fail("symlink " + link.path);
+  }
+  // Mounted before the host's /proc goes: inside a user namespace the kernel
+  // allows a new /proc only while a full one is visible.
+  if (spec.pid_namespace) {
+    (void)mount("proc", "/tmp/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+                nullptr);
+  }
+  if (auto f = PivotInto(kStaging)) return f;
+  if (auto f = MountTmpfs("/tmp", spec.tmpfs_bytes, 0)) return f;
+  if (auto f = MountTmpfs("/run", 1 << 20, MS_NOEXEC)) return f;
+  if (auto f = BuildDev(device_nodes, spec.tmpfs_bytes)) return f;
+  std::stable_sort(trees.begin(), trees.end(), [](const DetachedTree& a, const DetachedTree& b) {
+    return a.path.size() < b.path.size();
+  });
+  for (DetachedTree& tree : trees) {
+    if (auto f = AttachTree(tree)) return f;
+  }
+  if (MountSetAttr(AT_FDCWD, "/", 0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) !=
+      0) {
+    return Fail("read-only new root");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Failure> JoinCgroups(const std::vector<std::string>& procs_files) {
@@ -255,7 +345,9 @@ std::optional<Failure> SetupMounts(const sandbox_wire::InitSpec& spec) {
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     return Fail("make mounts private");
   }
-  if (spec.filesystem_isolation) return SetupFilesystem(spec);
+  if (spec.filesystem_isolation) {
+    return spec.hide_host ? SetupHiddenFilesystem(spec) : SetupFilesystem(spec);
+  }
   if (spec.pid_namespace) MountProc(/*read_only=*/false);
   return std::nullopt;
 }

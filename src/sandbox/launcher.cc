@@ -92,11 +92,11 @@ CRUCIBLE_NO_SANITIZE int PreExecMain(void* raw) {
   // cannot overwrite another's source.
   const int sources[] = {args.fds.spec,        args.fds.report,      args.fds.control,
                          args.fds.stdout_pipe, args.fds.stderr_pipe, args.fds.dev_null,
-                         args.program_fd};
-  int moved[7];
-  for (int i = 0; i < 7; ++i) {
-    moved[i] = fcntl(sources[i], F_DUPFD_CLOEXEC, 16);
-    if (moved[i] < 0) PreExecFail(report_fd, "move descriptors", errno);
+                         args.program_fd,      args.fds.pass[0],     args.fds.pass[1]};
+  int moved[9];
+  for (int i = 0; i < 9; ++i) {
+    moved[i] = sources[i] < 0 ? -1 : fcntl(sources[i], F_DUPFD_CLOEXEC, 16);
+    if (moved[i] < 0 && sources[i] >= 0) PreExecFail(report_fd, "move descriptors", errno);
   }
   for (int i = 0; i < 5; ++i) {
     if (dup2(moved[i], sandbox_wire::kSpecFd + i) < 0) {
@@ -106,6 +106,14 @@ CRUCIBLE_NO_SANITIZE int PreExecMain(void* raw) {
   report_fd = sandbox_wire::kReportFd;
   for (int fd = 0; fd < 3; ++fd) {
     if (dup2(moved[5], fd) < 0) PreExecFail(report_fd, "redirect stdio", errno);
+  }
+  for (int i = 0; i < sandbox_wire::kMaxPassFds; ++i) {
+    // Without O_CLOEXEC: the init keeps them for the command it starts.
+    if (moved[7 + i] < 0) {
+      close(sandbox_wire::kPassFdBase + i);  // whatever crucible had there stays out
+    } else if (dup2(moved[7 + i], sandbox_wire::kPassFdBase + i) < 0) {
+      PreExecFail(report_fd, "place the command's descriptors", errno);
+    }
   }
   if (dup3(moved[6], sandbox_wire::kFirstFreeFd, O_CLOEXEC) < 0) {
     PreExecFail(report_fd, "place the init program", errno);

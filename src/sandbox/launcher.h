@@ -59,6 +59,8 @@ struct InitDescriptors {
   int stdout_pipe = -1;
   int stderr_pipe = -1;
   int dev_null = -1;
+  // For the command, placed at sandbox_wire::kPassFdBase + i; -1: none.
+  int pass[2] = {-1, -1};
 };
 
 // The launched init is a ProcessHandle (process/handle.h) with

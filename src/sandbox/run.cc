@@ -97,7 +97,7 @@ StreamPump OutputPump(const SandboxOptions& options, Channels& channels) {
 // child's ends are closed on return, so EOF on a pipe means its writers left.
 StatusOr<InitProcess> Launch(const InitProgram& program, const NamespaceSet& namespaces,
                              const sandbox_wire::InitSpec& spec, Channels& channels,
-                             int netns_fd = -1) {
+                             int netns_fd = -1, const int* pass_fds = nullptr) {
   ASSIGN_OR_RETURN(Pipe out, MakePipe());
   ASSIGN_OR_RETURN(Pipe err, MakePipe());
   ASSIGN_OR_RETURN(Pipe report, MakePipe());
@@ -107,6 +107,9 @@ StatusOr<InitProcess> Launch(const InitProgram& program, const NamespaceSet& nam
   if (!dev_null.valid()) return UnavailableError(std::string("/dev/null: ") + strerror(errno));
   InitDescriptors fds{spec_fd.get(),     report.write.get(), control.read.get(),
                       out.write.get(),   err.write.get(),    dev_null.get()};
+  for (int i = 0; pass_fds != nullptr && i < sandbox_wire::kMaxPassFds; ++i) {
+    fds.pass[i] = pass_fds[i];
+  }
   ASSIGN_OR_RETURN(InitProcess init, LaunchInit(program, namespaces, fds, netns_fd));
   channels.stdout_read = std::move(out.read);
   channels.stderr_read = std::move(err.read);
@@ -355,7 +358,8 @@ SandboxResult ExecuteRun(const RunEnvironment& environment, const sandbox_wire::
   SandboxResult result;
   const auto start = Clock::now();
   Channels channels;
-  StatusOr<InitProcess> init = Launch(*environment.program, environment.namespaces, spec, channels, environment.netns_fd);
+  StatusOr<InitProcess> init = Launch(*environment.program, environment.namespaces, spec,
+                                      channels, environment.netns_fd, environment.pass_fds);
   if (!init.ok()) {
     result.spawn_error = init.status().message();
     return result;

@@ -31,6 +31,8 @@ struct RunEnvironment {
   // Takes the run's mount and IPC namespaces once it is over (null: the
   // init's exit tears them down).
   NamespaceReleaser* releaser = nullptr;
+  // The request's inherit_fds (-1: none), placed at kPassFdBase.. in the command.
+  int pass_fds[sandbox_wire::kMaxPassFds] = {-1, -1};
 };
 
 // Launches the init with `spec`, supervises it until every process of the run

@@ -197,6 +197,9 @@ SandboxResult Sandbox::Run(const SandboxRequest& request, std::stop_token stop) 
   }
   RunEnvironment environment{&options_, &capabilities_, &*internals_->program,
                              internals_->namespaces, -1, cgroup.get(), &internals_->releaser};
+  for (size_t i = 0; i < request.inherit_fds.size(); ++i) {
+    environment.pass_fds[i] = request.inherit_fds[i];
+  }
   UniqueFd netns;
   if (internals_->netns_pool != nullptr) {
     // Without one (out of memory, say), the run gets a fresh namespace.

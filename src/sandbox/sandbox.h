@@ -62,6 +62,16 @@ struct SandboxRequest {
   std::vector<std::string> readonly_paths;
   // Extra writable directories (a compile cache, say). Default: none.
   std::vector<std::string> writable_paths;
+  // Under filesystem isolation: show nothing of the host but
+  // SandboxOptions::system_paths, the program, the existing absolute paths
+  // named in argv[1..] (not those in `env`), readonly_paths, writable_paths
+  // and the working dir, on an empty read-only root with fresh /tmp, /dev,
+  // /proc and /run. Files elsewhere (a problem's held-out data) do not exist
+  // for the command, whatever path it names. Refused without isolation.
+  bool hide_host_filesystem = false;
+  // Descriptors the command inherits, at 8, 9 (at most two; the caller keeps
+  // ownership). The init closes its own copies once the command started.
+  std::vector<int> inherit_fds;
 };
 
 struct SandboxResult {

@@ -64,6 +64,15 @@ struct SandboxOptions {
   FilesystemIsolation filesystem = FilesystemIsolation::kAuto;
   // Use per-run cgroups (v1 pids, memory, cpuacct, freezer) when writable.
   bool use_cgroups = true;
+  // What a SandboxRequest::hide_host_filesystem run sees of the host besides
+  // its own paths (read-only): programs, libraries, compilers and system
+  // headers. A symlink (/bin -> usr/bin) is recreated as a link; a path the
+  // host lacks is skipped. /usr/share, /usr/local, /etc, /home, /root, /opt,
+  // /srv, /var and /work are left out on purpose.
+  std::vector<std::string> system_paths = {
+      "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libexec",
+      "/usr/include", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/ld.so.cache",
+      "/etc/alternatives"};
 
   // kInvalidArgument naming the first bad field.
   Status Validate() const;

@@ -73,7 +73,8 @@ std::string EncodeSpec(const InitSpec& spec) {
   Writer w;
   w.U64(kSpecMagic);
   for (bool b : {spec.pid_namespace, spec.mount_namespace, spec.network_namespace,
-                 spec.filesystem_isolation, spec.drop_privileges, spec.probe_only}) {
+                 spec.filesystem_isolation, spec.drop_privileges, spec.probe_only,
+                 spec.hide_host}) {
     w.U64(b ? 1 : 0);
   }
   w.List(spec.cgroup_procs_files);
@@ -83,6 +84,8 @@ std::string EncodeSpec(const InitSpec& spec) {
   w.Str(spec.working_dir);
   w.List(spec.writable_paths);
   w.List(spec.readonly_paths);
+  w.List(spec.system_paths);
+  w.U64(spec.pass_fds);
   w.U64(spec.tmpfs_bytes);
   w.U64(spec.rlimits.size());
   for (const RlimitSetting& r : spec.rlimits) {
@@ -99,13 +102,15 @@ std::optional<InitSpec> DecodeSpec(std::string_view bytes) {
   uint64_t magic = 0;
   if (!r.U64(magic) || magic != kSpecMagic) return std::nullopt;
   for (bool* b : {&spec.pid_namespace, &spec.mount_namespace, &spec.network_namespace,
-                  &spec.filesystem_isolation, &spec.drop_privileges, &spec.probe_only}) {
+                  &spec.filesystem_isolation, &spec.drop_privileges, &spec.probe_only,
+                  &spec.hide_host}) {
     if (!r.Bool(*b)) return std::nullopt;
   }
   uint64_t n_limits = 0;
   if (!r.List(spec.cgroup_procs_files) || !r.Str(spec.exec_path) || !r.List(spec.argv) ||
       !r.List(spec.envp) || !r.Str(spec.working_dir) || !r.List(spec.writable_paths) ||
-      !r.List(spec.readonly_paths) || !r.U64(spec.tmpfs_bytes) || !r.U64(n_limits) ||
+      !r.List(spec.readonly_paths) || !r.List(spec.system_paths) || !r.U64(spec.pass_fds) ||
+      spec.pass_fds > kMaxPassFds || !r.U64(spec.tmpfs_bytes) || !r.U64(n_limits) ||
       n_limits > 64) {
     return std::nullopt;
   }

@@ -27,7 +27,12 @@ inline constexpr int kReportFd = 4;   // pipe to the parent: InitReport records
 inline constexpr int kControlFd = 5;  // pipe from the parent: data or EOF = tear down
 inline constexpr int kStdoutFd = 6;   // the command's stdout pipe
 inline constexpr int kStderrFd = 7;   // the command's stderr pipe
-inline constexpr int kFirstFreeFd = 8;
+// Descriptors handed to the command itself (SandboxRequest::inherit_fds), at
+// kPassFdBase, kPassFdBase + 1, ...; the init closes its copies once the
+// command has started.
+inline constexpr int kPassFdBase = 8;
+inline constexpr int kMaxPassFds = 2;
+inline constexpr int kFirstFreeFd = kPassFdBase + kMaxPassFds;
 
 struct RlimitSetting {
   int resource = 0;
@@ -42,6 +47,12 @@ struct InitSpec {
   bool network_namespace = false;
   // Build the read-only view of the filesystem (requires mount_namespace).
   bool filesystem_isolation = false;
+  // With filesystem_isolation: the root is an empty tmpfs holding only
+  // system_paths, readonly_paths and writable_paths (bind mounts), /tmp,
+  // /dev, /proc and /run; nothing else of the host is visible.
+  bool hide_host = false;
+  // How many descriptors sit at kPassFdBase.. for the command.
+  uint64_t pass_fds = 0;
   // Drop every capability and set no_new_privs before exec.
   bool drop_privileges = true;
   // Set up the sandbox, report kProbeOk and exit without running anything.
@@ -54,6 +65,7 @@ struct InitSpec {
   std::string working_dir;
   std::vector<std::string> writable_paths;  // bind-mounted read-write (scratch first)
   std::vector<std::string> readonly_paths;  // bind-mounted read-only on top
+  std::vector<std::string> system_paths;    // hide_host: read-only, symlinks copied as links
   uint64_t tmpfs_bytes = 0;                 // size of the private /tmp and /dev/shm
   std::vector<RlimitSetting> rlimits;
 };

@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "core/safe_path.h"
+#include "fmt/format.h"
+
 namespace crucible::store_json {
 namespace {
 
@@ -196,6 +199,13 @@ StatusOr<Program> DecodeProgram(std::string_view text) {
       return ShapeError(kWhat, "{\"path\": string, ...} objects");
     }
     SourceFile source{file["path"].get<std::string>(), ""};
+    // Paths are written under the run (best/, work dirs): a crafted row must
+    // not name "/etc/x" or "../../x".
+    if (!IsSafeRelativePath(source.path)) {
+      return DataLossError(fmt::format("malformed program: the file path '{}' is not a plain "
+                                       "relative path inside the run",
+                                       source.path.substr(0, 200)));
+    }
     if (auto it = file.find("content"); it != file.end() && it->is_string()) {
       source.content = it->get<std::string>();
     } else if (auto b64 = file.find("content_base64"); b64 != file.end() && b64->is_string()) {

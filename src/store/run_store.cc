@@ -13,6 +13,7 @@
 #include "store/candidate_json.h"
 #include "store/candidate_row.h"
 #include "store/checkpointer.h"
+#include "store/objective_sql.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
 
@@ -36,8 +37,6 @@ enum Sql {
   kPendingCandidates,
   kDoneCandidates,
   kOneCandidate,
-  kTopMaximize,
-  kTopMinimize,
   kCountOutcomes,
   kMaxId,
   kCountCandidates,
@@ -48,10 +47,6 @@ enum Sql {
 };
 
 #define SELECT_CANDIDATES "SELECT " CRUCIBLE_CANDIDATE_COLUMNS " FROM candidates "
-// Ties by lower id; outcome = 'ok' with a score is Candidate::HasScore().
-#define TOP_CANDIDATES(direction)                                            \
-  SELECT_CANDIDATES "WHERE outcome = 'ok' AND score IS NOT NULL ORDER BY score " \
-                    direction ", id ASC LIMIT ?1"
 
 constexpr std::array<const char*, kNumSql> kSqlText = {
     "BEGIN IMMEDIATE",
@@ -72,8 +67,6 @@ constexpr std::array<const char*, kNumSql> kSqlText = {
     SELECT_CANDIDATES "WHERE status = 'pending' ORDER BY id",
     SELECT_CANDIDATES "WHERE status = 'done' ORDER BY id",
     SELECT_CANDIDATES "WHERE id = ?1",
-    TOP_CANDIDATES("DESC"),
-    TOP_CANDIDATES("ASC"),
     "SELECT outcome, count(*) FROM candidate_records WHERE outcome IS NOT NULL GROUP BY outcome",
     "SELECT max(id) FROM candidate_records",
     "SELECT count(*) FROM candidate_records",
@@ -584,10 +577,25 @@ StatusOr<std::optional<CandidateRow>> RunStore::LoadCandidate(CandidateId id) co
   return std::optional<CandidateRow>(std::move(rows.front()));
 }
 
-StatusOr<std::vector<CandidateRow>> RunStore::TopCandidates(int k, Direction direction) const {
+StatusOr<std::vector<CandidateRow>> RunStore::TopByObjective(const Objective& objective, int k,
+                                                             std::string_view final_stage) const {
   if (k < 0) return InvalidArgumentError("top candidates: negative k");
-  return impl_->Candidates(direction == Direction::kMaximize ? kTopMaximize : kTopMinimize,
-                           [&](sqlite::Statement& s) { s.BindInt64(1, k); });
+  std::vector<CandidateId> ids;
+  {
+    ASSIGN_OR_RETURN(sqlite::Statement s,
+                     impl_->db->Prepare(store_sql::BestIdsSql(objective, final_stage, k)));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      ids.push_back(s.ColumnInt64(0));
+    }
+  }
+  std::vector<CandidateRow> out;
+  for (CandidateId id : ids) {
+    ASSIGN_OR_RETURN(std::optional<CandidateRow> row, LoadCandidate(id));
+    if (row) out.push_back(std::move(*row));
+  }
+  return out;
 }
 
 StatusOr<std::vector<OutcomeCount>> RunStore::CountOutcomes() const {

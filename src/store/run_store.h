@@ -182,10 +182,15 @@ class RunStore {
   StatusOr<std::vector<CandidateRow>> LoadCandidates(
       std::optional<CandidateStatus> only = {}) const;
   StatusOr<std::optional<CandidateRow>> LoadCandidate(CandidateId id) const;
-  // The k best done candidates with outcome ok and a score, best first
-  // (`direction` is the direction of score), ties broken by lower id.
-  StatusOr<std::vector<CandidateRow>> TopCandidates(
-      int k, Direction direction = Direction::kMaximize) const;
+  // The k best done candidates by the objective (its key and direction), best
+  // first, ties by lower id: the one "best" of a run, used by the engine's
+  // run driver (best/, held-out), the cli and the dashboard. Only outcome ok
+  // with a value counts, and, when `final_stage` is not empty, only results
+  // of that cascade stage (or of no stage): a candidate a cascade stopped
+  // early is not in the archive either (archive/entry.h). "score" is an
+  // index walk; a metric key scans the done rows in SQL.
+  StatusOr<std::vector<CandidateRow>> TopByObjective(const Objective& objective, int k,
+                                                     std::string_view final_stage = {}) const;
   // Done candidates per outcome, in kAllOutcomes order, outcomes with a
   // non-zero count only.
   StatusOr<std::vector<OutcomeCount>> CountOutcomes() const;

@@ -333,7 +333,7 @@ TEST_F(RunStoreTest, EventsKeepTheirOrderAndPage) {
 
 // ---------------------------------------------------------------- rankings
 
-TEST_F(RunStoreTest, TopCandidatesOrdersByScoreThenLowerId) {
+TEST_F(RunStoreTest, TopByObjectiveOrdersByScoreThenLowerId) {
   std::unique_ptr<RunStore> store = CreateStore();
   const std::vector<std::pair<CandidateId, double>> scores = {
       {0, 0.5}, {1, 0.9}, {2, 0.1}, {3, 0.9}, {4, 0.1}, {5, 0.7}};
@@ -355,11 +355,62 @@ TEST_F(RunStoreTest, TopCandidatesOrdersByScoreThenLowerId) {
     for (const CandidateRow& r : rows) out.push_back(r.candidate.id);
     return out;
   };
-  EXPECT_EQ(ids(*store->TopCandidates(4)), (std::vector<CandidateId>{1, 3, 5, 0}));
-  EXPECT_EQ(ids(*store->TopCandidates(3, Direction::kMinimize)), (std::vector<CandidateId>{2, 4, 0}));
-  EXPECT_EQ(store->TopCandidates(100)->size(), 6u);
-  EXPECT_TRUE(store->TopCandidates(0)->empty());
-  EXPECT_EQ(store->TopCandidates(-1).status().code(), StatusCode::kInvalidArgument);
+  const Objective max{"score", Direction::kMaximize};
+  const Objective min{"score", Direction::kMinimize};
+  EXPECT_EQ(ids(*store->TopByObjective(max, 4)), (std::vector<CandidateId>{1, 3, 5, 0}));
+  EXPECT_EQ(ids(*store->TopByObjective(min, 3)), (std::vector<CandidateId>{2, 4, 0}));
+  EXPECT_EQ(store->TopByObjective(max, 100)->size(), 6u);
+  EXPECT_TRUE(store->TopByObjective(max, 0)->empty());
+  EXPECT_EQ(store->TopByObjective(max, -1).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Moved from engine_test (run.cc's TopByObjective is now the store's).
+TEST_F(RunStoreTest, TopByObjectiveRanksByTheObjectiveNotTheScore) {
+  std::unique_ptr<RunStore> store = CreateStore();
+  // score and the minimised metric disagree on purpose.
+  const double excess[] = {5, 1, 3, 1};
+  for (int id = 0; id < 4; ++id) {
+    Candidate c = MakeCandidate(id);
+    c.result = MakeResult(id);
+    c.result.score = excess[id];
+    c.result.metrics["excess"] = excess[id];
+    ASSERT_TRUE(store->InsertDone(c).ok());
+  }
+  Objective by_excess{"excess", Direction::kMinimize};
+  auto top = store->TopByObjective(by_excess, 3);
+  ASSERT_TRUE(top.ok());
+  ASSERT_EQ(top->size(), 3u);
+  EXPECT_EQ((*top)[0].candidate.id, 1);  // ties by lower id
+  EXPECT_EQ((*top)[1].candidate.id, 3);
+  EXPECT_EQ((*top)[2].candidate.id, 2);
+  auto by_score = store->TopByObjective(Objective{"score", Direction::kMaximize}, 1);
+  ASSERT_TRUE(by_score.ok());
+  EXPECT_EQ((*by_score)[0].candidate.id, 0);
+}
+
+// A candidate a cascade stopped early has a cheaper stage's score: it is not
+// the run's best, as it is not in the archive (archive/entry.h).
+TEST_F(RunStoreTest, TopByObjectiveLeavesOutEarlyCascadeStages) {
+  std::unique_ptr<RunStore> store = CreateStore();
+  const std::vector<std::tuple<CandidateId, double, std::string>> rows = {
+      {0, 0.5, "full"}, {1, 0.9, "quick"}, {2, 0.7, "full"}, {3, 0.6, ""}};
+  for (const auto& [id, score, stage] : rows) {
+    Candidate c = MakeCandidate(id);
+    c.result = MakeResult(id);
+    c.result.score = score;
+    c.result.stage = stage;
+    ASSERT_TRUE(store->InsertDone(c).ok());
+  }
+  auto ids = [](const std::vector<CandidateRow>& rows) {
+    std::vector<CandidateId> out;
+    for (const CandidateRow& r : rows) out.push_back(r.candidate.id);
+    return out;
+  };
+  const Objective max{"score", Direction::kMaximize};
+  EXPECT_EQ(ids(*store->TopByObjective(max, 4, "full")), (std::vector<CandidateId>{2, 3, 0}));
+  EXPECT_EQ(ids(*store->TopByObjective(max, 4)), (std::vector<CandidateId>{1, 2, 3, 0}));
+  const Objective metric{"m", Direction::kMaximize};
+  EXPECT_TRUE(store->TopByObjective(metric, 4, "full")->empty());  // no candidate has metric m
 }
 
 TEST_F(RunStoreTest, CountOutcomesCountsDoneCandidatesInOutcomeOrder) {

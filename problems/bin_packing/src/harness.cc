@@ -116,20 +116,6 @@ std::string DataDir(const std::string& problem_dir) {
   return (fs::path(problem_dir) / "data").string();
 }
 
-int RunWith(const std::string& candidate_dir, BinArray array) {
-  return RunCompiledHarness(
-      "bin_packing", candidate_dir, kCandidateFile,
-      [array](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
-        StatusOr<std::vector<Dataset>> datasets = LoadSplit(env.split, env.problem_dir);
-        if (!datasets.ok()) return datasets.status();
-        EvaluateOptions options;
-        options.array = array;
-        options.cache_dir = env.cache_dir;
-        options.limits.timeout_seconds = env.split == "heldout" ? 100 : 50;
-        return EvaluateCandidate(source, *datasets, options);
-      });
-}
-
 }  // namespace
 
 StatusOr<std::vector<Dataset>> LoadSplit(const std::string& split, const std::string& problem_dir) {
@@ -151,17 +137,24 @@ StatusOr<std::vector<Dataset>> LoadSplit(const std::string& split, const std::st
   return out;
 }
 
-CompileSpec BinPackingCompileSpec(std::string candidate_source, std::string cache_dir,
-                                  std::string work_dir) {
-  // What candidates commonly include; precompiled once per cache.
-  const CandidateApi api{
+namespace {
+
+// What candidates commonly include; precompiled once per cache.
+CandidateApi Api() {
+  return CandidateApi{
       kHeaderName,
       HeaderSource(),
       DriverSource(),
       kCandidateFile,
       {"algorithm", "array", "cmath", "cstddef", "cstdint", "limits", "numeric", "span", "vector"}};
-  CompileSpec spec =
-      MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir), std::move(work_dir));
+}
+
+}  // namespace
+
+CompileSpec BinPackingCompileSpec(std::string candidate_source, std::string cache_dir,
+                                  std::string work_dir) {
+  CompileSpec spec = MakeCompileSpec(Api(), std::move(candidate_source), std::move(cache_dir),
+                                     std::move(work_dir));
   spec.flags = {"-std=c++20", "-O3", "-static"};
   return spec;
 }
@@ -190,11 +183,53 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Dat
                        [&](const RunOutput& run) { return Score(datasets, run); });
 }
 
-int RunHarness(const std::string& candidate_dir) {
-  return RunWith(candidate_dir, BinArray::kReference);
-}
-int RunFastHarness(const std::string& candidate_dir) {
-  return RunWith(candidate_dir, BinArray::kFast);
+namespace {
+
+// bin_packing (the notebook's bin array) and bin_packing_fast.
+class BinPackingProblem final : public Problem {
+ public:
+  explicit BinPackingProblem(BinArray array) : array_(array) {}
+
+  std::string_view name() const override {
+    return array_ == BinArray::kFast ? "bin_packing_fast" : "bin_packing";
+  }
+  std::string_view description() const override {
+    return array_ == BinArray::kFast
+               ? "bin_packing with the fast bin array (used bins + one empty); scores not "
+                 "comparable to published ones"
+               : "online 1-D bin packing (FunSearch); candidate: priority() in C++; excess over "
+                 "ceil(sum/C) on generated train / OR3 + Weibull 5k held-out";
+  }
+  std::string_view directory() const override { return "bin_packing"; }
+  CandidateApi candidate_api() const override { return Api(); }
+  StatusOr<HarnessReport> Evaluate(const HarnessEnv& env,
+                                   const std::string& source) const override {
+    StatusOr<std::vector<Dataset>> datasets = LoadSplit(env.split, env.problem_dir);
+    if (!datasets.ok()) return datasets.status();
+    EvaluateOptions options;
+    options.array = array_;
+    options.cache_dir = env.cache_dir;
+    options.limits.timeout_seconds = env.split == "heldout" ? 100 : 50;
+    return EvaluateCandidate(source, *datasets, options);
+  }
+  // FunSearch's Table 1 (best fit; initial.cpp is examples/best_fit.cpp).
+  // The fast array changes which bins the candidate sees: no published values.
+  std::vector<ReferenceValue> reference_values() const override {
+    if (array_ == BinArray::kFast) return {};
+    return {
+        {"initial.cpp", "heldout", "excess_or3_pct", 5.37, 0.005, "FunSearch Table 1"},
+        {"initial.cpp", "heldout", "excess_weibull_5k_pct", 3.98, 0.005, "FunSearch Table 1"},
+    };
+  }
+
+ private:
+  const BinArray array_;
+};
+
+}  // namespace
+
+std::unique_ptr<Problem> MakeProblem(BinArray array) {
+  return std::make_unique<BinPackingProblem>(array);
 }
 
 }  // namespace crucible::bin_packing

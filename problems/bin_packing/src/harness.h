@@ -2,16 +2,18 @@
 // (evaluator: {builtin: bin_packing} in problems/bin_packing/problem.yaml).
 // Compiles the candidate's priority function with the trusted driver, runs it
 // confined on the split's instances, checks every packing and computes the
-// excess itself (docs/builtin-problems.md#bin_packing).
+// excess itself (problems/bin_packing/README.md).
 #ifndef CRUCIBLE_PROBLEMS_BIN_PACKING_HARNESS_H_
 #define CRUCIBLE_PROBLEMS_BIN_PACKING_HARNESS_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
 #include "problems/bin_packing/src/simulator.h"
 #include "problems/harness/compiled_candidate.h"
+#include "problems/problem.h"
 
 namespace crucible::bin_packing {
 
@@ -44,9 +46,9 @@ struct EvaluateOptions {
 HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Dataset>& datasets,
                                 const EvaluateOptions& options);
 
-// Entry points of the registry ("bin_packing", "bin_packing_fast").
-int RunHarness(const std::string& candidate_dir);
-int RunFastHarness(const std::string& candidate_dir);
+// The problems registered as "bin_packing" (kReference) and
+// "bin_packing_fast" (kFast) in src/problems/registry.cc.
+std::unique_ptr<Problem> MakeProblem(BinArray array);
 
 }  // namespace crucible::bin_packing
 

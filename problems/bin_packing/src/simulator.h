@@ -1,5 +1,5 @@
 // bin_packing: FunSearch's online 1-D bin packing (spec:
-// docs/builtin-problems.md#bin_packing). A pure library: instances, the
+// problems/bin_packing/README.md). A pure library: instances, the
 // reference simulation of a priority function, the strict check of a packing
 // reported by a candidate process, the excess metric and the seeded
 // generators of training instances. No I/O beyond parsing text given to it.

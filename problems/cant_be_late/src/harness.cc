@@ -220,14 +220,22 @@ bool SimulateLockstep(const TraceSet& traces, const std::vector<Scenario>& scena
   return true;
 }
 
-CompileSpec CblCompileSpec(std::string candidate_source, std::string cache_dir,
-                           std::string work_dir) {
-  const CandidateApi api{
+namespace {
+
+CandidateApi Api() {
+  return CandidateApi{
       kHeaderName,
       HeaderSource(),
       DriverSource(),
       kCandidateFile,
       {"algorithm", "array", "cmath", "cstdint", "deque", "memory", "numeric", "vector"}};
+}
+
+}  // namespace
+
+CompileSpec CblCompileSpec(std::string candidate_source, std::string cache_dir,
+                           std::string work_dir) {
+  const CandidateApi api = Api();
   return MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir),
                          std::move(work_dir));
 }
@@ -303,26 +311,53 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Sce
   return report;
 }
 
-int RunHarness(const std::string& candidate_dir) {
-  return RunCompiledHarness(
-      "cant_be_late", candidate_dir, kCandidateFile,
-      [](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
-        EvaluateOptions options;
-        // Parity grids for reproducing the papers' numbers by hand:
-        // CRUCIBLE_SPLIT=leaderboard|adrs crucible harness cant_be_late DIR.
-        StatusOr<std::vector<Scenario>> scenarios = std::vector<Scenario>();
-        if (env.split == "leaderboard" || env.split == "adrs") {
-          options.sim = SimOptions{.guarantee_quirk = true, .enforce_deadline = false};
-          scenarios = env.split == "adrs" ? AdrsGrid(EmbeddedTraceSet())
-                                          : LeaderboardGrid(EmbeddedTraceSet());
-        } else {
-          scenarios = SplitGrid(EmbeddedTraceSet(), env.split);
-        }
-        if (!scenarios.ok()) return scenarios.status();
-        options.cache_dir = env.cache_dir;
-        options.limits.timeout_seconds = env.split == "heldout" ? 120 : 60;
-        return EvaluateCandidate(source, *scenarios, options);
-      });
-}
+namespace {
+
+class CantBeLateProblem final : public Problem {
+ public:
+  std::string_view name() const override { return "cant_be_late"; }
+  std::string_view description() const override {
+    return "spot vs on-demand under a deadline (ADRS Can't-Be-Late, single region); "
+           "candidate: a per-tick Policy in C++; mean cost on real AWS spot traces, "
+           "misses fail";
+  }
+  std::string_view directory() const override { return "cant_be_late"; }
+  // Besides train and held-out, the papers' grids, for reproducing their
+  // numbers by hand (parity mode: their simulators' quirks).
+  std::vector<std::string_view> splits() const override {
+    return {"train", "heldout", "leaderboard", "adrs"};
+  }
+  CandidateApi candidate_api() const override { return Api(); }
+  StatusOr<HarnessReport> Evaluate(const HarnessEnv& env,
+                                   const std::string& source) const override {
+    EvaluateOptions options;
+    // CRUCIBLE_SPLIT=leaderboard|adrs crucible harness cant_be_late DIR.
+    StatusOr<std::vector<Scenario>> scenarios = std::vector<Scenario>();
+    if (env.split == "leaderboard" || env.split == "adrs") {
+      options.sim = SimOptions{.guarantee_quirk = true, .enforce_deadline = false};
+      scenarios =
+          env.split == "adrs" ? AdrsGrid(EmbeddedTraceSet()) : LeaderboardGrid(EmbeddedTraceSet());
+    } else {
+      scenarios = SplitGrid(EmbeddedTraceSet(), env.split);
+    }
+    if (!scenarios.ok()) return scenarios.status();
+    options.cache_dir = env.cache_dir;
+    options.limits.timeout_seconds = env.split == "heldout" ? 120 : 60;
+    return EvaluateCandidate(source, *scenarios, options);
+  }
+  // problems/cant_be_late/README.md has them with their sources.
+  std::vector<ReferenceValue> reference_values() const override {
+    return {
+        {"initial.cpp", "train", "mean_cost", 85.2346, 5e-5, "measured at the port"},
+        {"initial.cpp", "train", "late_runs", 0, 0, "the greedy seed never misses"},
+        {"initial.cpp", "leaderboard", "mean_cost", 119.0345, 5e-5, "spec: leaderboard"},
+        {"initial.cpp", "adrs", "mean_cost", 96.5154, 5e-5, "spec: ADRS grid"},
+    };
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Problem> MakeProblem() { return std::make_unique<CantBeLateProblem>(); }
 
 }  // namespace crucible::cbl

@@ -5,7 +5,7 @@
 // here, in lockstep: each round the harness sends the observations of one
 // tick of every running scenario in one message and reads one decision per
 // scenario back. The policy process never holds a trace, a simulator or a
-// progress counter (docs/builtin-problems.md#cant_be_late).
+// progress counter (problems/cant_be_late/README.md).
 //
 // Lockstep is by absolute time: a scenario whose window starts at base tick
 // s is at its tick t = a - s in round a. So even a candidate pooling
@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,7 @@
 #include "problems/cant_be_late/src/simulator.h"
 #include "problems/cant_be_late/src/traces.h"
 #include "problems/harness/compiled_candidate.h"
+#include "problems/problem.h"
 
 namespace crucible::cbl {
 
@@ -53,13 +55,12 @@ struct LockstepResult {
 // one round's observations (scenario index, observation) and must fill one
 // decision per observation; returning false aborts (the candidate failed).
 // Invalid decision values (not 0..2) abort with *error naming the scenario.
-using DecideBatch = std::function<bool(const std::vector<uint32_t>& begin_ids,
-                                       const std::vector<uint32_t>& end_ids,
-                                       const std::vector<std::pair<uint32_t, Observation>>& obs,
-                                       std::vector<uint8_t>* decisions)>;
+using DecideBatch = std::function<bool(
+    const std::vector<uint32_t>& begin_ids, const std::vector<uint32_t>& end_ids,
+    const std::vector<std::pair<uint32_t, Observation>>& obs, std::vector<uint8_t>* decisions)>;
 bool SimulateLockstep(const TraceSet& traces, const std::vector<Scenario>& scenarios,
-                      const SimOptions& options, const DecideBatch& decide,
-                      LockstepResult* result, std::string* error);
+                      const SimOptions& options, const DecideBatch& decide, LockstepResult* result,
+                      std::string* error);
 
 // Compiles, runs and scores one candidate on `scenarios`. Valid only when no
 // scenario misses its deadline; score = the leaderboard's normalised score
@@ -68,8 +69,8 @@ bool SimulateLockstep(const TraceSet& traces, const std::vector<Scenario>& scena
 HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Scenario>& scenarios,
                                 const EvaluateOptions& options);
 
-// The registry's entry point ("cant_be_late").
-int RunHarness(const std::string& candidate_dir);
+// The problem registered as "cant_be_late" (src/problems/registry.cc).
+std::unique_ptr<Problem> MakeProblem();
 
 }  // namespace crucible::cbl
 

@@ -1,4 +1,4 @@
-// Can't-Be-Late tick simulator (docs/builtin-problems.md#cant_be_late): the
+// Can't-Be-Late tick simulator (problems/cant_be_late/README.md): the
 // rules of the ADRS simulator (sky_spot env/strategy/task), re-implemented
 // with the same double arithmetic and operation order, as a pure library.
 //

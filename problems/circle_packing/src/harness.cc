@@ -108,38 +108,26 @@ HarnessReport Score(const PackingInstance& instance, const std::vector<uint64_t>
   return report;
 }
 
-int RunInstance(const std::string& candidate_dir, std::string_view name) {
-  return RunCompiledHarness(
-      "circle_packing", candidate_dir, kCandidateFile,
-      [name](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
-        const PackingInstance* instance = FindInstance(name);
-        if (instance == nullptr)
-          return InvalidArgumentError(fmt::format("unknown instance '{}'", name));
-        EvaluateOptions options;
-        if (env.split == "heldout") {
-          options.seeds.assign(std::begin(kHeldoutSeeds), std::end(kHeldoutSeeds));
-        } else {
-          options.seeds = {DeriveSeed(env.seed, 0)};
-        }
-        options.cache_dir = env.cache_dir;
-        options.limits.timeout_seconds = 40.0 * static_cast<double>(options.seeds.size());
-        return EvaluateCandidate(source, *instance, options);
-      });
+}  // namespace
+
+namespace {
+
+// What candidates commonly include (searches use <random> and <cmath>);
+// precompiled once per cache and force-included.
+CandidateApi Api() {
+  return CandidateApi{kHeaderName,
+                      HeaderSource(),
+                      DriverSource(),
+                      kCandidateFile,
+                      {"algorithm", "array", "cmath", "cstddef", "cstdint", "limits", "numeric",
+                       "random", "vector"}};
 }
 
 }  // namespace
 
 CompileSpec CirclesCompileSpec(std::string candidate_source, std::string cache_dir,
                                std::string work_dir) {
-  // What candidates commonly include (searches use <random> and <cmath>);
-  // precompiled once per cache and force-included.
-  const CandidateApi api{kHeaderName,
-                         HeaderSource(),
-                         DriverSource(),
-                         kCandidateFile,
-                         {"algorithm", "array", "cmath", "cstddef", "cstdint", "limits", "numeric",
-                          "random", "vector"}};
-  return MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir),
+  return MakeCompileSpec(Api(), std::move(candidate_source), std::move(cache_dir),
                          std::move(work_dir));
 }
 
@@ -155,14 +143,80 @@ HarnessReport EvaluateCandidate(const std::string& source, const PackingInstance
                        [&](const RunOutput& run) { return Score(instance, options.seeds, run); });
 }
 
-int RunSquare26Harness(const std::string& candidate_dir) {
-  return RunInstance(candidate_dir, "square_26");
-}
-int RunSquare32Harness(const std::string& candidate_dir) {
-  return RunInstance(candidate_dir, "square_32");
-}
-int RunRect21Harness(const std::string& candidate_dir) {
-  return RunInstance(candidate_dir, "rect_21");
+namespace {
+
+// One instance of PackingInstance (validator.h): the problems
+// circle_packing_square_26, _square_32 and _rect_21, each with its own
+// problem directory (problems/circle_packing/<instance>/).
+class CirclePackingProblem final : public Problem {
+ public:
+  CirclePackingProblem(std::string name, std::string directory, std::string description,
+                       std::string_view instance, double initial_score)
+      : name_(std::move(name)),
+        directory_(std::move(directory)),
+        description_(std::move(description)),
+        instance_(instance),
+        initial_score_(initial_score) {}
+
+  std::string_view name() const override { return name_; }
+  std::string_view description() const override { return description_; }
+  std::string_view directory() const override { return directory_; }
+  CandidateApi candidate_api() const override { return Api(); }
+  StatusOr<HarnessReport> Evaluate(const HarnessEnv& env,
+                                   const std::string& source) const override {
+    const PackingInstance* instance = FindInstance(instance_);
+    if (instance == nullptr) {
+      return InvalidArgumentError(fmt::format("unknown instance '{}'", instance_));
+    }
+    EvaluateOptions options;
+    if (env.split == "heldout") {
+      options.seeds.assign(std::begin(kHeldoutSeeds), std::end(kHeldoutSeeds));
+    } else {
+      options.seeds = {DeriveSeed(env.seed, 0)};
+    }
+    options.cache_dir = env.cache_dir;
+    options.limits.timeout_seconds = 40.0 * static_cast<double>(options.seeds.size());
+    return EvaluateCandidate(source, *instance, options);
+  }
+  // The shipped initial programs (a regular grid of equal disks); the
+  // AlphaEvolve constructions are checked by circle_packing_harness_test.
+  std::vector<ReferenceValue> reference_values() const override {
+    return {{"initial.cpp", "train", "score", initial_score_, 1e-8, "the shipped grid"}};
+  }
+
+ private:
+  const std::string name_;
+  const std::string directory_;
+  const std::string description_;
+  const std::string_view instance_;
+  const double initial_score_;
+};
+
+}  // namespace
+
+std::unique_ptr<Problem> MakeProblem(std::string_view instance) {
+  if (instance == "square_26") {
+    return std::make_unique<CirclePackingProblem>(
+        "circle_packing_square_26", "circle_packing/square_26",
+        "26 circles in the unit square (AlphaEvolve B.12); candidate: PackCircles() in C++; "
+        "sum of radii, strict (tolerance 0)",
+        "square_26", 2.1666666666666665);
+  }
+  if (instance == "square_32") {
+    return std::make_unique<CirclePackingProblem>(
+        "circle_packing_square_32", "circle_packing/square_32",
+        "32 circles in the unit square (AlphaEvolve B.12); candidate: PackCircles() in C++; "
+        "sum of radii, strict (tolerance 0)",
+        "square_32", 2.6666666666666665);
+  }
+  if (instance == "rect_21") {
+    return std::make_unique<CirclePackingProblem>(
+        "circle_packing_rect_21", "circle_packing/rect_21",
+        "21 circles in a rectangle of perimeter 4 (AlphaEvolve B.13); candidate: PackCircles() "
+        "in C++; sum of radii, strict (tolerance 0)",
+        "rect_21", 2.0999999999999996);
+  }
+  return nullptr;
 }
 
 }  // namespace crucible::circles

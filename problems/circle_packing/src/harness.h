@@ -1,7 +1,7 @@
 // The circle_packing harnesses: `crucible harness circle_packing_square_26`
 // (and _square_32, _rect_21) run the candidate's PackCircles, confined, and
 // judge the disks with the strict validator (validator.h): tolerance 0, the
-// sum of radii recomputed here (docs/builtin-problems.md#circle_packing).
+// sum of radii recomputed here (problems/circle_packing/README.md).
 //
 // Splits. A construction problem has no data, so the split is about the
 // seed: train runs PackCircles once with the evaluation's seed; heldout runs
@@ -11,12 +11,14 @@
 #define CRUCIBLE_PROBLEMS_CIRCLE_PACKING_HARNESS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "problems/circle_packing/src/validator.h"
 #include "problems/harness/compiled_candidate.h"
+#include "problems/problem.h"
 
 namespace crucible::circles {
 
@@ -43,10 +45,10 @@ struct EvaluateOptions {
 HarnessReport EvaluateCandidate(const std::string& source, const PackingInstance& instance,
                                 const EvaluateOptions& options);
 
-// The registry's entry points.
-int RunSquare26Harness(const std::string& candidate_dir);
-int RunSquare32Harness(const std::string& candidate_dir);
-int RunRect21Harness(const std::string& candidate_dir);
+// The problem of one instance ("square_26", "square_32", "rect_21"),
+// registered as "circle_packing_<instance>" (src/problems/registry.cc);
+// nullptr for another name.
+std::unique_ptr<Problem> MakeProblem(std::string_view instance);
 
 }  // namespace crucible::circles
 

@@ -59,7 +59,8 @@ std::string EncodeInput(const ProblemData& data, uint64_t seed) {
   const Graph& g = data.graph;
   std::string in = fmt::format("{}\n", g.num_nodes());
   for (int32_t i = 0; i < g.num_nodes(); ++i) {
-    in += fmt::format("{} {}\n", g.names[static_cast<size_t>(i)], g.provider[static_cast<size_t>(i)]);
+    in +=
+        fmt::format("{} {}\n", g.names[static_cast<size_t>(i)], g.provider[static_cast<size_t>(i)]);
   }
   size_t m = 0;
   for (const auto& s : g.succ) m += s.size();
@@ -73,9 +74,9 @@ std::string EncodeInput(const ProblemData& data, uint64_t seed) {
   for (size_t k = 0; k < data.configs.size(); ++k) {
     const Config& c = data.configs[k];
     in += fmt::format("{} {} {} {:.17g} {:.17g} {:.17g} {:.17g} {:.17g} {:.17g} {:.17g} {} {}",
-                      c.name, c.source, c.num_partitions, c.data_vol_gb, c.ingress[0],
-                      c.ingress[1], c.ingress[2], c.egress[0], c.egress[1], c.egress[2],
-                      DeriveSeed(seed, k), c.dsts.size());
+                      c.name, c.source, c.num_partitions, c.data_vol_gb, c.ingress[0], c.ingress[1],
+                      c.ingress[2], c.egress[0], c.egress[1], c.egress[2], DeriveSeed(seed, k),
+                      c.dsts.size());
     for (int32_t d : c.dsts) in += fmt::format(" {}", d);
     in += '\n';
   }
@@ -86,7 +87,8 @@ HarnessReport ScoreOutput(const ProblemData& data, const RunOutput& run) {
   std::string_view out = run.stdout_text;
   HarnessReport report;
   double total = 0, total_time = 0;
-  std::string feedback, csv = "config,destinations,cost,egress,instance,time_s,union_edges,union_nodes\n";
+  std::string feedback,
+      csv = "config,destinations,cost,egress,instance,time_s,union_edges,union_nodes\n";
   for (const Config& c : data.configs) {
     const size_t nl = out.find('\n');
     const std::string_view line = out.substr(0, nl);
@@ -95,11 +97,12 @@ HarnessReport ScoreOutput(const ProblemData& data, const RunOutput& run) {
       return FailureReport("runtime_error", fmt::format("{}: {}", c.name, line.substr(2)));
     }
     if (!line.starts_with("R ")) {
-      return FailureReport("invalid", fmt::format("{}: no topology from the candidate ({})",
-                                                  c.name, run.Describe()));
+      return FailureReport("invalid", fmt::format("{}: no topology from the candidate ({})", c.name,
+                                                  run.Describe()));
     }
     StatusOr<Topology> t = ParseTopology(line, data.graph);
-    if (!t.ok()) return FailureReport("invalid", fmt::format("{}: {}", c.name, t.status().message()));
+    if (!t.ok())
+      return FailureReport("invalid", fmt::format("{}: {}", c.name, t.status().message()));
     if (const std::string e = ValidateTopology(data.graph, c, *t); !e.empty()) {
       return FailureReport("invalid", fmt::format("{}: {}", c.name, e));
     }
@@ -110,7 +113,8 @@ HarnessReport ScoreOutput(const ProblemData& data, const RunOutput& run) {
     report.metrics["time." + c.name] = r.runtime_s;
     report.metrics["egress." + c.name] = r.egress_cost;
     std::string dsts;
-    for (int32_t d : c.dsts) dsts += (dsts.empty() ? "" : " ") + data.graph.names[static_cast<size_t>(d)];
+    for (int32_t d : c.dsts)
+      dsts += (dsts.empty() ? "" : " ") + data.graph.names[static_cast<size_t>(d)];
     feedback += fmt::format(
         "{} ({} -> {}): ${:.2f} = egress ${:.2f} + VM time ${:.2f} ({:.2f} s on {} regions, "
         "{} edges)\n",
@@ -137,22 +141,30 @@ HarnessReport ScoreOutput(const ProblemData& data, const RunOutput& run) {
         "100 = $626.24; the ADRS seed is $1045.86)\n",
         total, LeaderboardScore(total));
   } else {
-    report.feedback = fmt::format("total cost ${:.2f} over {} configs\n", total,
-                                  data.configs.size());
+    report.feedback =
+        fmt::format("total cost ${:.2f} over {} configs\n", total, data.configs.size());
   }
   report.feedback += feedback;
   report.artifacts["per_config.csv"] = csv;
   return report;
 }
 
+namespace {
+
+CandidateApi Api() {
+  return CandidateApi{kHeaderName,
+                      HeaderSource(),
+                      DriverSource(),
+                      kCandidateFile,
+                      {"algorithm", "cmath", "cstdint", "functional", "limits", "map", "numeric",
+                       "queue", "random", "set", "string", "tuple", "unordered_map", "vector"}};
+}
+
+}  // namespace
+
 CompileSpec CloudcastCompileSpec(std::string candidate_source, std::string cache_dir,
                                  std::string work_dir) {
-  const CandidateApi api{kHeaderName,
-                         HeaderSource(),
-                         DriverSource(),
-                         kCandidateFile,
-                         {"algorithm", "cmath", "cstdint", "functional", "limits", "map", "numeric",
-                          "queue", "random", "set", "string", "tuple", "unordered_map", "vector"}};
+  const CandidateApi api = Api();
   return MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir),
                          std::move(work_dir));
 }
@@ -164,18 +176,38 @@ HarnessReport EvaluateCandidate(const std::string& source, const ProblemData& da
                        [&](const RunOutput& run) { return ScoreOutput(data, run); });
 }
 
-int RunHarness(const std::string& candidate_dir) {
-  return RunCompiledHarness(
-      "cloudcast", candidate_dir, kCandidateFile,
-      [](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
-        StatusOr<ProblemData> data = LoadSplit(env.split, env.problem_dir);
-        if (!data.ok()) return data.status();
-        EvaluateOptions options;
-        options.seed = env.seed;
-        options.cache_dir = env.cache_dir;
-        options.limits.timeout_seconds = 30;
-        return EvaluateCandidate(source, *data, options);
-      });
-}
+namespace {
+
+class CloudcastProblem final : public Problem {
+ public:
+  std::string_view name() const override { return "cloudcast"; }
+  std::string_view description() const override {
+    return "multi-cloud broadcast (ADRS Cloudcast); candidate: SearchAlgorithm() in "
+           "C++; total $ over the 5 public configs / 10 generated held-out configs";
+  }
+  std::string_view directory() const override { return "cloudcast"; }
+  CandidateApi candidate_api() const override { return Api(); }
+  StatusOr<HarnessReport> Evaluate(const HarnessEnv& env,
+                                   const std::string& source) const override {
+    StatusOr<ProblemData> data = LoadSplit(env.split, env.problem_dir);
+    if (!data.ok()) return data.status();
+    EvaluateOptions options;
+    options.seed = env.seed;
+    options.cache_dir = env.cache_dir;
+    options.limits.timeout_seconds = 30;
+    return EvaluateCandidate(source, *data, options);
+  }
+  // problems/cloudcast/README.md has them with their sources.
+  std::vector<ReferenceValue> reference_values() const override {
+    return {
+        {"initial.cpp", "train", "total_cost", 1045.860405, 5e-7, "spec: 1045.86"},
+        {"initial.cpp", "heldout", "total_cost", 1524.074991, 5e-7, "measured at the port"},
+    };
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Problem> MakeProblem() { return std::make_unique<CloudcastProblem>(); }
 
 }  // namespace crucible::cloudcast

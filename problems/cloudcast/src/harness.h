@@ -3,16 +3,18 @@
 // candidate's SearchAlgorithm with the trusted driver, runs it confined on
 // the split's broadcast configs, validates every returned path against its
 // own graph and the config's own source and destinations, and computes every
-// cost with its own tables (docs/builtin-problems.md#cloudcast).
+// cost with its own tables (problems/cloudcast/README.md).
 #ifndef CRUCIBLE_PROBLEMS_CLOUDCAST_HARNESS_H_
 #define CRUCIBLE_PROBLEMS_CLOUDCAST_HARNESS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "problems/cloudcast/src/data.h"
 #include "problems/harness/compiled_candidate.h"
+#include "problems/problem.h"
 
 namespace crucible::cloudcast {
 
@@ -44,8 +46,8 @@ HarnessReport ScoreOutput(const ProblemData& data, const RunOutput& run);
 HarnessReport EvaluateCandidate(const std::string& source, const ProblemData& data,
                                 const EvaluateOptions& options);
 
-// The registry's entry point ("cloudcast").
-int RunHarness(const std::string& candidate_dir);
+// The problem registered as "cloudcast" (src/problems/registry.cc).
+std::unique_ptr<Problem> MakeProblem();
 
 }  // namespace crucible::cloudcast
 

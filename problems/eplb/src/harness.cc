@@ -79,10 +79,18 @@ StatusOr<std::vector<NamedTrace>> LoadSplit(const std::string& split) {
   return out;
 }
 
+namespace {
+
+CandidateApi Api() {
+  return CandidateApi{kHeaderName, HeaderSource(), DriverSource(), kCandidateFile,
+                      CommonPrecompiledHeaders()};
+}
+
+}  // namespace
+
 CompileSpec EplbCompileSpec(std::string candidate_source, std::string cache_dir,
                             std::string work_dir) {
-  const CandidateApi api{kHeaderName, HeaderSource(), DriverSource(), kCandidateFile,
-                         CommonPrecompiledHeaders()};
+  const CandidateApi api = Api();
   return MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir),
                          std::move(work_dir));
 }
@@ -193,17 +201,39 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Nam
   return report;
 }
 
-int RunHarness(const std::string& candidate_dir) {
-  return RunCompiledHarness(
-      "eplb", candidate_dir, kCandidateFile,
-      [](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
-        StatusOr<std::vector<NamedTrace>> traces = LoadSplit(env.split);
-        if (!traces.ok()) return traces.status();
-        EvaluateOptions options;
-        options.cache_dir = env.cache_dir;
-        options.limits.timeout_seconds = 10;
-        return EvaluateCandidate(source, *traces, options);
-      });
-}
+namespace {
+
+// crucible::Problem: eplb::Problem is the candidate's input (eplb.h).
+class EplbProblem final : public crucible::Problem {
+ public:
+  std::string_view name() const override { return "eplb"; }
+  std::string_view description() const override {
+    return "MoE expert replication and placement (EPLB, ADRS); candidate: "
+           "RebalanceExperts() in C++; GPU balancedness on the next window of seeded "
+           "DeepSeek-V3-shaped traces";
+  }
+  std::string_view directory() const override { return "eplb"; }
+  CandidateApi candidate_api() const override { return Api(); }
+  StatusOr<HarnessReport> Evaluate(const HarnessEnv& env,
+                                   const std::string& source) const override {
+    StatusOr<std::vector<NamedTrace>> traces = LoadSplit(env.split);
+    if (!traces.ok()) return traces.status();
+    EvaluateOptions options;
+    options.cache_dir = env.cache_dir;
+    options.limits.timeout_seconds = 10;
+    return EvaluateCandidate(source, *traces, options);
+  }
+  // problems/eplb/README.md has them with their sources.
+  std::vector<ReferenceValue> reference_values() const override {
+    return {
+        {"initial.cpp", "train", "b_gpu", 0.6269, 5e-5, "measured at the port"},
+        {"initial.cpp", "heldout", "b_gpu", 0.4982, 5e-5, "measured at the port"},
+    };
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<crucible::Problem> MakeProblem() { return std::make_unique<EplbProblem>(); }
 
 }  // namespace crucible::eplb

@@ -5,7 +5,7 @@
 // window i only; the returned phy2log is validated (layers x slots entries,
 // each a real expert, every expert replicated at least once per layer; the
 // replica counts and slot lists are derived from it, never taken from the
-// candidate) and scored on window i + 1 (docs/builtin-problems.md#eplb).
+// candidate) and scored on window i + 1 (problems/eplb/README.md).
 //
 // Score: B_gpu averaged over all (i, i + 1) pairs; B_exp as a metric. Time:
 // the driver measures each RebalanceExperts call alone (no parsing, printing
@@ -18,6 +18,7 @@
 #define CRUCIBLE_PROBLEMS_EPLB_HARNESS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "problems/eplb/eplb.h"
 #include "problems/eplb/src/traces.h"
 #include "problems/harness/compiled_candidate.h"
+#include "problems/problem.h"
 
 namespace crucible::eplb {
 
@@ -66,8 +68,8 @@ struct EvaluateOptions {
 HarnessReport EvaluateCandidate(const std::string& source, const std::vector<NamedTrace>& traces,
                                 const EvaluateOptions& options);
 
-// The registry's entry point ("eplb").
-int RunHarness(const std::string& candidate_dir);
+// The problem registered as "eplb" (src/problems/registry.cc).
+std::unique_ptr<crucible::Problem> MakeProblem();
 
 }  // namespace crucible::eplb
 

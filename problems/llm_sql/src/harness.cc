@@ -46,7 +46,8 @@ double ColumnScoreRate(const Table& t) {
   for (int32_t c = 0; c < t.num_fields(); ++c) {
     s.emplace_back(-ColumnScore(t.rows, static_cast<size_t>(c)), c);
   }
-  std::stable_sort(s.begin(), s.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(s.begin(), s.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<int32_t> by_score;
   for (const auto& [_, c] : s) by_score.push_back(c);
   return Score(t, Order(t.rows.size(), by_score)).rate();
@@ -87,12 +88,13 @@ HarnessReport ScoreOutput(const std::vector<Table>& tables, const RunOutput& run
     double seconds = 0;
     if (!head.starts_with("O ") ||
         std::sscanf(std::string(head).c_str(), "O %zu %zu %lf", &rows, &k, &seconds) != 3) {
-      return FailureReport("invalid", fmt::format("{}: no order from the candidate ({})", t.name,
-                                                  run.Describe()));
+      return FailureReport(
+          "invalid", fmt::format("{}: no order from the candidate ({})", t.name, run.Describe()));
     }
     if (rows != t.rows.size()) {
-      return FailureReport("invalid", fmt::format("{}: expected an order for each of the {} rows, got {}",
-                                                  t.name, t.rows.size(), rows));
+      return FailureReport(
+          "invalid", fmt::format("{}: expected an order for each of the {} rows, got {}", t.name,
+                                 t.rows.size(), rows));
     }
     Order order(rows);
     for (size_t r = 0; r < rows; ++r) {
@@ -116,8 +118,8 @@ HarnessReport ScoreOutput(const std::vector<Table>& tables, const RunOutput& run
         "{} ({} rows, {} fields): hit rate {:.3f}% (fields by column score: {:.3f}%), Reorder took "
         "{:.3f} s\n",
         t.name, t.num_rows(), t.num_fields(), rate, baseline, seconds);
-    csv += fmt::format("{},{},{},{:.6f},{:.6f},{:.6f}\n", t.name, t.num_rows(), t.num_fields(), rate,
-                       baseline, seconds);
+    csv += fmt::format("{},{},{},{:.6f},{:.6f},{:.6f}\n", t.name, t.num_rows(), t.num_fields(),
+                       rate, baseline, seconds);
   }
   if (out.find_first_not_of(" \n") != std::string_view::npos) {
     return FailureReport("invalid", "the driver wrote more orders than there are tables");
@@ -139,14 +141,22 @@ HarnessReport ScoreOutput(const std::vector<Table>& tables, const RunOutput& run
   return report;
 }
 
+namespace {
+
+CandidateApi Api() {
+  return CandidateApi{kHeaderName,
+                      HeaderSource(),
+                      DriverSource(),
+                      kCandidateFile,
+                      {"algorithm", "cmath", "cstdint", "map", "numeric", "random", "string",
+                       "string_view", "tuple", "unordered_map", "unordered_set", "vector"}};
+}
+
+}  // namespace
+
 CompileSpec LlmSqlCompileSpec(std::string candidate_source, std::string cache_dir,
                               std::string work_dir) {
-  const CandidateApi api{kHeaderName,
-                         HeaderSource(),
-                         DriverSource(),
-                         kCandidateFile,
-                         {"algorithm", "cmath", "cstdint", "map", "numeric", "random", "string",
-                          "string_view", "tuple", "unordered_map", "unordered_set", "vector"}};
+  const CandidateApi api = Api();
   return MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir),
                          std::move(work_dir));
 }
@@ -158,19 +168,39 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Tab
                        [&](const RunOutput& run) { return ScoreOutput(tables, run); });
 }
 
-int RunHarness(const std::string& candidate_dir) {
-  return RunCompiledHarness(
-      "llm_sql", candidate_dir, kCandidateFile,
-      [](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
-        StatusOr<std::vector<Table>> tables = LoadSplit(env.split, env.problem_dir);
-        if (!tables.ok()) return tables.status();
-        EvaluateOptions options;
-        options.seed = env.seed;
-        options.cache_dir = env.cache_dir;
-        options.limits.timeout_seconds = 60;
-        options.limits.memory_bytes = 2ull << 30;
-        return EvaluateCandidate(source, *tables, options);
-      });
-}
+namespace {
+
+class LlmSqlProblem final : public Problem {
+ public:
+  std::string_view name() const override { return "llm_sql"; }
+  std::string_view description() const override {
+    return "per-row field reordering for prefix-cache reuse (ADRS LLM-SQL); "
+           "candidate: Reorder() in C++; prefix hit rate on beer.csv + 2 synthetic "
+           "tables / 3 hidden synthetic tables";
+  }
+  std::string_view directory() const override { return "llm_sql"; }
+  CandidateApi candidate_api() const override { return Api(); }
+  StatusOr<HarnessReport> Evaluate(const HarnessEnv& env,
+                                   const std::string& source) const override {
+    StatusOr<std::vector<Table>> tables = LoadSplit(env.split, env.problem_dir);
+    if (!tables.ok()) return tables.status();
+    EvaluateOptions options;
+    options.seed = env.seed;
+    options.cache_dir = env.cache_dir;
+    options.limits.timeout_seconds = 60;
+    options.limits.memory_bytes = 2ull << 30;
+    return EvaluateCandidate(source, *tables, options);
+  }
+  // problems/llm_sql/README.md has them with their sources.
+  std::vector<ReferenceValue> reference_values() const override {
+    return {
+        {"initial.cpp", "train", "hit_rate.beer", 70.735, 5e-4, "spec: 70.74 (GGR)"},
+    };
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Problem> MakeProblem() { return std::make_unique<LlmSqlProblem>(); }
 
 }  // namespace crucible::llmsql

@@ -3,17 +3,19 @@
 // with the trusted driver, runs it confined on the split's tables, checks
 // that every row's order is a permutation of that row's own fields and
 // recomputes every prefix hit rate from its own copy of the tables
-// (docs/builtin-problems.md#llm_sql).
+// (problems/llm_sql/README.md).
 #ifndef CRUCIBLE_PROBLEMS_LLM_SQL_HARNESS_H_
 #define CRUCIBLE_PROBLEMS_LLM_SQL_HARNESS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "problems/harness/compiled_candidate.h"
 #include "problems/llm_sql/src/data.h"
+#include "problems/problem.h"
 
 namespace crucible::llmsql {
 
@@ -48,8 +50,8 @@ HarnessReport ScoreOutput(const std::vector<Table>& tables, const RunOutput& run
 HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Table>& tables,
                                 const EvaluateOptions& options);
 
-// The registry's entry point ("llm_sql").
-int RunHarness(const std::string& candidate_dir);
+// The problem registered as "llm_sql" (src/problems/registry.cc).
+std::unique_ptr<Problem> MakeProblem();
 
 }  // namespace crucible::llmsql
 

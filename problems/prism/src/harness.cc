@@ -140,10 +140,18 @@ StatusOr<std::vector<NamedCase>> LoadSplit(const std::string& split) {
   return out;
 }
 
+namespace {
+
+CandidateApi Api() {
+  return CandidateApi{kHeaderName, HeaderSource(), DriverSource(), kCandidateFile,
+                      CommonPrecompiledHeaders()};
+}
+
+}  // namespace
+
 CompileSpec PrismCompileSpec(std::string candidate_source, std::string cache_dir,
                              std::string work_dir) {
-  const CandidateApi api{kHeaderName, HeaderSource(), DriverSource(), kCandidateFile,
-                         CommonPrecompiledHeaders()};
+  const CandidateApi api = Api();
   return MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir),
                          std::move(work_dir));
 }
@@ -155,19 +163,40 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Nam
                        [&](const RunOutput& run) { return Score(cases, run); });
 }
 
-int RunHarness(const std::string& candidate_dir) {
-  return RunCompiledHarness(
-      "prism", candidate_dir, kCandidateFile,
-      [](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
-        StatusOr<std::vector<NamedCase>> cases = LoadSplit(env.split);
-        if (!cases.ok()) return cases.status();
-        EvaluateOptions options;
-        options.cache_dir = env.cache_dir;
-        // The original gives 10 s per case in a thread; here the whole split
-        // runs in one killable process.
-        options.limits.timeout_seconds = 60;
-        return EvaluateCandidate(source, *cases, options);
-      });
-}
+namespace {
+
+class PrismProblem final : public Problem {
+ public:
+  std::string_view name() const override { return "prism"; }
+  std::string_view description() const override {
+    return "GPU model placement (PRISM, ADRS); candidate: PlaceModels() in C++; 1 / "
+           "mean max KVPR on the 50 published cases / hidden seeds + a harder regime";
+  }
+  std::string_view directory() const override { return "prism"; }
+  CandidateApi candidate_api() const override { return Api(); }
+  StatusOr<HarnessReport> Evaluate(const HarnessEnv& env,
+                                   const std::string& source) const override {
+    StatusOr<std::vector<NamedCase>> cases = LoadSplit(env.split);
+    if (!cases.ok()) return cases.status();
+    EvaluateOptions options;
+    options.cache_dir = env.cache_dir;
+    // The original gives 10 s per case in a thread; here the whole split
+    // runs in one killable process.
+    options.limits.timeout_seconds = 60;
+    return EvaluateCandidate(source, *cases, options);
+  }
+  // problems/prism/README.md has them with their sources.
+  std::vector<ReferenceValue> reference_values() const override {
+    return {
+        {"initial.cpp", "train", "inv_mean_kvpr.std42", 20.8916, 5e-5, "spec §6"},
+        {"initial.cpp", "train", "inv_mean_kvpr", 7.8699, 5e-5, "measured (whole train split)"},
+        {"initial.cpp", "heldout", "inv_mean_kvpr", 6.3057, 5e-5, "measured at the port"},
+    };
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Problem> MakeProblem() { return std::make_unique<PrismProblem>(); }
 
 }  // namespace crucible::prism

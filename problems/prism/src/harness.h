@@ -2,7 +2,7 @@
 // {builtin: prism} in problems/prism/). Compiles the candidate's PlaceModels
 // with the trusted driver, runs it confined on the split's cases, validates
 // every placement (one GPU per model, GPU ids in [0, G), memory per GPU) and
-// computes every KVPR itself (docs/builtin-problems.md#prism).
+// computes every KVPR itself (problems/prism/README.md).
 //
 // Score: 1 / mean over cases of max_k KVPR_k (the ADRS `max_kvpr`). A case
 // whose placement is invalid, or on which the candidate throws, makes the
@@ -11,6 +11,7 @@
 #define CRUCIBLE_PROBLEMS_PRISM_HARNESS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "core/status.h"
 #include "problems/harness/compiled_candidate.h"
 #include "problems/prism/prism.h"
+#include "problems/problem.h"
 
 namespace crucible::prism {
 
@@ -70,8 +72,8 @@ struct EvaluateOptions {
 HarnessReport EvaluateCandidate(const std::string& source, const std::vector<NamedCase>& cases,
                                 const EvaluateOptions& options);
 
-// The registry's entry point ("prism").
-int RunHarness(const std::string& candidate_dir);
+// The problem registered as "prism" (src/problems/registry.cc).
+std::unique_ptr<Problem> MakeProblem();
 
 }  // namespace crucible::prism
 

@@ -122,12 +122,20 @@ StatusOr<std::vector<NamedWorkload>> LoadSplit(const std::string& split,
   return out;
 }
 
+namespace {
+
+// What candidates commonly include (searches use <random> and <cmath>);
+// precompiled once per cache and force-included.
+CandidateApi Api() {
+  return CandidateApi{kHeaderName, HeaderSource(), DriverSource(), kCandidateFile,
+                      CommonPrecompiledHeaders()};
+}
+
+}  // namespace
+
 CompileSpec TxnCompileSpec(std::string candidate_source, std::string cache_dir,
                            std::string work_dir) {
-  // What candidates commonly include (searches use <random> and <cmath>);
-  // precompiled once per cache and force-included.
-  const CandidateApi api{kHeaderName, HeaderSource(), DriverSource(), kCandidateFile,
-                         CommonPrecompiledHeaders()};
+  const CandidateApi api = Api();
   return MakeCompileSpec(api, std::move(candidate_source), std::move(cache_dir),
                          std::move(work_dir));
 }
@@ -140,18 +148,40 @@ HarnessReport EvaluateCandidate(const std::string& source,
                        [&](const RunOutput& run) { return Score(workloads, run); });
 }
 
-int RunHarness(const std::string& candidate_dir) {
-  return RunCompiledHarness(
-      "txn_scheduling", candidate_dir, kCandidateFile,
-      [](const HarnessEnv& env, const std::string& source) -> StatusOr<HarnessReport> {
-        StatusOr<std::vector<NamedWorkload>> workloads = LoadSplit(env.split, env.problem_dir);
-        if (!workloads.ok()) return workloads.status();
-        EvaluateOptions options;
-        options.seed = env.seed;
-        options.cache_dir = env.cache_dir;
-        options.limits.timeout_seconds = env.split == "heldout" ? 120 : 60;
-        return EvaluateCandidate(source, *workloads, options);
-      });
-}
+namespace {
+
+class TxnSchedulingProblem final : public Problem {
+ public:
+  std::string_view name() const override { return "txn_scheduling"; }
+  std::string_view description() const override {
+    return "transaction scheduling (ADRS); candidate: ScheduleTransactions() in C++; "
+           "sum of makespans on the 3 published workloads / 6 generated held-out "
+           "workloads";
+  }
+  std::string_view directory() const override { return "txn_scheduling"; }
+  CandidateApi candidate_api() const override { return Api(); }
+  StatusOr<HarnessReport> Evaluate(const HarnessEnv& env,
+                                   const std::string& source) const override {
+    StatusOr<std::vector<NamedWorkload>> workloads = LoadSplit(env.split, env.problem_dir);
+    if (!workloads.ok()) return workloads.status();
+    EvaluateOptions options;
+    options.seed = env.seed;
+    options.cache_dir = env.cache_dir;
+    options.limits.timeout_seconds = env.split == "heldout" ? 120 : 60;
+    return EvaluateCandidate(source, *workloads, options);
+  }
+  // problems/txn_scheduling/README.md has them with their sources.
+  std::vector<ReferenceValue> reference_values() const override {
+    return {
+        {"initial.cpp", "train", "sequential_total", 537, 0, "spec §5: 452 + 38 + 47"},
+        {"initial.cpp", "train", "total_makespan", 358, 0, "measured at the port, seed 0"},
+        {"initial.cpp", "heldout", "total_makespan", 804, 0, "measured at the port, seed 0"},
+    };
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Problem> MakeProblem() { return std::make_unique<TxnSchedulingProblem>(); }
 
 }  // namespace crucible::txn

@@ -3,17 +3,19 @@
 // the candidate's ScheduleTransactions with the trusted driver, runs it
 // confined on the split's workloads, checks that every schedule is an exact
 // permutation and recomputes every makespan itself
-// (docs/builtin-problems.md#txn_scheduling).
+// (problems/txn_scheduling/README.md).
 #ifndef CRUCIBLE_PROBLEMS_TXN_SCHEDULING_HARNESS_H_
 #define CRUCIBLE_PROBLEMS_TXN_SCHEDULING_HARNESS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.h"
 #include "problems/harness/compiled_candidate.h"
+#include "problems/problem.h"
 #include "problems/txn_scheduling/txn_scheduling.h"
 
 namespace crucible::txn {
@@ -56,8 +58,8 @@ HarnessReport EvaluateCandidate(const std::string& source,
                                 const std::vector<NamedWorkload>& workloads,
                                 const EvaluateOptions& options);
 
-// The registry's entry point ("txn_scheduling").
-int RunHarness(const std::string& candidate_dir);
+// The problem registered as "txn_scheduling" (src/problems/registry.cc).
+std::unique_ptr<Problem> MakeProblem();
 
 }  // namespace crucible::txn
 

@@ -1,6 +1,7 @@
 #include "problems/harness/compiled_candidate.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -454,6 +455,34 @@ CompileSpec MakeCompileSpec(const CandidateApi& api, std::string candidate_sourc
   return spec;
 }
 
+bool WriteResultChannel(std::string_view text) {
+  const char* value = std::getenv("CRUCIBLE_RESULT_FD");
+  if (value == nullptr) return false;
+  int fd = -1;
+  const std::string_view v(value);
+  if (std::from_chars(v.data(), v.data() + v.size(), fd).ec != std::errc() || fd < 3) return false;
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void ConfineHarnessProcess() {
+  // Uid 0 without capabilities cannot reach a non-dumpable process's
+  // /proc/PID/{fd,mem,environ,root} or ptrace it: what the harness starts
+  // (the compiler, the candidate) cannot borrow its descriptors.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // Close-on-exec for everything inherited (the result channel, the problem
+  // directory): no child of the harness holds them.
+  for (int fd = 3; fd < 64; ++fd) {
+    const int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+}
+
 int RunCompiledHarness(std::string_view name, const std::string& candidate_dir,
                        std::string_view candidate_file, const CompiledHarnessFn& evaluate) {
   const HarnessEnv env = ReadHarnessEnv();
@@ -465,7 +494,8 @@ int RunCompiledHarness(std::string_view name, const std::string& candidate_dir,
     fmt::print(stderr, "{} harness: {}\n", name, report.status().ToString());
     return 1;
   }
-  fmt::print("{}\n", report->ToJson());
+  const std::string line = report->ToJson() + "\n";
+  if (!WriteResultChannel(line)) fmt::print("{}", line);
   return 0;
 }
 

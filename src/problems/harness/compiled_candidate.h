@@ -229,6 +229,17 @@ StatusOr<std::string> ReadTextFile(const std::string& path);
 // evaluator_error: not the candidate's fault.
 using CompiledHarnessFn =
     std::function<StatusOr<HarnessReport>(const HarnessEnv& env, const std::string& source)>;
+// Writes `text` to the protocol's result channel (CRUCIBLE_RESULT_FD,
+// docs/evaluator-protocol.md); false when there is none or the write failed.
+bool WriteResultChannel(std::string_view text);
+
+// Called first by `crucible harness`: makes the process non-dumpable (its
+// children, uid 0 without capabilities, cannot open /proc/PPID/fd/N or
+// ptrace it) and marks every inherited descriptor close-on-exec, so the
+// compiler and the candidate hold neither the result channel nor the problem
+// directory.
+void ConfineHarnessProcess();
+
 int RunCompiledHarness(std::string_view name, const std::string& candidate_dir,
                        std::string_view candidate_file, const CompiledHarnessFn& evaluate);
 

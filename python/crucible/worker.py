@@ -1,0 +1,291 @@
+"""A warm Python evaluator worker (docs/openevolve.md, "Warm evaluators").
+
+    python3 worker.py REQUEST_FIFO RESPONSE_FIFO FORMAT EVALUATOR PROGRAM [flags]
+
+crucible starts one per job slot, inside its sandbox, and keeps it. The
+worker imports the evaluator module once, then, for each request line
+(JSON) on REQUEST_FIFO, forks a fresh child that evaluates one candidate
+exactly as adapter.py would in a cold process, and answers one JSON line on
+RESPONSE_FIFO with what happened (exit status, signal, timeout, output
+tails, CPU time). The candidate child:
+
+  * starts from the worker's state right after the import (copy-on-write),
+    so nothing of an earlier candidate is in its memory;
+  * runs in its own working directory (the request's scratch directory),
+    its own process group, with the request's environment and CPU limit,
+    and dies with the worker (PR_SET_PDEATHSIG);
+  * is killed with its whole tree at the deadline: the worker is a child
+    subreaper, so every descendant stays below it, and after each candidate
+    every descendant is killed and reaped, whatever happened;
+  * leaves nothing behind for the next one: with CRUCIBLE_WARM_PRIVATE=1
+    (the sandbox gave the worker private /tmp, /dev/shm and IPC), their
+    contents and every System V IPC object are removed after each candidate.
+
+The worker is not dumpable (PR_SET_DUMPABLE 0), so a candidate cannot read
+or write its memory through /proc or ptrace. A worker that cannot clean up
+after a candidate (a descendant survives) says so ("retire") and exits;
+crucible starts a new one.
+"""
+
+import ctypes
+import json
+import os
+import select
+import shutil
+import signal
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import adapter  # noqa: E402  (after the path: adapter.py is this file's sibling)
+
+PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+IPC_RMID = 0
+OUTPUT_CAP = 64 * 1024  # bytes of each stream's tail sent back
+MAX_CANDIDATES = 2000   # then the worker retires (bounds any slow leak)
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def prctl(option, value):
+    if _libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), f"prctl({option})")
+
+
+def descendants():
+    """Pids below this process, from /proc (orphans are re-parented here)."""
+    me = os.getpid()
+    parent = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        fields = stat[stat.rindex(b")") + 2:].split()
+        parent[int(name)] = int(fields[1])
+    below, frontier = set(), {me}
+    while frontier:
+        frontier = {p for p, pp in parent.items() if pp in frontier and p not in below}
+        below |= frontier
+    below.discard(me)
+    return below
+
+
+def reap_all():
+    """Reaps every exited child; returns their summed CPU seconds."""
+    cpu = 0.0
+    while True:
+        try:
+            pid, _, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return cpu
+        if pid == 0:
+            return cpu
+        cpu += usage.ru_utime + usage.ru_stime
+
+
+def kill_tree():
+    """SIGKILLs every descendant until none is left; False if some survive."""
+    cpu = 0.0
+    for _ in range(200):
+        pids = descendants()
+        if not pids:
+            return True, cpu
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.001)
+        cpu += reap_all()
+    return not descendants(), cpu
+
+
+def clear_private_state():
+    """Empties the worker's private /tmp and /dev/shm and removes System V
+    IPC objects: what one candidate could leave for the next."""
+    for root in ("/tmp", "/dev/shm"):
+        try:
+            entries = os.listdir(root)
+        except OSError:
+            continue
+        for name in entries:
+            path = os.path.join(root, name)
+            try:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.unlink(path)
+            except OSError:
+                pass
+    for kind, remove in (("shm", lambda i: _libc.shmctl(i, IPC_RMID, None)),
+                         ("sem", lambda i: _libc.semctl(i, 0, IPC_RMID)),
+                         ("msg", lambda i: _libc.msgctl(i, IPC_RMID, None))):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 1:
+                remove(int(fields[1]))
+
+
+class Tail:
+    """The last OUTPUT_CAP bytes of a stream, and its total length."""
+
+    def __init__(self):
+        self.data = bytearray()
+        self.total = 0
+
+    def add(self, chunk):
+        self.total += len(chunk)
+        self.data += chunk
+        if len(self.data) > 2 * OUTPUT_CAP:
+            del self.data[:-OUTPUT_CAP]
+
+    def text(self):
+        return bytes(self.data[-OUTPUT_CAP:]).decode("utf-8", errors="replace")
+
+
+def child(task, program_path, request, keep_fds):
+    """In the forked child: become the candidate's process, evaluate, exit."""
+    try:
+        out_w, err_w = keep_fds
+        os.dup2(out_w, 1)
+        os.dup2(err_w, 2)
+        os.closerange(3, 1 << 16)  # the FIFOs and pipes of the worker
+        os.setpgid(0, 0)
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the worker is already gone
+            os._exit(1)
+        os.chdir(request["scratch"])
+        os.environ.update(request["env"])
+        cpu = request.get("cpu_seconds")
+        if cpu:
+            import resource
+            soft = max(1, int(cpu))
+            resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as a fresh interpreter has it
+        adapter.evaluate_here(task, program_path)
+    except BaseException:
+        traceback.print_exc()
+    os._exit(70)
+
+
+def pump(pid, pipes, deadline):
+    """Reads the child's output until it exits or the deadline passes.
+    Returns (status, rusage or None, timed_out)."""
+    pidfd = os.pidfd_open(pid)
+    tails = {fd: tail for fd, tail in pipes.items()}
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None, None, True
+            ready, _, _ = select.select(list(tails) + [pidfd], [], [], remaining)
+            for fd in ready:
+                if fd == pidfd:
+                    continue
+                chunk = os.read(fd, 65536)
+                if chunk:
+                    tails[fd].add(chunk)
+                else:
+                    del tails[fd]
+            if pidfd in ready:
+                _, status, usage = os.wait4(pid, 0)
+                return status, usage, False
+    finally:
+        os.close(pidfd)
+
+
+def drain(pipes):
+    for fd, tail in pipes.items():
+        os.set_blocking(fd, False)
+        try:
+            while True:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                tail.add(chunk)
+        except BlockingIOError:
+            pass
+        os.close(fd)
+
+
+def run_one(task, program_path, request, private):
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        child(task, program_path, request, (out_w, err_w))
+    os.close(out_w)
+    os.close(err_w)
+    out, err = Tail(), Tail()
+    pipes = {out_r: out, err_r: err}
+    status, usage, timed_out = pump(pid, dict(pipes), start + float(request["timeout"]))
+    wall = time.monotonic() - start
+    if timed_out:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _, status, usage = os.wait4(pid, 0)
+    clean, extra_cpu = kill_tree()
+    drain(pipes)
+    if private:
+        clear_private_state()
+    response = {"exited": os.WIFEXITED(status),
+                "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1,
+                "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0,
+                "timed_out": timed_out, "wall_seconds": wall,
+                "cpu_seconds": usage.ru_utime + usage.ru_stime + extra_cpu,
+                "max_rss_bytes": usage.ru_maxrss * 1024,
+                "stdout": out.text(), "stderr": err.text(),
+                "stdout_total": out.total, "stderr_total": err.total}
+    if not clean:
+        response["retire"] = "a process of the candidate survived SIGKILL"
+    return response
+
+
+def main(argv):
+    request_fifo, response_fifo, rest = argv[0], argv[1], argv[2:]
+    args = adapter.parse_args(rest + ["/nonexistent-candidate"])
+    adapter.export_python_path()
+    requests = open(request_fifo, "rb")
+    responses = open(response_fifo, "wb", buffering=0)
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    prctl(PR_SET_DUMPABLE, 0)
+    private = os.environ.pop("CRUCIBLE_WARM_PRIVATE", "") == "1"
+    # The import's own prints must not reach the response channel.
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    task = adapter.load_task(args)
+    sys.stdout.flush()
+    os.dup2(saved, 1)
+    os.close(saved)
+    responses.write(b'{"ready": true}\n')
+    count = 0
+    for line in requests:
+        request = json.loads(line)
+        program_path = os.path.join(request["candidate_dir"], args["program"])
+        response = run_one(task, program_path, request, private)
+        count += 1
+        if count >= MAX_CANDIDATES and "retire" not in response:
+            response["retire"] = f"served {count} candidates"
+        responses.write(json.dumps(response).encode() + b"\n")
+        if "retire" in response:
+            return
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

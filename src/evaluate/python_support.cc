@@ -1,0 +1,63 @@
+#include "evaluate/python_support.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "evaluate/python_support_files.h"
+
+namespace crucible {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Join(const std::vector<double>& values) {
+  std::string out;
+  for (double v : values) out += (out.empty() ? "" : ",") + fmt::format("{}", v);
+  return out;
+}
+
+}  // namespace
+
+Status InstallPythonSupport(const std::string& dir) {
+  for (const python_support::EmbeddedFile& f : python_support::kFiles) {
+    const fs::path path = fs::path(dir) / f.path;
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) return InternalError(fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
+    const fs::path tmp = path.string() + fmt::format(".tmp{}", ::getpid());
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << f.content;
+      out.close();
+      if (!out) return InternalError(fmt::format("cannot write {}", tmp.string()));
+    }
+    fs::rename(tmp, path, ec);
+    if (ec) return InternalError(fmt::format("cannot write {}: {}", path.string(), ec.message()));
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> PythonEvaluatorCommand(const std::string& python_root,
+                                                const PythonEvaluator& evaluator,
+                                                const std::string& program,
+                                                const std::vector<std::string>& features,
+                                                PythonRunner runner) {
+  const char* script = runner == PythonRunner::kWarm ? "worker.py" : "adapter.py";
+  std::vector<std::string> cmd = {"python3", (fs::path(python_root) / "crucible" / script).string(),
+                                  std::string(PythonEvaluatorFormatName(evaluator.format)),
+                                  evaluator.file, program};
+  if (evaluator.cascade && !evaluator.cascade->empty()) {
+    cmd.insert(cmd.end(), {"--cascade", Join(*evaluator.cascade)});
+  }
+  std::string names;
+  for (const std::string& f : features) {
+    if (f != "code_length") names += (names.empty() ? "" : ",") + f;
+  }
+  if (!names.empty()) cmd.insert(cmd.end(), {"--features", names});
+  return cmd;
+}
+
+}  // namespace crucible

@@ -1,0 +1,84 @@
+// WarmPool: long-lived Python evaluator workers, one per concurrent
+// evaluation (docs/openevolve.md, "Warm evaluators").
+//
+// Each worker is python/crucible/worker.py running in crucible's sandbox
+// (one Sandbox::Run that lasts as long as the worker): it imports the
+// evaluator module once and forks a fresh child per candidate, which runs
+// with the candidate's limits, in its own scratch directory, and is killed
+// with its whole tree at its deadline or when it ends. The pool talks to a
+// worker over two FIFOs that are unlinked as soon as both ends are open, so
+// no candidate can open them. A worker that dies, times out past its own
+// deadline, or asks to retire is discarded; the next evaluation starts a new
+// one.
+//
+// Thread-safe: Run() may be called from several threads at once; each call
+// uses a worker of its own.
+#ifndef CRUCIBLE_EVALUATE_WARM_POOL_H_
+#define CRUCIBLE_EVALUATE_WARM_POOL_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "sandbox/sandbox.h"
+
+namespace crucible {
+
+struct WarmPoolOptions {
+  // python3 worker.py FORMAT FILE PROGRAM [flags]: the pool inserts the two
+  // FIFO paths after worker.py.
+  std::vector<std::string> worker_argv;
+  std::string root;  // must exist; each worker gets ROOT/w<N>/ (its scratch dirs)
+  // Visible to every worker (the candidates' files live there).
+  std::vector<std::string> readonly_paths;
+  // Writable for every worker (the run's cache directory).
+  std::vector<std::string> writable_paths;
+  // Set for every worker (CRUCIBLE_PROBLEM_DIR, CRUCIBLE_CACHE_DIR, ...);
+  // each candidate's own variables come with its request.
+  std::map<std::string, std::string> env;
+  SandboxOptions sandbox;  // the candidates' limits; the workers' own are derived
+
+  Status Validate() const;
+};
+
+class WarmPool {
+ public:
+  static StatusOr<std::unique_ptr<WarmPool>> Create(WarmPoolOptions options);
+  ~WarmPool();
+  WarmPool(const WarmPool&) = delete;
+  WarmPool& operator=(const WarmPool&) = delete;
+
+  struct Stage {
+    SandboxResult run;
+    std::optional<std::string> result_json;  // result.json of the scratch dir
+  };
+  // Evaluates the candidate in CANDIDATE_DIR in a fresh child of a warm
+  // worker, with `env` (CRUCIBLE_STAGE, CRUCIBLE_SEED, ...) set; the result
+  // is shaped as a sandbox run of the cold adapter would be.
+  Stage Run(const std::string& candidate_dir, const std::map<std::string, std::string>& env,
+            std::stop_token stop);
+
+  std::string Describe() const;
+  int workers_started() const;  // for tests: how many workers were ever started
+
+ private:
+  class Worker;
+  WarmPool(WarmPoolOptions options, std::unique_ptr<Sandbox> sandbox);
+  StatusOr<std::unique_ptr<Worker>> Acquire();
+  void Release(std::unique_ptr<Worker> worker);
+
+  const WarmPoolOptions options_;
+  const std::unique_ptr<Sandbox> sandbox_;  // the workers' sandbox (long deadline)
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<Worker>> idle_;  // guarded by mu_
+  int started_ = 0;                             // guarded by mu_
+};
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_EVALUATE_WARM_POOL_H_

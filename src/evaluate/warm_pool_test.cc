@@ -1,0 +1,172 @@
+// Warm Python workers (warm_pool.h) against real processes: the same score
+// as a cold evaluation, and the containment of a cold one: deadline with the
+// whole tree killed, nothing of one candidate visible to the next, a killed
+// worker replaced.
+#include "evaluate/warm_pool.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "evaluate/command_evaluator.h"
+#include "evaluate/python_support.h"
+
+namespace crucible {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The evaluator imports the candidate and scores what run() returns.
+constexpr char kEvaluator[] = R"(
+import importlib.util
+def evaluate(program_path):
+    spec = importlib.util.spec_from_file_location("candidate", program_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {"combined_score": float(module.run())}
+)";
+
+// True when a process whose command line holds `marker` exists.
+bool ProcessWithMarkerExists(const std::string& marker) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(marker) != std::string::npos) return true;
+  }
+  return false;
+}
+
+class WarmPoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/crucible-warmtest-XXXXXX";
+    root_ = mkdtemp(tmpl);
+    fs::create_directories(root_ / "work");
+    fs::create_directories(root_ / "task");
+    std::ofstream(root_ / "task" / "evaluator.py") << kEvaluator;
+    ASSERT_TRUE(InstallPythonSupport((root_ / "python").string()).ok());
+    marker_ = "crucible_warm_marker_" + std::to_string(::getpid());
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  std::unique_ptr<CommandEvaluator> Make(PythonRunner runner, double timeout = 5) {
+    PythonEvaluator ev;
+    ev.file = (root_ / "task" / "evaluator.py").string();
+    CommandEvaluatorOptions o;
+    o.problem_dir = (root_ / "task").string();
+    o.command = PythonEvaluatorCommand((root_ / "python").string(), ev, "p.py", {}, PythonRunner::kCold);
+    o.command[0] = "/usr/bin/python3";  // not a pyenv shim on PATH
+    if (runner == PythonRunner::kWarm) {
+      o.warm_worker_command =
+          PythonEvaluatorCommand((root_ / "python").string(), ev, "p.py", {}, PythonRunner::kWarm);
+      o.warm_worker_command[0] = "/usr/bin/python3";
+    }
+    o.work_root = (root_ / "work").string();
+    o.readonly_paths = {(root_ / "python").string(), (root_ / "task").string()};
+    o.sandbox.wall_timeout_seconds = timeout;
+    o.sandbox.memory_bytes = 512ull << 20;
+    auto e = CommandEvaluator::Create(o);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return std::move(e).value();
+  }
+
+  EvalResult Eval(CommandEvaluator& e, const std::string& source) {
+    Program program{{{"p.py", source}}};
+    EvalRequest req;
+    req.id = next_id_++;
+    req.program = &program;
+    req.seed = 5;
+    return e.Evaluate(req, {});
+  }
+
+  fs::path root_;
+  std::string marker_;
+  int next_id_ = 1;
+};
+
+TEST_F(WarmPoolTest, ScoresAsTheColdAdapterDoes) {
+  const std::string source = "import random\ndef run():\n    return random.random()\n";
+  auto cold = Make(PythonRunner::kCold);
+  auto warm = Make(PythonRunner::kWarm);
+  const EvalResult c = Eval(*cold, source);
+  next_id_ = 1;
+  const EvalResult w = Eval(*warm, source);
+  ASSERT_EQ(c.outcome, Outcome::kOk) << c.feedback;
+  ASSERT_EQ(w.outcome, Outcome::kOk) << w.feedback;
+  EXPECT_EQ(*c.score, *w.score);  // the same CRUCIBLE_SEED seeds random the same way
+  EXPECT_EQ(c.metrics, w.metrics);
+}
+
+TEST_F(WarmPoolTest, ATimedOutCandidateIsKilledWithItsWholeTree) {
+  auto warm = Make(PythonRunner::kWarm, 2);
+  const EvalResult r = Eval(*warm, "import subprocess\ndef run():\n"
+                                   "    subprocess.Popen(['sleep', '1000', '" + marker_ +
+                                       "'], start_new_session=True)\n"
+                                   "    while True:\n        pass\n");
+  EXPECT_EQ(r.outcome, Outcome::kTimeout) << r.feedback;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(ProcessWithMarkerExists(marker_)) << "a process of the candidate survived";
+  const EvalResult next = Eval(*warm, "def run():\n    return 2\n");
+  ASSERT_EQ(next.outcome, Outcome::kOk) << next.feedback;
+  EXPECT_EQ(*next.score, 2);
+}
+
+TEST_F(WarmPoolTest, NothingOfOneCandidateIsVisibleToTheNext) {
+  auto warm = Make(PythonRunner::kWarm);
+  // Leaves a file in /tmp, /dev/shm and its scratch dir, a daemon, and a
+  // mark in an imported module's state.
+  const EvalResult a = Eval(*warm, "import json, os, subprocess\ndef run():\n"
+                                   "    open('/tmp/leak', 'w').write('x')\n"
+                                   "    open('/dev/shm/leak', 'w').write('x')\n"
+                                   "    open('leak', 'w').write('x')\n"
+                                   "    json.LEAK = 1\n"
+                                   "    if os.fork() == 0:\n"
+                                   "        os.setsid()\n"
+                                   "        os.execvp('sleep', ['sleep', '1000', '" + marker_ + "'])\n"
+                                   "    return 1\n");
+  ASSERT_EQ(a.outcome, Outcome::kOk) << a.feedback;
+  // Scores 1 only when it sees none of that.
+  const EvalResult b = Eval(*warm, "import json, os\ndef run():\n"
+                                   "    seen = [p for p in ('/tmp/leak', '/dev/shm/leak', 'leak') if os.path.exists(p)]\n"
+                                   "    if hasattr(json, 'LEAK'): seen.append('json.LEAK')\n"
+                                   "    for pid in os.listdir('/proc'):\n"
+                                   "        try:\n"
+                                   "            if pid.isdigit() and b'" + marker_ + "' in open(f'/proc/{pid}/cmdline', 'rb').read(): seen.append(pid)\n"
+                                   "        except OSError: pass\n"
+                                   "    if seen: raise RuntimeError(f'saw {seen}')\n"
+                                   "    return 1\n");
+  ASSERT_EQ(b.outcome, Outcome::kOk) << b.feedback;
+  EXPECT_FALSE(ProcessWithMarkerExists(marker_));
+}
+
+TEST_F(WarmPoolTest, AWorkerKilledByItsCandidateIsReplaced) {
+  auto warm = Make(PythonRunner::kWarm);
+  const EvalResult first = Eval(*warm, "def run():\n    return 1\n");
+  ASSERT_EQ(first.outcome, Outcome::kOk) << first.feedback;
+  const EvalResult killer = Eval(*warm, "import os, signal, time\ndef run():\n"
+                                        "    os.kill(os.getppid(), signal.SIGKILL)\n"
+                                        "    time.sleep(30)\n    return 1\n");
+  EXPECT_NE(killer.outcome, Outcome::kOk);
+  const EvalResult after = Eval(*warm, "def run():\n    return 3\n");
+  ASSERT_EQ(after.outcome, Outcome::kOk) << after.feedback;
+  EXPECT_EQ(*after.score, 3);
+}
+
+TEST_F(WarmPoolTest, AMemoryHogIsAMemoryLimit) {
+  auto warm = Make(PythonRunner::kWarm);
+  const EvalResult r = Eval(*warm, "def run():\n    x = []\n    while True:\n"
+                                   "        x.append(' ' * 10**7)\n");
+  EXPECT_EQ(r.outcome, Outcome::kMemoryLimit) << r.feedback;
+  const EvalResult next = Eval(*warm, "def run():\n    return 1\n");
+  EXPECT_EQ(next.outcome, Outcome::kOk) << next.feedback;
+}
+
+}  // namespace
+}  // namespace crucible
