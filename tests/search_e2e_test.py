@@ -158,6 +158,20 @@ class SearchRandomTest(Base):
         self.assertEqual(sum(1 for r in rows(out)[1:] if r[1] == "ok"), 20)
 
 
+class SearchTpeTest(Base):
+    strategy = "tpe"
+
+    def test_tpe_runs_and_improves(self):
+        out = os.path.join(self.dir, "run")
+        run("run", self.problem, "--out", out, "--evaluations", "30", "--jobs", "2", "--seed", "4",
+            check=0)
+        rs = rows(out)
+        children = [r for r in rs[1:] if r[1] == "ok"]
+        self.assertEqual(len(children), 30)
+        self.assertTrue(all(r[4]["strategy"] == "tpe" and "filler" not in r[4] for r in children))
+        self.assertGreater(max(r[2] for r in children), rs[0][2])
+
+
 class SearchBadInputTest(Base):
     def write(self, text):
         with open(os.path.join(self.problem, "problem.yaml"), "w") as f:
