@@ -172,6 +172,51 @@ class SearchTpeTest(Base):
         self.assertGreater(max(r[2] for r in children), rs[0][2])
 
 
+class SearchProgramTest(Base):
+    """A program with parameters: the program is kept, parameters.json varies."""
+
+    def setUp(self):
+        super().setUp()
+        with open(os.path.join(self.problem, "policy.py"), "w") as f:
+            f.write("def value(p):\n    return -(p['x'] - 0.3) ** 2 - abs(p['n'] - 4)\n")
+        with open(os.path.join(self.problem, "evaluate.py"), "w") as f:
+            f.write(textwrap.dedent("""\
+                import json, os, sys
+                sys.path.insert(0, sys.argv[1])
+                import policy
+                v = json.load(open(os.path.join(sys.argv[1], "parameters.json")))
+                line = json.dumps({"score": policy.value(v), "valid": True}) + "\\n"
+                os.write(int(os.environ["CRUCIBLE_RESULT_FD"]), line.encode())
+                """))
+        with open(os.path.join(self.problem, "problem.yaml"), "w") as f:
+            f.write(textwrap.dedent("""\
+                name: program_with_parameters
+                files: [policy.py]
+                evaluator: {command: python3 evaluate.py, timeout: 30}
+                objective: {key: score, direction: maximize}
+                parameters:
+                  x: {type: float, low: -1, high: 1, default: -1}
+                  n: {type: int, low: 0, high: 8, default: 0}
+                search: {strategy: de, population: 6}
+                """))
+
+    def test_program_is_kept_and_parameters_searched(self):
+        out = os.path.join(self.dir, "run")
+        run("run", self.problem, "--out", out, "--evaluations", "24", "--jobs", "2", "--seed", "2",
+            check=0)
+        db = sqlite3.connect(f"file:{out}/run.db?mode=ro", uri=True)
+        programs = [json.loads(p) for (p,) in db.execute("SELECT program FROM candidates ORDER BY id")]
+        db.close()
+        self.assertEqual(len(programs), 25)
+        for files in programs:
+            self.assertEqual([f["path"] for f in files], ["policy.py", "parameters.json"])
+            self.assertEqual(files[0]["content"], programs[0][0]["content"])
+        self.assertEqual(json.loads(programs[0][1]["content"]), {"x": -1, "n": 0})
+        self.assertGreater(len({f[1]["content"] for f in programs}), 20)
+        rs = rows(out)
+        self.assertGreater(max(r[2] for r in rs if r[1] == "ok"), rs[0][2])
+
+
 class SearchBadInputTest(Base):
     def write(self, text):
         with open(os.path.join(self.problem, "problem.yaml"), "w") as f:
