@@ -174,8 +174,11 @@ int CliMain(int argc, char** argv) {
   std::string proposer;
   auto* proposer_opt =
       run_cmd->add_option("--proposer", proposer,
-                          "auto (LLM when an endpoint is configured), mutate or llm (docs/llm.md)")
-          ->check(ChoiceOf({ProposerKind::kAuto, ProposerKind::kMutate, ProposerKind::kLlm},
+                          "auto (search when problem.yaml declares parameters, else the LLM "
+                          "when an endpoint is configured, else mutate), mutate, llm "
+                          "(docs/llm.md) or search (docs/search.md)")
+          ->check(ChoiceOf({ProposerKind::kAuto, ProposerKind::kMutate, ProposerKind::kLlm,
+                            ProposerKind::kSearch},
                            ProposerKindName));
   run_cmd->add_option("--llm-concurrency", run.request.llm_concurrency,
                       "LLM requests in flight, independent of --jobs (default: llm.concurrency)")

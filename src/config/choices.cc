@@ -7,12 +7,14 @@ std::string_view ProposerKindName(ProposerKind kind) {
     case ProposerKind::kAuto: return "auto";
     case ProposerKind::kMutate: return "mutate";
     case ProposerKind::kLlm: return "llm";
+    case ProposerKind::kSearch: return "search";
   }
   return "auto";
 }
 
 std::optional<ProposerKind> ParseProposerKind(std::string_view name) {
-  for (ProposerKind k : {ProposerKind::kAuto, ProposerKind::kMutate, ProposerKind::kLlm}) {
+  for (ProposerKind k : {ProposerKind::kAuto, ProposerKind::kMutate, ProposerKind::kLlm,
+                         ProposerKind::kSearch}) {
     if (ProposerKindName(k) == name) return k;
   }
   return std::nullopt;

@@ -12,13 +12,14 @@
 
 namespace crucible {
 
-// kAuto: the LLM when an endpoint is configured, else mutate. A new run
-// freezes what kAuto resolved to (docs/llm.md).
-enum class ProposerKind { kAuto, kMutate, kLlm };
+// kAuto: search when problem.yaml declares `parameters:`, else the LLM when
+// an endpoint is configured, else mutate. A new run freezes what kAuto
+// resolved to (docs/llm.md, docs/search.md).
+enum class ProposerKind { kAuto, kMutate, kLlm, kSearch };
 // kLocal: this machine's sandbox. kSlurm: one job per evaluation (docs/slurm.md).
 enum class ExecutorKind { kLocal, kSlurm };
 
-// "auto" / "mutate" / "llm".
+// "auto" / "mutate" / "llm" / "search".
 std::string_view ProposerKindName(ProposerKind kind);
 std::optional<ProposerKind> ParseProposerKind(std::string_view name);
 // "local" / "slurm".

@@ -172,6 +172,11 @@ StatusOr<Program> LoadInitialProgram(const RunConfig& config) {
     RETURN_IF_ERROR(ParseRegions(ss.str(), path.string()).status());
     p.files.push_back({f, ss.str()});
   }
+  // A problem with parameters: the candidate's values, the defaults first.
+  if (!config.search.parameters.empty()) {
+    const ParameterSpace& space = config.search.parameters;
+    p.files.push_back({std::string(kParametersFile), space.ValuesToJson(space.Defaults())});
+  }
   if (p.SizeBytes() > config.max_program_bytes) {
     return InvalidArgumentError(fmt::format(
         "the initial program is {} bytes, over limits.max_program_kb ({} bytes)", p.SizeBytes(),

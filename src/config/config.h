@@ -29,6 +29,7 @@
 #include "propose/llm/llm_options.h"
 #include "propose/mutate/mutate_options.h"
 #include "sandbox/sandbox_options.h"
+#include "search/search_options.h"
 
 namespace crucible {
 
@@ -64,6 +65,10 @@ struct RunConfig {
   SandboxOptions sandbox;
   ArchiveOptions archive;
   MutateOptions mutate;
+  // `parameters:` and `search:` (docs/search.md): a declared design space
+  // and its strategy; empty space = none. With one, each candidate carries
+  // its values as parameters.json and kAuto resolves to kSearch.
+  SearchOptions search;
   // A new run freezes what kAuto resolved to.
   ProposerKind proposer = ProposerKind::kAuto;
   LlmOptions llm;  // docs/llm.md; the API key is never stored, only its variable's name

@@ -119,7 +119,7 @@ TEST_F(ConfigTest, ErrorsNameFileAndField) {
   EXPECT_EQ(Load(base_ + "archiv: {}\n").status().message(),
             Yaml() + ": archiv: unknown key (known keys here: name, description, files, prompt, "
                      "evaluator, objective, archive, features, mutate, budget, limits, problem_dir, "
-                     "proposer, llm, executor, slurm, prompt_text, seed)");
+                     "proposer, llm, executor, slurm, prompt_text, seed, parameters, search)");
   EXPECT_EQ(Load(base_ + "archive: {islands: four}\n").status().message(),
             Yaml() + ": archive.islands: expected an integer, got 'four'");
   EXPECT_EQ(Load(base_ + "archive: {islands: 0}\n").status().message(),
@@ -304,7 +304,8 @@ namespace crucible {
 namespace {
 
 TEST_F(ConfigTest, ClosedSetsAreEnumsWithOneSpelling) {
-  for (ProposerKind k : {ProposerKind::kAuto, ProposerKind::kMutate, ProposerKind::kLlm}) {
+  for (ProposerKind k :
+       {ProposerKind::kAuto, ProposerKind::kMutate, ProposerKind::kLlm, ProposerKind::kSearch}) {
     EXPECT_EQ(ParseProposerKind(ProposerKindName(k)), k);
   }
   for (ExecutorKind k : {ExecutorKind::kLocal, ExecutorKind::kSlurm}) {
@@ -313,7 +314,7 @@ TEST_F(ConfigTest, ClosedSetsAreEnumsWithOneSpelling) {
   EXPECT_EQ(ParseProposerKind("LLM"), std::nullopt);
   EXPECT_EQ(ParseExecutorKind(""), std::nullopt);
   EXPECT_EQ(Load(base_ + "proposer: gpt\n").status().message(),
-            Yaml() + ": proposer: must be one of auto, mutate, llm (got 'gpt')");
+            Yaml() + ": proposer: must be one of auto, mutate, llm, search (got 'gpt')");
   EXPECT_EQ(Load(base_ + "executor: cloud\n").status().message(),
             Yaml() + ": executor: must be one of local, slurm (got 'cloud')");
   EXPECT_EQ(Load("name: p\nfiles: [prog.py]\nevaluator: {command: ./eval.sh, isolation: some}\n")

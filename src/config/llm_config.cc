@@ -42,7 +42,7 @@ void ReadReasoningEffort(const YAML::Node& map, std::string_view key, std::strin
 }
 
 void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& o, ProposerKind& proposer) {
-  r.ReadEnum(root, "proposer", "", {ProposerKind::kAuto, ProposerKind::kMutate, ProposerKind::kLlm},
+  r.ReadEnum(root, "proposer", "", {ProposerKind::kAuto, ProposerKind::kMutate, ProposerKind::kLlm, ProposerKind::kSearch},
              ProposerKindName, proposer);
   const YAML::Node n = root["llm"];
   if (!n || n.IsNull()) return;

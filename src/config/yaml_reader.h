@@ -48,6 +48,11 @@ class YamlReader {
   // One of `choices`.
   void ReadChoice(const YAML::Node& map, std::string_view key, std::string_view path,
                   std::span<const std::string_view> choices, std::string& out);
+  void ReadChoice(const YAML::Node& map, std::string_view key, std::string_view path,
+                  std::initializer_list<std::string_view> choices, std::string& out) {
+    ReadChoice(map, key, path, std::span<const std::string_view>(choices.begin(), choices.size()),
+               out);
+  }
   // One of `values`, spelled as `name` spells them (the enum's one spelling,
   // e.g. DirectionName): a closed set read as an enum, never kept as text.
   template <typename Enum>

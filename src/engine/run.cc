@@ -30,6 +30,7 @@
 #include "executor/slurm_executor.h"
 #include "problems/registry.h"
 #include "propose/mutate/mutate_proposer.h"
+#include "propose/search/search_proposer.h"
 
 namespace crucible {
 namespace {
@@ -92,8 +93,13 @@ Status ResolveProposer(const RunRequest& req, RunConfig& config) {
   if (req.llm_concurrency > 0) config.llm.concurrency = req.llm_concurrency;
   if (req.proposer) config.proposer = *req.proposer;
   if (config.proposer == ProposerKind::kAuto) {
-    config.proposer =
-        config.llm.configured() && url_named ? ProposerKind::kLlm : ProposerKind::kMutate;
+    config.proposer = !config.search.parameters.empty()        ? ProposerKind::kSearch
+                      : config.llm.configured() && url_named ? ProposerKind::kLlm
+                                                             : ProposerKind::kMutate;
+  }
+  if (config.proposer == ProposerKind::kSearch && config.search.parameters.empty()) {
+    return InvalidArgumentError(
+        "the search proposer needs a `parameters:` section in problem.yaml (docs/search.md)");
   }
   if (config.proposer == ProposerKind::kLlm && !config.llm.configured()) {
     return InvalidArgumentError(
@@ -118,7 +124,14 @@ StatusOr<std::string> ReadText(const fs::path& path) {
   return ss.str();
 }
 
-StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config) {
+StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config, uint64_t seed) {
+  if (config.proposer == ProposerKind::kSearch) {
+    SearchProposerOptions o;
+    o.search = config.search;
+    o.seed = seed;
+    ASSIGN_OR_RETURN(std::unique_ptr<SearchProposer> p, SearchProposer::Create(std::move(o)));
+    return std::unique_ptr<Proposer>(std::move(p));
+  }
   if (config.proposer != ProposerKind::kLlm) return MakeMutateProposer(config.mutate);
   LlmProblemContext ctx;
   ctx.problem_dir = config.problem_dir;
@@ -318,7 +331,7 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
                                               req.keep_work));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Create(config.archive));
-  ASSIGN_OR_RETURN(std::unique_ptr<Proposer> proposer, MakeProposer(config));
+  ASSIGN_OR_RETURN(std::unique_ptr<Proposer> proposer, MakeProposer(config, store.metadata().seed));
   EngineOptions eo;
   eo.jobs = req.jobs > 0 ? req.jobs : slurm ? config.slurm.max_queued : DefaultJobs();
   eo.deterministic = store.metadata().deterministic;
