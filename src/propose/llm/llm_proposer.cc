@@ -650,25 +650,21 @@ std::optional<NoveltyMatch> LlmProposer::CheckNovelty(Turn& turn, const Screened
                                                       std::stop_token stop) {
   // Checked and held in one step: a near-copy of a child still in flight
   // (proposed by another thread, or being evaluated) is refused too. With
-  // the judge, a near-copy (never an identical one) is passed over when the
-  // judge finds the child meaningfully different from it, and the check
-  // goes on with the others; at most kMaxJudgeCalls per reply.
-  constexpr int kMaxJudgeCalls = 2;
-  std::vector<CandidateId> distinct;
-  for (int judged = 0;; ++judged) {
-    std::optional<NoveltyMatch> m =
-        novelty_.CheckAndHold(turn.req->island, turn.req->child_id, *s.parsed,
-                              s.embedding ? &*s.embedding : nullptr, distinct);
-    if (!m || m->identical || !o_.novelty_judge || judged == kMaxJudgeCalls) return m;
-    const Verdict v = JudgeNovelty(turn, s, *m, stop);
-    if (v == Verdict::kSame) {
-      m->reason += "; the novelty judge found no meaningful difference";
-      return m;
-    }
-    // kNoVerdict: the child is kept as if judged different (its reply is
-    // not lost to a judge that could not answer); the failed call is recorded.
-    distinct.push_back(m->id);
+  // the judge, a near-copy (never an identical one) is judged against the
+  // most similar program, as ShinkaEvolve does; found meaningfully
+  // different, it is held unless it is identical to a program by then.
+  const std::vector<float>* embedding = s.embedding ? &*s.embedding : nullptr;
+  std::optional<NoveltyMatch> m =
+      novelty_.CheckAndHold(turn.req->island, turn.req->child_id, *s.parsed, embedding);
+  if (!m || m->identical || !o_.novelty_judge) return m;
+  if (JudgeNovelty(turn, s, *m, stop) == Verdict::kSame) {
+    m->reason += "; the novelty judge found no meaningful difference";
+    return m;
   }
+  // kNoVerdict: the child is kept as if judged different (its reply is not
+  // lost to a judge that could not answer); the failed call is recorded.
+  return novelty_.CheckAndHold(turn.req->island, turn.req->child_id, *s.parsed, embedding,
+                               /*identical_only=*/true);
 }
 
 LlmProposer::Verdict LlmProposer::JudgeNovelty(Turn& turn, const Screened& s,

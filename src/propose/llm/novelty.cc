@@ -131,7 +131,7 @@ size_t NoveltyIndex::held_count() const {
 std::optional<NoveltyMatch> NoveltyIndex::CheckLocked(int island, uint64_t hash,
                                                       const std::vector<uint64_t>& shingles,
                                                       const std::vector<float>* embedding,
-                                                      const std::vector<CandidateId>& distinct) const {
+                                                      bool identical_only) const {
   std::vector<const std::deque<Entry>*> lists;
   for (int i : {island, kEveryIsland}) {
     if (auto it = islands_.find(i); it != islands_.end()) lists.push_back(&it->second);
@@ -147,13 +147,12 @@ std::optional<NoveltyMatch> NoveltyIndex::CheckLocked(int island, uint64_t hash,
       return m;
     }
   }
-  if (threshold_ >= 1) return std::nullopt;
+  if (threshold_ >= 1 || identical_only) return std::nullopt;
   const Entry* best = nullptr;
   double best_sim = 0;
   bool best_by_embedding = false;
   for (const auto* list : lists) {
     for (const Entry& e : *list) {
-      if (std::find(distinct.begin(), distinct.end(), e.id) != distinct.end()) continue;
       const bool by_embedding = embedding && !embedding->empty() && !e.embedding.empty();
       const double sim = by_embedding ? Cosine(*embedding, e.embedding) : Jaccard(shingles, e.shingles);
       if (sim >= threshold_ && (!best || sim > best_sim)) {
@@ -174,19 +173,20 @@ std::optional<NoveltyMatch> NoveltyIndex::CheckLocked(int island, uint64_t hash,
 
 std::optional<NoveltyMatch> NoveltyIndex::Check(int island, const ParsedProgram& program,
                                                 const std::vector<float>* embedding,
-                                                const std::vector<CandidateId>& distinct) const {
+                                                bool identical_only) const {
   const std::vector<uint64_t> shingles = Shingles(program);
   std::lock_guard lock(mu_);
-  return CheckLocked(island, program.hash(), shingles, embedding, distinct);
+  return CheckLocked(island, program.hash(), shingles, embedding, identical_only);
 }
 
 std::optional<NoveltyMatch> NoveltyIndex::CheckAndHold(int island, CandidateId id,
                                                        const ParsedProgram& program,
                                                        const std::vector<float>* embedding,
-                                                       const std::vector<CandidateId>& distinct) {
+                                                       bool identical_only) {
   Entry e = MakeEntry(id, program, embedding, true);
   std::lock_guard lock(mu_);
-  std::optional<NoveltyMatch> m = CheckLocked(island, e.hash, e.shingles, embedding, distinct);
+  std::optional<NoveltyMatch> m =
+      CheckLocked(island, e.hash, e.shingles, embedding, identical_only);
   if (m) return m;
   EraseHeldLocked(id);  // a re-asked child of the same id replaces its earlier hold
   held_[id] = island;

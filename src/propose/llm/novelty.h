@@ -69,11 +69,11 @@ class NoveltyIndex {
   // The program `program` repeats on `island` (or kEveryIsland), held
   // children included, or nullopt when it is novel. Identical programs are
   // found first; otherwise the MOST similar one at or above the threshold.
-  // Near-copies (not identical) of the ids in `distinct` are passed over:
-  // a judge found the program meaningfully different from them.
+  // `identical_only`: near-copies pass (a judge found the program
+  // meaningfully different from the most similar one).
   std::optional<NoveltyMatch> Check(int island, const ParsedProgram& program,
                                     const std::vector<float>* embedding = nullptr,
-                                    const std::vector<CandidateId>& distinct = {}) const;
+                                    bool identical_only = false) const;
   std::optional<NoveltyMatch> Check(int island, const Program& program,
                                     const std::vector<float>* embedding = nullptr) const {
     return Check(island, ParsedProgram(program), embedding);
@@ -81,7 +81,7 @@ class NoveltyIndex {
   // Check and, when novel, hold `id` on `island` in the same critical section.
   std::optional<NoveltyMatch> CheckAndHold(int island, CandidateId id, const ParsedProgram& program,
                                            const std::vector<float>* embedding = nullptr,
-                                           const std::vector<CandidateId>& distinct = {});
+                                           bool identical_only = false);
 
   size_t held_count() const;
 
@@ -105,7 +105,7 @@ class NoveltyIndex {
   std::optional<NoveltyMatch> CheckLocked(int island, uint64_t hash,
                                           const std::vector<uint64_t>& shingles,
                                           const std::vector<float>* embedding,
-                                          const std::vector<CandidateId>& distinct) const;
+                                          bool identical_only) const;
   void PushLocked(int island, Entry e);
   void EraseHeldLocked(CandidateId id);
 
