@@ -220,7 +220,7 @@ TEST_F(ConfigTest, LlmSectionIsReadValidatedAndFrozen) {
   EXPECT_TRUE(frozen->llm.novelty_judge);
   EXPECT_EQ(frozen->llm.novelty_judge_model, "big");
   // Off by default; a judge model must be one of the models.
-  auto plain = Load(base_ + "llm: {base_url: http://127.0.0.1:8000/v1}\n");
+  auto plain = Load(base_ + "llm: {base_url: http://127.0.0.1:8000/v1, models: [a]}\n");
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_FALSE(plain->llm.novelty_judge);
   EXPECT_EQ(Load(base_ + "llm: {base_url: http://127.0.0.1:8000/v1, models: [a], "
