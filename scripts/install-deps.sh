@@ -7,7 +7,8 @@
 #                            GoogleTest/GMock, Google Benchmark, chromium and
 #                            Node.js/npm (the dashboard's browser test), Slurm
 #                            and munge (the Slurm executor's tests), numpy and
-#                            scipy (the OpenEvolve example tasks the tests run)
+#                            scipy (the OpenEvolve example tasks the tests run),
+#                            clang-15 and libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
 
 with_tests=0
@@ -22,6 +23,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3 procps lld
   libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libxxhash-dev
   libcurl4-openssl-dev libcpp-httplib-dev
+  libpagmo-dev  # search strategies (src/search/, docs/search.md); brings Eigen, Boost.Serialization, TBB
   bubblewrap
 )
 if [ "$with_tests" -eq 1 ]; then
@@ -30,6 +32,7 @@ if [ "$with_tests" -eq 1 ]; then
     chromium
     slurm-wlm munge
     python3-numpy python3-scipy
+    clang-15 libfuzzer-15-dev
   )
 fi
 
