@@ -23,6 +23,7 @@
 #include "executor/slurm_options.h"
 #include "propose/mutate/mutate_proposer.h"
 #include "sandbox/sandbox.h"
+#include "search/search_options.h"
 
 namespace crucible {
 
@@ -58,8 +59,13 @@ struct RunConfig {
   SandboxOptions sandbox;
   ArchiveOptions archive;
   MutateOptions mutate;
-  // Which proposer: "auto" (the LLM when an endpoint is configured, else
-  // mutate), "mutate" or "llm". A new run freezes what "auto" resolved to.
+  // `parameters:` and `search:` (docs/search.md): a declared design space
+  // and its strategy; empty space = none. With one, each candidate carries
+  // its values as parameters.json and "auto" resolves to "search".
+  SearchOptions search;
+  // Which proposer: "auto" (search when a space is declared, else the LLM
+  // when an endpoint is configured, else mutate), "mutate", "llm" or
+  // "search". A new run freezes what "auto" resolved to.
   std::string proposer = "auto";
   LlmOptions llm;  // docs/llm.md; the API key is never stored, only its variable's name
   Budget budget;
