@@ -16,10 +16,15 @@ default) and, for comparison, cold ones (a fresh interpreter per candidate).
 
 For each task and size, the systems alternate (OpenEvolve, crucible warm,
 crucible cold, then again per round) so that load on the shared machine
-hits all of them alike. CPU is the whole process tree's user + system time
-(the child's rusage after it is reaped: its pool workers, sandboxes and
-evaluator processes included), divided by the number of programs; the load
-average is printed with every row.
+hits all of them alike. CPU is that of everything the system started,
+divided by the number of programs: each run is made in a cpuacct cgroup of
+its own (bench/python_flatness.py `CpuMeter`), whose usage counts every
+process that ran in it, dead or alive. Session 4 read the child's rusage
+after it was reaped instead, which misses crucible's warm workers: their
+CPU, and that of the candidates they reaped, does not reach crucible's
+rusage when they end (a 300-candidate run whose live tree had used 4 s
+reported 0.6 s), so its figures for crucible (1.9-3.2 ms per candidate) were
+too low. The load average is printed with every row.
 """
 
 import argparse
@@ -30,6 +35,8 @@ import sys
 import tempfile
 import textwrap
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 TASKS = {
     "trivial": (
@@ -107,15 +114,33 @@ def oe_child(src, task_dir, n, jobs, out):
 
 
 def measure(argv, env=None):
-    """Runs argv; returns (wall seconds, CPU seconds of its whole tree)."""
-    start = time.monotonic()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.monotonic() - start
-    err = p.stderr.read().decode(errors="replace")
-    if status != 0:
-        raise RuntimeError(f"{argv[:3]} failed ({status}):\n{err[-3000:]}")
-    return wall, usage.ru_utime + usage.ru_stime
+    """Runs argv; returns (wall seconds, CPU seconds of all it started, how)."""
+    from python_flatness import CpuMeter
+    meter = CpuMeter()
+    try:
+        start = time.monotonic()
+        err = tempfile.TemporaryFile()
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=env,
+                             preexec_fn=meter.preexec)
+        meter.pid = p.pid
+        sampled = 0.0
+        while True:
+            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            sampled = max(sampled, meter.seconds())
+            time.sleep(0.25)
+        wall = time.monotonic() - start
+        if status != 0:
+            err.seek(0)
+            raise RuntimeError(f"{argv[:3]} failed ({status}):\n"
+                               f"{err.read().decode(errors='replace')[-3000:]}")
+        if meter.group:  # counts the dead too: read it after the end
+            time.sleep(0.5)
+            return wall, meter.seconds()
+        return wall, max(sampled, usage.ru_utime + usage.ru_stime)
+    finally:
+        meter.close()
 
 
 def write_task(root, name, warm):

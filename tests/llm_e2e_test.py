@@ -316,6 +316,79 @@ class KeySafetyTest(Base):
                         self.assertNotIn(secret.encode(), data, os.path.join(root, f))
 
 
+class NoveltyJudgeTest(Base):
+    """ShinkaEvolve's LLM judge of near-copies, against a scripted judge."""
+
+    def make_long_problem(self, llm):
+        # Sixty fixed-looking lines in the evolvable block: a child that
+        # changes C alone is over a 3-gram threshold of 0.9 against its parent.
+        d = self.make_problem(llm)
+        block = "".join(f"v{i} = {i} * 2\n" for i in range(60))
+        write(os.path.join(d, "program.py"), PROGRAM.replace("C = 0.0\n", block + "C = 0.0\n"))
+        return d
+
+    def judge_calls(self, out):
+        return db_rows(out, "SELECT id, model, outcome, prompt, prompt_tokens, completion_tokens "
+                            "FROM llm_calls WHERE mode = 'novelty_judge' ORDER BY id")
+
+    def test_verdicts_decide_and_a_failing_judge_keeps_the_child(self):
+        same, different = "Only C moved.\nVERDICT: SAME", "A new constant.\nVERDICT: DIFFERENT"
+        self.start_server({"cycle": [BUMP], "judge": [
+            {"kind": "content", "content": same},
+            {"kind": "content", "content": "It looks similar, hard to say."},  # no verdict
+            {"kind": "status", "status": 500},                                 # the judge fails
+            {"kind": "content", "content": different}]})
+        problem = self.make_long_problem(
+            "models: [{name: scripted}, {name: judge, weight: 0}]\n"
+            "modes: {diff: 1, rewrite: 0, crossover: 0}\nretries: 0\n"
+            "novelty: {threshold: 0.9, judge: true, judge_model: judge}\n")
+        out = os.path.join(self.dir, "run")
+        p = self.crucible("run", problem, "--out", out, "--evaluations", "5", "--jobs", "1",
+                          "--llm-concurrency", "1", check=0)
+        self.assertIn("stopped: evaluation budget of 5 reached", p.stdout)
+        judged = self.judge_calls(out)
+        outcomes = [o for _, _, o, _, _, _ in judged]
+        # SAME refuses the child (re-asked); no verdict and a failed request
+        # keep it; then DIFFERENT lets every later near-copy through.
+        self.assertEqual(outcomes[:4], ["not_novel", "malformed_response", "http_error", "novel"])
+        self.assertTrue(all(o == "novel" for o in outcomes[4:]), outcomes)
+        self.assertTrue(all(m == "judge" for _, m, _, _, _, _ in judged))
+        user = json.loads(judged[0][3])[1]["content"]
+        self.assertIn("# The existing program (#0)", user)
+        self.assertIn("% similar", user)
+        self.assertNotIn("import math", user)  # evolvable code only
+        # The refused child was re-asked with the judge's reason.
+        rejected = db_rows(out, "SELECT error FROM llm_calls WHERE outcome = 'novelty_rejected'")
+        self.assertTrue(any("the novelty judge found no meaningful difference" in e for (e,) in rejected),
+                        rejected)
+        # Every near-copy evaluated: the run improved, and each child lists its judge calls.
+        details = [json.loads(d) for (d,) in db_rows(
+            out, "SELECT proposal_detail FROM candidates WHERE proposer = 'llm' AND outcome = 'ok'")]
+        self.assertEqual(len(details), 5)
+        verdicts = [v["verdict"] for d in details for v in d.get("novelty_judge", [])]
+        self.assertEqual(verdicts[:4], ["same", "none", "none", "different"])
+        for d in details:
+            for v in d["novelty_judge"]:
+                self.assertIn(v["call"], d["calls"])
+        # Judge tokens are charged to the run's budget like any call.
+        state = json.loads(db_rows(out, "SELECT value FROM state WHERE key = 'llm'")[0][0])
+        total = db_rows(out, "SELECT sum(prompt_tokens) + sum(completion_tokens) FROM llm_calls")[0][0]
+        self.assertEqual(state["prompt_tokens"] + state["completion_tokens"], total)
+        self.assertGreater(sum(pt for _, _, _, _, pt, _ in judged if pt), 0)
+
+    def test_off_by_default_and_identical_programs_are_never_judged(self):
+        self.start_server({"cycle": [BUMP], "judge": [{"kind": "content", "content": "VERDICT: DIFFERENT"}]})
+        problem = self.make_long_problem("models: [scripted]\nmodes: {diff: 1, rewrite: 0, crossover: 0}\n"
+                                         "novelty: {threshold: 0.9}\nmax_reasks: 1\n")
+        out = os.path.join(self.dir, "run")
+        self.crucible("run", problem, "--out", out, "--evaluations", "3", "--jobs", "1",
+                      "--llm-concurrency", "1", "--time", "20", check=None)
+        self.assertEqual(self.judge_calls(out), [])
+        # With the 3-gram threshold alone every one-constant child is a near-copy.
+        self.assertEqual(db_rows(out, "SELECT count(*) FROM candidates WHERE outcome = 'ok' "
+                                      "AND proposer = 'llm'")[0][0], 0)
+
+
 class BadInputTest(Base):
     def test_llm_proposer_without_endpoint_is_bad_input(self):
         self.url = ""

@@ -9,7 +9,10 @@ Each chat request takes the next reply of the script:
 
   {"sequence": [REPLY, ...],   # used first, in order
    "cycle": [REPLY, ...],      # then repeated forever
-   "require_key": "sk-..."}    # optional: 401 unless "Authorization: Bearer <key>"
+   "require_key": "sk-...",    # optional: 401 unless "Authorization: Bearer <key>"
+   "judge": [REPLY, ...]}      # optional: novelty-judge requests (a user message
+                               # asking for "VERDICT: DIFFERENT") take these
+                               # instead, in order, the last one repeating
 
 A REPLY is one of
   {"kind": "content", "content": "...", "prompt_tokens": 100, "completion_tokens": 50}
@@ -38,7 +41,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"n": 0}
+STATE = {"n": 0, "judge": 0}
 
 
 def current_program(messages):
@@ -122,16 +125,22 @@ class Handler(BaseHTTPRequestHandler):
             text = request.get("input", "")
             vec = [float(text.count(c)) for c in "abcdefghijklmnopqrstuvwxyz0123456789=+-*/"]
             return self.send_json(200, {"data": [{"embedding": vec}]})
+        users = [m.get("content", "") for m in request.get("messages", []) if m.get("role") == "user"]
+        judge = "judge" in script and bool(users) and "VERDICT: DIFFERENT" in users[-1]
         with LOCK:
-            n = STATE["n"]
-            STATE["n"] += 1
-        seq = script.get("sequence", [])
-        cyc = script.get("cycle", [{"kind": "content", "content": "nothing"}])
-        reply = seq[n] if n < len(seq) else cyc[(n - len(seq)) % len(cyc)]
+            counter = "judge" if judge else "n"
+            n = STATE[counter]
+            STATE[counter] += 1
+        if judge:
+            reply = script["judge"][min(n, len(script["judge"]) - 1)]
+        else:
+            seq = script.get("sequence", [])
+            cyc = script.get("cycle", [{"kind": "content", "content": "nothing"}])
+            reply = seq[n] if n < len(seq) else cyc[(n - len(seq)) % len(cyc)]
         if self.server.log:
             with LOCK, open(self.server.log, "a") as f:
                 f.write(json.dumps({"n": n, "model": request.get("model"), "kind": reply["kind"],
-                                    "authorization_ok": auth_ok}) + "\n")
+                                    "judge": judge, "authorization_ok": auth_ok}) + "\n")
         if not auth_ok:
             # Like some hosted APIs, echo (part of) the key: crucible must redact it.
             given = self.headers.get("Authorization", "").replace("Bearer ", "")

@@ -131,6 +131,62 @@ class OpenEvolveAdapterTest(TempDirTest):
         self.assertEqual(r["score"], 0.99)
         self.assertEqual(r["metrics"]["s3"], 3.0)
 
+    def test_cascade_stages_one_invocation_each_equal_the_whole_cascade(self):
+        # As crucible's stages: CRUCIBLE_STAGE=stageN runs evaluate_stageN
+        # only, merges over CRUCIBLE_PREVIOUS_RESULT and says where
+        # OpenEvolve's cascade would stop; the last result equals the
+        # in-process cascade's.
+        ev = self.write("evaluator.py", """
+            def evaluate(program_path):
+                raise AssertionError("not called when the cascade is on")
+            def evaluate_stage1(program_path):
+                good = "good" in open(program_path).read()
+                return {"combined_score": 0.9 if good else 0.1, "s1": 1.0, "flag": True,
+                        "error": 0.0}
+            def evaluate_stage2(program_path):
+                if "boom" in open(program_path).read():
+                    raise ValueError("stage 2 failed")
+                return {"combined_score": 0.95, "s2": 2.0}
+            def evaluate_stage3(program_path):
+                return {"combined_score": 0.99, "s3": 3.0}
+            """)
+        self.write("bad/p.py", "bad\n")
+        self.write("good/p.py", "good\n")
+        self.write("boom/p.py", "good boom\n")
+
+        def staged(cand, thresholds):
+            previous, stages = None, []
+            for n in (1, 2, 3):
+                env = clean_env(CRUCIBLE_SEED="0", CRUCIBLE_STAGE=f"stage{n}")
+                if previous:
+                    env["CRUCIBLE_PREVIOUS_RESULT"] = previous
+                p = subprocess.run([PY, ADAPTER, "openevolve", ev, "p.py", "--cascade", thresholds,
+                                    os.path.join(self.dir, cand)], cwd=self.work,
+                                   capture_output=True, text=True, env=env)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                r = json.loads(p.stdout.strip().splitlines()[-1])
+                stages.append(n)
+                if not r.pop("continue"):
+                    return r, stages
+                previous = os.path.join(self.dir, f"previous-{n}.json")
+                with open(previous, "w") as f:
+                    json.dump(r, f)
+            self.fail("stage 3 said continue")
+
+        for cand, thresholds, last in (("bad", "0.5,0.97", 1), ("good", "0.5,0.97", 2),
+                                       ("good", "0.5,0.9", 3), ("boom", "0.5,0.9", 2)):
+            with self.subTest(cand=cand, thresholds=thresholds):
+                whole, _ = adapt("openevolve", ev, "p.py", os.path.join(self.dir, cand),
+                                 "--cascade", thresholds, cwd=self.work)
+                r, stages = staged(cand, thresholds)
+                self.assertEqual(stages[-1], last)
+                self.assertEqual(r["score"], whole["score"])
+                self.assertEqual(r["metrics"], whole["metrics"])
+                self.assertEqual(r["artifacts"].keys(), whole["artifacts"].keys())
+        # The boolean of stage 1 is a number after OpenEvolve's merge (1.0).
+        r, _ = staged("good", "0.5,0.97")
+        self.assertEqual(r["metrics"]["flag"], 1.0)
+
     def test_an_exception_is_a_runtime_error_with_the_traceback(self):
         ev = self.write("evaluator.py", """
             def evaluate(program_path):
@@ -170,6 +226,44 @@ class OpenEvolveAdapterTest(TempDirTest):
         self.assertEqual(json.loads(p.stdout)["score"], 0.25)
         self.assertIn("1000000000", p.stderr)  # the candidate's print went to stderr
 
+    def adapt_with_channel(self, ev, candidate_source):
+        self.write("cand/p.py", candidate_source)
+        r, w = os.pipe()
+        os.set_inheritable(w, True)
+        p = subprocess.run([PY, ADAPTER, "openevolve", ev, "p.py", os.path.join(self.dir, "cand")],
+                           cwd=self.work, capture_output=True, text=True, pass_fds=(w,),
+                           env=clean_env(CRUCIBLE_RESULT_FD=str(w)))
+        os.close(w)
+        with os.fdopen(r, "rb") as f:
+            channel = f.read().decode()
+        return p, channel
+
+    def test_with_a_result_channel_only_the_channel_holds_the_result(self):
+        # Protocol 2: the result goes to CRUCIBLE_RESULT_FD and nowhere else;
+        # a candidate that prints or writes result.json and exits before the
+        # evaluator returns leaves the channel empty.
+        ev = self.write("evaluator.py", """
+            import runpy
+            def evaluate(program_path):
+                runpy.run_path(program_path)
+                return {"combined_score": 0.25}
+            """)
+        p, channel = self.adapt_with_channel(ev, "print('hello')\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(channel)["score"], 0.25)
+        self.assertEqual(p.stdout, "")
+        self.assertFalse(os.path.exists(os.path.join(self.work, "result.json")))
+        self.assertIn("hello", p.stderr)
+        p, channel = self.adapt_with_channel(ev, """
+            import json, os
+            fake = json.dumps({"score": 1e9, "valid": True})
+            print(fake, flush=True)
+            open("result.json", "w").write(fake)
+            os._exit(0)
+            """)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(channel, "")
+
     def test_a_non_finite_combined_score_is_invalid(self):
         ev = self.write("evaluator.py", """
             def evaluate(program_path):
@@ -200,6 +294,35 @@ def reference_score(task, program, seed):
                            "metrics": {{k: v for k, v in metrics.items()
                                         if isinstance(v, (int, float))
                                         and not isinstance(v, bool)}}}}))
+        """)
+    p = subprocess.run([PY, "-c", code], capture_output=True, text=True, timeout=300,
+                       cwd=task, env=clean_env())
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def reference_cascade(task, program, thresholds, seed):
+    """OpenEvolve's own cascade (a transcription of its _cascade_evaluate,
+    tests/data/openevolve/reference/cascade.py) on the task's evaluator,
+    scored by its get_fitness_score; and the number of the last stage run."""
+    code = textwrap.dedent(f"""
+        import json, math, random, sys
+        sys.path.insert(0, {os.path.join(OE_DATA, 'reference')!r})
+        sys.path.insert(0, {PYTHON_ROOT!r})   # the openevolve shim, for the import
+        sys.path.insert(0, {task!r})
+        import evaluator
+        from cascade import cascade_evaluate
+        from metrics_utils import get_fitness_score
+        def reseed():
+            random.seed({seed})
+            if "numpy" in sys.modules:
+                sys.modules["numpy"].random.seed({seed} % 2**32)
+        r, stage = cascade_evaluate(evaluator, {program!r}, {thresholds!r}, reseed)
+        print(json.dumps({{"score": get_fitness_score(r.metrics), "stage": stage,
+                           "metrics": {{k: v for k, v in r.metrics.items()
+                                        if isinstance(v, (int, float))
+                                        and not isinstance(v, bool)
+                                        and math.isfinite(v)}}}}))
         """)
     p = subprocess.run([PY, "-c", code], capture_output=True, text=True, timeout=300,
                        cwd=task, env=clean_env())
@@ -341,6 +464,61 @@ class CrucibleOpenEvolveTest(TempDirTest):
         self.assertLess(r["score"], 1.3)   # stage 1's score: below the threshold
         self.assertNotIn("reliability_score", r["metrics"])  # evaluate()'s own metric
 
+    def test_the_cascade_runs_as_crucible_stages_with_openevolve_scores(self):
+        # OpenEvolve's examples with evaluate_stage1/2 and cascade_thresholds:
+        # crucible runs each stage as a stage of its own (the result names the
+        # last one run) and scores as OpenEvolve's own cascade does.
+        results = {}
+        for name, config, thresholds in (("function_minimization", "config.yaml", [1.3]),
+                                         ("signal_processing", "config.yaml", [0.3, 0.6]),
+                                         ("circle_packing", "config_phase_1.yaml", [0.5, 0.75])):
+            with self.subTest(name):
+                task = os.path.join(OE_DATA, name)
+                program = os.path.join(task, "initial_program.py")
+                p = crucible("eval", task, program, "--config", config)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+                got = results[name] = json.loads(p.stdout)
+                want = reference_cascade(task, program, thresholds, 0)
+                self.assertEqual(got.get("stage"), f"stage{want['stage']}", got)
+                for key, value in want["metrics"].items():
+                    if key not in TIMING:
+                        self.assertEqual(got["metrics"][key], value, key)
+                if not any(k in TIMING for k in want["metrics"]) or \
+                        "combined_score" in want["metrics"]:
+                    self.assertEqual(got["score"], want["score"])
+                else:
+                    self.assertAlmostEqual(got["score"], want["score"],
+                                           delta=1.0 / len(want["metrics"]))
+        # function_minimization's initial program stops at stage 1 under
+        # OpenEvolve (1.25 < 1.3); the feedback says where it stopped.
+        self.assertIn("stopped after stage 'stage1'",
+                      results["function_minimization"]["feedback"])
+
+    def test_an_initial_program_stopped_at_stage_1_still_seeds_the_run(self):
+        # A threshold nothing reaches: every candidate stops at stage 1. The
+        # initial program enters the archive anyway (the run's first parent);
+        # no child does (the final-stage rule), so every child is the initial
+        # program's.
+        config = os.path.join(self.dir, "unreachable.yaml")
+        with open(config, "w") as f:
+            f.write("max_iterations: 5\nevaluator:\n  cascade_thresholds: [1.0e9]\n")
+        task = os.path.join(OE_DATA, "function_minimization")
+        out = os.path.join(self.dir, "run")
+        p = crucible("run", task, "--config", config, "--proposer", "mutate", "-j", "2",
+                     "--out", out)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        sys.path.insert(0, PYTHON_ROOT)
+        import crucible as crucible_py
+        with crucible_py.open_run(out) as run:
+            cands = run.candidates()
+            self.assertEqual(cands[0].stage, "stage1")
+            evaluated = [c for c in cands[1:] if c.outcome not in ("duplicate", "rejected")]
+            self.assertEqual(len(evaluated), 5, [c.outcome for c in cands])
+            self.assertTrue(all(c.stage == "stage1" for c in evaluated))
+            self.assertTrue(all(c.parent_id == 0 for c in cands[1:]),
+                            [c.parent_id for c in cands])
+            self.assertEqual(run.best().id, 0)
+
     def test_eval_with_another_config_name(self):
         task = os.path.join(OE_DATA, "circle_packing")
         p = crucible("eval", task, os.path.join(task, "initial_program.py"),
@@ -365,8 +543,64 @@ class CrucibleOpenEvolveTest(TempDirTest):
             evaluated = [c for c in cands[1:] if c.outcome not in ("duplicate", "rejected")]
             self.assertEqual(len(evaluated), 6, [c.outcome for c in cands])
             self.assertEqual(cands[0].outcome, "ok")
+            # OpenEvolve's cascade as crucible's stages, each candidate
+            # recorded with the last stage it reached.
+            self.assertEqual([s["name"] for s in run.config["evaluator"]["stages"]],
+                             ["stage1", "stage2"])
+            self.assertTrue(all(c.stage in ("stage1", "stage2") for c in cands),
+                            [c.stage for c in cands])
             self.assertEqual(run.config["evaluator"]["format"], "openevolve")
             self.assertEqual(run.config["seed"], 42)  # OpenEvolve's default random_seed
+
+
+class CrucibleShinkaTest(TempDirTest):
+    """`crucible eval` and `crucible run` on a ShinkaEvolve task directory
+    (ShinkaEvolve's own circle_packing example, copied unchanged): its
+    evaluate.py calls run_shinka_eval from `main(program_path, results_dir)`
+    and writes metrics.json / correct.json, served by crucible's shim."""
+
+    TASK = os.path.join(HERE, "data", "shinka", "circle_packing")
+
+    def test_eval_scores_as_the_adapter_warm_and_cold(self):
+        p = crucible("eval", self.TASK, os.path.join(self.TASK, "initial.py"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        warm = json.loads(p.stdout)
+        self.assertEqual(warm["outcome"], "ok", warm)
+        self.assertAlmostEqual(warm["score"], 0.9597642169962064, places=9)
+        self.assertEqual(warm["metrics"]["num_circles"], 26.0)
+        # The same task as a crucible problem.yaml, cold: the same result.
+        task = os.path.join(self.dir, "cold")
+        shutil.copytree(self.TASK, task)
+        with open(os.path.join(task, "problem.yaml"), "w") as f:
+            f.write("name: shinka_cold\nfiles: [initial.py]\n"
+                    "evaluator: {python: evaluate.py, format: shinka, warm: false}\n")
+        p = crucible("eval", task, os.path.join(task, "initial.py"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        cold = json.loads(p.stdout)
+        self.assertEqual(cold["score"], warm["score"])
+
+    def test_run_evolves_the_task_unchanged(self):
+        task = os.path.join(self.dir, "task")
+        shutil.copytree(self.TASK, task, ignore=shutil.ignore_patterns("__pycache__"))
+        def contents():
+            out = {}
+            for n in os.listdir(task):
+                with open(os.path.join(task, n)) as f:
+                    out[n] = f.read()
+            return out
+        before = contents()
+        out = os.path.join(self.dir, "run")
+        p = crucible("run", task, "--proposer", "mutate", "-n", "4", "-j", "2", "--out", out)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(contents(), before)  # no file changed, nothing added
+        sys.path.insert(0, PYTHON_ROOT)
+        import crucible as crucible_py
+        with crucible_py.open_run(out) as run:
+            cands = run.candidates()
+            self.assertEqual(cands[0].outcome, "ok")
+            self.assertAlmostEqual(cands[0].score, 0.9597642169962064, places=9)
+            self.assertEqual(run.config["evaluator"]["format"], "shinka")
+            self.assertGreaterEqual(len(cands), 5)
 
 
 class OpenEvolveWithAModelServerTest(TempDirTest):
@@ -511,6 +745,57 @@ class WarmHostileCandidateTest(TempDirTest):
         self.assertIn("CRUCIBLE_STAGE", r["feedback"])
         self.assertNotIn("sk-test-secret-123", p.stdout)
         self.assertNotIn("ghp-secret-456", p.stdout)
+
+    # Forgery: only what the evaluator returns may score. A candidate in the
+    # evaluator's process prints a result line, writes result.json, ends the
+    # process with os._exit(0) before the evaluator returns; the score it
+    # claims (1e9) must not appear, and the outcome is an evaluator error.
+    FAKE = "json.dumps({'score': 1e9, 'valid': True, 'metrics': {'combined_score': 1e9}})"
+
+    def assert_forgery_fails(self, source):
+        p, r = self.evaluate("import json, os\n" + textwrap.dedent(source))
+        self.assertEqual(r["outcome"], "evaluator_error", r)
+        self.assertNotIn("score", r)
+        self.assertIn("result channel", r["feedback"])
+        self.assertEqual(p.returncode, 1)
+
+    def test_a_printed_result_line_does_not_score(self):
+        self.assert_forgery_fails(f"print({self.FAKE}, flush=True)\nos._exit(0)\n")
+
+    def test_a_written_result_json_does_not_score(self):
+        self.assert_forgery_fails(f"open('result.json', 'w').write({self.FAKE})\nos._exit(0)\n")
+
+    def test_an_early_exit_does_not_score(self):
+        self.assert_forgery_fails("os._exit(0)\n")
+
+    def test_the_candidate_holds_no_descriptor_of_the_worker(self):
+        # Its own descriptors past stderr: the result pipe only (not the
+        # worker's FIFOs to crucible); its parent's (the worker's) cannot be
+        # opened through /proc (the worker is not dumpable; the directory
+        # may be listed, since the sandbox's user is the owner).
+        _, r = self.evaluate("""\
+            import os
+            links = []
+            for fd in sorted(os.listdir('/proc/self/fd'), key=int)[3:]:
+                try:
+                    links.append(os.readlink(f'/proc/self/fd/{fd}').split('[')[0])
+                except OSError:
+                    pass
+            opened = 0
+            try:
+                names = os.listdir(f'/proc/{os.getppid()}/fd')
+            except PermissionError:
+                names = []
+            for fd in names:
+                try:
+                    os.close(os.open(f'/proc/{os.getppid()}/fd/{fd}', os.O_WRONLY))
+                    opened += 1
+                except OSError:
+                    pass
+            REPORT = f'links={links} opened_of_parent={opened}'
+            """)
+        self.assertEqual(r["outcome"], "ok", r)
+        self.assertIn("links=['pipe:'] opened_of_parent=0", r["feedback"])
 
 
 class RunAccessTest(TempDirTest):

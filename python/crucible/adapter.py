@@ -8,8 +8,10 @@ protocol (docs/evaluator-protocol.md, docs/openevolve.md).
 PROGRAM is the evolved file's path inside CANDIDATE_DIR (initial_program.py).
 The evaluator module is imported (its directory first on sys.path, as
 OpenEvolve does), called on CANDIDATE_DIR/PROGRAM, and what it returns is
-turned into one protocol JSON object, written to result.json in the working
-directory and printed on stdout.
+turned into one protocol JSON object, written to the result channel
+(CRUCIBLE_RESULT_FD, evaluator protocol 2) and only there. Run by hand
+without a channel, it writes result.json in the working directory and prints
+the object on stdout instead (protocol 1).
 
 OpenEvolve's rules are followed to the letter (openevolve/evaluator.py and
 openevolve/utils/metrics_utils.py): a dict or an EvaluationResult is
@@ -22,7 +24,11 @@ its threshold, exactly as OpenEvolve's cascade merges and checks them.
 While the evaluator runs, file descriptor 1 points at stderr, so nothing the
 evaluator or the candidate prints can be taken for the result; the result is
 written last and the process ends with os._exit, so no exit handler of the
-candidate runs after it.
+candidate runs after it. The channel is moved to a close-on-exec descriptor
+and CRUCIBLE_RESULT_FD is taken out of the environment before the evaluator
+is imported, so a program the evaluator starts does not inherit it; a
+candidate that ends the process early (os._exit(0)) leaves the channel
+empty, which crucible reports as an evaluator error, never as a score.
 """
 
 import importlib.util
@@ -120,6 +126,10 @@ class OpenEvolveTask:
         self.features = tuple(feature_dimensions)
 
     def run(self, program_path):
+        stage = os.environ.get("CRUCIBLE_STAGE", "")
+        if (self.cascade is not None and hasattr(self.module, "evaluate_stage1")
+                and stage in ("stage1", "stage2", "stage3")):
+            return self._one_stage(int(stage[-1]), program_path)
         try:
             if self.cascade is not None and hasattr(self.module, "evaluate_stage1"):
                 metrics, artifacts = self._cascade(program_path)
@@ -129,6 +139,50 @@ class OpenEvolveTask:
         except Exception:  # the evaluator's failure is the candidate's outcome
             return failure_result()
         return to_protocol(metrics, artifacts, openevolve_fitness(metrics, self.features))
+
+    def _one_stage(self, n, program_path):
+        """Stage N of OpenEvolve's cascade as crucible's stage "stageN"
+        (docs/openevolve.md, "Cascade"): the same calls, merge and threshold
+        test as _cascade below, one stage per crucible invocation. The
+        earlier stages' metrics come from crucible (CRUCIBLE_PREVIOUS_RESULT,
+        whose artifact CARRY holds them as OpenEvolve had them, booleans and
+        NaN included); the result says "continue": false where OpenEvolve's
+        cascade would stop."""
+        fn = getattr(self.module, f"evaluate_stage{n}", None)
+        if n == 1:
+            try:
+                metrics, artifacts = as_metrics_and_artifacts(fn(program_path))
+            except Exception:
+                return failure_result()
+        else:
+            metrics, artifacts = previous_stage()
+            try:
+                if fn is None:
+                    raise AttributeError(f"the evaluator defines no evaluate_stage{n}")
+                more_metrics, more_artifacts = as_metrics_and_artifacts(fn(program_path))
+            except Exception as e:
+                artifacts.update({f"stage{n}_stderr": str(e),
+                                  f"stage{n}_traceback": traceback.format_exc(),
+                                  "failure_stage": f"stage{n}"})
+                metrics[f"stage{n}_passed"] = 0.0
+                return self._stage_result(metrics, artifacts, False)
+            metrics = {k: float(v) for k, v in metrics.items()
+                       if isinstance(v, (int, float)) and k != "error"}
+            for k, v in more_metrics.items():
+                if isinstance(v, (int, float)) and k != "error":
+                    metrics[k] = float(v)
+            artifacts.update(more_artifacts)
+        go_on = (n <= len(self.cascade) and n < 3
+                 and hasattr(self.module, f"evaluate_stage{n + 1}")
+                 and openevolve_passes_threshold(metrics, self.cascade[n - 1]))
+        return self._stage_result(metrics, artifacts, go_on)
+
+    def _stage_result(self, metrics, artifacts, go_on):
+        result = to_protocol(metrics, artifacts, openevolve_fitness(metrics, self.features))
+        result["continue"] = bool(go_on)
+        if go_on:  # the metrics as they are, for the next stage to merge over
+            result["artifacts"][CARRY] = json.dumps(metrics, default=repr)
+        return result
 
     def _cascade(self, program_path):
         # openevolve/evaluator.py _cascade_evaluate: stage 1 alone; later
@@ -164,6 +218,17 @@ class OpenEvolveTask:
                     metrics[k] = float(v)
             artifacts.update(more_artifacts)
         return metrics, artifacts
+
+
+CARRY = "openevolve_cascade.json"
+
+
+def previous_stage():
+    """The previous stage's metrics (carried as OpenEvolve had them) and
+    artifacts (as crucible kept them: text)."""
+    with open(os.environ.get("CRUCIBLE_PREVIOUS_RESULT", "")) as f:
+        artifacts = dict(json.load(f).get("artifacts", {}))
+    return json.loads(artifacts.pop(CARRY)), artifacts
 
 
 # --- ShinkaEvolve -------------------------------------------------------------
@@ -323,19 +388,44 @@ def seed_generators():
         numpy.random.seed(seed % 2**32)
 
 
-def write_result(result, result_fd):
-    """result.json (which crucible prefers) by atomic rename, then stdout."""
+def take_result_channel():
+    """The protocol-2 result channel as a private, close-on-exec descriptor
+    (CRUCIBLE_RESULT_FD is removed from the environment and the inherited
+    descriptor closed), or None when crucible gave none."""
+    number = os.environ.pop("CRUCIBLE_RESULT_FD", "")
+    if not number.isdigit():
+        return None
+    try:
+        fd = os.dup(int(number))  # Python's dup is non-inheritable
+    except OSError:
+        return None
+    os.close(int(number))
+    # Not dumpable: a program the evaluator starts cannot open the channel
+    # through /proc/PPID/fd (docs/evaluator-protocol.md, "Trust").
+    import ctypes
+    if ctypes.CDLL(None, use_errno=True).prctl(4, ctypes.c_ulong(0), 0, 0, 0) != 0:  # PR_SET_DUMPABLE
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0)")
+    return fd
+
+
+def write_result(result, result_fd, channel):
+    """On the channel when there is one; else result.json (by atomic rename)
+    and then stdout, which a protocol-1 reader takes."""
     text = json.dumps(result, allow_nan=False)
-    with open("result.json.tmp", "w") as f:
-        f.write(text)
-    os.replace("result.json.tmp", "result.json")
-    os.write(result_fd, (text + "\n").encode())
+    if not channel:
+        with open("result.json.tmp", "w") as f:
+            f.write(text)
+        os.replace("result.json.tmp", "result.json")
+    data = (text + "\n").encode()
+    while data:
+        data = data[os.write(result_fd, data):]
 
 
-def evaluate_here(task, program_path):
+def evaluate_here(task, program_path, channel=None):
     """Runs one evaluation in this process and ends it: the result goes to
-    result.json and to the stdout crucible reads; never returns."""
-    result_fd = os.dup(1)
+    `channel` (a descriptor) when given, else to result.json and the stdout
+    crucible reads; never returns."""
+    result_fd = channel if channel is not None else os.dup(1)
     os.dup2(2, 1)  # prints of the evaluator and the candidate go to stderr
     try:
         seed_generators()
@@ -344,7 +434,7 @@ def evaluate_here(task, program_path):
         result = failure_result()
     sys.stdout.flush()
     sys.stderr.flush()
-    write_result(result, result_fd)
+    write_result(result, result_fd, channel is not None)
     os._exit(0)
 
 
@@ -375,6 +465,7 @@ def load_task(args):
 
 def main(argv):
     args = parse_args(argv)
+    channel = take_result_channel()
     export_python_path()
     # Prints while importing the evaluator go to stderr too.
     saved = os.dup(1)
@@ -383,7 +474,7 @@ def main(argv):
     sys.stdout.flush()
     os.dup2(saved, 1)
     os.close(saved)
-    evaluate_here(task, os.path.join(args["candidate_dir"], args["program"]))
+    evaluate_here(task, os.path.join(args["candidate_dir"], args["program"]), channel)
 
 
 if __name__ == "__main__":

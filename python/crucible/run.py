@@ -196,11 +196,17 @@ class Run:
 
     def best(self) -> Optional[Candidate]:
         """The best ok candidate by the run's objective (ties: lower id), as
-        `crucible best` picks it; None when nothing has a value yet."""
+        `crucible best` picks it; None when nothing has a value yet. With a
+        cascade, only candidates that reached the last stage count, and the
+        initial program wherever it stopped (the archive's rule)."""
+        stages = (self.config.get("evaluator") or {}).get("stages") or []
+        final = stages[-1].get("name") if stages else None
         best = None
         for c in self.candidates():
             v = c.value(self.objective_key)
             if v is None:
+                continue
+            if final and c.stage and c.stage != final and c.parent_id is not None:
                 continue
             if best is None or (v > best[0] if self.maximize else v < best[0]):
                 best = (v, c.id)

@@ -7,7 +7,8 @@ worker imports the evaluator module once, then, for each request line
 (JSON) on REQUEST_FIFO, forks a fresh child that evaluates one candidate
 exactly as adapter.py would in a cold process, and answers one JSON line on
 RESPONSE_FIFO with what happened (exit status, signal, timeout, output
-tails, CPU time). The candidate child:
+tails, CPU time) and the result the child wrote on its result channel. The
+candidate child:
 
   * starts from the worker's state right after the import (copy-on-write),
     so nothing of an earlier candidate is in its memory;
@@ -17,6 +18,13 @@ tails, CPU time). The candidate child:
   * is killed with its whole tree at the deadline: the worker is a child
     subreaper, so every descendant stays below it, and after each candidate
     every descendant is killed and reaped, whatever happened;
+  * reports on a pipe of its own (its CRUCIBLE_RESULT_FD, evaluator
+    protocol 2), the only place a result is taken from: what it prints and
+    any result.json it writes are output, not a result, and a child that
+    exits without writing there (os._exit(0) before the evaluator returns)
+    has no result. The child holds no other descriptor of the worker (not
+    the FIFOs to crucible), and the worker is not dumpable, so its
+    descriptors are out of reach through /proc/PPID/fd as well;
   * leaves nothing behind for the next one: with CRUCIBLE_WARM_PRIVATE=1
     (the sandbox gave the worker private /tmp, /dev/shm and IPC), their
     contents and every System V IPC object are removed after each candidate.
@@ -30,6 +38,11 @@ crucible starts a new one.
 import ctypes
 import json
 import os
+# random (the adapter seeds it) and resource (the child's RLIMIT_CPU) are
+# imported here once, not in every candidate's child: those two imports were
+# half of a trivial candidate's CPU.
+import random  # noqa: F401
+import resource
 import select
 import shutil
 import signal
@@ -45,6 +58,7 @@ PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 IPC_RMID = 0
 OUTPUT_CAP = 64 * 1024  # bytes of each stream's tail sent back
+RESULT_CAP = 8 << 20    # bytes of the result channel read (as crucible's cold path)
 MAX_CANDIDATES = 2000   # then the worker retires (bounds any slow leak)
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -55,26 +69,31 @@ def prctl(option, value):
         raise OSError(ctypes.get_errno(), f"prctl({option})")
 
 
-def descendants():
-    """Pids below this process, from /proc (orphans are re-parented here)."""
-    me = os.getpid()
-    parent = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
+def children_of(pid):
+    """Direct children of every thread of `pid` (/proc/PID/task/*/children)."""
+    kids = set()
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return kids
+    for tid in tids:
         try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                stat = f.read()
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as f:
+                kids.update(int(x) for x in f.read().split())
         except OSError:
-            continue
-        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-        fields = stat[stat.rindex(b")") + 2:].split()
-        parent[int(name)] = int(fields[1])
-    below, frontier = set(), {me}
+            pass
+    return kids
+
+
+def descendants():
+    """Pids below this process. The worker is a child subreaper, so an
+    orphan is re-parented here: walking children from this process finds
+    every descendant without reading all of /proc (which costs milliseconds
+    per candidate on a busy machine)."""
+    below, frontier = set(), {os.getpid()}
     while frontier:
-        frontier = {p for p, pp in parent.items() if pp in frontier and p not in below}
+        frontier = set().union(*(children_of(p) for p in frontier)) - below
         below |= frontier
-    below.discard(me)
     return below
 
 
@@ -139,6 +158,22 @@ def clear_private_state():
                 remove(int(fields[1]))
 
 
+class Head:
+    """The first RESULT_CAP bytes of a stream (the result channel)."""
+
+    def __init__(self):
+        self.data = bytearray()
+        self.total = 0
+
+    def add(self, chunk):
+        self.total += len(chunk)
+        if len(self.data) < RESULT_CAP:
+            self.data += chunk[:RESULT_CAP - len(self.data)]
+
+    def text(self):
+        return bytes(self.data).decode("utf-8", errors="replace")
+
+
 class Tail:
     """The last OUTPUT_CAP bytes of a stream, and its total length."""
 
@@ -159,23 +194,27 @@ class Tail:
 def child(task, program_path, request, keep_fds):
     """In the forked child: become the candidate's process, evaluate, exit."""
     try:
-        out_w, err_w = keep_fds
+        out_w, err_w, result_w = keep_fds
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
-        os.closerange(3, 1 << 16)  # the FIFOs and pipes of the worker
+        # Everything of the worker but the result pipe goes: the FIFOs to
+        # crucible, the other pipes. The pipe stays close-on-exec (os.pipe),
+        # so programs the evaluator starts do not inherit it.
+        os.closerange(3, result_w)
+        os.closerange(result_w + 1, 1 << 16)
         os.setpgid(0, 0)
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() == 1:  # the worker is already gone
             os._exit(1)
         os.chdir(request["scratch"])
         os.environ.update(request["env"])
+        os.environ.pop("CRUCIBLE_RESULT_FD", None)  # crucible's number; ours is result_w
         cpu = request.get("cpu_seconds")
         if cpu:
-            import resource
             soft = max(1, int(cpu))
             resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as a fresh interpreter has it
-        adapter.evaluate_here(task, program_path)
+        adapter.evaluate_here(task, program_path, channel=result_w)
     except BaseException:
         traceback.print_exc()
     os._exit(70)
@@ -224,14 +263,16 @@ def drain(pipes):
 def run_one(task, program_path, request, private):
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
+    result_r, result_w = os.pipe()
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        child(task, program_path, request, (out_w, err_w))
+        child(task, program_path, request, (out_w, err_w, result_w))
     os.close(out_w)
     os.close(err_w)
-    out, err = Tail(), Tail()
-    pipes = {out_r: out, err_r: err}
+    os.close(result_w)
+    out, err, result = Tail(), Tail(), Head()
+    pipes = {out_r: out, err_r: err, result_r: result}
     status, usage, timed_out = pump(pid, dict(pipes), start + float(request["timeout"]))
     wall = time.monotonic() - start
     if timed_out:
@@ -252,6 +293,8 @@ def run_one(task, program_path, request, private):
                 "max_rss_bytes": usage.ru_maxrss * 1024,
                 "stdout": out.text(), "stderr": err.text(),
                 "stdout_total": out.total, "stderr_total": err.total}
+    if result.total:
+        response["result"] = result.text()
     if not clean:
         response["retire"] = "a process of the candidate survived SIGKILL"
     return response

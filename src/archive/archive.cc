@@ -422,6 +422,7 @@ std::optional<Selection> Archive::Select(int island, Rng& rng) const {
   const State::Record& parent = s.DrawParent(isl, selection.policy, rng);
   selection.parent = parent.entry.id;
   s.AddTopInspirations(isl, parent, selection.inspirations);
+  selection.num_top = selection.inspirations.size();
   s.AddDiverseInspirations(isl, parent, rng, selection.inspirations);
   return selection;
 }

@@ -98,6 +98,9 @@ struct Selection {
   CandidateId parent = kNoCandidate;
   // Top first, then diverse; distinct, never the parent.
   std::vector<CandidateId> inspirations;
+  // How many of `inspirations` (the first ones) are the island's best
+  // ranked; the rest are diverse picks from other cells.
+  size_t num_top = 0;
   SelectionPolicy policy = SelectionPolicy::kWeighted;
 };
 

@@ -66,6 +66,7 @@ TEST(ArchiveSelectionTest, TopInspirationsAreTheBestOtherThanTheParent) {
       if (id != s.parent) expected.push_back(id);
     }
     EXPECT_EQ(s.inspirations, expected) << "parent " << s.parent;
+    EXPECT_EQ(s.num_top, 3u);
   }
 }
 
@@ -95,6 +96,7 @@ TEST(ArchiveSelectionTest, DiverseInspirationsComeFromOtherCells) {
   for (int i = 0; i < 3000; ++i) {
     const Selection s = *archive->Select(0, rng);
     ASSERT_EQ(s.inspirations.size(), 5u);
+    EXPECT_EQ(s.num_top, 2u);  // the first two by rank, then the diverse picks
     for (size_t k = 2; k < s.inspirations.size(); ++k) {
       const CandidateId id = s.inspirations[k];
       ASSERT_TRUE(cell_of.count(id)) << id << " is not a cell occupant";

@@ -2,6 +2,7 @@
 // archive_selection_test.cc, migration in archive_migration_test.cc, random
 // sequences in archive_property_test.cc.
 #include "archive/archive.h"
+#include "archive/entry.h"
 
 #include <gtest/gtest.h>
 
@@ -334,6 +335,32 @@ TEST(ArchiveTest, SizeCountsDistinctMembers) {
   EXPECT_EQ(stats[0].members, 2u);
   EXPECT_EQ(stats[1].members, 1u);
   EXPECT_EQ(stats[2].members, 2u);
+}
+
+}  // namespace
+}  // namespace crucible
+
+namespace crucible {
+namespace {
+
+// The one entry rule (archive/entry.h): a candidate stopped early by the
+// cascade stays out, except the initial program, the run's first parent.
+TEST(ArchiveEntryTest, OnlyTheInitialProgramEntersFromAnEarlyStage) {
+  const EntryRule rule{Objective{"score", Direction::kMaximize}, "stage2"};
+  Candidate c;
+  c.id = 4;
+  c.parent_id = 0;
+  c.program = Program{{{"p.py", "x = 1\n"}}};
+  c.result.outcome = Outcome::kOk;
+  c.result.score = 1.25;
+  c.result.stage = "stage1";
+  EXPECT_FALSE(ArchiveEntryFor(c, rule).has_value());
+  c.result.stage = "stage2";
+  EXPECT_TRUE(ArchiveEntryFor(c, rule).has_value());
+  c.id = 0;
+  c.parent_id = kNoCandidate;
+  c.result.stage = "stage1";
+  EXPECT_TRUE(ArchiveEntryFor(c, rule).has_value());
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ struct EntryRule {
 // The archive entry of a finished candidate, or nullopt when it does not
 // enter: its outcome is not ok, its result lacks the objective's value, or a
 // cascade stopped it before the final stage (its score is a cheaper stage's;
-// an empty stage counts as final). The island is the candidate's; its cell
+// an empty stage counts as final; the initial program, which has no parent,
+// enters whatever stage it reached: the run needs it as the first parent). The island is the candidate's; its cell
 // follows from entry.features / metrics / code_length (the bytes of the
 // program's evolvable regions, core/parsed_program.h), computed by the archive.
 std::optional<ArchiveEntry> ArchiveEntryFor(const Candidate& candidate, const EntryRule& rule);

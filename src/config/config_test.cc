@@ -222,9 +222,11 @@ TEST_F(ConfigTest, LlmSectionIsReadValidatedAndFrozen) {
                 "  modes: {diff: 0.5, rewrite: 0.5, crossover: 0}\n"
                 "  adaptive: true\n"
                 "  budget: {tokens: 5000, cost: 2.5}\n"
-                "  novelty: {threshold: 0.9}\n");
+                "  novelty: {threshold: 0.9, judge: true, judge_model: big}\n");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->proposer, ProposerKind::kLlm);
+  EXPECT_TRUE(c->llm.novelty_judge);
+  EXPECT_EQ(c->llm.novelty_judge_model, "big");
   ASSERT_EQ(c->llm.models.size(), 2u);
   EXPECT_EQ(c->llm.models[0].weight, 3);
   EXPECT_EQ(*c->llm.models[0].price_output_per_m, 0.4);
@@ -235,6 +237,15 @@ TEST_F(ConfigTest, LlmSectionIsReadValidatedAndFrozen) {
   ASSERT_TRUE(frozen.ok()) << frozen.status().ToString();
   EXPECT_EQ(ConfigToJson(*frozen), ConfigToJson(*c));
   EXPECT_EQ(frozen->llm.models[1].max_tokens, 9000);
+  EXPECT_TRUE(frozen->llm.novelty_judge);
+  EXPECT_EQ(frozen->llm.novelty_judge_model, "big");
+  // Off by default; a judge model must be one of the models.
+  auto plain = Load(base_ + "llm: {base_url: http://127.0.0.1:8000/v1, models: [a]}\n");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_FALSE(plain->llm.novelty_judge);
+  EXPECT_EQ(Load(base_ + "llm: {base_url: http://127.0.0.1:8000/v1, models: [a], "
+                         "novelty: {judge: true, judge_model: b}}\n").status().message(),
+            Yaml() + ": llm.novelty.judge_model: 'b' is not the name of one of llm.models");
 }
 
 TEST_F(ConfigTest, LlmErrorsNameTheField) {

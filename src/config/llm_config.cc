@@ -92,9 +92,11 @@ void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& o, Propo
     r.Read(b, "cost", "llm.budget", o.max_cost);
   }
   if (const YAML::Node v = n["novelty"]; v && !v.IsNull()) {
-    r.CheckKeys(v, "llm.novelty", {"threshold", "embeddings_model"});
+    r.CheckKeys(v, "llm.novelty", {"threshold", "embeddings_model", "judge", "judge_model"});
     r.Read(v, "threshold", "llm.novelty", o.novelty_threshold, 0.0, 1.0);
     r.Read(v, "embeddings_model", "llm.novelty", o.embeddings_model);
+    r.Read(v, "judge", "llm.novelty", o.novelty_judge);
+    r.Read(v, "judge_model", "llm.novelty", o.novelty_judge_model);
   }
   if (const YAML::Node sp = n["scratchpad"]; sp && !sp.IsNull()) {
     r.CheckKeys(sp, "llm.scratchpad", {"every", "max_chars"});
@@ -154,7 +156,9 @@ json LlmToJson(const LlmOptions& o) {
           {"budget", {{"tokens", o.max_tokens ? json(*o.max_tokens) : json(nullptr)},
                       {"cost", Optional(o.max_cost)}}},
           {"novelty", {{"threshold", o.novelty_threshold},
-                       {"embeddings_model", o.embeddings_model}}},
+                       {"embeddings_model", o.embeddings_model},
+                       {"judge", o.novelty_judge},
+                       {"judge_model", o.novelty_judge_model}}},
           {"scratchpad", {{"every", o.scratchpad_every}, {"max_chars", o.scratchpad_max_chars}}},
           {"prompt", {{"max_code_chars", o.prompt.max_code_chars},
                       {"max_feedback_chars", o.prompt.max_feedback_chars},

@@ -6,8 +6,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <regex>
 #include <set>
+#include <sstream>
 
 #include "config/llm_config.h"
 #include "config/yaml_reader.h"
@@ -266,6 +269,36 @@ void MapDatabase(const YAML::Node& root, YamlReader& r, KeyLedger& ledger, RunCo
   a.elite_size = std::max(1, archive_size / std::max(1, a.num_islands));
 }
 
+// Whether the module's source defines `name` at top level (`def NAME(` or
+// `async def NAME(`): OpenEvolve tests hasattr() on the imported module, which
+// crucible cannot do before the run; a function bound some other way (an
+// import, an assignment) is not seen.
+bool DefinesFunction(const std::string& source, const std::string& name) {
+  const std::regex def("^(async[ \\t]+)?def[ \\t]+" + name + "[ \\t]*\\(", std::regex::multiline);
+  return std::regex_search(source, def);
+}
+
+}  // namespace
+
+std::vector<CascadeStage> OpenEvolveCascadeStages(const std::string& evaluator_file,
+                                                  const std::vector<double>& thresholds) {
+  std::ifstream in(evaluator_file, std::ios::binary);
+  std::ostringstream source;
+  source << in.rdbuf();
+  if (!DefinesFunction(source.str(), "evaluate_stage1")) return {{"full", std::nullopt}};
+  // Stage N+1 runs only after stage N passed cascade_thresholds[N-1]; the
+  // adapter applies OpenEvolve's test and ends the cascade itself
+  // ("continue": false), so crucible's stages carry no threshold.
+  std::vector<CascadeStage> stages = {{"stage1", std::nullopt}};
+  for (size_t n = 2; n <= 3 && thresholds.size() >= n - 1; ++n) {
+    if (!DefinesFunction(source.str(), fmt::format("evaluate_stage{}", n))) break;
+    stages.push_back({fmt::format("stage{}", n), std::nullopt});
+  }
+  return stages;
+}
+
+namespace {
+
 void MapEvaluator(const YAML::Node& root, YamlReader& r, KeyLedger& ledger, RunConfig& c) {
   double timeout = 300;  // OpenEvolve's defaults
   bool cascade = true;
@@ -296,10 +329,13 @@ void MapEvaluator(const YAML::Node& root, YamlReader& r, KeyLedger& ledger, RunC
     }
   }
   PythonEvaluator& p = *c.python_evaluator;
-  if (cascade) p.cascade = thresholds;
-  // OpenEvolve's timeout bounds each stage's call; the sandbox's bounds the
-  // whole evaluation.
-  c.sandbox.wall_timeout_seconds = timeout * (cascade ? 3.0 : 1.0);
+  if (cascade) {
+    p.cascade = thresholds;
+    c.stages = OpenEvolveCascadeStages(p.file, thresholds);
+  }
+  // OpenEvolve's timeout bounds each call of evaluate() or of one stage's
+  // function; each crucible stage is one such call in a sandbox of its own.
+  c.sandbox.wall_timeout_seconds = timeout;
   if (memory_mb) c.sandbox.memory_bytes = static_cast<uint64_t>(*memory_mb * 1024 * 1024);
 }
 

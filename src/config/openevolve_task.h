@@ -50,6 +50,13 @@ struct ForeignTask {
 // key for a value of the wrong type; NotFound for a missing file.
 StatusOr<ForeignTask> LoadOpenEvolveTask(const std::string& dir, const TaskFiles& files);
 
+// OpenEvolve's cascade as crucible stages: "stage1", then "stage2" and
+// "stage3" while the evaluator module defines evaluate_stageN and
+// cascade_thresholds has a threshold for it; {"full"} when the module defines
+// no evaluate_stage1 (evaluate() is then called, as OpenEvolve does).
+std::vector<CascadeStage> OpenEvolveCascadeStages(const std::string& evaluator_file,
+                                                  const std::vector<double>& thresholds);
+
 // Reads a ShinkaEvolve task (crucible's defaults, ShinkaEvolve's evaluator).
 StatusOr<ForeignTask> LoadShinkaTask(const std::string& dir, const TaskFiles& files);
 

@@ -46,7 +46,13 @@ TEST(OpenEvolveTaskTest, FunctionMinimizationMapsEveryKeyWithACounterpart) {
   EXPECT_EQ(c.archive.num_islands, 3);
   EXPECT_EQ(c.archive.elite_size, 20 / 3);
   EXPECT_DOUBLE_EQ(c.archive.selection.elite, 0.7);
-  EXPECT_DOUBLE_EQ(c.sandbox.wall_timeout_seconds, 60 * 3.0);  // the cascade's three calls
+  // OpenEvolve's cascade (evaluate_stage1/2, cascade_thresholds [1.3]) as
+  // crucible's stages, each one call bounded by evaluator.timeout.
+  ASSERT_EQ(c.stages.size(), 2u);
+  EXPECT_EQ(c.stages[0].name, "stage1");
+  EXPECT_EQ(c.stages[1].name, "stage2");
+  EXPECT_FALSE(c.stages[0].threshold.has_value());  // the adapter applies OpenEvolve's test
+  EXPECT_DOUBLE_EQ(c.sandbox.wall_timeout_seconds, 60);
   EXPECT_EQ(c.max_program_bytes, 20000u);
   EXPECT_DOUBLE_EQ(c.llm.diff_weight, 1.0);
   EXPECT_DOUBLE_EQ(c.llm.novelty_threshold, 0.99);
@@ -65,11 +71,28 @@ TEST(OpenEvolveTaskTest, SignalProcessingListsTopPAndTemplateKeys) {
   auto t = LoadOpenEvolveTask((kData / "signal_processing").string(), {});
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->config.python_evaluator->cascade, (std::vector<double>{0.3, 0.6}));
+  ASSERT_EQ(t->config.stages.size(), 2u);  // no evaluate_stage3
+  EXPECT_EQ(t->config.stages[1].name, "stage2");
   EXPECT_EQ(t->config.llm.models[0].max_tokens, 32000);
   EXPECT_TRUE(Lists(*t, "llm.top_p"));
   EXPECT_TRUE(Lists(*t, "prompt.use_template_stochasticity"));
   EXPECT_TRUE(Lists(*t, "evaluator.use_llm_feedback"));
   EXPECT_TRUE(Lists(*t, "log_level"));
+}
+
+TEST(OpenEvolveTaskTest, CascadeStagesFollowTheStageFunctionsAndThresholds) {
+  auto names = [](const std::vector<CascadeStage>& stages) {
+    std::vector<std::string> out;
+    for (const CascadeStage& s : stages) out.push_back(s.name);
+    return out;
+  };
+  using Names = std::vector<std::string>;
+  const std::string packing = (kData / "circle_packing" / "evaluator.py").string();
+  EXPECT_EQ(names(OpenEvolveCascadeStages(packing, {0.5, 0.75})), (Names{"stage1", "stage2"}));
+  EXPECT_EQ(names(OpenEvolveCascadeStages(packing, {})), (Names{"stage1"}));  // no threshold for stage 2
+  // evaluate() only: one call, crucible's single stage.
+  const std::string rect = (kData / "circle_packing_rect" / "evaluator.py").string();
+  EXPECT_EQ(names(OpenEvolveCascadeStages(rect, {0.5, 0.75})), (Names{"full"}));
 }
 
 TEST(OpenEvolveTaskTest, ConfigFlagNamesAnotherFile) {

@@ -120,8 +120,9 @@ class Engine::Impl {
     writes();
     if (Status s = store_.CommitBatch(); !s.ok() && store_error_.ok()) store_error_ = s;
   }
+  // `num_top`: how many of the inspirations the archive picked as the best.
   void SubmitProposal(const std::shared_ptr<Slot>& slot,
-                      std::vector<std::shared_ptr<const Candidate>> inspirations);
+                      std::vector<std::shared_ptr<const Candidate>> inspirations, size_t num_top);
   void SubmitEvaluation(const std::shared_ptr<Slot>& slot);
   void Precheck(Slot& slot);
   void FinishWithoutEvaluation(Slot& slot, Outcome outcome, std::string feedback,
@@ -433,18 +434,20 @@ bool Engine::Impl::TrySelect() {
   std::vector<std::shared_ptr<const Candidate>> inspirations;
   for (CandidateId id : sel->inspirations) inspirations.push_back(members_.at(id));
   slots_[c->id] = slot;
-  SubmitProposal(slot, std::move(inspirations));
+  SubmitProposal(slot, std::move(inspirations), sel->num_top);
   return true;
 }
 
 void Engine::Impl::SubmitProposal(const std::shared_ptr<Slot>& slot,
-                                  std::vector<std::shared_ptr<const Candidate>> inspirations) {
+                                  std::vector<std::shared_ptr<const Candidate>> inspirations,
+                                  size_t num_top) {
   ProposalRequest req;
   req.child_id = slot->candidate->id;
   req.seed = slot->candidate->seed;
   req.island = slot->candidate->island;
   req.parent = slot->parent;
   req.inspirations = std::move(inspirations);
+  req.num_top_inspirations = num_top;
   req.precheck = &precheck_;
   if (proposer_.RunsInline()) {
     const double t0 = clock_.NowSeconds();

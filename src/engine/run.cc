@@ -428,6 +428,8 @@ StatusOr<CommandEvaluatorOptions> EvaluatorOptionsFor(const RunConfig& config,
                                                      features, PythonRunner::kWarm);
     }
     o.readonly_paths.push_back(root);
+    o.result_channel_only = true;  // the adapter speaks protocol 2
+    o.command_is_final = true;
   }
   o.stages = config.stages;
   o.objective = config.objective;

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
 
@@ -95,12 +96,29 @@ EvalResult Failure(Outcome outcome, std::string what, const SandboxResult& run) 
 // A failed run may still have printed a protocol object with its own
 // "outcome" (e.g. a harness reporting compile_error and exiting 1).
 std::optional<EvalResult> SelfReportedFailure(const SandboxResult& run,
-                                              const std::optional<std::string>& result_json) {
-  const std::string text = result_json ? *result_json : std::string(LastNonEmptyLine(run.stdout_text));
+                                              const std::optional<std::string>& result_json,
+                                              bool channel_only) {
+  const std::string text = result_json   ? *result_json
+                           : channel_only ? std::string()
+                                          : std::string(LastNonEmptyLine(run.stdout_text));
   if (text.empty() || text.find("\"outcome\"") == std::string::npos) return std::nullopt;
   EvalResult r = ParseEvaluatorJson(text);
   if (r.outcome == Outcome::kOk || r.outcome == Outcome::kEvaluatorError) return std::nullopt;
   return r;
+}
+
+// A result that says "continue": false ends the cascade after its stage
+// (docs/evaluator-protocol.md, "Cascade"). The result is read from where
+// ClassifyStage reads it.
+bool EndsCascade(const SandboxResult& run, const std::optional<std::string>& result_json,
+                 bool channel_only) {
+  const std::string text = result_json   ? *result_json
+                           : channel_only ? std::string()
+                                          : std::string(LastNonEmptyLine(run.stdout_text));
+  if (text.find("\"continue\"") == std::string::npos) return false;
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  return j.is_object() && j.contains("continue") && j["continue"].is_boolean() &&
+         !j["continue"].get<bool>();
 }
 
 }  // namespace
@@ -120,7 +138,7 @@ Status CommandEvaluatorOptions::Validate() const {
 }
 
 EvalResult ClassifyStage(const SandboxResult& run, const std::optional<std::string>& result_json,
-                         double wall_timeout_seconds) {
+                         double wall_timeout_seconds, bool channel_only) {
   if (!run.started) {
     EvalResult r;
     r.outcome = Outcome::kEvaluatorError;
@@ -138,11 +156,17 @@ EvalResult ClassifyStage(const SandboxResult& run, const std::optional<std::stri
     return Failure(Outcome::kRuntimeError, "exceeded the file size limit (SIGXFSZ)", run);
   }
   if (!run.exited || run.exit_code != 0) {
-    if (auto self = SelfReportedFailure(run, result_json)) return *self;
+    if (auto self = SelfReportedFailure(run, result_json, channel_only)) return *self;
     if (!run.exited) {
       return Failure(Outcome::kRuntimeError, fmt::format("killed by {}", SignalName(run.signal)), run);
     }
     return Failure(Outcome::kRuntimeError, fmt::format("exit status {}", run.exit_code), run);
+  }
+  if (channel_only && !result_json) {
+    return Failure(Outcome::kEvaluatorError,
+                   "the evaluator exited 0 without writing its result on the result channel "
+                   "(what it printed and any result.json are not read)",
+                   run);
   }
   std::string text = result_json ? *result_json : std::string(LastNonEmptyLine(run.stdout_text));
   if (text.empty()) {
@@ -178,6 +202,7 @@ StatusOr<std::unique_ptr<CommandEvaluator>> CommandEvaluator::Create(
   // name files of the problem directory ("python3 evaluate.py") are made
   // absolute. Bare program names (python3) are left to PATH.
   for (std::string& word : options.command) {
+    if (options.command_is_final) break;
     const fs::path p = word;
     if (word.empty() || word[0] == '-' || !p.is_relative()) continue;
     const fs::path in_problem = fs::path(options.problem_dir) / p;
@@ -217,9 +242,12 @@ std::string CommandEvaluator::Describe() const {
   return warm_ ? warm_->Describe() : sandbox_->CapabilityReport();
 }
 
-EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::string& candidate_dir,
-                                      const std::string& scratch, const EvalRequest& request,
-                                      std::stop_token stop) const {
+CommandEvaluator::StageRun CommandEvaluator::RunStage(const CascadeStage& stage,
+                                                      const std::string& candidate_dir,
+                                                      const std::string& scratch,
+                                                      const std::string& previous,
+                                                      const EvalRequest& request,
+                                                      std::stop_token stop) const {
   SandboxRequest req;
   req.argv = options_.command;
   req.argv.push_back(candidate_dir);
@@ -234,24 +262,27 @@ EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::stri
     req.env["CRUCIBLE_CACHE_DIR"] = options_.cache_dir;
     req.writable_paths.push_back(options_.cache_dir);
   }
+  if (!previous.empty()) req.env["CRUCIBLE_PREVIOUS_RESULT"] = previous;
   req.readonly_paths = options_.readonly_paths;
-  EvalResult r;
+  StageRun out;
+  EvalResult& r = out.result;
   if (warm_) {
     // The worker makes its own scratch directory, inside the one place its
     // sandbox lets it write.
     WarmPool::Stage warm = warm_->Run(candidate_dir, req.env, stop);
-    r = ClassifyStage(warm.run, warm.result_json, options_.sandbox.wall_timeout_seconds);
+    r = ClassifyStage(warm.run, warm.result, options_.sandbox.wall_timeout_seconds,
+                      options_.result_channel_only);
     r.stage = stage.name;
-    return r;
+    out.stop_cascade = EndsCascade(warm.run, warm.result, options_.result_channel_only);
+    return out;
   }
   // The result channel (docs/evaluator-protocol.md): a file only the
   // evaluator's process holds, read back here after the run.
   UniqueFd result_channel(memfd_create("crucible-result", MFD_CLOEXEC));
   if (!result_channel.valid()) {
-    EvalResult r;
     r.outcome = Outcome::kEvaluatorError;
     r.feedback = fmt::format("cannot create the result channel: {}", strerror(errno));
-    return r;
+    return out;
   }
   req.inherit_fds.push_back(result_channel.get());
   req.env["CRUCIBLE_RESULT_FD"] = std::to_string(kResultFd);
@@ -261,11 +292,10 @@ EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::stri
     // descriptor; the view the compiler and candidate see does not hold it.
     problem_fd.Reset(open(options_.problem_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!problem_fd.valid()) {
-      EvalResult r;
       r.outcome = Outcome::kEvaluatorError;
       r.feedback = fmt::format("cannot open the problem directory {}: {}", options_.problem_dir,
                                strerror(errno));
-      return r;
+      return out;
     }
     req.inherit_fds.push_back(problem_fd.get());
     req.env["CRUCIBLE_PROBLEM_DIR"] = fmt::format("/proc/self/fd/{}", kProblemDirFd);
@@ -273,10 +303,14 @@ EvalResult CommandEvaluator::RunStage(const CascadeStage& stage, const std::stri
   }
   const SandboxResult run = sandbox_->Run(req, stop);
   std::optional<std::string> result_json = ReadResultChannel(result_channel.get());
-  if (!result_json) result_json = ReadFileIfExists(fs::path(scratch) / "result.json");
-  r = ClassifyStage(run, result_json, options_.sandbox.wall_timeout_seconds);
+  if (!result_json && !options_.result_channel_only) {
+    result_json = ReadFileIfExists(fs::path(scratch) / "result.json");
+  }
+  r = ClassifyStage(run, result_json, options_.sandbox.wall_timeout_seconds,
+                    options_.result_channel_only);
   r.stage = stage.name;
-  return r;
+  out.stop_cascade = EndsCascade(run, result_json, options_.result_channel_only);
+  return out;
 }
 
 void CommandEvaluator::EnforceCacheQuota() {
@@ -329,15 +363,30 @@ EvalResult CommandEvaluator::Evaluate(const EvalRequest& request, std::stop_toke
     result.outcome = Outcome::kEvaluatorError;
     result.feedback = s.message();
   } else {
+    std::string previous;
     for (size_t i = 0; i < options_.stages.size(); ++i) {
       const CascadeStage& stage = options_.stages[i];
       const fs::path scratch = dir / ("stage-" + stage.name);
       std::error_code ec;
       fs::create_directories(scratch, ec);
-      result = RunStage(stage, (dir / "candidate").string(), scratch.string(), request, stop);
+      StageRun run = RunStage(stage, (dir / "candidate").string(), scratch.string(), previous,
+                              request, stop);
+      result = std::move(run.result);
       if (result.outcome != Outcome::kOk || stop.stop_requested()) break;
       const bool last = i + 1 == options_.stages.size();
-      if (last || !stage.threshold) continue;
+      if (last) continue;
+      if (run.stop_cascade) {
+        if (!result.feedback.empty()) result.feedback += "\n";
+        result.feedback += fmt::format("stopped after stage '{}': the evaluator ended the cascade",
+                                       stage.name);
+        break;
+      }
+      // The next stage may build on this one's result (OpenEvolve's cascade
+      // merges the stages' metrics): a file outside every sandbox's writable
+      // view, named in its CRUCIBLE_PREVIOUS_RESULT.
+      previous = (dir / ("result-" + stage.name + ".json")).string();
+      std::ofstream(previous, std::ios::binary | std::ios::trunc) << EvalResultToJson(result);
+      if (!stage.threshold) continue;
       const double score = *result.score;
       const bool passed = options_.objective.Reaches(score, *stage.threshold);
       if (!passed) {

@@ -59,6 +59,18 @@ struct CommandEvaluatorOptions {
   // each; `command` is then the cold equivalent, used for nothing else than
   // describing the evaluator.
   std::vector<std::string> warm_worker_command;
+  // The evaluator is known to speak protocol 2 (crucible's own Python
+  // adapter): only the result channel is read. stdout and result.json are
+  // places the candidate can write (an OpenEvolve evaluator runs it in its
+  // own process), so a stage that wrote nothing on the channel is an
+  // evaluator_error, never a result read the protocol-1 way.
+  bool result_channel_only = false;
+  // The command is crucible's own (the Python adapter's, whose paths are
+  // absolute already): its words are not resolved against the problem
+  // directory. Otherwise the adapter's PROGRAM word (initial_program.py, a
+  // path inside the candidate directory) named the problem's own file and
+  // every candidate was scored as the initial program.
+  bool command_is_final = false;
   // Paths the evaluator must see besides its command's (e.g. crucible's
   // python/ tree when the work root is under /tmp); read-only.
   std::vector<std::string> readonly_paths;
@@ -66,11 +78,12 @@ struct CommandEvaluatorOptions {
   Status Validate() const;
 };
 
-// Turns the end of one sandboxed stage into a result. `result_json` is the
-// content of result.json from the stage's working directory, if it wrote one.
-// Exposed for tests.
+// Turns the end of one sandboxed stage into a result. `result_json` is what
+// the stage wrote on its result channel or else, unless `channel_only`, the
+// content of result.json from its working directory; without either, unless
+// `channel_only`, the last line of stdout is read. Exposed for tests.
 EvalResult ClassifyStage(const SandboxResult& run, const std::optional<std::string>& result_json,
-                         double wall_timeout_seconds);
+                         double wall_timeout_seconds, bool channel_only = false);
 
 class CommandEvaluator final : public Evaluator {
  public:
@@ -83,9 +96,16 @@ class CommandEvaluator final : public Evaluator {
   CommandEvaluator(CommandEvaluatorOptions options, std::unique_ptr<Sandbox> sandbox,
                    std::unique_ptr<WarmPool> warm);
   void EnforceCacheQuota();
-  EvalResult RunStage(const CascadeStage& stage, const std::string& candidate_dir,
-                      const std::string& scratch, const EvalRequest& request,
-                      std::stop_token stop) const;
+  // One stage's result, and whether the evaluator ended the cascade there
+  // ("continue": false in its result). `previous` is the file holding the
+  // previous stage's result (CRUCIBLE_PREVIOUS_RESULT), empty at the first.
+  struct StageRun {
+    EvalResult result;
+    bool stop_cascade = false;
+  };
+  StageRun RunStage(const CascadeStage& stage, const std::string& candidate_dir,
+                    const std::string& scratch, const std::string& previous,
+                    const EvalRequest& request, std::stop_token stop) const;
 
   const CommandEvaluatorOptions options_;
   const std::unique_ptr<Sandbox> sandbox_;

@@ -172,6 +172,26 @@ TEST_F(CommandEvaluatorTest, CascadeStopsBelowThreshold) {
   EXPECT_NE(s.feedback.find("did not reach its threshold 0.5"), std::string::npos);
 }
 
+TEST_F(CommandEvaluatorTest, AStageCanEndTheCascadeAndTheNextSeesItsResult) {
+  // Each stage after the first reads the previous stage's result from
+  // CRUCIBLE_PREVIOUS_RESULT; "continue": false ends the cascade there.
+  auto e = Make(
+      "if [ -n \"$CRUCIBLE_PREVIOUS_RESULT\" ]; then cat \"$CRUCIBLE_PREVIOUS_RESULT\" >&2; fi\n"
+      "case $CRUCIBLE_STAGE in\n"
+      "  one) echo '{\"score\": 1, \"metrics\": {\"from_one\": 11}}' ;;\n"
+      "  two) test -n \"$CRUCIBLE_PREVIOUS_RESULT\" || exit 3\n"
+      "       grep -q '\"from_one\":11' \"$CRUCIBLE_PREVIOUS_RESULT\" || exit 4\n"
+      "       echo '{\"score\": 2, \"continue\": false}' ;;\n"
+      "  three) echo '{\"score\": 3}' ;;\n"
+      "esac\n",
+      {{"one", {}}, {"two", {}}, {"three", {}}});
+  EvalResult r = Run(*e);
+  ASSERT_EQ(r.outcome, Outcome::kOk) << r.feedback;
+  EXPECT_DOUBLE_EQ(*r.score, 2);
+  EXPECT_EQ(r.stage, "two");
+  EXPECT_NE(r.feedback.find("the evaluator ended the cascade"), std::string::npos) << r.feedback;
+}
+
 TEST_F(CommandEvaluatorTest, WorkDirectoryIsRemoved) {
   auto e = Make("echo '{\"score\": 1}'\n");
   Run(*e);

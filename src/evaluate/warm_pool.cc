@@ -12,9 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "process/unique_fd.h"
@@ -32,14 +30,6 @@ constexpr double kWorkerGraceSeconds = 30;
 constexpr double kStartupSeconds = 300;
 // A worker lives as long as the run; its sandbox deadline is only a backstop.
 constexpr double kWorkerLifetimeSeconds = 30 * 86400.0;
-
-std::optional<std::string> ReadFileIfExists(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool ShowsAllocationFailure(const std::string& text) {
   for (const char* marker : {"std::bad_alloc", "MemoryError", "Cannot allocate memory",
@@ -233,7 +223,7 @@ WarmPool::Stage WarmPool::Worker::Run(const std::string& candidate_dir,
     } else {
       out.run = FromResponse(j);
       if (j.contains("retire")) healthy_ = false;
-      out.result_json = ReadFileIfExists(scratch / "result.json");
+      if (j.contains("result") && j["result"].is_string()) out.result = j["result"].get<std::string>();
     }
   }
   fs::remove_all(scratch, ec);

@@ -7,7 +7,9 @@
 // with the candidate's limits, in its own scratch directory, and is killed
 // with its whole tree at its deadline or when it ends. The pool talks to a
 // worker over two FIFOs that are unlinked as soon as both ends are open, so
-// no candidate can open them. A worker that dies, times out past its own
+// no candidate can open them; the candidate's child holds neither (it
+// reports on a pipe of its own, relayed by the worker as the response's
+// "result"). A worker that dies, times out past its own
 // deadline, or asks to retire is discarded; the next evaluation starts a new
 // one.
 //
@@ -55,7 +57,9 @@ class WarmPool {
 
   struct Stage {
     SandboxResult run;
-    std::optional<std::string> result_json;  // result.json of the scratch dir
+    // What the candidate's child wrote on its result channel (its
+    // CRUCIBLE_RESULT_FD, a pipe to the worker); nullopt when nothing.
+    std::optional<std::string> result;
   };
   // Evaluates the candidate in CANDIDATE_DIR in a fresh child of a warm
   // worker, with `env` (CRUCIBLE_STAGE, CRUCIBLE_SEED, ...) set; the result

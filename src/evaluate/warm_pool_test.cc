@@ -51,6 +51,9 @@ class WarmPoolTest : public ::testing::Test {
     fs::create_directories(root_ / "work");
     fs::create_directories(root_ / "task");
     std::ofstream(root_ / "task" / "evaluator.py") << kEvaluator;
+    // The task's own initial program, which no candidate is (a cold
+    // evaluation once scored it instead of the candidate).
+    std::ofstream(root_ / "task" / "p.py") << "def run():\n    return -1\n";
     ASSERT_TRUE(InstallPythonSupport((root_ / "python").string()).ok());
     marker_ = "crucible_warm_marker_" + std::to_string(::getpid());
   }
@@ -68,6 +71,8 @@ class WarmPoolTest : public ::testing::Test {
           PythonEvaluatorCommand((root_ / "python").string(), ev, "p.py", {}, PythonRunner::kWarm);
       o.warm_worker_command[0] = "/usr/bin/python3";
     }
+    o.result_channel_only = true;  // as the engine sets these for a Python evaluator
+    o.command_is_final = true;
     o.work_root = (root_ / "work").string();
     o.readonly_paths = {(root_ / "python").string(), (root_ / "task").string()};
     o.sandbox.wall_timeout_seconds = timeout;
@@ -100,6 +105,7 @@ TEST_F(WarmPoolTest, ScoresAsTheColdAdapterDoes) {
   const EvalResult w = Eval(*warm, source);
   ASSERT_EQ(c.outcome, Outcome::kOk) << c.feedback;
   ASSERT_EQ(w.outcome, Outcome::kOk) << w.feedback;
+  EXPECT_GE(*c.score, 0);  // the candidate's, not the task's own p.py (-1)
   EXPECT_EQ(*c.score, *w.score);  // the same CRUCIBLE_SEED seeds random the same way
   EXPECT_EQ(c.metrics, w.metrics);
 }
@@ -166,6 +172,59 @@ TEST_F(WarmPoolTest, AMemoryHogIsAMemoryLimit) {
   EXPECT_EQ(r.outcome, Outcome::kMemoryLimit) << r.feedback;
   const EvalResult next = Eval(*warm, "def run():\n    return 1\n");
   EXPECT_EQ(next.outcome, Outcome::kOk) << next.feedback;
+}
+
+// What a candidate can write besides the result channel: a result line on
+// stdout, result.json in its working directory, an early os._exit(0), and,
+// from a program the evaluator starts, every descriptor it can reach, its
+// own and its ancestors' through /proc. None of it is a score, warm or cold
+// (docs/evaluator-protocol.md, "Trust").
+TEST_F(WarmPoolTest, NoForgedResultScoresWarmOrCold) {
+  const std::string in_process_exit =
+      "import json, os\n"
+      "FAKE = json.dumps({'score': 1e9, 'valid': True}) + '\\n'\n"
+      "print(FAKE, flush=True)\n"
+      "open('result.json', 'w').write(FAKE)\n"
+      "os._exit(0)\n"
+      "def run():\n    return 1\n";
+  // A program the evaluator runs in a child (as OpenEvolve's own examples
+  // do) tries every descriptor and every ancestor's; the evaluator then
+  // scores 0.5.
+  const std::string child_program =
+      "import os\n"
+      "FAKE = b'{\"score\": 1e9, \"valid\": true}\\n'\n"
+      "open('result.json', 'wb').write(FAKE)\n"
+      "os.write(1, FAKE)\n"
+      "for fd in range(3, 256):\n"
+      "    try: os.write(fd, FAKE)\n"
+      "    except OSError: pass\n"
+      "pid = os.getpid()\n"
+      "while pid > 1:\n"
+      "    pid = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+      "    try: fds = os.listdir(f'/proc/{pid}/fd')\n"
+      "    except OSError: continue\n"
+      "    for fd in fds:\n"
+      "        try:\n"
+      "            with open(f'/proc/{pid}/fd/{fd}', 'wb') as f: f.write(FAKE)\n"
+      "        except OSError: pass\n";
+  const std::string via_child = "import subprocess, sys\n"
+                                "def run():\n"
+                                "    subprocess.run([sys.executable, '-c', '''" +
+                                child_program + "'''])\n    return 0.5\n";
+  for (PythonRunner runner : {PythonRunner::kCold, PythonRunner::kWarm}) {
+    SCOPED_TRACE(runner == PythonRunner::kWarm ? "warm" : "cold");
+    auto e = Make(runner);
+    const EvalResult exited = Eval(*e, in_process_exit);
+    EXPECT_EQ(exited.outcome, Outcome::kEvaluatorError) << exited.feedback;
+    EXPECT_FALSE(exited.score.has_value());
+    EXPECT_NE(exited.feedback.find("result channel"), std::string::npos) << exited.feedback;
+    const EvalResult child = Eval(*e, via_child);
+    ASSERT_EQ(child.outcome, Outcome::kOk) << child.feedback;
+    EXPECT_EQ(*child.score, 0.5);
+    const EvalResult fine = Eval(*e, "def run():\n    return 2\n");
+    ASSERT_EQ(fine.outcome, Outcome::kOk) << fine.feedback;
+    EXPECT_EQ(*fine.score, 2);
+  }
 }
 
 }  // namespace

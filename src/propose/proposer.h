@@ -32,6 +32,10 @@ struct ProposalRequest {
   int island = 0;
   std::shared_ptr<const Candidate> parent;
   std::vector<std::shared_ptr<const Candidate>> inspirations;
+  // How many of `inspirations` (the first ones) the archive picked as the
+  // island's best (archive Selection::num_top; the rest are its diverse
+  // picks); nullopt when the caller does not know.
+  std::optional<size_t> num_top_inspirations;
   // The engine's pre-check, for an early answer about a child (fixed
   // regions, size, duplicates); null when there is none (then a proposer
   // checks what it can without one). Outlives the call.

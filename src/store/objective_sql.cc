@@ -29,7 +29,10 @@ std::string BestIdsSql(const Objective& objective, std::string_view final_stage,
   const std::string rank = objective.key == "score" ? "r.score" : ValueExpr(objective);
   std::string stage;
   if (!final_stage.empty()) {
-    stage = " AND (r.stage IS NULL OR r.stage = '' OR r.stage = " + Quote(final_stage) + ")";
+    // The initial program (no parent) counts wherever its cascade stopped,
+    // as in the archive (archive/entry.h).
+    stage = " AND (r.stage IS NULL OR r.stage = '' OR r.parent_id IS NULL OR r.stage = " +
+            Quote(final_stage) + ")";
   }
   return "SELECT r.id FROM candidate_records r WHERE r.outcome = 'ok' AND " + rank +
          " IS NOT NULL" + stage + " ORDER BY " + rank + (objective.maximize() ? " DESC" : " ASC") +

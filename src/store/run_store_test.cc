@@ -334,6 +334,24 @@ TEST_F(RunStoreTest, EventsKeepTheirOrderAndPage) {
 
 // ---------------------------------------------------------------- rankings
 
+TEST_F(RunStoreTest, TopByObjectiveCountsTheInitialProgramWhereverItsCascadeStopped) {
+  // A child stopped before the final stage is not ranked (its score is a
+  // cheaper stage's); the initial program is, as in the archive.
+  std::unique_ptr<RunStore> store = CreateStore();
+  for (CandidateId id : {0, 1, 2}) {
+    Candidate c = MakeCandidate(id);  // 0 has no parent
+    c.result = MakeResult(id);
+    c.result.score = id == 0 ? 0.5 : id == 1 ? 0.9 : 0.1;
+    c.result.stage = id == 2 ? "stage2" : "stage1";
+    ASSERT_TRUE(store->InsertDone(c).ok());
+  }
+  auto top = store->TopByObjective({"score", Direction::kMaximize}, 5, "stage2");
+  ASSERT_TRUE(top.ok()) << top.status().ToString();
+  std::vector<CandidateId> ranked;
+  for (const CandidateRow& r : *top) ranked.push_back(r.candidate.id);
+  EXPECT_EQ(ranked, (std::vector<CandidateId>{0, 2}));
+}
+
 TEST_F(RunStoreTest, TopByObjectiveOrdersByScoreThenLowerId) {
   std::unique_ptr<RunStore> store = CreateStore();
   const std::vector<std::pair<CandidateId, double>> scores = {

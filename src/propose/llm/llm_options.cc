@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace crucible {
 
 Status LlmOptions::Validate() const {
@@ -56,6 +58,12 @@ Status LlmOptions::Validate() const {
   if (max_cost && *max_cost <= 0) return InvalidArgumentError("llm.budget.cost: must be > 0");
   if (novelty_threshold <= 0 || novelty_threshold > 1) {
     return InvalidArgumentError("llm.novelty.threshold: must be in (0, 1]");
+  }
+  if (!novelty_judge_model.empty() &&
+      std::none_of(models.begin(), models.end(),
+                   [&](const ModelSpec& m) { return m.name == novelty_judge_model; })) {
+    return InvalidArgumentError("llm.novelty.judge_model: '" + novelty_judge_model +
+                                "' is not the name of one of llm.models");
   }
   if (ucb_exploration < 0) return InvalidArgumentError("llm.ucb_exploration: must be >= 0");
   if (scratchpad_every < 0) return InvalidArgumentError("llm.scratchpad.every: must be >= 0");

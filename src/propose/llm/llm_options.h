@@ -38,6 +38,11 @@ struct LlmOptions {
   std::optional<double> max_cost;     // cost budget of the run
   double novelty_threshold = 0.995;   // similarity at which a child counts as a near-copy
   std::string embeddings_model;       // when set, novelty uses POST /embeddings
+  // ShinkaEvolve's LLM judge: a near-copy (over the threshold, not
+  // identical) is evaluated only if a model finds it meaningfully
+  // different. Off by default.
+  bool novelty_judge = false;
+  std::string novelty_judge_model;    // one of models[].name; '' = the proposing model
   PromptLimits prompt;
   // Meta-scratchpad: every this many evaluated children the model rewrites
   // a short note of what worked and failed, shown in later prompts (0 = off).

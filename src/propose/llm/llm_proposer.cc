@@ -41,8 +41,6 @@ std::vector<size_t> EvolvableFiles(const ParsedProgram& p) {
   return out;
 }
 
-constexpr int kAllIslands = -1;  // the initial program sits on every island
-
 }  // namespace
 
 StatusOr<std::unique_ptr<LlmProposer>> LlmProposer::Create(LlmOptions options,
@@ -119,7 +117,7 @@ LlmProposer::LlmProposer(LlmOptions options, LlmProblemContext context,
       transport_(std::move(transport)),
       templates_(std::move(templates)),
       modes_({PatchMode::kDiff, PatchMode::kRewrite, PatchMode::kCrossover}),
-      novelty_(o_.novelty_threshold),
+      novelty_(o_.novelty_threshold, 1000, o_.novelty_judge),
       joint_bandit_(JointNames(o_), JointWeights(o_), o_.ucb_exploration, o_.bandit_decay),
       model_bandit_(ModelNames(o_), ModelWeights(o_), o_.ucb_exploration),
       mode_bandit_({"diff", "rewrite", "crossover"},
@@ -325,6 +323,14 @@ PromptLimits Shrunk(PromptLimits l, int level) {
 }
 constexpr int kMaxShrinkLevel = 3;
 
+// Prompt tokens are not known before the reply: estimated generously
+// (code runs 3-4 characters per token), so that the budget holds.
+int64_t PromptEstimate(const std::vector<ChatMessage>& messages) {
+  size_t chars = 0;
+  for (const ChatMessage& msg : messages) chars += msg.content.size() + 16;
+  return static_cast<int64_t>(chars / 3);
+}
+
 // The llm_calls.response text: the answer, after the reasoning in think tags.
 std::string StoredResponse(const ChatResult& chat) {
   if (chat.reasoning.empty()) return chat.text;
@@ -386,9 +392,7 @@ void LlmProposer::WriteNote(size_t model_index, uint64_t seed, std::stop_token s
   rec.mode = "scratchpad";
   rec.prompt = MessagesToJson(messages);
   rec.created_unix = UnixNow();
-  size_t chars = 0;
-  for (const ChatMessage& msg : messages) chars += msg.content.size() + 16;
-  const int64_t prompt_estimate = static_cast<int64_t>(chars / 3);
+  const int64_t prompt_estimate = PromptEstimate(messages);
   std::variant<Reservation, std::string> reserved = Reserve(model, prompt_estimate, stop);
   if (!std::holds_alternative<Reservation>(reserved)) return;  // the proposal itself will say why
   const Reservation reservation = std::get<Reservation>(reserved);
@@ -423,11 +427,52 @@ void LlmProposer::WriteNote(size_t model_index, uint64_t seed, std::stop_token s
   dirty_ = true;
 }
 
+// One proposal's state across its attempts (Propose and its helpers).
+struct LlmProposer::Turn {
+  const ProposalRequest* req = nullptr;
+  std::shared_ptr<const ParsedProgram> parent_parsed;
+  size_t model_index = 0;
+  PatchMode mode = PatchMode::kDiff;
+  std::string mode_name;
+  PromptInput in;
+  int shrink = 0;  // the prompt's shrink level (context overflow)
+  std::vector<ChatMessage> messages;
+  std::vector<int64_t> call_ids;
+  int64_t prompt_tokens = 0, completion_tokens = 0;
+  double cost = 0;
+  bool estimated = false;
+  std::string last_error = "no attempt made";
+  nlohmann::json judged = nlohmann::json::array();  // the novelty judge's calls and verdicts
+};
+
+// What became of one reply: a child (parsed, with its embedding), or why not.
+struct LlmProposer::Screened {
+  std::optional<Program> child;
+  std::shared_ptr<const ParsedProgram> parsed;
+  std::optional<std::vector<float>> embedding;
+  std::string outcome;
+  std::string failure;
+};
+
 StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_token stop) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Turn> turn, StartTurn(req, stop));
+  for (int attempt = 1, asked = 0; asked <= o_.max_reasks; ++attempt) {
+    ASSIGN_OR_RETURN(std::optional<Proposal> done, AskOnce(*turn, attempt, asked, stop));
+    if (done) return std::move(*done);
+  }
+  return InvalidArgumentError(fmt::format("no usable reply from model '{}' after {} attempts: {}",
+                                          o_.models[turn->model_index].name, 1 + o_.max_reasks,
+                                          FirstLine(turn->last_error, 300)));
+}
+
+StatusOr<std::unique_ptr<LlmProposer::Turn>> LlmProposer::StartTurn(const ProposalRequest& req,
+                                                                   std::stop_token stop) {
   if (!req.parent) return InvalidArgumentError("no parent");
   const Candidate& parent = *req.parent;
-  const std::shared_ptr<const ParsedProgram> parent_parsed = ParsedSourceOf(parent);
-  const std::vector<size_t> files = EvolvableFiles(*parent_parsed);
+  auto turn = std::make_unique<Turn>();
+  turn->req = &req;
+  turn->parent_parsed = ParsedSourceOf(parent);
+  const std::vector<size_t> files = EvolvableFiles(*turn->parent_parsed);
   if (files.empty()) return InvalidArgumentError("the parent has no evolvable region");
   Rng rng(req.seed);
   const Candidate* second = nullptr;
@@ -444,27 +489,22 @@ StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_to
     std::swap(write_note, note_due_);
   }
   if (write_note) WriteNote(arms.model, DeriveSeed(req.seed, 1000), stop);
-  const ModelSpec& model = o_.models[arms.model];
-  const ChatClient& client = *clients_[arms.model];
-  const PatchMode mode = modes_[arms.mode];
-  const std::string mode_name(PatchModeName(mode));
+  turn->model_index = arms.model;
+  turn->mode = modes_[arms.mode];
+  turn->mode_name = std::string(PatchModeName(turn->mode));
+  PromptInput& in = turn->in;
+  in.mode = turn->mode;
+  in.parent = &parent;
+  in.second_parent = turn->mode == PatchMode::kCrossover ? second : nullptr;
+  for (const auto& c : req.inspirations) in.inspirations.push_back(c.get());
+  in.num_top = req.num_top_inspirations;
   {
     std::lock_guard lock(mu_);
     arms_by_child_[req.child_id] = arms;
-  }
-
-  PromptInput in;
-  in.mode = mode;
-  in.parent = &parent;
-  in.second_parent = mode == PatchMode::kCrossover ? second : nullptr;
-  for (const auto& c : req.inspirations) in.inspirations.push_back(c.get());
-  int shrink = 0;
-  {
-    std::lock_guard lock(mu_);
     if (auto it = history_.find(parent.id); it != history_.end()) {
       in.history.assign(it->second.begin(), it->second.end());
     }
-    shrink = shrink_level_;
+    turn->shrink = shrink_level_;
     in.scratchpad = note_;
     in.parent_is_initial = parent.parent_id == kNoCandidate;
     if (auto gp = values_.find(parent.parent_id); gp != values_.end()) in.grandparent_value = gp->second;
@@ -472,164 +512,256 @@ StatusOr<Proposal> LlmProposer::Propose(const ProposalRequest& req, std::stop_to
   in.task = context_.task;
   in.objective = context_.objective;
   in.rewrite_file = files[rng.Uniform(files.size())];
-  std::vector<ChatMessage> messages = BuildPrompt(templates_, in, Shrunk(o_.prompt, shrink));
+  turn->messages = BuildPrompt(templates_, in, Shrunk(o_.prompt, turn->shrink));
+  return turn;
+}
 
-  std::vector<int64_t> call_ids;
-  int64_t prompt_tokens = 0, completion_tokens = 0;
-  double cost = 0;
-  bool estimated = false;
-  std::string last_error = "no attempt made";
-  for (int attempt = 1, asked = 0; asked <= o_.max_reasks; ++attempt) {
-    LlmCallRecord rec;
-    rec.attempt = attempt;
-    rec.model = model.name;
-    rec.mode = mode_name;
-    rec.prompt = MessagesToJson(messages);
-    rec.created_unix = UnixNow();
-    // Prompt tokens are not known before the reply: estimated generously
-    // (code runs 3-4 characters per token), so that the budget holds.
-    size_t chars = 0;
-    for (const ChatMessage& msg : messages) chars += msg.content.size() + 16;
-    const int64_t prompt_estimate = static_cast<int64_t>(chars / 3);
-    std::variant<Reservation, std::string> reserved = Reserve(model, prompt_estimate, stop);
-    if (const std::string* spent = std::get_if<std::string>(&reserved)) {
-      if (spent->empty()) return CancelledError("the run is stopping");
-      rec.outcome = "budget_exhausted";
-      rec.error = *spent;
-      Record(std::move(rec), nullptr);
-      return ResourceExhaustedError(*spent);
-    }
-    const Reservation reservation = std::get<Reservation>(reserved);
-    const ChatResult chat =
-        client.Complete(model, messages, DeriveSeed(req.seed, static_cast<uint64_t>(attempt)), stop);
-    rec.response = StoredResponse(chat);
-    rec.prompt_tokens = chat.prompt_tokens;
-    rec.completion_tokens = chat.completion_tokens;
-    rec.latency_seconds = chat.latency_seconds;
-    const Charge charge = ChargeOf(model, chat, prompt_estimate);
-    if (!charge.estimated) rec.cost = CostOf(model, chat);
-    prompt_tokens += charge.prompt_tokens;
-    completion_tokens += charge.completion_tokens;
-    cost += charge.cost;
-    estimated = estimated || charge.estimated;
-    if (chat.outcome != ChatOutcome::kOk) {
-      const bool cancelled = chat.outcome == ChatOutcome::kCancelled;
-      rec.outcome = cancelled ? "http_error" : std::string(ChatOutcomeName(chat.outcome));
-      rec.error = chat.error;
-      last_error = chat.error;
-      call_ids.push_back(Record(std::move(rec), &charge, &reservation));
-      if (cancelled) return CancelledError("the run is stopping");
-      if (chat.fatal) return FailedPreconditionError(last_error);
-      if (chat.context_overflow) {
-        if (shrink >= kMaxShrinkLevel) {
-          return FailedPreconditionError(
-              "the prompt does not fit the context of model '" + model.name +
-              "' even without inspirations and history and with artifacts cut short: " + last_error);
-        }
-        {
-          std::lock_guard lock(mu_);
-          shrink_level_ = std::max(shrink_level_, shrink + 1);
-          shrink = shrink_level_;
-        }
-        messages = BuildPrompt(templates_, in, Shrunk(o_.prompt, shrink));  // re-asks dropped too
-        continue;  // a shrunk prompt is not a re-ask
-      }
-      if (std::optional<std::string> stop_reason = CountFailure(model, chat)) {
-        return FailedPreconditionError(*stop_reason);
-      }
-      ++asked;
-      if (!chat.retryable) return InvalidArgumentError(last_error);
-      continue;  // the same question again
-    }
-    {
-      std::lock_guard lock(mu_);
-      failures_in_a_row_ = 0;
-      failure_kind_.clear();
-    }
-    ++asked;
-    std::string failure;
-    std::string outcome;
-    std::optional<Program> child;
-    if (chat.finish_reason == "length") {
-      // Cut off at max_tokens: never applied, even when a block looks whole.
-      outcome = "truncated";
-      failure = fmt::format(
-          "your reply was cut off at the limit of {} tokens before it ended. Answer again, "
-          "much shorter: think briefly, then give {} at once.",
-          model.max_tokens, mode == PatchMode::kDiff ? "small SEARCH/REPLACE blocks" : "the code");
-    } else {
-      child = ApplyReply(mode, parent, in.rewrite_file, chat.text, outcome, failure);
-    }
-    // The run's pre-check, asked early (precheck/precheck.h): a child it
-    // would reject or find a duplicate is re-asked for instead.
-    std::shared_ptr<const ParsedProgram> parsed;
-    if (child) {
-      parsed = ParsedProgram::Make(*child);
-      PrecheckVerdict verdict =
-          req.precheck ? req.precheck->Check(*parent_parsed, *parsed) : PrecheckVerdict{};
-      if (!verdict.passed()) {
-        child.reset();
-        const bool duplicate = verdict.kind == PrecheckVerdict::Kind::kDuplicate;
-        outcome = duplicate ? "novelty_rejected" : "patch_failed";
-        failure = duplicate ? "the resulting program is " + verdict.reason +
-                                  " (up to comments and whitespace); propose a genuinely "
-                                  "different change"
-                            : "the resulting program was refused: " + verdict.reason;
-      }
-    }
-    std::optional<std::vector<float>> embedding;
-    if (child) {
-      embedding = Embed(*child, stop);
-      std::optional<std::string> copy =
-          novelty_.Check(req.island, *parsed, embedding ? &*embedding : nullptr);
-      if (!copy) copy = novelty_.Check(kAllIslands, *parsed, embedding ? &*embedding : nullptr);
-      if (copy) {
-        child.reset();
-        outcome = "novelty_rejected";
-        failure = "the resulting program is " + *copy + "; propose a genuinely different change";
-      }
-    }
-    if (!child) {
-      rec.outcome = outcome;
-      rec.error = failure;
-      last_error = failure;
-      call_ids.push_back(Record(std::move(rec), &charge, &reservation));
-      messages.push_back({"assistant", chat.text.empty() ? "(no answer)" : chat.text});
-      messages.push_back({"user", ReaskMessage(templates_, failure)});
-      continue;
-    }
-    rec.outcome = "applied";
-    rec.candidate_id = req.child_id;
-    call_ids.push_back(Record(std::move(rec), &charge, &reservation));
-    {
-      std::lock_guard lock(mu_);
-      if (embedding) embeddings_[req.child_id] = std::move(*embedding);
-      if (auto it = arms_by_child_.find(req.child_id); it != arms_by_child_.end()) {
-        // Improvement per unit of money when every model has a price, else per token.
-        const bool priced = std::all_of(o_.models.begin(), o_.models.end(), [](const ModelSpec& m) {
-          return m.price_input_per_m || m.price_output_per_m;
-        });
-        it->second.spend = priced ? cost : static_cast<double>(prompt_tokens + completion_tokens);
-      }
-    }
-    Proposal out;
-    out.program = std::move(*child);
-    out.parsed = std::move(parsed);
-    out.info.proposer = "llm";
-    out.info.operators = {mode_name};
-    json detail = {{"model", model.name},
-                   {"mode", mode_name},
-                   {"calls", call_ids},
-                   {"prompt_tokens", prompt_tokens},
-                   {"completion_tokens", completion_tokens},
-                   {"cost", cost},
-                   {"summary", Summary(chat.text)}};
-    if (estimated) detail["tokens_estimated"] = true;
-    out.info.detail_json = detail.dump(-1, ' ', false, json::error_handler_t::replace);
-    return out;
+StatusOr<std::optional<Proposal>> LlmProposer::AskOnce(Turn& turn, int attempt, int& asked,
+                                                       std::stop_token stop) {
+  const ModelSpec& model = o_.models[turn.model_index];
+  LlmCallRecord rec;
+  rec.attempt = attempt;
+  rec.model = model.name;
+  rec.mode = turn.mode_name;
+  rec.prompt = MessagesToJson(turn.messages);
+  rec.created_unix = UnixNow();
+  const int64_t prompt_estimate = PromptEstimate(turn.messages);
+  std::variant<Reservation, std::string> reserved = Reserve(model, prompt_estimate, stop);
+  if (const std::string* spent = std::get_if<std::string>(&reserved)) {
+    if (spent->empty()) return CancelledError("the run is stopping");
+    rec.outcome = "budget_exhausted";
+    rec.error = *spent;
+    Record(std::move(rec), nullptr);
+    return ResourceExhaustedError(*spent);
   }
-  return InvalidArgumentError(fmt::format("no usable reply from model '{}' after {} attempts: {}",
-                                          model.name, 1 + o_.max_reasks, FirstLine(last_error, 300)));
+  const Reservation reservation = std::get<Reservation>(reserved);
+  const ChatResult chat = clients_[turn.model_index]->Complete(
+      model, turn.messages, DeriveSeed(turn.req->seed, static_cast<uint64_t>(attempt)), stop);
+  rec.response = StoredResponse(chat);
+  rec.prompt_tokens = chat.prompt_tokens;
+  rec.completion_tokens = chat.completion_tokens;
+  rec.latency_seconds = chat.latency_seconds;
+  const Charge charge = ChargeOf(model, chat, prompt_estimate);
+  if (!charge.estimated) rec.cost = CostOf(model, chat);
+  turn.prompt_tokens += charge.prompt_tokens;
+  turn.completion_tokens += charge.completion_tokens;
+  turn.cost += charge.cost;
+  turn.estimated = turn.estimated || charge.estimated;
+  if (chat.outcome != ChatOutcome::kOk) {
+    rec.outcome = chat.outcome == ChatOutcome::kCancelled ? "http_error"
+                                                         : std::string(ChatOutcomeName(chat.outcome));
+    rec.error = chat.error;
+    turn.last_error = chat.error;
+    turn.call_ids.push_back(Record(std::move(rec), &charge, &reservation));
+    RETURN_IF_ERROR(AfterFailedRequest(turn, chat, asked));
+    return std::optional<Proposal>();
+  }
+  {
+    std::lock_guard lock(mu_);
+    failures_in_a_row_ = 0;
+    failure_kind_.clear();
+  }
+  ++asked;
+  Screened s = ScreenReply(turn, chat, stop);
+  if (!s.child) {
+    rec.outcome = s.outcome;
+    rec.error = s.failure;
+    turn.last_error = s.failure;
+    turn.call_ids.push_back(Record(std::move(rec), &charge, &reservation));
+    turn.messages.push_back({"assistant", chat.text.empty() ? "(no answer)" : chat.text});
+    turn.messages.push_back({"user", ReaskMessage(templates_, s.failure)});
+    return std::optional<Proposal>();
+  }
+  rec.outcome = "applied";
+  rec.candidate_id = turn.req->child_id;
+  turn.call_ids.push_back(Record(std::move(rec), &charge, &reservation));
+  return std::optional<Proposal>(Finish(turn, std::move(s), chat));
+}
+
+Status LlmProposer::AfterFailedRequest(Turn& turn, const ChatResult& chat, int& asked) {
+  const ModelSpec& model = o_.models[turn.model_index];
+  if (chat.outcome == ChatOutcome::kCancelled) return CancelledError("the run is stopping");
+  if (chat.fatal) return FailedPreconditionError(turn.last_error);
+  if (chat.context_overflow) {
+    if (turn.shrink >= kMaxShrinkLevel) {
+      return FailedPreconditionError(
+          "the prompt does not fit the context of model '" + model.name +
+          "' even without inspirations and history and with artifacts cut short: " + turn.last_error);
+    }
+    {
+      std::lock_guard lock(mu_);
+      shrink_level_ = std::max(shrink_level_, turn.shrink + 1);
+      turn.shrink = shrink_level_;
+    }
+    // Re-asks are dropped too; a shrunk prompt is not a re-ask.
+    turn.messages = BuildPrompt(templates_, turn.in, Shrunk(o_.prompt, turn.shrink));
+    return Status::Ok();
+  }
+  if (std::optional<std::string> stop_reason = CountFailure(model, chat)) {
+    return FailedPreconditionError(*stop_reason);
+  }
+  ++asked;
+  if (!chat.retryable) return InvalidArgumentError(turn.last_error);
+  return Status::Ok();  // the same question again
+}
+
+LlmProposer::Screened LlmProposer::ScreenReply(Turn& turn, const ChatResult& chat,
+                                               std::stop_token stop) {
+  Screened s;
+  const Candidate& parent = *turn.req->parent;
+  if (chat.finish_reason == "length") {
+    // Cut off at max_tokens: never applied, even when a block looks whole.
+    s.outcome = "truncated";
+    s.failure = fmt::format(
+        "your reply was cut off at the limit of {} tokens before it ended. Answer again, "
+        "much shorter: think briefly, then give {} at once.",
+        o_.models[turn.model_index].max_tokens,
+        turn.mode == PatchMode::kDiff ? "small SEARCH/REPLACE blocks" : "the code");
+    return s;
+  }
+  s.child = ApplyReply(turn.mode, parent, turn.in.rewrite_file, chat.text, s.outcome, s.failure);
+  if (!s.child) return s;
+  // The run's pre-check, asked early (precheck/precheck.h): a child it
+  // would reject or find a duplicate is re-asked for instead.
+  s.parsed = ParsedProgram::Make(*s.child);
+  const PrecheckVerdict verdict = turn.req->precheck
+                                      ? turn.req->precheck->Check(*turn.parent_parsed, *s.parsed)
+                                      : PrecheckVerdict{};
+  if (!verdict.passed()) {
+    s.child.reset();
+    const bool duplicate = verdict.kind == PrecheckVerdict::Kind::kDuplicate;
+    s.outcome = duplicate ? "novelty_rejected" : "patch_failed";
+    s.failure = duplicate ? "the resulting program is " + verdict.reason +
+                                " (up to comments and whitespace); propose a genuinely different "
+                                "change"
+                          : "the resulting program was refused: " + verdict.reason;
+    return s;
+  }
+  s.embedding = Embed(*s.child, stop);
+  if (std::optional<NoveltyMatch> copy = CheckNovelty(turn, s, stop)) {
+    s.child.reset();
+    s.outcome = "novelty_rejected";
+    s.failure = "the resulting program is " + copy->reason + "; propose a genuinely different change";
+  }
+  return s;
+}
+
+std::optional<NoveltyMatch> LlmProposer::CheckNovelty(Turn& turn, const Screened& s,
+                                                      std::stop_token stop) {
+  // Checked and held in one step: a near-copy of a child still in flight
+  // (proposed by another thread, or being evaluated) is refused too. With
+  // the judge, a near-copy (never an identical one) is judged against the
+  // most similar program, as ShinkaEvolve does; found meaningfully
+  // different, it is held unless it is identical to a program by then.
+  const std::vector<float>* embedding = s.embedding ? &*s.embedding : nullptr;
+  std::optional<NoveltyMatch> m =
+      novelty_.CheckAndHold(turn.req->island, turn.req->child_id, *s.parsed, embedding);
+  if (!m || m->identical || !o_.novelty_judge) return m;
+  if (JudgeNovelty(turn, s, *m, stop) == Verdict::kSame) {
+    m->reason += "; the novelty judge found no meaningful difference";
+    return m;
+  }
+  // kNoVerdict: the child is kept as if judged different (its reply is not
+  // lost to a judge that could not answer); the failed call is recorded.
+  return novelty_.CheckAndHold(turn.req->island, turn.req->child_id, *s.parsed, embedding,
+                               /*identical_only=*/true);
+}
+
+LlmProposer::Verdict LlmProposer::JudgeNovelty(Turn& turn, const Screened& s,
+                                               const NoveltyMatch& match, std::stop_token stop) {
+  size_t index = turn.model_index;
+  for (size_t i = 0; i < o_.models.size(); ++i) {
+    if (o_.models[i].name == o_.novelty_judge_model) index = i;
+  }
+  const ModelSpec& model = o_.models[index];
+  const std::vector<ChatMessage> messages = BuildNoveltyJudgePrompt(
+      templates_, context_.task, context_.objective, match.id, match.code,
+      NoveltyIndex::EvolvableCode(*s.parsed),
+      fmt::format("{:.1f}% similar", 100 * match.similarity), o_.prompt.max_code_chars);
+  LlmCallRecord rec;
+  rec.model = model.name;
+  rec.mode = "novelty_judge";
+  rec.prompt = MessagesToJson(messages);
+  rec.created_unix = UnixNow();
+  const int64_t prompt_estimate = PromptEstimate(messages);
+  std::variant<Reservation, std::string> reserved = Reserve(model, prompt_estimate, stop);
+  if (const std::string* spent = std::get_if<std::string>(&reserved)) {
+    if (spent->empty()) return Verdict::kNoVerdict;  // stopping
+    rec.outcome = "budget_exhausted";
+    rec.error = *spent;
+    turn.call_ids.push_back(Record(std::move(rec), nullptr));
+    return Verdict::kNoVerdict;
+  }
+  const Reservation reservation = std::get<Reservation>(reserved);
+  const ChatResult chat = clients_[index]->Complete(
+      model, messages, DeriveSeed(turn.req->seed, 2000 + static_cast<uint64_t>(match.id)), stop);
+  rec.response = StoredResponse(chat);
+  rec.prompt_tokens = chat.prompt_tokens;
+  rec.completion_tokens = chat.completion_tokens;
+  rec.latency_seconds = chat.latency_seconds;
+  const Charge charge = ChargeOf(model, chat, prompt_estimate);
+  if (!charge.estimated) rec.cost = CostOf(model, chat);
+  turn.prompt_tokens += charge.prompt_tokens;
+  turn.completion_tokens += charge.completion_tokens;
+  turn.cost += charge.cost;
+  turn.estimated = turn.estimated || charge.estimated;
+  std::optional<bool> different;
+  if (chat.outcome != ChatOutcome::kOk) {
+    rec.outcome = chat.outcome == ChatOutcome::kCancelled ? "http_error"
+                                                         : std::string(ChatOutcomeName(chat.outcome));
+    rec.error = chat.error;
+  } else if (chat.finish_reason == "length") {
+    rec.outcome = "truncated";
+    rec.error = "the verdict was cut off at max_tokens";
+  } else if (different = ParseNoveltyVerdict(chat.text); !different) {
+    rec.outcome = "malformed_response";
+    rec.error = "no 'VERDICT: DIFFERENT' or 'VERDICT: SAME' line in the reply";
+  } else {
+    rec.outcome = *different ? "novel" : "not_novel";
+    if (!*different) {
+      rec.error = fmt::format("not meaningfully different from program #{} ({:.1f}% similar)",
+                              match.id, 100 * match.similarity);
+    }
+  }
+  const int64_t call_id = Record(std::move(rec), &charge, &reservation);
+  turn.call_ids.push_back(call_id);
+  turn.judged.push_back({{"call", call_id},
+                         {"against", match.id},
+                         {"similarity", match.similarity},
+                         {"verdict", !different ? "none" : *different ? "different" : "same"}});
+  if (!different) return Verdict::kNoVerdict;
+  return *different ? Verdict::kDifferent : Verdict::kSame;
+}
+
+Proposal LlmProposer::Finish(Turn& turn, Screened s, const ChatResult& chat) {
+  {
+    std::lock_guard lock(mu_);
+    if (s.embedding) embeddings_[turn.req->child_id] = std::move(*s.embedding);
+    if (auto it = arms_by_child_.find(turn.req->child_id); it != arms_by_child_.end()) {
+      // Improvement per unit of money when every model has a price, else per token.
+      const bool priced = std::all_of(o_.models.begin(), o_.models.end(), [](const ModelSpec& m) {
+        return m.price_input_per_m || m.price_output_per_m;
+      });
+      it->second.spend =
+          priced ? turn.cost : static_cast<double>(turn.prompt_tokens + turn.completion_tokens);
+    }
+  }
+  Proposal out;
+  out.program = std::move(*s.child);
+  out.parsed = std::move(s.parsed);
+  out.info.proposer = "llm";
+  out.info.operators = {turn.mode_name};
+  json detail = {{"model", o_.models[turn.model_index].name},
+                 {"mode", turn.mode_name},
+                 {"calls", turn.call_ids},
+                 {"prompt_tokens", turn.prompt_tokens},
+                 {"completion_tokens", turn.completion_tokens},
+                 {"cost", turn.cost},
+                 {"summary", Summary(chat.text)}};
+  if (turn.estimated) detail["tokens_estimated"] = true;
+  if (!turn.judged.empty()) detail["novelty_judge"] = turn.judged;
+  out.info.detail_json = detail.dump(-1, ' ', false, json::error_handler_t::replace);
+  return out;
 }
 
 void LlmProposer::OnResult(const Candidate& child, std::optional<double> child_fitness,
@@ -642,9 +774,11 @@ void LlmProposer::OnResult(const Candidate& child, std::optional<double> child_f
       embeddings_.erase(it);
     }
   }
-  if (child.result.outcome == Outcome::kOk) {
-    novelty_.Add(child.parent_id == kNoCandidate ? kAllIslands : child.island, child.id,
-                 *ParsedSourceOf(child), std::move(embedding));
+  if (child.result.outcome == Outcome::kOk) {  // replaces its hold, if any
+    novelty_.Add(child.parent_id == kNoCandidate ? NoveltyIndex::kEveryIsland : child.island,
+                 child.id, *ParsedSourceOf(child), std::move(embedding));
+  } else {
+    novelty_.Release(child.id);  // not evaluated ok: no longer a program to avoid
   }
   std::lock_guard lock(mu_);
   const std::optional<double> value = context_.objective.ValueOf(child.result);

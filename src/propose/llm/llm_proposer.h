@@ -74,6 +74,30 @@ class LlmProposer final : public Proposer {
   LlmProposer(LlmOptions options, LlmProblemContext context, std::unique_ptr<HttpTransport> transport,
               std::vector<std::string> api_keys, PromptTemplates templates);
 
+  struct Turn;
+  struct Screened;
+  // Propose() in steps: choose model and mode, build the prompt (writing the
+  // scratchpad note first when one is due); one request and what its reply
+  // gives (a proposal, nothing yet: ask again, or an error that ends the
+  // proposal); what a failed request changes (shrink, breaker, re-ask);
+  // a reply turned into a checked child (truncation, patch, pre-check,
+  // novelty); the proposal's record.
+  StatusOr<std::unique_ptr<Turn>> StartTurn(const ProposalRequest& req, std::stop_token stop);
+  StatusOr<std::optional<Proposal>> AskOnce(Turn& turn, int attempt, int& asked,
+                                            std::stop_token stop);
+  Status AfterFailedRequest(Turn& turn, const ChatResult& chat, int& asked);
+  Screened ScreenReply(Turn& turn, const ChatResult& chat, std::stop_token stop);
+  // The program a child repeats (on its island, or in flight), or nullopt;
+  // a novel child is held in the index as in flight.
+  std::optional<NoveltyMatch> CheckNovelty(Turn& turn, const Screened& s, std::stop_token stop);
+  // The novelty judge's verdict on a near-copy (docs/llm.md, "The novelty
+  // judge"): kDifferent, kSame, or kNoVerdict when the request failed, the
+  // budget had no room or the reply held no verdict line.
+  enum class Verdict { kDifferent, kSame, kNoVerdict };
+  Verdict JudgeNovelty(Turn& turn, const Screened& s, const NoveltyMatch& match,
+                       std::stop_token stop);
+  Proposal Finish(Turn& turn, Screened s, const ChatResult& chat);
+
   Arms ChooseArms(Rng& rng, bool crossover_possible);
   struct Reservation {
     int64_t tokens = 0;

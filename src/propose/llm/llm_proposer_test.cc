@@ -11,6 +11,7 @@ namespace crucible {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Chat replies from a queue (the last one repeats); embeddings all equal.
 class FakeTransport final : public HttpTransport {
@@ -83,6 +84,17 @@ class LlmProposerTest : public ::testing::Test {
     r.seed = 100 + id;
     r.parent = parent_;
     return r;
+  }
+
+  // The result of child `id` (made from `proposal`) reaches the proposer, as
+  // the engine reports every finished child.
+  void Report(LlmProposer& p, CandidateId id, const Proposal& proposal, Outcome outcome) {
+    Candidate child = *parent_;
+    child.id = id;
+    child.parent_id = parent_->id;
+    child.program = proposal.program;
+    child.result.outcome = outcome;
+    p.OnResult(child, std::nullopt, 1.0, false);
   }
 
   std::shared_ptr<Candidate> parent_;
@@ -161,8 +173,12 @@ TEST_F(LlmProposerTest, TokenBudgetRefusesRequestsThatCouldExceedIt) {
   Status last;
   for (int i = 1; i <= 20; ++i) {
     auto r = p->Propose(Request(i), {});
-    if (r.ok()) ++ok;
-    else last = r.status();
+    if (r.ok()) {
+      ++ok;
+      Report(*p, i, *r, Outcome::kDuplicate);  // no longer in flight
+    } else {
+      last = r.status();
+    }
     if (!r.ok() && r.status().code() == StatusCode::kResourceExhausted) break;
   }
   EXPECT_EQ(last.code(), StatusCode::kResourceExhausted);
@@ -176,6 +192,145 @@ TEST_F(LlmProposerTest, TokenBudgetRefusesRequestsThatCouldExceedIt) {
   ASSERT_TRUE(q->RestoreState(cp.state).ok());
   EXPECT_EQ(q->tokens_used(), p->tokens_used());
   EXPECT_EQ(q->Propose(Request(30), {}).status().code(), StatusCode::kResourceExhausted);
+}
+
+TEST_F(LlmProposerTest, ChildrenInFlightAreNotProposedAgain) {
+  std::string block;
+  for (int i = 0; i < 60; ++i) block += "v" + std::to_string(i) + " = " + std::to_string(i) + "\n";
+  parent_->program.files = {{"p.py", "# EVOLVE-BLOCK-START\n" + block + "C = 1\n# EVOLVE-BLOCK-END\n"}};
+  // The second reply is a near-copy of the first (one constant), the third
+  // the first again.
+  replies_ = {Diff("C = 1", "C = 2"), Diff("C = 1", "C = 3"), Diff("C = 1", "C = 2")};
+  options_.novelty_threshold = 0.95;
+  options_.max_reasks = 0;
+  auto p = Make();
+  auto first = p->Propose(Request(1), {});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  // #1 is still being evaluated: a near-copy of it is refused before any
+  // evaluation, though no evaluated program resembles it.
+  auto second = p->Propose(Request(2), {});
+  ASSERT_FALSE(second.ok());
+  auto calls = p->TakeCheckpoint().calls;
+  EXPECT_EQ(calls.back().outcome, "novelty_rejected");
+  EXPECT_THAT(calls.back().error, HasSubstr("similar to program #1, a child still being evaluated"));
+  // Once #1 failed (not ok), it is no longer a program to avoid.
+  Report(*p, 1, *first, Outcome::kRuntimeError);
+  auto third = p->Propose(Request(3), {});
+  EXPECT_TRUE(third.ok()) << third.status().ToString();
+}
+
+class NoveltyJudgeTest : public LlmProposerTest {
+ protected:
+  void SetUp() override {
+    LlmProposerTest::SetUp();
+    std::string block;
+    for (int i = 0; i < 60; ++i) block += "v" + std::to_string(i) + " = " + std::to_string(i) + "\n";
+    parent_->program.files = {{"p.py", "import os\n# EVOLVE-BLOCK-START\n" + block +
+                                           "C = 1\n# EVOLVE-BLOCK-END\n"}};
+    options_.novelty_threshold = 0.9;  // a one-constant change is a near-copy
+    options_.novelty_judge = true;
+    options_.retries = 0;
+    options_.max_reasks = 1;
+  }
+  // The parent, evaluated, as the engine reports the initial program.
+  std::unique_ptr<LlmProposer> MakeWithParent() {
+    auto p = Make();
+    Candidate initial = *parent_;
+    initial.parent_id = kNoCandidate;
+    p->OnResult(initial, 1.0, std::nullopt, false);
+    return p;
+  }
+  static std::vector<LlmCallRecord> Judged(const std::vector<LlmCallRecord>& calls) {
+    std::vector<LlmCallRecord> out;
+    for (const LlmCallRecord& c : calls) {
+      if (c.mode == "novelty_judge") out.push_back(c);
+    }
+    return out;
+  }
+};
+
+TEST_F(NoveltyJudgeTest, ItsVerdictRefusesOrLetsANearCopyThrough) {
+  replies_ = {Diff("C = 1", "C = 2"), "Only C changed.\nVERDICT: SAME", Diff("C = 1", "C = 3"),
+              "A different constant.\n**VERDICT: DIFFERENT**"};
+  auto p = MakeWithParent();
+  auto r = p->Propose(Request(1), {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_THAT(r->program.files[0].content, HasSubstr("C = 3"));
+  const std::vector<LlmCallRecord> calls = p->TakeCheckpoint().calls;
+  ASSERT_EQ(calls.size(), 4u);
+  EXPECT_EQ(calls[0].mode, "novelty_judge");
+  EXPECT_EQ(calls[0].outcome, "not_novel");
+  EXPECT_THAT(calls[0].prompt, HasSubstr("# The existing program (#0)"));
+  EXPECT_THAT(calls[0].prompt, Not(HasSubstr("import os")));  // evolvable code only
+  EXPECT_EQ(calls[1].outcome, "novelty_rejected");
+  EXPECT_THAT(calls[1].error, HasSubstr("the novelty judge found no meaningful difference"));
+  EXPECT_EQ(calls[2].outcome, "novel");
+  EXPECT_EQ(calls[3].outcome, "applied");
+  auto detail = nlohmann::json::parse(r->info.detail_json);
+  EXPECT_EQ(detail["calls"], nlohmann::json({1, 2, 3, 4}));
+  ASSERT_EQ(detail["novelty_judge"].size(), 2u);
+  EXPECT_EQ(detail["novelty_judge"][0]["verdict"], "same");
+  EXPECT_EQ(detail["novelty_judge"][1]["verdict"], "different");
+  EXPECT_EQ(detail["novelty_judge"][1]["against"], 0);
+  // Judge calls are charged like any other (120 tokens each here).
+  EXPECT_EQ(p->tokens_used(), 4 * 120);
+  EXPECT_EQ(detail["prompt_tokens"], 400);
+}
+
+TEST_F(NoveltyJudgeTest, NoVerdictOrAFailedJudgeKeepsTheChild) {
+  replies_ = {Diff("C = 1", "C = 2"), "Hard to say, they look alike.", Diff("C = 1", "C = 5"),
+              "HTTP 500 {\"error\": {\"message\": \"judge down\"}}"};
+  options_.stop_after_failures = 1;  // judge failures must not trip the breaker
+  auto p = MakeWithParent();
+  auto first = p->Propose(Request(1), {});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  // #2 is near #1 (in flight) and #0; judged against one of them, and the
+  // judge's request fails.
+  auto second = p->Propose(Request(2), {});
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_THAT(second->program.files[0].content, HasSubstr("C = 5"));
+  const std::vector<LlmCallRecord> judged = Judged(p->TakeCheckpoint().calls);
+  ASSERT_EQ(judged.size(), 2u);
+  EXPECT_EQ(judged[0].outcome, "malformed_response");
+  EXPECT_EQ(judged[1].outcome, "http_error");
+  auto detail = nlohmann::json::parse(second->info.detail_json);
+  ASSERT_EQ(detail["novelty_judge"].size(), 1u);
+  EXPECT_EQ(detail["novelty_judge"][0]["verdict"], "none");
+  // #1 (in flight on the child's island) and #0 are equally similar: #1 is met first.
+  EXPECT_EQ(detail["novelty_judge"][0]["against"], 1);
+}
+
+TEST_F(NoveltyJudgeTest, IdenticalProgramsAreNeverJudged) {
+  replies_ = {Diff("C = 1", "C = 2"), "VERDICT: DIFFERENT", Diff("C = 1", "C = 2")};
+  options_.max_reasks = 0;
+  auto p = MakeWithParent();
+  ASSERT_TRUE(p->Propose(Request(1), {}).ok());
+  auto again = p->Propose(Request(2), {});  // identical to #1, in flight
+  ASSERT_FALSE(again.ok());
+  const std::vector<LlmCallRecord> calls = p->TakeCheckpoint().calls;
+  EXPECT_EQ(Judged(calls).size(), 1u);
+  EXPECT_THAT(calls.back().error, HasSubstr("identical to program #1"));
+}
+
+TEST(NoveltyVerdict, ParsesTheLastVerdictLine) {
+  EXPECT_EQ(ParseNoveltyVerdict("reasons\nVERDICT: DIFFERENT"), true);
+  EXPECT_EQ(ParseNoveltyVerdict("verdict: same."), false);
+  EXPECT_EQ(ParseNoveltyVerdict("VERDICT: SAME\nno wait\n**Verdict:** `different`"), true);
+  EXPECT_EQ(ParseNoveltyVerdict("VERDICT: SAME or DIFFERENT"), std::nullopt);
+  EXPECT_EQ(ParseNoveltyVerdict("VERDICT: MAYBE"), std::nullopt);
+  EXPECT_EQ(ParseNoveltyVerdict("they are different"), std::nullopt);
+  EXPECT_EQ(ParseNoveltyVerdict(""), std::nullopt);
+}
+
+TEST(LlmOptionsTest, JudgeModelMustBeConfigured) {
+  LlmOptions o;
+  o.base_url = "http://127.0.0.1:9/v1";
+  o.models = {ModelSpec{}};
+  o.models[0].name = "m";
+  o.novelty_judge_model = "judge";
+  EXPECT_THAT(o.Validate().message(), HasSubstr("llm.novelty.judge_model: 'judge'"));
+  o.novelty_judge_model = "m";
+  EXPECT_TRUE(o.Validate().ok());
 }
 
 std::string Body(const nlohmann::json& message, const char* finish = "stop") {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -69,14 +70,19 @@ std::string MetricsText(const EvalResult& r, size_t max = 6) {
 
 // An inspiration: labelled, with its key metrics, and only the code that
 // may change (fixed code is the same in every program).
-std::string InspirationText(const Candidate& c, const PromptInput& in, size_t max) {
-  const std::optional<double> mine = in.objective.ValueOf(c.result);
-  const std::optional<double> parents = in.parent ? in.objective.ValueOf(in.parent->result) : std::nullopt;
-  const bool top = mine && (!parents || !in.objective.Better(*parents, *mine));
-  std::string s = fmt::format("Program #{} ({}; {}", c.id,
-                              top ? "top: at least as good as the current program"
-                                  : "diverse: a different approach",
-                              ValueText(c, in.objective.key));
+std::string InspirationText(const Candidate& c, size_t index, const PromptInput& in, size_t max) {
+  std::string_view label;
+  if (in.num_top) {  // the archive's rule that picked it
+    label = index < *in.num_top ? "top: among the best programs so far"
+                                : "diverse: a different approach";
+  } else {
+    const std::optional<double> mine = in.objective.ValueOf(c.result);
+    const std::optional<double> parents =
+        in.parent ? in.objective.ValueOf(in.parent->result) : std::nullopt;
+    const bool top = mine && (!parents || !in.objective.Better(*parents, *mine));
+    label = top ? "top: at least as good as the current program" : "diverse: a different approach";
+  }
+  std::string s = fmt::format("Program #{} ({}; {}", c.id, label, ValueText(c, in.objective.key));
   if (const std::string m = MetricsText(c.result); !m.empty()) s += "; " + m;
   s += "), its evolvable code:\n";
   for (const SourceFile& f : c.program.files) {
@@ -92,10 +98,11 @@ std::string InspirationText(const Candidate& c, const PromptInput& in, size_t ma
 std::string InspirationsText(const PromptInput& in, const PromptLimits& l) {
   std::string s;
   int shown = 0;
-  for (const Candidate* c : in.inspirations) {
+  for (size_t i = 0; i < in.inspirations.size(); ++i) {
+    const Candidate* c = in.inspirations[i];
     if (shown >= l.max_inspirations) break;
     if (c == nullptr || c == in.parent || c == in.second_parent) continue;
-    s += InspirationText(*c, in, l.max_inspiration_chars) + "\n";
+    s += InspirationText(*c, i, in, l.max_inspiration_chars) + "\n";
     ++shown;
   }
   return s.empty() ? "(none yet)" : s;
@@ -185,6 +192,8 @@ StatusOr<PromptTemplates> PromptTemplates::Load(const std::string& problem_dir) 
   ASSIGN_OR_RETURN(t.crossover, ReadIfExists(dir / "crossover.md", llm_templates::kCrossover));
   ASSIGN_OR_RETURN(t.reask, ReadIfExists(dir / "reask.md", llm_templates::kReask));
   ASSIGN_OR_RETURN(t.scratchpad, ReadIfExists(dir / "scratchpad.md", llm_templates::kScratchpad));
+  ASSIGN_OR_RETURN(t.novelty_judge,
+                   ReadIfExists(dir / "novelty_judge.md", llm_templates::kNoveltyJudge));
   return t;
 }
 
@@ -258,6 +267,54 @@ std::vector<ChatMessage> BuildScratchpadPrompt(const PromptTemplates& t, const s
       {"attempts", attempts.empty() ? std::string("(none yet)") : attempts},
   };
   return {{"system", FillTemplate(t.system, vars)}, {"user", FillTemplate(t.scratchpad, vars)}};
+}
+
+std::vector<ChatMessage> BuildNoveltyJudgePrompt(const PromptTemplates& t, const std::string& task,
+                                                 const Objective& objective, CandidateId existing_id,
+                                                 const std::string& existing,
+                                                 const std::string& proposed,
+                                                 const std::string& similarity, size_t max_chars) {
+  auto capped = [max_chars](const std::string& code) {
+    std::string s = "```\n" + Cap(code, max_chars);
+    if (!s.ends_with("\n")) s += "\n";
+    return s + "```";
+  };
+  const std::vector<std::pair<std::string, std::string>> vars = {
+      {"task", task.empty() ? std::string("Improve the program.") : task},
+      {"objective", fmt::format("objective is {} to {}", objective.key,
+                                objective.maximize() ? "maximise" : "minimise")},
+      {"similarity", similarity},
+      {"existing_id", std::to_string(existing_id)},
+      {"existing", capped(existing)},
+      {"proposed", capped(proposed)},
+  };
+  return {{"system", FillTemplate(t.system, vars)}, {"user", FillTemplate(t.novelty_judge, vars)}};
+}
+
+std::optional<bool> ParseNoveltyVerdict(std::string_view answer) {
+  std::string upper(answer);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const size_t at = upper.rfind("VERDICT:");
+  if (at == std::string::npos) return std::nullopt;
+  std::string_view rest = std::string_view(upper).substr(at + 8);
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '*' || rest.front() == '`' ||
+                           rest.front() == '\t')) {
+    rest.remove_prefix(1);
+  }
+  size_t end = 0;
+  while (end < rest.size() && std::isalpha(static_cast<unsigned char>(rest[end]))) ++end;
+  const std::string_view word = rest.substr(0, end);
+  // Anything after the word on its line but emphasis and a period makes it
+  // unclear ("VERDICT: SAME or DIFFERENT").
+  std::string_view tail = rest.substr(end);
+  tail = tail.substr(0, tail.find('\n'));
+  while (!tail.empty() && std::string_view("*`. \t\r\n").find(tail.front()) != std::string_view::npos) {
+    tail.remove_prefix(1);
+  }
+  if (!tail.empty()) return std::nullopt;
+  if (word == "DIFFERENT") return true;
+  if (word == "SAME") return false;
+  return std::nullopt;
 }
 
 std::string ReaskMessage(const PromptTemplates& t, const std::string& error) {

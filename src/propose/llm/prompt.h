@@ -30,7 +30,7 @@ enum class PatchMode { kDiff, kRewrite, kCrossover };
 std::string_view PatchModeName(PatchMode mode);  // diff | rewrite | crossover
 
 struct PromptTemplates {
-  std::string system, diff, rewrite, crossover, reask, scratchpad;
+  std::string system, diff, rewrite, crossover, reask, scratchpad, novelty_judge;
   // The built-in templates, each replaced by PROBLEM/prompts/<name>.md when
   // that file exists.
   static StatusOr<PromptTemplates> Load(const std::string& problem_dir);
@@ -51,6 +51,10 @@ struct PromptInput {
   const Candidate* parent = nullptr;
   const Candidate* second_parent = nullptr;  // crossover
   std::vector<const Candidate*> inspirations;
+  // How many of `inspirations` (the first) the archive picked as the
+  // island's best: they are labelled "top", the rest "diverse". nullopt
+  // (unknown): labelled by value, "top" when at least as good as the parent.
+  std::optional<size_t> num_top;
   std::vector<Attempt> history;
   std::string task;            // the problem's prompt.md ('' when none)
   Objective objective;
@@ -76,6 +80,19 @@ std::vector<ChatMessage> BuildScratchpadPrompt(const PromptTemplates& templates,
                                                const std::string& task, const Objective& objective,
                                                const std::string& best, const std::string& previous,
                                                const std::string& attempts);
+
+// The novelty judge's request (templates/novelty_judge.md, ShinkaEvolve's
+// LLM check of near-duplicates): the evolvable code of the existing program
+// and of the new one (each capped at `max_chars`), and how similar they are.
+std::vector<ChatMessage> BuildNoveltyJudgePrompt(const PromptTemplates& templates,
+                                                 const std::string& task, const Objective& objective,
+                                                 CandidateId existing_id, const std::string& existing,
+                                                 const std::string& proposed,
+                                                 const std::string& similarity, size_t max_chars);
+// The judge's verdict: true = meaningfully different, false = the same
+// program, nullopt = no verdict line (`VERDICT: DIFFERENT|SAME`, the last
+// one counts; case, markdown emphasis and a trailing period are tolerated).
+std::optional<bool> ParseNoveltyVerdict(std::string_view answer);
 
 // One attempt as a line of the history or of the scratchpad request.
 std::string AttemptLine(const Attempt& a, const Objective& objective,

@@ -86,6 +86,25 @@ TEST(BuildPrompt, AttemptsShowTheirChangeAndDeltaButNoInternalErrors) {
   EXPECT_THAT(u, HasSubstr("For example, a complete answer:"));
 }
 
+TEST(BuildPrompt, InspirationLabelsComeFromTheArchiveRuleThatPickedThem) {
+  auto t = PromptTemplates::Load("/nonexistent");
+  ASSERT_TRUE(t.ok());
+  Candidate parent = Make(5, 0.5, "x = 1\n");
+  // #9 is worse than the parent but was picked as one of the island's best
+  // (a small island); #10 is better but was a diverse pick.
+  Candidate best_ranked = Make(9, 0.25, "x = 0\n"), other_cell = Make(10, 0.75, "x = 3\n");
+  PromptInput in;
+  in.parent = &parent;
+  in.inspirations = {&best_ranked, &other_cell};
+  in.num_top = 1;
+  const std::string u = BuildPrompt(*t, in, PromptLimits{})[1].content;
+  EXPECT_THAT(u, HasSubstr("Program #9 (top: among the best programs so far; score = 0.25"));
+  EXPECT_THAT(u, HasSubstr("Program #10 (diverse: a different approach; score = 0.75"));
+  in.num_top = 0;  // every pick diverse
+  EXPECT_THAT(BuildPrompt(*t, in, PromptLimits{})[1].content,
+              HasSubstr("Program #9 (diverse: a different approach"));
+}
+
 TEST(BuildPrompt, CrossoverShowsBothParents) {
   auto t = PromptTemplates::Load("/nonexistent");
   Candidate a = Make(1, 0.1, "a = 1\n"), b = Make(2, 0.2, "b = 2\n");
