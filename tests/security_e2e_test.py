@@ -325,7 +325,14 @@ class CraftedInputTest(unittest.TestCase):
     def test_deleting_run_db_mid_run_is_not_success(self):
         # SQLite would go on writing into the deleted file: the run must stop
         # with an error naming the database, never exit 0 with a summary.
-        out = os.path.join(self.dir, "run")
+        # Deleted at once (while the first children are in flight: the
+        # engine once waited forever for results it had already drained when
+        # the next batch could not begin) and a second later.
+        for delay in (0.05, 1.0):
+            with self.subTest(delay=delay):
+                self.delete_run_db_after(delay, os.path.join(self.dir, f"run-{delay}"))
+
+    def delete_run_db_after(self, delay, out):
         p = subprocess.Popen([CRUCIBLE, "run", self.problem, "--out", out, "-n", "100000",
                               "-j", "2", "--proposer", "mutate"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -333,8 +340,8 @@ class CraftedInputTest(unittest.TestCase):
             db = os.path.join(out, "run.db")
             deadline = time.time() + 120
             while not os.path.exists(db) and time.time() < deadline:
-                time.sleep(0.1)
-            time.sleep(1.0)
+                time.sleep(0.01)
+            time.sleep(delay)
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(db + suffix):
                     os.unlink(db + suffix)

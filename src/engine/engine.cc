@@ -247,6 +247,10 @@ StatusOr<EngineSummary> Engine::Impl::Run(std::stop_token stop) {
     }
     if (cancel_.stop_requested() || slots_.empty()) break;
     std::vector<Completion> done = completions_.WaitAndDrain(kRecordPendingAfterSeconds);
+    // Counted here, not in Apply: when the batch cannot begin (run.db gone,
+    // disk full) Apply never runs, and DrainAll must not wait for results
+    // that were already taken off the queue.
+    tasks_outstanding_ -= static_cast<int64_t>(done.size());
     InBatch([&] {
       for (Completion& c : done) Apply(std::move(c));
       RecordSlowEvaluations();
@@ -488,7 +492,6 @@ void Engine::Impl::SubmitEvaluation(const std::shared_ptr<Slot>& slot) {
 }
 
 void Engine::Impl::Apply(Completion done) {
-  --tasks_outstanding_;
   if (done.cancelled) return;
   auto it = slots_.find(done.id);
   if (it == slots_.end()) return;
