@@ -54,7 +54,14 @@ class SlurmExecutorTest : public ::testing::Test {
   }
   void TearDown() override {
     Mode("run");
-    fs::remove_all(root_);
+    // The fake Slurm's background jobs may still be writing their state
+    // files; retry until the directory is gone.
+    std::error_code ec;
+    for (int i = 0; i < 100; ++i) {
+      fs::remove_all(root_, ec);
+      if (!ec) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
 
   void Mode(const std::string& mode) { std::ofstream(root_ / "state" / "mode") << mode; }
