@@ -365,7 +365,10 @@ class FullDiskTest(unittest.TestCase):
         os.makedirs(self.mnt)
         self.problem = os.path.join(self.tmp.name, "sine")
         self.assertEqual(run("init", self.problem).returncode, 0)
-        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", self.mnt],
+        # Large enough that the run never fills it by itself before the
+        # filler does (with 24 MiB it once did, and then freeing the filler
+        # gave no space back).
+        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", self.mnt],
                            capture_output=True, text=True)
         if m.returncode != 0:
             self.tmp.cleanup()
@@ -398,13 +401,13 @@ class FullDiskTest(unittest.TestCase):
                     break
                 time.sleep(0.2)
             # Fill what is left.
-            with open(filler, "wb") as f:
-                try:
+            try:
+                with open(filler, "wb") as f:
                     while True:
                         f.write(b"\0" * (1 << 16))
                         f.flush()
-                except OSError as e:
-                    self.assertEqual(e.errno, errno.ENOSPC)
+            except OSError as e:
+                self.assertEqual(e.errno, errno.ENOSPC)
             stdout, stderr = p.communicate(timeout=180)
         finally:
             if p.poll() is None:
