@@ -124,6 +124,7 @@ class Engine::Impl {
                       std::vector<std::shared_ptr<const Candidate>> inspirations);
   void SubmitEvaluation(const std::shared_ptr<Slot>& slot);
   void Precheck(Slot& slot);
+  void CountProposerEvaluations(int64_t n);
   void FinishWithoutEvaluation(Slot& slot, Outcome outcome, std::string feedback,
                                CandidateId duplicate_of);
   void Insert(const Slot& slot);
@@ -198,6 +199,9 @@ Status Engine::Impl::Restore() {
     slot->restored = true;
     const Outcome o = c->result.outcome;
     slot->evaluated = o != Outcome::kDuplicate && o != Outcome::kRejected;
+    // A constant tuning's samples were made before its child was recorded.
+    dispatched_ += c->proposal.evaluations;
+    evaluations_done_ += c->proposal.evaluations;
     if (row.status == CandidateStatus::kPending) {
       slot->phase = Slot::Phase::kEvaluating;
       slot->evaluated = true;
@@ -212,6 +216,7 @@ Status Engine::Impl::Restore() {
       ++dispatched_;
       ++evaluations_done_;
     }
+
     Insert(*slot);
   }
   next_precheck_ = next_insert_ = next_select_;
@@ -446,6 +451,9 @@ void Engine::Impl::SubmitProposal(const std::shared_ptr<Slot>& slot,
   req.parent = slot->parent;
   req.inspirations = std::move(inspirations);
   req.precheck = &precheck_;
+  if (o_.budget.evaluations) {
+    req.evaluations_left = *o_.budget.evaluations - dispatched_ - (CountPhase(true) - 1);
+  }
   if (proposer_.RunsInline()) {
     const double t0 = clock_.NowSeconds();
     slot->proposal = proposer_.Propose(req, cancel_.get_token());
@@ -555,6 +563,15 @@ void Engine::Impl::Precheck(Slot& slot) {
   // pre-checked the child itself, otherwise here.
   std::shared_ptr<const ParsedProgram> parsed = std::move(slot.proposal->parsed);
   if (!parsed) parsed = ParsedProgram::Make(slot.proposal->program);
+  // A constant tuning's child belongs to the candidate it tuned.
+  if (slot.proposal->parent) {
+    slot.parent = std::move(slot.proposal->parent);
+    c.parent_id = slot.parent->id;
+    c.island = slot.parent->island;
+    c.generation = slot.parent->generation + 1;
+    c.inspiration_ids.clear();
+  }
+  CountProposerEvaluations(slot.proposal->info.evaluations);
   c.program = std::move(slot.proposal->program);
   c.proposal = std::move(slot.proposal->info);
   c.patch = ProgramDiff(slot.parent->program, c.program);
@@ -574,6 +591,15 @@ void Engine::Impl::Precheck(Slot& slot) {
   ++dispatched_;
   unevaluated_in_a_row_ = 0;
   SubmitEvaluation(slots_.at(c.id));
+}
+
+// Evaluations a proposer ran itself (constant tuning) count like the
+// engine's own, for the budget and the progress line.
+void Engine::Impl::CountProposerEvaluations(int64_t n) {
+  if (n <= 0) return;
+  dispatched_ += n;
+  evaluations_done_ += n;
+  session_evaluations_ += n;
 }
 
 void Engine::Impl::FinishWithoutEvaluation(Slot& slot, Outcome outcome, std::string feedback,
