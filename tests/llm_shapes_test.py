@@ -5,6 +5,7 @@ OpenAI-compatible proxy (tests/llm_shapes_server.py), on 127.0.0.1.
 
 Usage: llm_shapes_test.py PATH_TO_CRUCIBLE [unittest args]
 """
+import http.client
 import json
 import os
 import re
@@ -271,6 +272,39 @@ class DeepSeekTest(Shape):
         ids = [i for (i,) in rows(self.out, "SELECT id FROM llm_notes ORDER BY id")]
         self.assertGreater(len(ids), len(notes))
         self.assertEqual(ids, list(range(1, len(ids) + 1)))
+        self.assert_dashboard_shows_notes()
+
+    def assert_dashboard_shows_notes(self):
+        """`crucible serve` and `crucible report` show the notes the run wrote."""
+        stored = rows(self.out, "SELECT id, evaluated, model, call_id, note FROM llm_notes "
+                                "ORDER BY id DESC")
+        serve = subprocess.Popen([CRUCIBLE, "serve", self.out, "--port", "0"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            m = re.search(r"http://127\.0\.0\.1:(\d+)/", serve.stdout.readline())
+            self.assertIsNotNone(m)
+            c = http.client.HTTPConnection("127.0.0.1", int(m.group(1)), timeout=30)
+            c.request("GET", "/api/runs/0/scratchpad")
+            r = c.getresponse()
+            self.assertEqual(r.status, 200)
+            pad = json.loads(r.read())
+            c.close()
+        finally:
+            serve.terminate()
+            serve.communicate(timeout=30)
+        self.assertEqual(pad["total"], len(stored))
+        got = [(v["id"], v["evaluated"], v["model"], v["call_id"], v["note"]) for v in pad["versions"]]
+        self.assertEqual(got, [tuple(s) for s in stored])
+        self.assertEqual(pad["current"]["note"], stored[0][4])
+        report = os.path.join(self.dir, "report.html")
+        p = subprocess.run([CRUCIBLE, "report", self.out, "--out", report], capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        html = read(report)
+        self.assertIn('"/api/runs/0/scratchpad"', html)
+        # The newest note as the page's embedded JSON spells it (no "</" or "<!").
+        embedded = json.dumps(stored[0][4])[1:-1].replace("</", "\\u003c/").replace("<!", "\\u003c!")
+        self.assertIn(embedded, html)
 
     def test_model_not_exist_is_a_400_that_stops(self):
         self.serve("deepseek", models=["deepseek-reasoner"])

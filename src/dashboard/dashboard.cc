@@ -183,6 +183,17 @@ DashboardResponse Dashboard::RunRoute(size_t i, const std::string& rest,
     }
     return Json(*run.proposers);
   }
+  if (rest == "scratchpad") {
+    int64_t limit = 50;
+    if (auto it = query.find("limit"); it != query.end() && !it->second.empty()) {
+      if (!ParseInt(it->second, limit) || limit < 1 || limit > 1000) {
+        return Error(400, "limit must be an integer in [1, 1000]");
+      }
+    }
+    auto notes = reader.Scratchpad(limit);
+    if (!notes.ok()) return ErrorOf(notes.status());
+    return Json(*notes);
+  }
   if (rest == "candidates") {
     TableQuery q;
     auto get = [&](const char* k) -> std::string {

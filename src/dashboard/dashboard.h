@@ -12,6 +12,7 @@
 //   /api/runs/N/candidates?offset=&limit=&sort=&order=asc|desc&outcome=&proposer=&island=
 //   /api/runs/N/candidates/ID         one candidate in full
 //   /api/runs/N/proposers             operator and model statistics
+//   /api/runs/N/scratchpad?limit=     the LLM scratchpad: current note and history (newest first)
 //   /api/compare.svg                  running best of every run
 // Nothing is ever read from the file system except the runs' run.db files:
 // assets are compiled into the binary.

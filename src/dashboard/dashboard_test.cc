@@ -143,6 +143,48 @@ TEST_F(DashboardTest, CandidatePageHasDiffCallsAndNoKeys) {
   EXPECT_EQ(calls, 19 + 6);  // 19 children with calls (ids 3..57 step 3), 6 failed first attempts
 }
 
+TEST_F(DashboardTest, ScratchpadShowsTheNewestNoteAndItsHistory) {
+  SyntheticRunOptions o;
+  o.candidates = 60;
+  o.llm_calls = true;
+  o.llm_notes = 4;
+  Dashboard d({MakeRun("r", o)});
+  json p = Get(d, "/api/runs/0/scratchpad");
+  EXPECT_EQ(p["total"], 4);
+  ASSERT_EQ(p["versions"].size(), 4u);
+  EXPECT_EQ(p["current"]["id"], 4);
+  EXPECT_EQ(p["current"], p["versions"][0]);
+  EXPECT_EQ(p["current"]["evaluated"], 100);
+  EXPECT_EQ(p["current"]["model"], "test-model");
+  EXPECT_EQ(p["current"]["note"], "note 4: what worked; sk-x");
+  for (size_t k = 0; k < 4; ++k) EXPECT_EQ(p["versions"][k]["id"], 4 - static_cast<int>(k));
+  // The key quoted by the oldest note never leaves the dashboard.
+  EXPECT_EQ(p.dump().find("sk-abcdefghijklmnopqrst"), std::string::npos);
+  EXPECT_NE(p["versions"][3]["note"].get<std::string>().find("[redacted]"), std::string::npos);
+  // A page of the newest versions; the total still counts them all.
+  p = Get(d, "/api/runs/0/scratchpad", {{"limit", "2"}});
+  EXPECT_EQ(p["total"], 4);
+  ASSERT_EQ(p["versions"].size(), 2u);
+  EXPECT_EQ(p["versions"][1]["id"], 3);
+  Get(d, "/api/runs/0/scratchpad", {{"limit", "0"}}, 400);
+  Get(d, "/api/runs/0/scratchpad", {{"limit", "x"}}, 400);
+  // The static report embeds it for the page's Scratchpad tab.
+  ReportOptions ro;
+  ro.run_dirs = {dir_ + "/r"};
+  auto html = BuildReport(ro);
+  ASSERT_TRUE(html.ok()) << html.status().ToString();
+  EXPECT_NE(html->find("\"/api/runs/0/scratchpad\""), std::string::npos);
+  EXPECT_NE(html->find("note 4: what worked"), std::string::npos);
+}
+
+TEST_F(DashboardTest, RunWithoutNotesHasAnEmptyScratchpad) {
+  Dashboard d({MakeRun("r", {})});
+  json p = Get(d, "/api/runs/0/scratchpad");
+  EXPECT_EQ(p["total"], 0);
+  EXPECT_TRUE(p["current"].is_null());
+  EXPECT_TRUE(p["versions"].empty());
+}
+
 TEST_F(DashboardTest, RunWithoutLlmTableHasNoModels) {
   const std::string run = MakeRun("r", {});
   auto reader = RunReader::Open(run);

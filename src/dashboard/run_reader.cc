@@ -270,6 +270,23 @@ StatusOr<nlohmann::json> RunReader::Proposers() {
   return out;
 }
 
+StatusOr<nlohmann::json> RunReader::Scratchpad(int64_t limit) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(LlmNotesPage page, queries_->LlmNotes(limit));
+  json versions = json::array();
+  for (const LlmNoteRecord& n : page.notes) {
+    versions.push_back({{"id", n.id},
+                        {"evaluated", n.evaluated},
+                        {"model", n.model},
+                        {"call_id", n.call_id},
+                        {"note", Redact(n.note)},  // the proposer redacted it; the last guard
+                        {"created_unix", n.created_unix}});
+  }
+  json out = {{"total", page.total}, {"current", versions.empty() ? json() : versions.front()}};
+  out["versions"] = std::move(versions);
+  return out;
+}
+
 StatusOr<Grid> RunReader::LoadGrid() {
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(const int64_t ok, queries_->CountOk());

@@ -86,6 +86,11 @@ class RunReader {
   // Operator and model statistics: children, valid share, improvement share
   // (better than the parent by the objective), tokens, cost.
   StatusOr<nlohmann::json> Proposers();
+  // The LLM proposer's meta-scratchpad (docs/llm.md): {"total": N,
+  // "current": the newest version or null, "versions": the `limit` newest,
+  // newest first}; each version {"id", "evaluated", "model", "call_id",
+  // "note", "created_unix"}. Empty for runs without notes (or schema < 4).
+  StatusOr<nlohmann::json> Scratchpad(int64_t limit);
   // The MAP-Elites grid of every island: the archive the engine rebuilds when
   // it resumes the run (the same entry rule, archive/entry.h, over the ok
   // candidates in id order, with the run's archive options and cascade).

@@ -195,6 +195,19 @@ Status WriteSyntheticRun(const std::string& dir, const SyntheticRunOptions& opti
       fmt::format(R"({{"outcome":"ok","score":{},"metrics":{{"rmse":{}}},"feedback":"held-out"}})",
                   values[best] - 0.01, 1.01 - values[best])));
   if (options.llm_calls) RETURN_IF_ERROR(store->InsertLlmCalls(SyntheticLlmCalls(done_until)));
+  std::vector<LlmNoteRecord> notes;
+  for (int64_t n = 1; n <= options.llm_notes; ++n) {
+    LlmNoteRecord r;
+    r.id = n;
+    r.evaluated = 25 * n;
+    r.model = "test-model";
+    r.call_id = n;
+    // The first note quotes a key, which the dashboard must not show.
+    r.note = fmt::format("note {}: what worked; sk-{}", n, n == 1 ? "abcdefghijklmnopqrst" : "x");
+    r.created_unix = 1.7e9 + static_cast<double>(n);
+    notes.push_back(std::move(r));
+  }
+  if (!notes.empty()) RETURN_IF_ERROR(store->InsertLlmNotes(notes));
   return Status::Ok();
 }
 

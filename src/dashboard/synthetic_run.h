@@ -19,6 +19,7 @@ struct SyntheticRunOptions {
   uint64_t seed = 1;
   bool llm_calls = false;     // add an llm_calls table; every 3rd child is an "llm" proposal
   int64_t pending = 0;        // the last `pending` candidates stay pending
+  int64_t llm_notes = 0;      // scratchpad versions (llm_notes), one per 25 candidates
   int batch = 500;            // candidates per transaction
 
   Status Validate() const;  // candidates >= 1, islands >= 1, 0 <= pending < candidates, batch >= 1

@@ -266,6 +266,34 @@ StatusOr<bool> RunQueries::HasLlmCalls() {
   return any != 0;
 }
 
+StatusOr<LlmNotesPage> RunQueries::LlmNotes(int64_t limit) {
+  LlmNotesPage page;
+  ASSIGN_OR_RETURN(int64_t tables, Count("SELECT count(*) FROM sqlite_master WHERE type = "
+                                         "'table' AND name = 'llm_notes'"));
+  if (tables == 0) return page;  // schema 1 to 3
+  // One statement, so the count and the rows come from the same snapshot
+  // (no row: no note, total 0).
+  ASSIGN_OR_RETURN(sqlite::Statement s,
+                   db_->Prepare("SELECT id, evaluated, model, call_id, note, created_unix, "
+                                "(SELECT count(*) FROM llm_notes) "
+                                "FROM llm_notes ORDER BY id DESC LIMIT ?"));
+  s.BindInt64(1, std::max<int64_t>(limit, 0));
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    LlmNoteRecord n;
+    n.id = s.ColumnInt64(0);
+    n.evaluated = s.ColumnInt64(1);
+    n.model = s.ColumnString(2);
+    n.call_id = s.ColumnInt64(3);
+    n.note = s.ColumnString(4);
+    n.created_unix = s.ColumnDouble(5);
+    page.total = s.ColumnInt64(6);
+    page.notes.push_back(std::move(n));
+  }
+  return page;
+}
+
 StatusOr<std::vector<LlmCallRecord>> RunQueries::LlmCallsOf(int64_t candidate_id) {
   std::vector<LlmCallRecord> out;
   ASSIGN_OR_RETURN(int64_t tables, Count("SELECT count(*) FROM sqlite_master WHERE type = "

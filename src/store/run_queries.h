@@ -111,6 +111,13 @@ struct OperatorStats {
   int64_t children = 0, valid = 0, improved = 0;  // improved: better than its parent
 };
 
+// The newest versions of the LLM proposer's scratchpad (llm_notes, schema
+// 4), newest first, and how many there are in all.
+struct LlmNotesPage {
+  int64_t total = 0;
+  std::vector<LlmNoteRecord> notes;
+};
+
 struct ModelStats {
   std::string model;
   int64_t calls = 0, applied = 0, prompt_tokens = 0, completion_tokens = 0;
@@ -144,6 +151,9 @@ class RunQueries {
   // Whether any LLM call was recorded (false for schema 1).
   StatusOr<bool> HasLlmCalls();
   StatusOr<std::vector<LlmCallRecord>> LlmCallsOf(int64_t candidate_id);
+  // The `limit` newest scratchpad versions (none before schema 4 or when the
+  // run wrote none). An index range on the primary key, whatever the count.
+  StatusOr<LlmNotesPage> LlmNotes(int64_t limit);
   StatusOr<std::vector<OperatorStats>> Operators();
   StatusOr<std::vector<ModelStats>> Models();  // empty without LLM calls
   // The candidates with outcome ok in id order — the order the engine replays

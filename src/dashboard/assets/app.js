@@ -153,7 +153,7 @@
     main.append(el('h1', {}, '#' + i + ' ' + s.name + ' — ' + s.problem),
       el('div', { class: 'muted' }, s.run_dir + ' · ' + s.objective.key + (s.objective.maximize ? ', higher is better' : ', lower is better') + ' · ' + s.islands + ' islands'),
       statsStrip(s));
-    const tabs = [['score', 'Score'], ['lineage', 'Lineage'], ['grid', 'MAP-Elites grid'], ['table', 'Candidates'], ['proposers', 'Proposers']];
+    const tabs = [['score', 'Score'], ['lineage', 'Lineage'], ['grid', 'MAP-Elites grid'], ['table', 'Candidates'], ['proposers', 'Proposers'], ['scratchpad', 'Scratchpad']];
     main.append(el('nav', { class: 'tabs' }, tabs.map(([k, label]) => el('a', { href: '#/run/' + i + '/' + k, class: k === tab ? 'active' : '' }, label))));
     const view = el('div', { id: 'view' });
     main.append(view);
@@ -163,6 +163,7 @@
     else if (tab === 'grid') view.append(svgBox(await api('/api/runs/' + i + '/grid.svg'), i));
     else if (tab === 'table') await renderTable(view, i, s);
     else if (tab === 'proposers') await renderProposers(view, i);
+    else if (tab === 'scratchpad') await renderScratchpad(view, i);
   }
 
   async function tableData(i) {
@@ -228,6 +229,23 @@
       el('td', { class: 'num' }, fmt(m.prompt_tokens)), el('td', { class: 'num' }, fmt(m.completion_tokens)), el('td', { class: 'num' }, m.cost === null ? '-' : m.cost.toFixed(4)),
       el('td', { class: 'num' }, m.children && m.cost !== null ? (m.cost / Math.max(m.improved, 1)).toFixed(4) : '-'), el('td', { class: 'num' }, fmt(m.mean_latency_seconds))));
     view.append(el('div', { class: 'panel' }, el('table', { id: 'model-table' }, el('thead', {}, el('tr', {}, ['model', 'calls', 'applied', 'children', 'valid', 'improved', 'prompt tokens', 'completion tokens', 'cost', 'cost / improvement', 'mean latency s'].map(h => el('th', {}, h)))), el('tbody', {}, mrows))));
+  }
+
+  // The LLM proposer's meta-scratchpad: the note later prompts show, and its
+  // earlier versions (docs/llm.md, "The meta-scratchpad").
+  async function renderScratchpad(view, i) {
+    const p = await api('/api/runs/' + i + '/scratchpad');
+    if (!p.current) {
+      view.append(el('p', { class: 'muted', id: 'scratchpad-none' }, 'No scratchpad note in this run (the LLM proposer writes one every llm.scratchpad.every evaluated children when it is on; runs before schema version 4 have none).'));
+      return;
+    }
+    const when = (n) => 'version ' + n.id + ' · after ' + fmt(n.evaluated) + ' evaluated children · ' + n.model + ' · call ' + n.call_id + ' · ' + new Date(n.created_unix * 1000).toLocaleString();
+    view.append(el('h2', {}, 'Current note'), el('div', { class: 'muted' }, when(p.current)),
+      el('pre', { class: 'panel', id: 'scratchpad-current' }, p.current.note));
+    const older = p.versions.slice(1);
+    view.append(el('h2', {}, 'History (' + fmt(p.total) + ' versions' + (p.total > p.versions.length ? ', the ' + p.versions.length + ' newest shown' : '') + ')'));
+    if (!older.length) { view.append(el('p', { class: 'muted' }, 'No earlier version.')); return; }
+    view.append(el('div', { id: 'scratchpad-history' }, older.map(n => el('details', { class: 'note' }, el('summary', {}, when(n)), el('pre', {}, n.note)))));
   }
 
   function diffView(patch) {

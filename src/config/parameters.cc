@@ -1,0 +1,80 @@
+#include "config/parameters.h"
+
+#include <string>
+
+#include <fmt/format.h>
+
+namespace crucible {
+namespace {
+
+// One value of `default:` for parameter `p` (a number or a choice).
+void ReadDefault(YamlReader& r, const YAML::Node& node, const std::string& path, Parameter& p) {
+  if (!node["default"] || node["default"].IsNull()) return;
+  ParameterValue v;
+  if (p.kind == ParameterKind::kCategorical) {
+    r.Read(node, "default", path, v.text);
+  } else {
+    r.Read(node, "default", path, v.number);
+  }
+  p.default_value = v;
+}
+
+void ReadParameter(YamlReader& r, const std::string& name, const YAML::Node& node,
+                   std::vector<Parameter>& out) {
+  const std::string path = JoinPath("parameters", name);
+  if (!r.IsMap(node, path)) return;
+  r.CheckKeys(node, path, {"type", "low", "high", "log", "choices", "default"});
+  Parameter p;
+  p.name = name;
+  std::string type;
+  r.ReadChoice(node, "type", path, {"float", "int", "categorical"}, type);
+  if (type.empty()) {
+    r.Fail(JoinPath(path, "type"), "missing (float, int or categorical)");
+    return;
+  }
+  p.kind = *ParseParameterKind(type);
+  if (p.kind == ParameterKind::kCategorical) {
+    if (node["low"] || node["high"]) r.Fail(path, "a categorical parameter has choices, not low/high");
+    r.ReadWords(node, "choices", path, p.choices);
+  } else {
+    if (node["choices"]) r.Fail(JoinPath(path, "choices"), "only a categorical parameter has choices");
+    if (!node["low"] || !node["high"]) r.Fail(path, "needs low and high");
+    r.Read(node, "low", path, p.low);
+    r.Read(node, "high", path, p.high);
+  }
+  r.Read(node, "log", path, p.log);
+  ReadDefault(r, node, path, p);
+  out.push_back(std::move(p));
+}
+
+}  // namespace
+
+void ReadSearchSections(YamlReader& r, const YAML::Node& root, SearchOptions& out) {
+  if (const YAML::Node params = root["parameters"]; params && !params.IsNull()) {
+    if (!r.IsMap(params, "parameters")) return;
+    std::vector<Parameter> list;
+    for (const auto& kv : params) ReadParameter(r, kv.first.as<std::string>(), kv.second, list);
+    if (list.empty()) r.Fail("parameters", "declares no parameter");
+    out.parameters = ParameterSpace(std::move(list));
+    if (r.status().ok()) {
+      if (Status s = out.parameters.Validate(); !s.ok()) {
+        // ParameterSpace's messages start with the dotted field.
+        const std::string& m = s.message();
+        const size_t colon = m.find(": ");
+        r.Fail(m.substr(0, colon), colon == std::string::npos ? "" : m.substr(colon + 2));
+      }
+    }
+  }
+  if (const YAML::Node search = root["search"]; search && !search.IsNull()) {
+    if (!r.IsMap(search, "search")) return;
+    r.CheckKeys(search, "search", {"strategy", "population"});
+    std::string strategy;
+    r.ReadChoice(search, "strategy", "search",
+                 {"random", "cmaes", "xnes", "de", "pso", "sga", "nsga2", "tpe"}, strategy);
+    if (!strategy.empty()) out.strategy = *ParseStrategyKind(strategy);
+    r.Read(search, "population", "search", out.population, 0, 100000);
+    if (out.parameters.empty()) r.Fail("search", "needs a `parameters:` section to search");
+  }
+}
+
+}  // namespace crucible

@@ -1,0 +1,85 @@
+// SearchProposer: the proposer of a problem with a declared parameter space
+// (docs/search.md). Each child is the parent's program with its
+// parameters.json replaced by the values of one point asked of a search
+// strategy (src/search/); each finished child's result is told back. The
+// archive, the store and the evaluator see ordinary candidates.
+//
+// Keeping --jobs busy: a pagmo strategy hands out a generation at a time;
+// when it is all out being evaluated and a worker is free, the proposer
+// evaluates a *filler*, a uniform point from its own seeded stream (marked
+// "filler" in the child's record), rather than leave the worker idle.
+// Points whose values were already evaluated (integer and categorical
+// parameters make different points share values) are answered from memory,
+// without a candidate; points whose values are being evaluated wait for
+// that result.
+//
+// Resume: the engine replays every finished child (OnResult, replayed);
+// the child's record holds the exact point, so the strategy is told the
+// same results again and, with its saved state (RestoreState), asks what
+// the interrupted run would have asked next (search/strategy.h).
+//
+// Thread safety: the engine calls Propose inline on its orchestrator
+// thread, as it does the hooks; a mutex guards the state anyway, so calling
+// Propose from workers is also safe.
+#ifndef CRUCIBLE_PROPOSE_SEARCH_SEARCH_PROPOSER_H_
+#define CRUCIBLE_PROPOSE_SEARCH_SEARCH_PROPOSER_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "propose/proposer.h"
+#include "search/search_options.h"
+#include "search/strategy.h"
+
+namespace crucible {
+
+struct SearchProposerOptions {
+  SearchOptions search;  // the space (not empty) and the strategy
+  uint64_t seed = 0;     // the run's seed
+  Status Validate() const;
+};
+
+class SearchProposer : public Proposer {
+ public:
+  // InvalidArgument from the options or the strategy's options.
+  static StatusOr<std::unique_ptr<SearchProposer>> Create(SearchProposerOptions options);
+
+  StatusOr<Proposal> Propose(const ProposalRequest& request, std::stop_token stop) override;
+  std::string_view Name() const override { return "search"; }
+  bool RunsInline() const override { return true; }
+  void OnResult(const Candidate& child, std::optional<double> child_fitness,
+                std::optional<double> parent_fitness, bool replayed) override;
+  ProposerCheckpoint TakeCheckpoint() override;
+  std::vector<std::string> StateKeys() const override { return {kStateKey}; }
+  Status RestoreState(const std::map<std::string, std::string>& state) override;
+  std::string UsageSummary() const override;
+
+  static constexpr const char* kStateKey = "search.strategy";
+
+ private:
+  using Point = std::vector<double>;
+  SearchProposer(SearchProposerOptions options, std::unique_ptr<Strategy> strategy);
+
+  // The next point to evaluate and whether it is a filler (caller holds mu_).
+  StatusOr<std::pair<Point, int64_t>> NextPoint();
+  // The child's point (its record, or its values encoded) and values key.
+  bool PointOf(const Candidate& c, Point& x, std::string& key) const;
+  void TellAll(const std::string& key, const Point& x, const Point& losses);
+
+  const SearchProposerOptions options_;
+  mutable std::mutex mu_;
+  std::unique_ptr<Strategy> strategy_;               // guarded by mu_
+  std::map<std::string, Point> known_;               // values -> losses; guarded
+  std::map<std::string, std::vector<Point>> waiting_;  // values in flight -> points waiting; guarded
+  std::set<std::string> in_flight_;                  // values being evaluated; guarded
+  int64_t fillers_ = 0;                              // guarded
+  int64_t from_memory_ = 0;                          // guarded
+};
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_PROPOSE_SEARCH_SEARCH_PROPOSER_H_

@@ -1,0 +1,195 @@
+#include "propose/search/search_proposer.h"
+
+#include <cmath>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace crucible {
+namespace {
+
+Parameter Num(std::string name, ParameterKind kind, double low, double high) {
+  Parameter p;
+  p.name = std::move(name);
+  p.kind = kind;
+  p.low = low;
+  p.high = high;
+  return p;
+}
+
+SearchProposerOptions Options(StrategyKind kind, std::vector<Parameter> params, uint64_t seed = 3) {
+  SearchProposerOptions o;
+  o.search.parameters = ParameterSpace(std::move(params));
+  o.search.strategy = kind;
+  o.seed = seed;
+  return o;
+}
+
+std::vector<Parameter> Mixed() {
+  Parameter mode;
+  mode.name = "mode";
+  mode.kind = ParameterKind::kCategorical;
+  mode.choices = {"a", "b", "c"};
+  return {Num("x", ParameterKind::kFloat, -2, 2), Num("n", ParameterKind::kInt, 0, 9), mode};
+}
+
+// The "evaluator": higher is better, best at x = 0.5, n = 7, mode = c.
+double Fitness(const Program& p) {
+  nlohmann::json v = nlohmann::json::parse(p.Find("parameters.json")->content);
+  return -std::pow(v.value("x", 0.5) - 0.5, 2) - std::pow(v.value("n", 7.0) - 7, 2) / 10 -
+         (v.value("mode", "c") == "c" ? 0 : 1);
+}
+
+// A small engine: the initial program, then `n` children with `jobs` in
+// flight, results in the order given by a seeded shuffle.
+struct MiniEngine {
+  SearchProposer& proposer;
+  std::shared_ptr<Candidate> initial = std::make_shared<Candidate>();
+  std::vector<Candidate> finished;
+  std::vector<Candidate> in_flight;
+  CandidateId next_id = 1;
+
+  explicit MiniEngine(SearchProposer& p, const ParameterSpace& space) : proposer(p) {
+    initial->id = 0;
+    initial->program.files = {{"main.py", "print(1)\n"},
+                              {"parameters.json", space.ValuesToJson(space.Defaults())}};
+    initial->proposal.proposer = "initial";
+    Finish(*initial, false);
+  }
+  void Finish(Candidate c, bool replayed) {
+    c.result.outcome = Outcome::kOk;
+    c.result.score = Fitness(c.program);
+    proposer.OnResult(c, c.result.score, std::nullopt, replayed);
+    finished.push_back(std::move(c));
+  }
+  void Run(int n, int jobs, uint64_t shuffle) {
+    int proposed = 0;
+    while (proposed < n || !in_flight.empty()) {
+      while (proposed < n && static_cast<int>(in_flight.size()) < jobs) {
+        ProposalRequest req;
+        req.child_id = next_id;
+        req.parent = initial;
+        StatusOr<Proposal> p = proposer.Propose(req, {});
+        ASSERT_TRUE(p.ok()) << p.status().ToString();
+        Candidate c;
+        c.id = next_id++;
+        c.parent_id = 0;
+        c.program = p->program;
+        c.proposal = p->info;
+        in_flight.push_back(std::move(c));
+        ++proposed;
+      }
+      shuffle = shuffle * 6364136223846793005ull + 1442695040888963407ull;
+      const size_t k = (shuffle >> 33) % in_flight.size();
+      Candidate c = std::move(in_flight[k]);
+      in_flight.erase(in_flight.begin() + static_cast<long>(k));
+      Finish(std::move(c), false);
+    }
+  }
+  double Best() const {
+    double best = -1e300;
+    for (const Candidate& c : finished) best = std::max(best, *c.result.score);
+    return best;
+  }
+};
+
+TEST(SearchProposerTest, ChildrenAreTheParentWithNewValues) {
+  SearchProposerOptions o = Options(StrategyKind::kCmaes, Mixed());
+  auto p = SearchProposer::Create(o);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  MiniEngine e(**p, o.search.parameters);
+  e.Run(40, 1, 1);
+  std::set<std::string> seen;
+  for (size_t i = 1; i < e.finished.size(); ++i) {
+    const Candidate& c = e.finished[i];
+    ASSERT_EQ(c.program.files.size(), 2u);
+    EXPECT_EQ(c.program.files[0].content, "print(1)\n");  // the program is kept
+    EXPECT_TRUE(o.search.parameters.ValuesFromJson(c.program.files[1].content).ok());
+    // No values are evaluated twice: repeats are answered from memory.
+    EXPECT_TRUE(seen.insert(c.program.files[1].content).second) << c.program.files[1].content;
+    EXPECT_EQ(c.proposal.proposer, "search");
+    nlohmann::json d = nlohmann::json::parse(c.proposal.detail_json);
+    EXPECT_EQ(d["strategy"], "cmaes");
+    EXPECT_EQ(d["x"].size(), 3u);
+  }
+}
+
+TEST(SearchProposerTest, FreeWorkersGetFillersWhileAGenerationIsOut) {
+  SearchProposerOptions o = Options(StrategyKind::kDe, Mixed());
+  o.search.population = 6;
+  auto p = SearchProposer::Create(o);
+  ASSERT_TRUE(p.ok());
+  MiniEngine e(**p, o.search.parameters);
+  e.Run(60, 4, 7);
+  int fillers = 0;
+  for (const Candidate& c : e.finished) fillers += c.proposal.operators == std::vector<std::string>{"filler"};
+  EXPECT_GT(fillers, 0);
+  EXPECT_LT(fillers, 30);
+  EXPECT_THAT((*p)->UsageSummary(), ::testing::HasSubstr("de: "));
+}
+
+TEST(SearchProposerTest, ASmallIntegerSpaceIsCoveredWithoutRepeats) {
+  SearchProposerOptions o = Options(StrategyKind::kCmaes, {Num("n", ParameterKind::kInt, 0, 5)});
+  auto p = SearchProposer::Create(o);
+  ASSERT_TRUE(p.ok());
+  MiniEngine e(**p, o.search.parameters);
+  e.Run(5, 1, 1);  // 6 values, the default (2 or 3) evaluated first
+  std::set<std::string> seen;
+  for (const Candidate& c : e.finished) seen.insert(c.program.Find("parameters.json")->content);
+  EXPECT_EQ(seen.size(), 6u);
+}
+
+TEST(SearchProposerTest, BeatsRandomOnTheSameBudget) {
+  double cmaes = 0, random = 0;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    for (StrategyKind k : {StrategyKind::kCmaes, StrategyKind::kRandom}) {
+      SearchProposerOptions o = Options(k, Mixed(), seed);
+      auto p = SearchProposer::Create(o);
+      MiniEngine e(**p, o.search.parameters);
+      e.Run(150, 2, seed);
+      (k == StrategyKind::kCmaes ? cmaes : random) += e.Best();
+    }
+  }
+  EXPECT_GT(cmaes, random);
+}
+
+TEST(SearchProposerTest, ResumedFromReplayedResultsItProposesWhatTheRunWouldHave) {
+  for (StrategyKind kind : {StrategyKind::kCmaes, StrategyKind::kRandom, StrategyKind::kSga}) {
+    SCOPED_TRACE(StrategyKindName(kind));
+    SearchProposerOptions o = Options(kind, Mixed());
+    auto whole = SearchProposer::Create(o);
+    MiniEngine a(**whole, o.search.parameters);
+    a.Run(60, 1, 1);
+
+    auto first = SearchProposer::Create(o);
+    MiniEngine b(**first, o.search.parameters);
+    b.Run(30, 1, 1);
+    ProposerCheckpoint cp = (*first)->TakeCheckpoint();
+    ASSERT_TRUE(cp.state.count(SearchProposer::kStateKey));
+
+    // A new proposer: the engine replays the 31 finished candidates, then
+    // restores the saved state, then proposes on.
+    auto resumed = SearchProposer::Create(o);
+    for (const Candidate& c : b.finished) {
+      (*resumed)->OnResult(c, c.result.score, std::nullopt, /*replayed=*/true);
+    }
+    ASSERT_TRUE((*resumed)->RestoreState(cp.state).ok());
+    MiniEngine c(**resumed, o.search.parameters);
+    c.finished.clear();  // MiniEngine's constructor told the initial program again: harmless
+    c.Run(30, 1, 1);
+    for (int i = 0; i < 30; ++i) {
+      EXPECT_EQ(c.finished[i].program, a.finished[31 + i].program) << "child " << i;
+    }
+  }
+}
+
+TEST(SearchProposerTest, CreateRefusesAnEmptySpace) {
+  EXPECT_EQ(SearchProposer::Create(Options(StrategyKind::kCmaes, {})).status().message(),
+            "the search proposer needs a `parameters:` section");
+  EXPECT_EQ(SearchProposer::Create(Options(StrategyKind::kNsga2, Mixed())).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace crucible
