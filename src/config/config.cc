@@ -1,4 +1,5 @@
 #include "config/config.h"
+#include "config/tuning_config.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -240,7 +241,7 @@ void ParseRoot(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   r.CheckKeys(root, "",
               {"name", "description", "files", "prompt", "evaluator", "objective", "archive",
                "features", "mutate", "budget", "limits", "problem_dir", "proposer", "llm",
-               "executor", "slurm", "prompt_text", "seed"});
+               "executor", "slurm", "prompt_text", "seed", "tuning"});
   if (!r.status().ok()) return;
   r.Read(root, "name", "", c.name);
   if (r.status().ok() && c.name.empty()) r.Fail("name", "is required");
@@ -255,6 +256,7 @@ void ParseRoot(const YAML::Node& root, YamlReader& r, RunConfig& c) {
     c.seed = static_cast<uint64_t>(seed);
   }
   ParseEvaluator(root, r, c);
+  ReadTuningSection(r, root, c.tuning);
   if (const YAML::Node o = root["objective"]; o && !o.IsNull()) {
     r.CheckKeys(o, "objective", {"key", "direction"});
     r.Read(o, "key", "objective", c.objective.key);

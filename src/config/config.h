@@ -22,6 +22,7 @@
 #include "propose/llm/llm_options.h"
 #include "executor/slurm_options.h"
 #include "propose/mutate/mutate_proposer.h"
+#include "propose/tune/tune_options.h"
 #include "sandbox/sandbox.h"
 
 namespace crucible {
@@ -58,6 +59,9 @@ struct RunConfig {
   SandboxOptions sandbox;
   ArchiveOptions archive;
   MutateOptions mutate;
+  // problem.yaml's `tuning:`: constant tuning of promising candidates
+  // (docs/search.md, "Constant tuning"); off by default.
+  TuningOptions tuning;
   // Which proposer: "auto" (the LLM when an endpoint is configured, else
   // mutate), "mutate" or "llm". A new run freezes what "auto" resolved to.
   std::string proposer = "auto";

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "config/tuning_config.h"
 #include "config/llm_config.h"
 
 namespace crucible {
@@ -94,6 +95,7 @@ std::string ConfigToJson(const RunConfig& c) {
                     {"direction", DirectionName(c.objective.direction)}};
   j["archive"] = ArchiveJson(c.archive);
   j["features"] = FeaturesJson(c.archive);
+  j["tuning"] = TuningToJson(c.tuning);
   j["mutate"] = {{"max_operators", c.mutate.max_operators},
                  {"float_sigma", c.mutate.float_sigma},
                  {"max_attempts", c.mutate.max_attempts},

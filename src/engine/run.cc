@@ -28,6 +28,7 @@
 #include "propose/llm/llm_proposer.h"
 #include "executor/slurm_executor.h"
 #include "propose/mutate/mutate_proposer.h"
+#include "propose/tune/tuning_proposer.h"
 
 namespace crucible {
 namespace {
@@ -319,6 +320,17 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Create(config.archive));
   ASSIGN_OR_RETURN(std::unique_ptr<Proposer> proposer, MakeProposer(config));
+  if (config.tuning.enabled) {
+    // Constant tuning around the configured proposer; its samples go
+    // through the run's own evaluator (docs/search.md, "Constant tuning").
+    proposer = std::make_unique<TuningProposer>(
+        std::move(proposer), config.tuning, config.objective,
+        [ev = evaluator.get()](CandidateId id, const Program& program, uint64_t seed,
+                               std::stop_token s) {
+          EvalRequest r{id, &program, seed, Split::kTrain};
+          return ev->Evaluate(r, s);
+        });
+  }
   EngineOptions eo;
   eo.jobs = req.jobs > 0 ? req.jobs : slurm ? config.slurm.max_queued : DefaultJobs();
   eo.deterministic = store.metadata().deterministic;

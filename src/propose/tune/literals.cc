@@ -33,16 +33,6 @@ bool IsValueSite(const EditContext& ctx, size_t i) {
 
 }  // namespace
 
-Status LiteralOptions::Validate() const {
-  if (max_literals < 1) {
-    return InvalidArgumentError(fmt::format("max_literals: must be >= 1 (got {})", max_literals));
-  }
-  if (!(range > 1) || !std::isfinite(range)) {
-    return InvalidArgumentError(fmt::format("range: must be a number > 1 (got {})", range));
-  }
-  return Status::Ok();
-}
-
 std::vector<TunableLiteral> FindTunableLiterals(const ParsedProgram& program,
                                                 const LiteralOptions& options) {
   std::vector<TunableLiteral> out;

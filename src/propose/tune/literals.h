@@ -24,6 +24,7 @@
 #include "core/parsed_program.h"
 #include "core/status.h"
 #include "propose/mutate/number_literal.h"
+#include "propose/tune/tune_options.h"
 
 namespace crucible {
 
@@ -36,15 +37,6 @@ struct TunableLiteral {
   NumberLiteral parsed;
   double value = 0;   // as written (> 0)
   bool is_integer = false;
-};
-
-struct LiteralOptions {
-  int max_literals = 16;  // the first this many sites, in file and source order
-  bool integers = true;   // tune decimal integers >= 2 as well as floats
-  double range = 4.0;     // a literal moves within [v0 / range, v0 * range]
-
-  // InvalidArgument naming the field: max_literals < 1, range not > 1.
-  Status Validate() const;
 };
 
 // The tunable literals of `program`'s evolvable regions, in order. Files

@@ -83,22 +83,6 @@ struct LiteralProblem {
 
 }  // namespace
 
-Status TuneOptions::Validate() const {
-  if (Status s = literals.Validate(); !s.ok()) return s;
-  if (population < 5) {
-    return InvalidArgumentError(
-        fmt::format("population: must be >= 5 (pagmo's CMA-ES; got {})", population));
-  }
-  if (max_evaluations < population) {
-    return InvalidArgumentError(fmt::format(
-        "evaluations: must be >= population ({}) (got {})", population, max_evaluations));
-  }
-  if (!(sigma0 > 0 && sigma0 <= 1)) {
-    return InvalidArgumentError(fmt::format("sigma0: must be in (0, 1] (got {})", sigma0));
-  }
-  return Status::Ok();
-}
-
 StatusOr<TuneResult> TuneConstants(const ParsedProgram& start, double start_value,
                                    const Objective& objective, const TrainEvaluation& evaluate,
                                    const TuneOptions& options, uint64_t seed,

@@ -34,16 +34,6 @@
 
 namespace crucible {
 
-struct TuneOptions {
-  LiteralOptions literals;
-  int max_evaluations = 30;  // per tuned program; a whole number of generations is run
-  int population = 6;        // CMA-ES lambda (pagmo needs >= 5)
-  double sigma0 = 0.3;       // initial step, in coordinates of [-1, 1]
-
-  // InvalidArgument naming the field.
-  Status Validate() const;
-};
-
 // Scores one program on the train split (an EvalResult of the evaluator
 // protocol). Called on the tuner's thread.
 using TrainEvaluation = std::function<EvalResult(const Program&, std::stop_token)>;

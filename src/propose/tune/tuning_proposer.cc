@@ -21,29 +21,6 @@ bool WasEvaluated(const Candidate& c) {
 
 }  // namespace
 
-std::string_view TuneTriggerName(TuneTrigger trigger) {
-  switch (trigger) {
-    case TuneTrigger::kIslandBest: return "island_best";
-    case TuneTrigger::kTopK: return "top_k";
-  }
-  return "island_best";
-}
-
-std::optional<TuneTrigger> ParseTuneTrigger(std::string_view name) {
-  if (name == "island_best") return TuneTrigger::kIslandBest;
-  if (name == "top_k") return TuneTrigger::kTopK;
-  return std::nullopt;
-}
-
-Status TuningOptions::Validate() const {
-  if (top_k < 1) return InvalidArgumentError(fmt::format("top_k: must be >= 1 (got {})", top_k));
-  if (!(budget_share > 0 && budget_share <= 1)) {
-    return InvalidArgumentError(
-        fmt::format("budget_share: must be in (0, 1] (got {})", budget_share));
-  }
-  return tune.Validate();
-}
-
 TuningProposer::TuningProposer(std::unique_ptr<Proposer> base, TuningOptions options,
                                Objective objective, ProgramEvaluation evaluate)
     : base_(std::move(base)),

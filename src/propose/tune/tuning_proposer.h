@@ -44,24 +44,6 @@
 
 namespace crucible {
 
-enum class TuneTrigger {
-  kIslandBest,  // a candidate that beats every earlier one of its island
-  kTopK,        // a candidate among the run's `top_k` best so far
-};
-std::string_view TuneTriggerName(TuneTrigger trigger);
-std::optional<TuneTrigger> ParseTuneTrigger(std::string_view name);
-
-struct TuningOptions {
-  bool enabled = false;  // off by default: problem.yaml's `tuning:` turns it on
-  TuneTrigger trigger = TuneTrigger::kIslandBest;
-  int top_k = 5;              // kTopK
-  double budget_share = 0.3;  // of all evaluations so far, at most this share on tuning
-  TuneOptions tune;
-
-  // InvalidArgument naming the field.
-  Status Validate() const;
-};
-
 // Scores `program` on the train split through the run's evaluator, as
 // candidate `id` with seed `seed`. Called from worker threads.
 using ProgramEvaluation =
