@@ -56,6 +56,10 @@ struct RunConfig {
   std::vector<CascadeStage> stages = {{"full", std::nullopt}};
   bool heldout = false;  // evaluate the best program on the held-out split at the end
   Objective objective;
+  // `objectives:` (several, docs/search.md "Several objectives"): the list,
+  // whose first is also `objective` (what the single-objective rules —
+  // best, target, cascade thresholds — use). Empty with `objective:`.
+  std::vector<Objective> objectives;
   SandboxOptions sandbox;
   ArchiveOptions archive;
   MutateOptions mutate;

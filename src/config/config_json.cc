@@ -91,8 +91,16 @@ std::string ConfigToJson(const RunConfig& c) {
   j["prompt_text"] = c.prompt_text;
   j["seed"] = c.seed ? json(*c.seed) : json(nullptr);
   j["evaluator"] = EvaluatorJson(c);
-  j["objective"] = {{"key", c.objective.key},
-                    {"direction", DirectionName(c.objective.direction)}};
+  if (c.objectives.empty()) {
+    j["objective"] = {{"key", c.objective.key},
+                      {"direction", DirectionName(c.objective.direction)}};
+  } else {
+    json list = json::array();
+    for (const Objective& o : c.objectives) {
+      list.push_back({{"key", o.key}, {"direction", DirectionName(o.direction)}});
+    }
+    j["objectives"] = std::move(list);
+  }
   j["archive"] = ArchiveJson(c.archive);
   j["features"] = FeaturesJson(c.archive);
   j["tuning"] = TuningToJson(c.tuning);

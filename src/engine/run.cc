@@ -337,6 +337,7 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
   eo.seed = store.metadata().seed;
   eo.budget = config.budget;
   eo.objective = config.objective;
+  eo.objectives = config.objectives;
   eo.final_stage = config.stages.back().name;
   eo.max_program_bytes = config.max_program_bytes;
   // Each failed LLM proposal may be several paid requests (re-asks): give up
