@@ -7,7 +7,8 @@
 #                            GoogleTest/GMock, Google Benchmark, chromium and
 #                            Node.js/npm (the dashboard's browser test), Slurm
 #                            and munge (the Slurm executor's tests), numpy and
-#                            scipy (the OpenEvolve example tasks the tests run)
+#                            scipy (the OpenEvolve example tasks the tests run),
+#                            clang-15 and libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
 
 with_tests=0
@@ -31,6 +32,7 @@ if [ "$with_tests" -eq 1 ]; then
     chromium
     slurm-wlm munge
     python3-numpy python3-scipy
+    clang-15 libfuzzer-15-dev
   )
 fi
 

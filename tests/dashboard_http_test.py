@@ -218,6 +218,24 @@ class EndpointTest(Base):
         self.assertEqual(sorted(os.listdir(self.dir)), ["run", "secret.txt"])
         self.assertEqual(s.stop(), 0)
 
+    def test_wildcard_host(self):
+        # --host 0.0.0.0 is reached through any address of the machine: an IP
+        # literal with the port is served (it cannot be DNS-rebound), a name
+        # other than localhost is still refused (it can), as is a wrong port.
+        # Served on every interface for the test's few seconds; every request
+        # goes to 127.0.0.1.
+        s = self.serve(extra=("--host", "0.0.0.0"))
+        for host in (f"127.0.0.1:{s.port}", f"localhost:{s.port}", f"192.0.2.7:{s.port}",
+                     f"[2001:db8::1]:{s.port}", f"[::1]:{s.port}", f"0.0.0.0:{s.port}"):
+            st, _, _ = s.request("/api/runs", headers={"Host": host})
+            self.assertEqual(st, 200, host)
+        for host in (f"evil.example:{s.port}", f"127.0.0.1.evil.com:{s.port}", "192.0.2.7",
+                     f"192.0.2.7:{s.port + 1}", f"127.1:{s.port}", f"0x7f000001:{s.port}",
+                     f"[::1:{s.port}", f"localhost:{s.port}@evil.com", ""):
+            st, _, _ = s.request("/api/runs", headers={"Host": host})
+            self.assertEqual(st, 403, host)
+        self.assertEqual(s.stop(), 0)
+
     def test_slow_clients_and_bodiless_post(self):
         s = self.serve()
         # Slowloris: 40 connections that send half a request and stall do not

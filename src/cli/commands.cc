@@ -117,7 +117,20 @@ int RunCommand(const RunCommandOptions& options, std::stop_token stop) {
   StatusOr<RunResult> result = resume ? ResumeRun(options.request, &printer, log, stop)
                                       : StartRun(options.request, &printer, log, stop);
   printer.Finish();
-  if (!result.ok()) return ReportError(result.status());
+  if (!result.ok()) {
+    const int status = ReportError(result.status());
+    // SQLITE_FULL (kResourceExhausted) or ENOSPC: what was committed before
+    // is intact (docs/reliability.md), so say how to go on.
+    if (result.status().code() == StatusCode::kResourceExhausted ||
+        result.status().message().find("No space left") != std::string::npos) {
+      const std::string& dir = resume ? options.request.resume_dir : options.request.out_dir;
+      fmt::print(stderr,
+                 "crucible: the disk holding the run is full; what was recorded is kept. Free "
+                 "some space, then continue with: crucible run --resume {}\n",
+                 dir.empty() ? "RUN_DIR (the run directory printed above)" : dir);
+    }
+    return status;
+  }
   auto store = OpenRunStore(result->run_dir);
   std::optional<RunConfig> config;
   if (store.ok()) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -44,10 +46,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-bool IsWildcardHost(const std::string& host) {
-  return host == "0.0.0.0" || host == "::" || host == "[::]";
-}
-
 // Connections served at once (one thread each): half-open connections
 // (slowloris) take one each until the read timeout drops them, so a handful
 // cannot lock everyone out.
@@ -71,6 +69,25 @@ std::vector<std::string> DashboardHostAllowList(const std::string& host, int por
 
 bool HostAllowed(const std::vector<std::string>& allow, const std::string& host_header) {
   return std::find(allow.begin(), allow.end(), Lower(host_header)) != allow.end();
+}
+
+bool IsWildcardHost(const std::string& host) {
+  return host == "0.0.0.0" || host == "::" || host == "[::]";
+}
+
+bool IsIpLiteralWithPort(const std::string& host_header, int port) {
+  const std::string suffix = ":" + std::to_string(port);
+  if (host_header.size() <= suffix.size() ||
+      host_header.compare(host_header.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return false;
+  }
+  std::string addr = host_header.substr(0, host_header.size() - suffix.size());
+  unsigned char buf[sizeof(in6_addr)];
+  if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']') {
+    return inet_pton(AF_INET6, addr.substr(1, addr.size() - 2).c_str(), buf) == 1;
+  }
+  // inet_pton's AF_INET takes only the dotted quad (not "127.1" or hex forms).
+  return inet_pton(AF_INET, addr.c_str(), buf) == 1;
 }
 
 Status DashboardServerOptions::Validate() const {
@@ -112,7 +129,9 @@ StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Options&
   // wrong Host (DNS rebinding) or a method other than GET/HEAD is answered
   // at once and the connection closed, without waiting for a body.
   svr.set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
-    if (!self->check_host_ || HostAllowed(self->allowed_hosts_, req.get_header_value("Host"))) {
+    const std::string host = req.get_header_value("Host");
+    if (HostAllowed(self->allowed_hosts_, host) ||
+        (self->wildcard_ && IsIpLiteralWithPort(host, self->port_))) {
       if (req.method == "GET" || req.method == "HEAD") return httplib::Server::HandlerResponse::Unhandled;
       res.status = 405;
       res.set_header("Allow", "GET, HEAD");
@@ -120,7 +139,8 @@ StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Options&
     } else {
       res.status = 403;
       res.set_content("{\"error\": \"this dashboard answers only to the Host names it was started "
-                      "for (127.0.0.1, localhost, [::1] and --host, with the port)\"}",
+                      "for (127.0.0.1, localhost, [::1] and --host, with the port; an IP address "
+                      "with the port when --host is 0.0.0.0 or ::)\"}",
                       "application/json");
     }
     res.set_header("Connection", "close");
@@ -176,7 +196,7 @@ StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Options&
   s->port_ = port;
   // Set before the serving thread starts (which orders them before its reads).
   s->allowed_hosts_ = DashboardHostAllowList(options.host, port);
-  s->check_host_ = !IsWildcardHost(options.host);
+  s->wildcard_ = IsWildcardHost(options.host);
   s->thread_ = std::thread([&svr] { svr.listen_after_bind(); });
   return s;
 }

@@ -43,6 +43,13 @@ std::vector<std::string> DashboardHostAllowList(const std::string& host, int por
 // Exact (case-insensitive) membership: "127.evil.com", "localhost:P@evil.com"
 // and a missing or port-less Host are refused.
 bool HostAllowed(const std::vector<std::string>& allow, const std::string& host_header);
+// A dashboard bound to a wildcard (--host 0.0.0.0 or ::) is reached by any of
+// the machine's addresses, which it cannot all list: it answers to an IP
+// literal with its port ("192.0.2.7:P", "[2001:db8::1]:P") besides the
+// allow-list. A name other than localhost is refused even then: a name can be
+// rebound to this machine by its DNS (rebinding), an IP literal cannot.
+bool IsWildcardHost(const std::string& host);
+bool IsIpLiteralWithPort(const std::string& host_header, int port);
 
 class DashboardServer {
  public:
@@ -60,9 +67,10 @@ class DashboardServer {
   DashboardServer() = default;
   Options options_;
   int port_ = 0;
-  // The Host values accepted; not checked for a wildcard --host (0.0.0.0, ::).
+  // The Host values accepted; with a wildcard --host (0.0.0.0, ::) also IP
+  // literals with the port (IsIpLiteralWithPort).
   std::vector<std::string> allowed_hosts_;
-  bool check_host_ = true;
+  bool wildcard_ = false;
   std::unique_ptr<Dashboard> dashboard_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

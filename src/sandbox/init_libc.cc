@@ -187,12 +187,12 @@ int* __errno_location() { return &g_errno; }
 void* __dso_handle = &__dso_handle;
 int __cxa_atexit(void (*)(void*), void*, void*) { return 0; }  // the init never exits normally
 
-[[noreturn]] void _exit(int status) {
+__attribute__((noreturn)) void _exit(int status) {
   Raw6(SYS_exit_group, status, 0, 0, 0, 0, 0);
   __builtin_unreachable();
 }
 
-[[noreturn]] void abort() {
+__attribute__((noreturn)) void abort() {
   Raw6(SYS_kill, Raw6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGKILL, 0, 0, 0, 0);
   _exit(127);
 }
@@ -231,6 +231,10 @@ int memcmp(const void* a, const void* b, size_t n) {
   }
   return 0;
 }
+
+// clang turns an equality-only memcmp into bcmp (the fuzz build compiles the
+// init with clang).
+int bcmp(const void* a, const void* b, size_t n) { return memcmp(a, b, n); }
 
 // C++ sees glibc's const-correct memchr overloads; this is the C symbol.
 void* crucible_memchr(const void* p, int c, size_t n) __asm__("memchr");

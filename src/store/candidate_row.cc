@@ -1,6 +1,9 @@
 #include "store/candidate_row.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
+#include <cstdio>
 #include <string_view>
 #include <system_error>
 
@@ -181,6 +184,14 @@ StatusOr<CandidateRow> ReadRow(const sqlite::Statement& stmt, const std::string&
     row.completed_unix = stmt.ColumnDouble(kCompletedUnix);
   }
   return row;
+}
+
+void ReportSkippedRow(const std::function<void(const Status&)>& sink, const Status& why) {
+  if (sink) {
+    sink(why);
+  } else {
+    fmt::print(stderr, "crucible: warning: {} (the row is skipped)\n", why.message());
+  }
 }
 
 }  // namespace crucible::store_row

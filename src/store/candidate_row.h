@@ -3,6 +3,7 @@
 #ifndef CRUCIBLE_STORE_CANDIDATE_ROW_H_
 #define CRUCIBLE_STORE_CANDIDATE_ROW_H_
 
+#include <functional>
 #include <string>
 
 #include "core/candidate.h"
@@ -50,6 +51,10 @@ void BindResult(sqlite::Statement& stmt, int first, const EvalResult& result,
 // Decodes the current row of a "SELECT " CRUCIBLE_CANDIDATE_COLUMNS query. kDataLoss (naming
 // `path`, the candidate id and the column) if a value is malformed.
 StatusOr<CandidateRow> ReadRow(const sqlite::Statement& stmt, const std::string& path);
+
+// Reports a row a multi-row read skips (`why` from ReadRow) to `sink`, or as
+// a warning line on stderr when `sink` is null.
+void ReportSkippedRow(const std::function<void(const Status&)>& sink, const Status& why);
 
 }  // namespace crucible::store_row
 

@@ -16,8 +16,11 @@ std::string Quote(std::string_view s) {
 std::string ValueExpr(const Objective& objective) {
   if (objective.key == "score") return "(CASE WHEN r.outcome = 'ok' THEN r.score END)";
   const std::string path = Quote("$.\"" + objective.key + "\"");
-  return "(CASE WHEN r.outcome = 'ok' AND json_type(r.metrics, " + path +
-         ") IN ('real', 'integer') THEN json_extract(r.metrics, " + path + ") END)";
+  // json_type() fails the whole statement on malformed JSON: the outer CASE
+  // (evaluated lazily, unlike AND) keeps one crafted row from doing that.
+  return "(CASE WHEN r.outcome = 'ok' AND json_valid(r.metrics) THEN (CASE WHEN "
+         "json_type(r.metrics, " + path + ") IN ('real', 'integer') THEN json_extract(r.metrics, " +
+         path + ") END) END)";
 }
 
 std::string BestIdsSql(const Objective& objective, std::string_view final_stage, int k) {

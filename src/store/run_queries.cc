@@ -412,8 +412,14 @@ StatusOr<std::vector<Candidate>> RunQueries::ArchiveReplayInput(bool with_progra
   for (;;) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    ASSIGN_OR_RETURN(CandidateRow decoded, store_row::ReadRow(s, path_));
-    out.push_back(std::move(decoded.candidate));
+    StatusOr<CandidateRow> decoded = store_row::ReadRow(s, path_);
+    if (!decoded.ok() && decoded.status().code() == StatusCode::kDataLoss) {
+      // As RunStore::LoadCandidates: the engine's resume skips it too.
+      store_row::ReportSkippedRow(nullptr, decoded.status());
+      continue;
+    }
+    if (!decoded.ok()) return decoded.status();
+    out.push_back(std::move(decoded->candidate));
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "store/run_store.h"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -139,6 +142,12 @@ struct RunStore::Impl {
                                               const Options& options) {
     auto impl = std::make_unique<Impl>(std::move(db), options);
     if (mode == Mode::kReadOnly) return impl;
+    struct stat st {};
+    if (::stat(impl->db->path().c_str(), &st) != 0) {
+      return ErrnoError(errno, impl->db->path(), "stat");
+    }
+    impl->file_dev = st.st_dev;
+    impl->file_ino = st.st_ino;
     ASSIGN_OR_RETURN(impl->checkpointer, Checkpointer::Start(impl->db->path()));
     impl->db->SetCommitHook([raw = impl.get()](int frames) { raw->OnCommit(frames); });
     return impl;
@@ -174,6 +183,11 @@ struct RunStore::Impl {
     }
   }
   int frames_at_request = 0;  // WAL size at the last checkpoint request
+  // The file a writer opened: SQLite goes on writing into a deleted or
+  // replaced run.db through its open descriptor, so every write checks that
+  // the path still names it (RunStore::CheckWritable).
+  dev_t file_dev = 0;
+  ino_t file_ino = 0;
 
   // The statement for `sql`, prepared on first use. Statements are reset
   // after each use (ResetOnExit), so one object per SQL text suffices.
@@ -195,8 +209,10 @@ struct RunStore::Impl {
   }
 
   // Runs a query returning candidate rows, `bind` binding its parameters.
+  // With `skip_malformed` a row holding a malformed value is reported
+  // (options.on_skipped_row) and left out; without, it fails the read.
   template <typename Bind>
-  StatusOr<std::vector<CandidateRow>> Candidates(Sql sql, Bind&& bind) {
+  StatusOr<std::vector<CandidateRow>> Candidates(Sql sql, bool skip_malformed, Bind&& bind) {
     ASSIGN_OR_RETURN(sqlite::Statement * stmt, Get(sql));
     ResetOnExit reset(*stmt);
     bind(*stmt);
@@ -204,8 +220,13 @@ struct RunStore::Impl {
     while (true) {
       ASSIGN_OR_RETURN(bool has_row, stmt->Step());
       if (!has_row) break;
-      ASSIGN_OR_RETURN(CandidateRow row, store_row::ReadRow(*stmt, db->path()));
-      rows.push_back(std::move(row));
+      StatusOr<CandidateRow> row = store_row::ReadRow(*stmt, db->path());
+      if (!row.ok() && skip_malformed && row.status().code() == StatusCode::kDataLoss) {
+        store_row::ReportSkippedRow(options.on_skipped_row, row.status());
+        continue;
+      }
+      if (!row.ok()) return row.status();
+      rows.push_back(std::move(*row));
     }
     return rows;
   }
@@ -365,9 +386,21 @@ StatusOr<std::unique_ptr<RunStore>> RunStore::Open(const std::string& path, Mode
 // -------------------------------------------------------------------- writes
 
 Status RunStore::CheckWritable(std::string_view operation) const {
-  if (mode_ == Mode::kReadWrite) return Status::Ok();
-  return FailedPreconditionError("run database " + path_ + ": " + std::string(operation) +
-                                 ": opened read-only");
+  if (mode_ != Mode::kReadWrite) {
+    return FailedPreconditionError("run database " + path_ + ": " + std::string(operation) +
+                                   ": opened read-only");
+  }
+  // One stat() per write (about a microsecond): a run whose database was
+  // deleted must stop, not record into a file nobody can open again and end
+  // with a cheerful summary.
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0 || st.st_dev != impl_->file_dev ||
+      st.st_ino != impl_->file_ino) {
+    return DataLossError("run database " + path_ + " was deleted or replaced while this run " +
+                         "was writing it: " + std::string(operation) +
+                         " cannot be recorded; what the run recorded went with the old file");
+  }
+  return Status::Ok();
 }
 
 Status RunStore::InsertPending(const Candidate& c, const std::map<std::string, std::string>& state) {
@@ -600,14 +633,15 @@ StatusOr<std::vector<CandidateRow>> RunStore::LoadCandidates(
             : *only == CandidateStatus::kPending ? kPendingCandidates
                                                  : kDoneCandidates;
   ASSIGN_OR_RETURN(std::vector<CandidateRow> rows,
-                   impl_->Candidates(sql, [](sqlite::Statement&) {}));
+                   impl_->Candidates(sql, /*skip_malformed=*/true, [](sqlite::Statement&) {}));
   RETURN_IF_ERROR(impl_->FillTuningEvaluations(metadata_.schema_version, rows));
   return rows;
 }
 
 StatusOr<std::optional<CandidateRow>> RunStore::LoadCandidate(CandidateId id) const {
   ASSIGN_OR_RETURN(std::vector<CandidateRow> rows,
-                   impl_->Candidates(kOneCandidate, [&](sqlite::Statement& s) {
+                   impl_->Candidates(kOneCandidate, /*skip_malformed=*/false,
+                                     [&](sqlite::Statement& s) {
                      s.BindInt64(1, id);
                    }));
   if (rows.empty()) return std::optional<CandidateRow>();
@@ -618,10 +652,14 @@ StatusOr<std::optional<CandidateRow>> RunStore::LoadCandidate(CandidateId id) co
 StatusOr<std::vector<CandidateRow>> RunStore::TopByObjective(const Objective& objective, int k,
                                                              std::string_view final_stage) const {
   if (k < 0) return InvalidArgumentError("top candidates: negative k");
+  // Spare ids, so that the next best stand in for malformed rows among the k.
+  constexpr int kSpareRows = 16;
   std::vector<CandidateId> ids;
   {
     ASSIGN_OR_RETURN(sqlite::Statement s,
-                     impl_->db->Prepare(store_sql::BestIdsSql(objective, final_stage, k)));
+                     impl_->db->Prepare(store_sql::BestIdsSql(
+                         objective, final_stage,
+                         k <= std::numeric_limits<int>::max() - kSpareRows ? k + kSpareRows : k)));
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
@@ -630,8 +668,15 @@ StatusOr<std::vector<CandidateRow>> RunStore::TopByObjective(const Objective& ob
   }
   std::vector<CandidateRow> out;
   for (CandidateId id : ids) {
-    ASSIGN_OR_RETURN(std::optional<CandidateRow> row, LoadCandidate(id));
-    if (row) out.push_back(std::move(*row));
+    if (out.size() == static_cast<size_t>(k)) break;
+    StatusOr<std::optional<CandidateRow>> row = LoadCandidate(id);
+    if (!row.ok() && row.status().code() == StatusCode::kDataLoss) {
+      // The next best stands in for a malformed row.
+      store_row::ReportSkippedRow(impl_->options.on_skipped_row, row.status());
+      continue;
+    }
+    if (!row.ok()) return row.status();
+    if (*row) out.push_back(std::move(**row));
   }
   return out;
 }
@@ -645,8 +690,12 @@ StatusOr<std::vector<OutcomeCount>> RunStore::CountOutcomes() const {
     if (!has_row) break;
     std::optional<Outcome> outcome = ParseOutcome(stmt->ColumnText(0));
     if (!outcome.has_value()) {
-      return DataLossError("run database " + path_ + ": unknown outcome '" +
-                           stmt->ColumnString(0) + "'");
+      // Crafted or from a newer crucible: left out of the counts, said once.
+      store_row::ReportSkippedRow(
+          impl_->options.on_skipped_row,
+          DataLossError(fmt::format("run database {}: {} candidate(s) with unknown outcome '{}'",
+                                    path_, stmt->ColumnInt64(1), stmt->ColumnString(0))));
+      continue;
     }
     counts[*outcome] = stmt->ColumnInt64(1);
   }

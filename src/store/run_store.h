@@ -29,6 +29,7 @@
 #define CRUCIBLE_STORE_RUN_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -92,6 +93,11 @@ struct RunStoreOptions {
   // WAL size at which the writer checkpoints itself, waiting, because the
   // background thread has fallen behind; bounds the WAL file.
   int blocking_checkpoint_frames = 16000;
+  // Told of each candidate row a multi-row read (LoadCandidates,
+  // TopByObjective) skips because a value in it is malformed (kDataLoss
+  // naming the path, the id and the column): one bad row must not make the
+  // whole run unreadable. Null: a "crucible: warning: ..." line on stderr.
+  std::function<void(const Status&)> on_skipped_row = nullptr;
 
   // kInvalidArgument unless 0 < checkpoint_frames <= blocking_checkpoint_frames.
   Status Validate() const;

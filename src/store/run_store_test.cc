@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 
@@ -433,14 +434,111 @@ TEST_F(RunStoreTest, CountOutcomesCountsDoneCandidatesInOutcomeOrder) {
   EXPECT_EQ(counts[2].count, 1);
 }
 
+// SQLite would go on writing into a deleted or replaced file through its
+// open descriptor: every write checks that the path still names the file.
+TEST_F(RunStoreTest, WritesFailOnceTheFileIsDeletedOrReplaced) {
+  for (const bool replace : {false, true}) {
+    SCOPED_TRACE(replace ? "replaced" : "deleted");
+    std::filesystem::remove(Path());
+    std::unique_ptr<RunStore> store = CreateStore();
+    ASSERT_TRUE(store->InsertDone(MakeCandidate(0)).ok());
+    std::filesystem::remove(Path());
+    if (replace) std::ofstream(Path()) << "another file";
+    for (const Status& s : {store->InsertDone(MakeCandidate(1)), store->PutState("k", "v"),
+                            store->AppendEvent(1, "kind", "{}")}) {
+      EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
+      EXPECT_THAT(s.message(), HasSubstr("deleted or replaced"));
+      EXPECT_THAT(s.message(), HasSubstr(Path()));
+    }
+  }
+}
+
+// Reading one malformed row by its id is an error naming it; a multi-row read
+// skips it and reports the same error (issue #15: one bad row must not make
+// the whole run unreadable).
 TEST_F(RunStoreTest, MalformedRowIsDataLossNamingTheCandidate) {
-  std::unique_ptr<RunStore> store = CreateStore();
-  ASSERT_TRUE(store->InsertDone(MakeCandidate(4)).ok());
+  std::vector<Status> skipped;
+  std::unique_ptr<RunStore> store;
+  {
+    auto created = RunStore::Create(
+        Path(), TestMetadata(), {.on_skipped_row = [&](const Status& s) { skipped.push_back(s); }});
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    store = std::move(created).value();
+  }
+  for (CandidateId id : {3, 4, 5}) ASSERT_TRUE(store->InsertDone(MakeCandidate(id)).ok());
   RawSql("UPDATE candidate_sources SET program = '[{' WHERE id = 4");
+  StatusOr<std::optional<CandidateRow>> one = store->LoadCandidate(4);
+  EXPECT_EQ(one.status().code(), StatusCode::kDataLoss);
+  EXPECT_THAT(one.status().message(), HasSubstr("candidate 4"));
+  EXPECT_THAT(one.status().message(), HasSubstr("program"));
+
   StatusOr<std::vector<CandidateRow>> rows = store->LoadCandidates();
-  EXPECT_EQ(rows.status().code(), StatusCode::kDataLoss);
-  EXPECT_THAT(rows.status().message(), HasSubstr("candidate 4"));
-  EXPECT_THAT(rows.status().message(), HasSubstr("program"));
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].candidate.id, 3);
+  EXPECT_EQ((*rows)[1].candidate.id, 5);
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0].code(), StatusCode::kDataLoss);
+  EXPECT_THAT(skipped[0].message(), HasSubstr("candidate 4"));
+  EXPECT_THAT(skipped[0].message(), HasSubstr("program"));
+}
+
+// Every column a crafted row can spoil, one at a time: the read goes on
+// without that row, the best of the rest stands in for it, never a crash.
+TEST_F(RunStoreTest, EachKindOfMalformedRowIsSkippedAndTheNextBestStandsIn) {
+  const std::vector<std::pair<std::string, std::string>> crafted = {
+      {"candidate_records", "status = 'weird'"},
+      {"candidate_records", "seed = 'x'"},
+      {"candidate_records", "seed = '99999999999999999999999'"},
+      {"candidate_records", "source_hash = 'zz'"},
+      {"candidate_records", "inspiration_ids = '{'"},
+      {"candidate_records", "inspiration_ids = '[1.5]'"},
+      {"candidate_records", "operators = '[1]'"},
+      {"candidate_records", "outcome = 'bogus'"},
+      {"candidate_records", "metrics = '{'"},
+      {"candidate_records", "metrics = '{\"excess_pct\": \"x\"}'"},
+      {"candidate_records", "features = '['"},
+      {"candidate_records", "artifacts = '{\"a\": 1}'"},
+      {"candidate_records", "inspiration_ids = X'ff00'"},
+      {"candidate_sources", "program = '[{\"path\": \"/etc/x\", \"content\": \"\"}]'"},
+      {"candidate_sources", "program = '[{\"path\": \"a\", \"content_base64\": \"!!\"}]'"},
+  };
+  const Objective by_score{"score", Direction::kMaximize};
+  const Objective by_metric{"excess_pct", Direction::kMinimize};
+  for (const auto& [table, set] : crafted) {
+    SCOPED_TRACE(table + ": " + set);
+    std::filesystem::remove(Path());
+    std::vector<Status> skipped;
+    auto created = RunStore::Create(
+        Path(), TestMetadata(), {.on_skipped_row = [&](const Status& s) { skipped.push_back(s); }});
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    std::unique_ptr<RunStore> store = std::move(created).value();
+    for (CandidateId id : {0, 1, 2}) {
+      Candidate c = MakeCandidate(id);
+      c.result = MakeResult(id);  // candidate 0 is the best by score and by excess_pct
+      ASSERT_TRUE(store->InsertDone(c).ok());
+    }
+    // A foreign tool can ignore CHECK constraints (or write any schema).
+    RawSql("PRAGMA ignore_check_constraints = ON; UPDATE " + table + " SET " + set +
+           " WHERE id = 0");
+
+    StatusOr<std::vector<CandidateRow>> all = store->LoadCandidates();
+    ASSERT_TRUE(all.ok()) << all.status().ToString();
+    ASSERT_EQ(all->size(), 2u);
+    EXPECT_EQ((*all)[0].candidate.id, 1);
+    ASSERT_EQ(skipped.size(), 1u);
+    EXPECT_THAT(skipped[0].message(), HasSubstr("candidate 0"));
+    for (const Objective& objective : {by_score, by_metric}) {
+      StatusOr<std::vector<CandidateRow>> best = store->TopByObjective(objective, 1);
+      ASSERT_TRUE(best.ok()) << best.status().ToString();
+      ASSERT_EQ(best->size(), 1u);
+      EXPECT_EQ(best->front().candidate.id, 1);
+    }
+    EXPECT_EQ(store->LoadCandidate(0).status().code(), StatusCode::kDataLoss);
+    StatusOr<std::vector<OutcomeCount>> counts = store->CountOutcomes();
+    ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+    EXPECT_FALSE(counts->empty());
+  }
 }
 
 }  // namespace

@@ -301,7 +301,8 @@ StatusOr<CompileResult> CompileCandidate(const CompileSpec& spec) {
   argv.insert(argv.end(), flags.begin(), flags.end());
   if (!pch.empty()) argv.insert(argv.end(), {"-include", pch});
   argv.insert(argv.end(), {"-I", scratch.string(), source.string(), driver_object,
-                           std::string(kConfineEntryFlag), "-o", tmp});
+                           std::string(kConfineEntryFlag), std::string(kWrapAllocationFlag),
+                           "-o", tmp});
   ProcessResult r = RunTool(argv, scratch.string());
   if (r.kind == ExitKind::kSpawnFailed) {
     return FailedPreconditionError("cannot run the compiler: " + r.spawn_error);
@@ -356,6 +357,9 @@ HarnessReport FailureReport(std::string outcome, std::string feedback) {
   r.feedback = std::move(feedback);
   return r;
 }
+
+static_assert(kExitAllocationFailed == kDriverExitOutOfMemory,
+              "the prologue's allocation wrappers and the drivers' new_handler agree");
 
 HarnessReport RunFailureReport(const RunOutput& run) {
   constexpr size_t kTailBytes = 1500;

@@ -214,6 +214,48 @@ TEST_F(CompiledCandidateTest, CrashTimeoutAndOutputFloodAreReported) {
   EXPECT_EQ(flood.status, RunStatus::kOutputLimit);
 }
 
+// A failed allocation is memory_limit whoever asks and whatever the candidate
+// does with the null pointer next (issue #15: a malloc bomb was SIGSEGV).
+TEST_F(CompiledCandidateTest, AMallocBombIsMemoryLimitNotACrash) {
+  RunLimits limits;
+  limits.memory_bytes = 256ull << 20;
+  // The pointers are volatile so that the compiler cannot elide the
+  // allocations (it may drop a malloc whose memory is only written).
+  const std::vector<std::string> bombs = {
+      // touches what it gets, then dereferences the null pointer
+      "#include <cstdlib>\nlong Twice(long x) { for (;;) { char* volatile p = static_cast<char*>("
+      "std::malloc(1 << 20)); for (int i = 0; i < (1 << 20); i += 4096) p[i] = 1; } return x; }\n",
+      // one huge request, never checked
+      "#include <cstdlib>\nlong Twice(long x) { long* volatile p = static_cast<long*>("
+      "std::malloc(1ul << 40)); p[0] = x; return p[0]; }\n",
+      "#include <cstdlib>\nlong Twice(long x) { long* volatile p = static_cast<long*>("
+      "std::calloc(1ul << 37, 8)); p[0] = x; return p[0]; }\n",
+      "#include <cstdlib>\nlong Twice(long x) { void* volatile p = nullptr; for (size_t n = 1;; "
+      "n *= 2) { p = std::realloc(p, n); static_cast<char*>(p)[n - 1] = 1; } return x; }\n",
+      "#include <cstdlib>\nlong Twice(long x) { long* volatile p = static_cast<long*>("
+      "std::aligned_alloc(64, 1ul << 40)); p[0] = x; return p[0]; }\n",
+      // operator new without a new_handler (this test's driver installs none)
+      "#include <vector>\nlong Twice(long x) { std::vector<std::vector<char>> v; "
+      "for (;;) v.emplace_back(1 << 20, 'x'); return x; }\n",
+  };
+  for (const std::string& body : bombs) {
+    RunOutput out = CompileAndRun("#include \"twice.h\"\n" + body, "1\n", limits);
+    EXPECT_EQ(out.status, RunStatus::kExited) << body << ": " << out.Describe();
+    EXPECT_EQ(out.exit_code, kDriverExitOutOfMemory) << body << ": " << out.Describe();
+    EXPECT_THAT(out.stderr_text, HasSubstr("ran out of memory")) << body;
+    EXPECT_EQ(RunFailureReport(out).outcome, "memory_limit") << body;
+  }
+  // What may legitimately be null stays allowed: malloc(0), realloc(p, 0).
+  RunOutput zero = CompileAndRun(
+      "#include \"twice.h\"\n#include <cstdlib>\nlong Twice(long x) { void* volatile p = "
+      "std::malloc(8); p = std::realloc(p, 0); std::free(p); p = std::malloc(0); std::free(p); "
+      "return 2 * x; }\n",
+      "21\n", limits);
+  EXPECT_EQ(zero.status, RunStatus::kExited) << zero.Describe();
+  EXPECT_EQ(zero.exit_code, 0) << zero.Describe();
+  EXPECT_EQ(zero.stdout_text, "42\n");
+}
+
 TEST_F(CompiledCandidateTest, ExitStatusIsReported) {
   RunOutput out = CompileAndRun(
       "#include \"twice.h\"\n#include <cstdlib>\nlong Twice(long) { std::exit(3); }\n", "1\n");

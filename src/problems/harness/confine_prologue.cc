@@ -120,6 +120,40 @@ extern "C" __attribute__((used, noinline, no_stack_protector)) void crucible_con
   }
 }
 
+// The allocation wrappers (kWrapAllocationFlag): out of memory is exit
+// status 99 (kExitAllocationFailed), whoever asked. A size of 0 may
+// legitimately give a null pointer (realloc(p, 0) frees p).
+extern "C" void* __real_malloc(std::size_t);
+extern "C" void* __real_calloc(std::size_t, std::size_t);
+extern "C" void* __real_realloc(void*, std::size_t);
+extern "C" void* __real_aligned_alloc(std::size_t, std::size_t);
+namespace crucible_confine {
+[[noreturn]] inline void OutOfMemory() {
+  static const char kMessage[] = "crucible: the candidate ran out of memory (an allocation failed)\n";
+  RawSyscall3(SYS_write, 2, reinterpret_cast<long>(kMessage), sizeof kMessage - 1);
+  RawSyscall3(SYS_exit_group, 99, 0, 0);
+  __builtin_unreachable();
+}
+inline void* Checked(void* p, bool empty) {
+  if (p == nullptr && !empty) OutOfMemory();
+  return p;
+}
+}  // namespace crucible_confine
+extern "C" void* __wrap_malloc(std::size_t n) {
+  return crucible_confine::Checked(__real_malloc(n), n == 0);
+}
+extern "C" void* __wrap_calloc(std::size_t n, std::size_t size) {
+  return crucible_confine::Checked(__real_calloc(n, size), n == 0 || size == 0);
+}
+extern "C" void* __wrap_realloc(void* p, std::size_t n) {
+  return crucible_confine::Checked(__real_realloc(p, n), n == 0);
+}
+extern "C" void* __wrap_aligned_alloc(std::size_t alignment, std::size_t n) {
+  // A bad alignment is EINVAL, not memory: only ENOMEM ends the process.
+  void* p = __real_aligned_alloc(alignment, n);
+  return p == nullptr && errno == ENOMEM && n != 0 ? crucible_confine::Checked(p, false) : p;
+}
+
 // The ELF entry point (-Wl,-e,crucible_confined_entry). The kernel's initial
 // stack (argc, argv, envp, auxv) and %rdx must reach _start unchanged; two
 // pushes keep the stack 16-byte aligned for the call.

@@ -16,6 +16,17 @@ std::string_view ConfinePrologueSource();
 // The linker flag selecting the prologue's entry point.
 inline constexpr std::string_view kConfineEntryFlag = "-Wl,-e,crucible_confined_entry";
 
+// The linker flag routing the C allocation functions through the prologue's
+// wrappers: an allocation that fails (RLIMIT_AS) ends the process with
+// kExitAllocationFailed instead of handing the candidate a null pointer to
+// dereference (a SIGSEGV that would read as a crash, not as memory_limit).
+// It covers the candidate's malloc/calloc/realloc/aligned_alloc and
+// libstdc++'s operator new, which calls malloc.
+inline constexpr std::string_view kWrapAllocationFlag =
+    "-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc";
+// Same value as kDriverExitOutOfMemory (compiled_candidate.h): memory_limit.
+inline constexpr int kExitAllocationFailed = 99;
+
 // Exit statuses of a binary whose prologue failed (the kernel refused the
 // filter): the harness reports them as an evaluator problem, not the
 // candidate's.
