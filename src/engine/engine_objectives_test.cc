@@ -11,6 +11,7 @@
 #include "core/hash.h"
 #include "core/rng.h"
 #include "engine/engine.h"
+#include "engine/run.h"
 
 namespace crucible {
 namespace {
@@ -83,6 +84,18 @@ RunOutcome RunOnce(const fs::path& path) {
   out.progress = summary->progress;
   for (const auto& e : *store->LoadEvents()) {
     if (e.kind == "front") out.fronts.push_back(e.json);
+  }
+  // `crucible best`'s front: every member written apart.
+  const fs::path run_dir = path.string() + ".run";
+  auto front = WriteFrontDir(run_dir.string(), *store);
+  EXPECT_TRUE(front.ok()) << front.status().ToString();
+  if (front.ok()) {
+    EXPECT_EQ(static_cast<int64_t>(front->members.size()), out.progress.front_size);
+    EXPECT_EQ(front->hypervolume, *out.progress.hypervolume);
+    for (const Candidate& m : front->members) {
+      EXPECT_TRUE(fs::exists(run_dir / "best" / "front" / std::to_string(m.id) / "p.py"));
+      EXPECT_TRUE(fs::exists(run_dir / "best" / "front" / std::to_string(m.id) / "metrics.json"));
+    }
   }
   // A resume rebuilds the front from the store.
   auto archive2 = std::move(Archive::Create(a)).value();

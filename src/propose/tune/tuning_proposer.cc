@@ -46,10 +46,18 @@ void TuningProposer::OnResult(const Candidate& child, std::optional<double> chil
   if (!child_fitness || !child.HasScore()) return;
   const double f = *child_fitness;
   bool promising = false;
-  auto [best, first] = island_best_.try_emplace(child.island, f);
-  if (first || f > best->second) {
-    best->second = f;
-    promising = options_.trigger == TuneTrigger::kIslandBest;
+  // The initial program is every island's first member: an island's best
+  // starts at its value, so a first child worse than it is not "a new best".
+  if (child.parent_id == kNoCandidate) {
+    initial_fitness_ = f;
+    promising = true;
+  }
+  auto best = island_best_.find(child.island);
+  const std::optional<double> bar =
+      best != island_best_.end() ? std::optional(best->second) : initial_fitness_;
+  if (!bar || f > *bar) {
+    island_best_[child.island] = f;
+    promising |= options_.trigger == TuneTrigger::kIslandBest;
   }
   if (options_.trigger == TuneTrigger::kTopK) {
     const bool room = static_cast<int>(top_.size()) < options_.top_k;

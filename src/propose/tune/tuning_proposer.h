@@ -1,7 +1,7 @@
 // TuningProposer: constant tuning of evolved programs (issue #14, item 2)
 // around any other proposer (mutate or llm). It watches the results; a
 // promising candidate (a new best of its island, or one of the run's top k)
-// is queued, and a later Propose() call, instead of asking the wrapped
+// is queued (so is the initial program), and a later Propose() call, instead of asking the wrapped
 // proposer, tunes the literals of the best queued candidate with an inner
 // CMA-ES (tune/tuner.h) whose samples go through the run's evaluator on the
 // train split. The tuned program is that candidate's child (Proposal::parent
@@ -92,6 +92,7 @@ class TuningProposer : public Proposer {
   std::map<CandidateId, double> queue_fitness_;
   std::set<CandidateId> tuned_;             // tuned or being tuned
   std::map<int, double> island_best_;       // fitness
+  std::optional<double> initial_fitness_;   // the initial program's: every island's first bar
   std::multiset<double> top_;               // the best `top_k` fitnesses
   int64_t evaluated_children_ = 0;          // results seen that were evaluated
   int64_t spent_ = 0;                       // tuning samples, made and reserved

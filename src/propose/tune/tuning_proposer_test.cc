@@ -41,6 +41,7 @@ EvalResult Score(const Program& p) {
 std::shared_ptr<Candidate> Make(CandidateId id, int island, const std::string& k) {
   auto c = std::make_shared<Candidate>();
   c->id = id;
+  c->parent_id = id > 0 ? 0 : kNoCandidate;  // #0 stands for the initial program
   c->island = island;
   c->seed = 1000 + static_cast<uint64_t>(id);
   c->program.files.push_back({"k.py", "# EVOLVE-BLOCK-START\nk = " + k + "\n# EVOLVE-BLOCK-END\n"});
@@ -128,6 +129,22 @@ TEST(TuningProposerTest, OnlyBestsOfTheirIslandAreQueued) {
   EXPECT_EQ(f.tuner->tunings(), 1);
   ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
   EXPECT_EQ(f.tuner->tunings(), 1);
+}
+
+TEST(TuningProposerTest, AnIslandsBarStartsAtTheInitialProgram) {
+  Fixture f(Enabled());
+  auto initial = Make(0, 0, "2.0");  // the initial program, score -8
+  f.Result(*initial);
+  f.Result(*Make(1, 2, "1.5"));  // island 2's first child, worse than the initial program
+  auto p = f.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->parent->id, 0);  // the initial program is queued; #1 is not
+  ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
+  EXPECT_EQ(f.tuner->tunings(), 1);
+  f.Result(*Make(2, 2, "3.0"));  // better than the initial program: a new best of island 2
+  auto q = f.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->parent->id, 2);
 }
 
 TEST(TuningProposerTest, TunedChildrenAreNotTunedAgain) {
