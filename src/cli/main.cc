@@ -163,8 +163,10 @@ int CliMain(int argc, char** argv) {
   run_cmd->add_flag("--deterministic", run.request.deterministic,
                     "Same seed, same run: results merge in a fixed order");
   run_cmd->add_option("--proposer", run.request.proposer,
-                      "auto (LLM when an endpoint is configured), mutate or llm (docs/llm.md)")
-      ->check(CLI::IsMember({"auto", "mutate", "llm"}));
+                      "auto (search when problem.yaml declares parameters, else the LLM when an "
+                      "endpoint is configured, else mutate), mutate, llm (docs/llm.md) or search "
+                      "(docs/search.md)")
+      ->check(CLI::IsMember({"auto", "mutate", "llm", "search"}));
   run_cmd->add_option("--llm-concurrency", run.request.llm_concurrency,
                       "LLM requests in flight, independent of --jobs (default: llm.concurrency)")
       ->check(CLI::Range(1, 1024));

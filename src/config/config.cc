@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <sstream>
 
 #include "config/llm_config.h"
+#include "config/parameters.h"
 #include "config/yaml_reader.h"
 #include "core/regions.h"
 #include "problems/registry.h"
@@ -272,13 +274,23 @@ void ParseRoot(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   r.CheckKeys(root, "",
               {"name", "description", "files", "prompt", "evaluator", "objective", "archive",
                "features", "mutate", "budget", "limits", "problem_dir", "proposer", "llm",
-               "executor", "slurm", "prompt_text", "seed", "tuning", "objectives"});
+               "executor", "slurm", "prompt_text", "seed", "parameters", "search", "tuning",
+               "objectives"});
   if (!r.status().ok()) return;
   r.Read(root, "name", "", c.name);
   if (r.status().ok() && c.name.empty()) r.Fail("name", "is required");
   r.Read(root, "description", "", c.description);
   r.ReadWords(root, "files", "", c.files);
-  if (r.status().ok() && c.files.empty()) r.Fail("files", "is required: the files to evolve");
+  // A design space (docs/search.md) needs no program: its candidate is the
+  // parameters.json crucible writes.
+  ReadSearchSections(r, root, c.search);
+  if (r.status().ok() && c.files.empty() && c.search.parameters.empty()) {
+    r.Fail("files", "is required: the files to evolve (or a `parameters:` space to search)");
+  }
+  if (!c.search.parameters.empty() &&
+      std::find(c.files.begin(), c.files.end(), kParametersFile) != c.files.end()) {
+    r.Fail("files", "parameters.json is written from `parameters:`; do not list it");
+  }
   r.Read(root, "prompt", "", c.prompt_file);
   r.Read(root, "prompt_text", "", c.prompt_text);
   if (root["seed"] && !root["seed"].IsNull()) {
@@ -428,6 +440,11 @@ StatusOr<Program> LoadInitialProgram(const RunConfig& config) {
     ss << in.rdbuf();
     RETURN_IF_ERROR(ParseRegions(ss.str(), path.string()).status());
     p.files.push_back({f, ss.str()});
+  }
+  // A problem with parameters: the candidate's values, the defaults first.
+  if (!config.search.parameters.empty()) {
+    const ParameterSpace& space = config.search.parameters;
+    p.files.push_back({std::string(kParametersFile), space.ValuesToJson(space.Defaults())});
   }
   if (p.SizeBytes() > config.max_program_bytes) {
     return InvalidArgumentError(fmt::format(

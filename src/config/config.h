@@ -24,6 +24,7 @@
 #include "propose/mutate/mutate_proposer.h"
 #include "propose/tune/tune_options.h"
 #include "sandbox/sandbox.h"
+#include "search/search_options.h"
 
 namespace crucible {
 
@@ -66,8 +67,13 @@ struct RunConfig {
   // problem.yaml's `tuning:`: constant tuning of promising candidates
   // (docs/search.md, "Constant tuning"); off by default.
   TuningOptions tuning;
-  // Which proposer: "auto" (the LLM when an endpoint is configured, else
-  // mutate), "mutate" or "llm". A new run freezes what "auto" resolved to.
+  // `parameters:` and `search:` (docs/search.md): a declared design space
+  // and its strategy; empty space = none. With one, each candidate carries
+  // its values as parameters.json and "auto" resolves to "search".
+  SearchOptions search;
+  // Which proposer: "auto" (search when a space is declared, else the LLM
+  // when an endpoint is configured, else mutate), "mutate", "llm" or
+  // "search". A new run freezes what "auto" resolved to.
   std::string proposer = "auto";
   LlmOptions llm;  // docs/llm.md; the API key is never stored, only its variable's name
   Budget budget;

@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "config/tuning_config.h"
 #include "config/llm_config.h"
+#include "config/parameters.h"
 
 namespace crucible {
 
@@ -132,6 +133,12 @@ std::string ConfigToJson(const RunConfig& c) {
                 {"result_grace", s.result_grace_seconds},
                 {"crucible", s.crucible},
                 {"bin_dir", s.bin_dir}};
+  // Only when a space is declared: other configurations freeze as before.
+  if (std::string search = SearchSectionsJson(c.search); !search.empty()) {
+    const json sections = json::parse(search);
+    j["parameters"] = sections.at("parameters");
+    j["search"] = sections.at("search");
+  }
   return j.dump(2);
 }
 

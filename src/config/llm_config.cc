@@ -34,7 +34,7 @@ void ParseModel(const YAML::Node& n, const std::string& path, YamlReader& r, Mod
 }  // namespace
 
 void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& o, std::string& proposer) {
-  r.ReadChoice(root, "proposer", "", {"auto", "mutate", "llm"}, proposer);
+  r.ReadChoice(root, "proposer", "", {"auto", "mutate", "llm", "search"}, proposer);
   const YAML::Node n = root["llm"];
   if (!n || n.IsNull()) return;
   r.CheckKeys(n, "llm",

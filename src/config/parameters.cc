@@ -19,11 +19,12 @@ void ReadDefault(YamlReader& r, const YAML::Node& node, const std::string& path,
   p.default_value = v;
 }
 
-void ReadParameter(YamlReader& r, const std::string& name, const YAML::Node& node,
-                   std::vector<Parameter>& out) {
-  const std::string path = JoinPath("parameters", name);
+// `path` is "parameters.NAME" (the mapping form) or "parameters[i]" (the
+// list form, where the entry also holds `name`).
+void ReadParameter(YamlReader& r, const std::string& name, const std::string& path,
+                   const YAML::Node& node, std::vector<Parameter>& out) {
   if (!r.IsMap(node, path)) return;
-  r.CheckKeys(node, path, {"type", "low", "high", "log", "choices", "default"});
+  r.CheckKeys(node, path, {"name", "type", "low", "high", "log", "choices", "default"});
   Parameter p;
   p.name = name;
   std::string type;
@@ -51,9 +52,24 @@ void ReadParameter(YamlReader& r, const std::string& name, const YAML::Node& nod
 
 void ReadSearchSections(YamlReader& r, const YAML::Node& root, SearchOptions& out) {
   if (const YAML::Node params = root["parameters"]; params && !params.IsNull()) {
-    if (!r.IsMap(params, "parameters")) return;
     std::vector<Parameter> list;
-    for (const auto& kv : params) ReadParameter(r, kv.first.as<std::string>(), kv.second, list);
+    if (params.IsSequence()) {
+      // The list form: the frozen configuration's (JSON objects are not
+      // ordered, and the order of parameters is the order of coordinates).
+      for (size_t i = 0; i < params.size(); ++i) {
+        const std::string path = fmt::format("parameters[{}]", i);
+        std::string name;
+        if (params[i].IsMap()) r.Read(params[i], "name", path, name);
+        if (name.empty()) r.Fail(path, "needs a name");
+        ReadParameter(r, name, path, params[i], list);
+      }
+    } else {
+      if (!r.IsMap(params, "parameters")) return;
+      for (const auto& kv : params) {
+        const std::string name = kv.first.as<std::string>();
+        ReadParameter(r, name, JoinPath("parameters", name), kv.second, list);
+      }
+    }
     if (list.empty()) r.Fail("parameters", "declares no parameter");
     out.parameters = ParameterSpace(std::move(list));
     if (r.status().ok()) {
@@ -75,6 +91,12 @@ void ReadSearchSections(YamlReader& r, const YAML::Node& root, SearchOptions& ou
     r.Read(search, "population", "search", out.population, 0, 100000);
     if (out.parameters.empty()) r.Fail("search", "needs a `parameters:` section to search");
   }
+}
+
+std::string SearchSectionsJson(const SearchOptions& o) {
+  if (o.parameters.empty()) return "";
+  return fmt::format(R"({{"parameters": {}, "search": {{"strategy": "{}", "population": {}}}}})",
+                     o.parameters.ToJson(), StrategyKindName(o.strategy), o.population);
 }
 
 }  // namespace crucible

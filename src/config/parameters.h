@@ -13,8 +13,17 @@
 namespace crucible {
 
 // Reads `parameters:` and `search:` of the problem.yaml root `root` into
-// `out` (left as it is when absent); errors go to `reader`.
+// `out` (left as it is when absent); errors go to `reader`. `parameters:`
+// is a mapping NAME: {type, low, high, log, choices, default} in
+// declaration order, or a list of such entries with a `name` each (the
+// frozen form, SearchSectionsJson).
 void ReadSearchSections(YamlReader& reader, const YAML::Node& root, SearchOptions& out);
+
+// The two sections as JSON text of problem.yaml's schema (parameters in the
+// list form), for the frozen configuration: {"parameters": [...],
+// "search": {...}}; "" when no space is declared, so a configuration
+// without one freezes as before.
+std::string SearchSectionsJson(const SearchOptions& options);
 
 }  // namespace crucible
 

@@ -38,10 +38,15 @@ search: {strategy: de, population: 12}
   EXPECT_EQ(p[3].default_value->text, "safe");
   EXPECT_EQ(o.strategy, StrategyKind::kDe);
   EXPECT_EQ(o.population, 12);
-  // Frozen and back.
+  // Frozen and back, through the same reader (JSON is YAML), in order.
   StatusOr<SearchOptions> back = SearchOptions::FromJson(o.ToJson());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->ToJson(), o.ToJson());
+  SearchOptions thawed;
+  ASSERT_TRUE(Read(SearchSectionsJson(o), &thawed).ok()) << SearchSectionsJson(o);
+  EXPECT_EQ(thawed.ToJson(), o.ToJson());
+  EXPECT_EQ(thawed.parameters.parameters()[0].name, "zeta");
+  EXPECT_EQ(SearchSectionsJson(SearchOptions()), "");
 }
 
 TEST(ParametersConfigTest, AbsentSectionsLeaveTheDefaults) {
@@ -72,6 +77,8 @@ TEST(ParametersConfigTest, ErrorsNameFileAndField) {
   EXPECT_EQ(err("parameters: {}"), "/p/problem.yaml: parameters: declares no parameter");
   EXPECT_THAT(err("parameters: {k: {type: int, low: 0, high: 3}}\nsearch: {strategy: hill}"),
               StartsWith("/p/problem.yaml: search.strategy: must be o"));
+  EXPECT_EQ(err("parameters: [{type: int, low: 0, high: 3}]"),
+            "/p/problem.yaml: parameters[0]: needs a name");
   EXPECT_EQ(err("search: {strategy: de}"),
             "/p/problem.yaml: search: needs a `parameters:` section to search");
   EXPECT_EQ(err("parameters: {k: {type: int, low: 0, high: 3}}\nsearch: {population: -1}"),

@@ -28,6 +28,7 @@
 #include "propose/llm/llm_proposer.h"
 #include "executor/slurm_executor.h"
 #include "propose/mutate/mutate_proposer.h"
+#include "propose/search/search_proposer.h"
 #include "propose/tune/tuning_proposer.h"
 
 namespace crucible {
@@ -91,15 +92,21 @@ Status ResolveProposer(const RunRequest& req, RunConfig& config) {
   if (req.llm_concurrency > 0) config.llm.concurrency = req.llm_concurrency;
   if (!req.proposer.empty()) config.proposer = req.proposer;
   if (config.proposer == "auto") {
-    config.proposer = config.llm.configured() && url_named ? "llm" : "mutate";
+    config.proposer = !config.search.parameters.empty()        ? "search"
+                      : config.llm.configured() && url_named ? "llm"
+                                                             : "mutate";
+  }
+  if (config.proposer == "search" && config.search.parameters.empty()) {
+    return InvalidArgumentError(
+        "the search proposer needs a `parameters:` section in problem.yaml (docs/search.md)");
   }
   if (config.proposer == "llm" && !config.llm.configured()) {
     return InvalidArgumentError(
         "the llm proposer needs an endpoint: set llm.base_url in problem.yaml, or "
         "CRUCIBLE_LLM_BASE_URL (or OPENAI_API_KEY for api.openai.com); see docs/llm.md");
   }
-  if (config.proposer != "llm" && config.proposer != "mutate") {
-    return InvalidArgumentError("--proposer: must be auto, mutate or llm");
+  if (config.proposer != "llm" && config.proposer != "mutate" && config.proposer != "search") {
+    return InvalidArgumentError("--proposer: must be auto, mutate, llm or search");
   }
   return config.llm.Validate();
 }
@@ -119,7 +126,14 @@ StatusOr<std::string> ReadText(const fs::path& path) {
   return ss.str();
 }
 
-StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config) {
+StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config, uint64_t seed) {
+  if (config.proposer == "search") {
+    SearchProposerOptions o;
+    o.search = config.search;
+    o.seed = seed;
+    ASSIGN_OR_RETURN(std::unique_ptr<SearchProposer> p, SearchProposer::Create(std::move(o)));
+    return std::unique_ptr<Proposer>(std::move(p));
+  }
   if (config.proposer != "llm") return MakeMutateProposer(config.mutate);
   LlmProblemContext ctx;
   ctx.problem_dir = config.problem_dir;
@@ -319,7 +333,7 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
                                               req.keep_work));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Create(config.archive));
-  ASSIGN_OR_RETURN(std::unique_ptr<Proposer> proposer, MakeProposer(config));
+  ASSIGN_OR_RETURN(std::unique_ptr<Proposer> proposer, MakeProposer(config, store.metadata().seed));
   if (config.tuning.enabled) {
     // Constant tuning around the configured proposer; its samples go
     // through the run's own evaluator (docs/search.md, "Constant tuning").

@@ -5,6 +5,7 @@
 
 #include "problems/bin_packing/src/harness.h"
 #include "problems/cant_be_late/src/harness.h"
+#include "problems/cant_be_late_policy/src/harness.h"
 #include "problems/circle_packing/src/harness.h"
 #include "problems/cloudcast/src/harness.h"
 #include "problems/eplb/src/harness.h"
@@ -22,6 +23,7 @@ std::vector<std::unique_ptr<Problem>> MakeProblems() {
   v.push_back(bin_packing::MakeProblem(bin_packing::BinArray::kReference));
   v.push_back(bin_packing::MakeProblem(bin_packing::BinArray::kFast));
   v.push_back(cbl::MakeProblem());
+  v.push_back(cblp::MakeProblem());
   v.push_back(circles::MakeProblem("square_26"));
   v.push_back(circles::MakeProblem("square_32"));
   v.push_back(circles::MakeProblem("rect_21"));

@@ -7,6 +7,7 @@
 
 #include "core/rng.h"
 #include "search/pagmo_strategy.h"
+#include "search/tpe_strategy.h"
 
 namespace crucible {
 namespace {
@@ -77,9 +78,6 @@ Status StrategyOptions::Validate() const {
     return InvalidArgumentError(fmt::format(
         "search.strategy: {} optimises one objective; with several, use nsga2 or random", name));
   }
-  if (kind == StrategyKind::kTpe) {
-    return InvalidArgumentError("search.strategy: tpe is not implemented yet (docs/search.md)");
-  }
   // pagmo's own minimums (it throws on fewer): CMA-ES, xNES and DE need 5,
   // SGA 2, NSGA-II 5.
   int minimum = 1;
@@ -89,7 +87,7 @@ Status StrategyOptions::Validate() const {
   } else if (kind == StrategyKind::kSga) {
     minimum = 2;
   }
-  if (kind != StrategyKind::kRandom && EffectivePopulation() < minimum) {
+  if (kind != StrategyKind::kRandom && kind != StrategyKind::kTpe && EffectivePopulation() < minimum) {
     return InvalidArgumentError(fmt::format("search.population: {} needs at least {} (got {})", name,
                                             minimum, EffectivePopulation()));
   }
@@ -104,6 +102,7 @@ Status StrategyOptions::Validate() const {
 StatusOr<std::unique_ptr<Strategy>> MakeStrategy(const StrategyOptions& options) {
   RETURN_IF_ERROR(options.Validate());
   if (options.kind == StrategyKind::kRandom) return std::unique_ptr<Strategy>(new RandomStrategy(options));
+  if (options.kind == StrategyKind::kTpe) return MakeTpeStrategy(options);
   return MakePagmoStrategy(options);
 }
 

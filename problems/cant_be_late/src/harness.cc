@@ -47,8 +47,10 @@ double Mean(const std::vector<double>& v) {
   return sum / static_cast<double>(v.size());
 }
 
-HarnessReport Score(const std::vector<Scenario>& scenarios, const LockstepResult& lr,
-                    const SimOptions& sim, const TraceSet& traces) {
+}  // namespace
+
+HarnessReport ScoreLockstep(const std::vector<Scenario>& scenarios, const LockstepResult& lr,
+                            const SimOptions& sim, const TraceSet& traces) {
   HarnessReport report;
   std::vector<double> costs;
   std::vector<std::string> missed;
@@ -141,8 +143,6 @@ HarnessReport Score(const std::vector<Scenario>& scenarios, const LockstepResult
   report.artifacts["per_group.csv"] = csv;
   return report;
 }
-
-}  // namespace
 
 bool SimulateLockstep(const TraceSet& traces, const std::vector<Scenario>& scenarios,
                       const SimOptions& options, const DecideBatch& decide, LockstepResult* result,
@@ -304,7 +304,7 @@ HarnessReport EvaluateCandidate(const std::string& source, const std::vector<Sce
   } else if (!run.stdout_text.empty()) {
     report = FailureReport("invalid", "the driver wrote bytes after the last decision");
   } else {
-    report = Score(scenarios, lr, options.sim, traces);
+    report = ScoreLockstep(scenarios, lr, options.sim, traces);
   }
   report.metrics["compile_ms"] = compiled->seconds * 1000;
   report.metrics["run_ms"] = run.wall_seconds * 1000;

@@ -62,6 +62,13 @@ bool SimulateLockstep(const TraceSet& traces, const std::vector<Scenario>& scena
                       const SimOptions& options, const DecideBatch& decide, LockstepResult* result,
                       std::string* error);
 
+// The report of a finished lockstep run: score, metrics, feature and
+// feedback as EvaluateCandidate's (invalid when a scenario missed its
+// deadline under options.enforce_deadline, or ran past the trace). Also
+// used by cant_be_late_policy, the design-space form of this problem.
+HarnessReport ScoreLockstep(const std::vector<Scenario>& scenarios, const LockstepResult& lr,
+                            const SimOptions& sim, const TraceSet& traces);
+
 // Compiles, runs and scores one candidate on `scenarios`. Valid only when no
 // scenario misses its deadline; score = the leaderboard's normalised score
 // of the mean cost (unrounded, unclipped; higher is better); metrics hold the

@@ -155,7 +155,8 @@ TEST(SearchProposerTest, BeatsRandomOnTheSameBudget) {
 }
 
 TEST(SearchProposerTest, ResumedFromReplayedResultsItProposesWhatTheRunWouldHave) {
-  for (StrategyKind kind : {StrategyKind::kCmaes, StrategyKind::kRandom, StrategyKind::kSga}) {
+  for (StrategyKind kind :
+       {StrategyKind::kCmaes, StrategyKind::kRandom, StrategyKind::kSga, StrategyKind::kTpe}) {
     SCOPED_TRACE(StrategyKindName(kind));
     SearchProposerOptions o = Options(kind, Mixed());
     auto whole = SearchProposer::Create(o);

@@ -1,0 +1,103 @@
+#include "problems/cant_be_late_policy/src/harness.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include "config/parameters.h"
+#include "core/rng.h"
+#include "problems/cant_be_late_policy/src/policy.h"
+
+namespace crucible::cblp {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const std::string kDir = std::string(CRUCIBLE_PROBLEMS_DIR) + "/cant_be_late_policy";
+
+// problem.yaml declares the space the harness accepts, and the shipped
+// parameters.json is the initial program crucible writes from its defaults.
+TEST(CantBeLatePolicyTest, ProblemYamlDeclaresTheHarnessSpace) {
+  YamlReader r(kDir + "/problem.yaml");
+  SearchOptions o;
+  ReadSearchSections(r, YAML::LoadFile(kDir + "/problem.yaml"), o);
+  ASSERT_TRUE(r.status().ok()) << r.status().ToString();
+  EXPECT_EQ(o.parameters.ToJson(), PolicySpace().ToJson());
+  EXPECT_EQ(ReadFile(kDir + "/parameters.json"), PolicySpace().ValuesToJson(PolicySpace().Defaults()));
+}
+
+// With the defaults the policy is the greedy seed, decision for decision.
+TEST(CantBeLatePolicyTest, DefaultsAreTheGreedySeed) {
+  StatusOr<PolicyParams> p = ParsePolicyParams(ReadFile(kDir + "/parameters.json"));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ParamPolicy policy(*p);
+  cbl::GreedyPolicy greedy;
+  Rng rng(1);
+  for (int i = 0; i < 100000; ++i) {
+    ::cbl::Observation o;
+    o.gap_s = 600;
+    o.task_s = 48 * 3600;
+    o.deadline_s = (52 + 20 * rng.UniformDouble()) * 3600;
+    o.overhead_s = 0.4 * 3600 * rng.UniformDouble();
+    o.tick = static_cast<int64_t>(rng.Uniform(554));
+    o.elapsed_s = static_cast<double>(o.tick) * o.gap_s;
+    o.done_s = std::min(o.task_s, o.elapsed_s * rng.UniformDouble());
+    o.current_type = static_cast<::cbl::ClusterType>(rng.Uniform(3));
+    o.has_spot = rng.Bernoulli(0.5);
+    ASSERT_EQ(policy.Step(o), greedy.Step(o)) << i;
+  }
+}
+
+TEST(CantBeLatePolicyTest, DefaultsReproduceTheGreedyCostOnBothSplits) {
+  const std::string defaults = ReadFile(kDir + "/parameters.json");
+  StatusOr<HarnessReport> train = EvaluateParameters(defaults, "train");
+  ASSERT_TRUE(train.ok()) << train.status().ToString();
+  ASSERT_TRUE(train->valid) << train->feedback;
+  EXPECT_NEAR(train->metrics.at("mean_cost"), 85.2346, 5e-5);
+  EXPECT_EQ(train->metrics.at("scenarios"), 4200);
+  StatusOr<HarnessReport> heldout = EvaluateParameters(defaults, "heldout");
+  ASSERT_TRUE(heldout.ok());
+  EXPECT_NEAR(heldout->metrics.at("mean_cost"), 114.7091, 5e-5);
+  EXPECT_EQ(heldout->metrics.at("scenarios"), 9000);
+}
+
+TEST(CantBeLatePolicyTest, OtherValuesChangeTheCostAndMissesAreInvalid) {
+  // Waiting less for spot (a Uniform-Progress idle rule) costs something
+  // else; never committing in time misses deadlines, which fails.
+  StatusOr<HarnessReport> up = EvaluateParameters(
+      R"({"commit_restarts": 1, "caution_restarts": 1, "commit_margin_hours": 0.5,
+          "switch_back_hours": 2, "idle": "uniform_progress", "pace": 0.9})",
+      "train");
+  ASSERT_TRUE(up.ok());
+  ASSERT_TRUE(up->valid) << up->feedback;
+  EXPECT_GT(std::abs(up->metrics.at("mean_cost") - 85.2346), 0.01);
+  StatusOr<HarnessReport> od = EvaluateParameters(
+      R"({"commit_restarts": 0, "caution_restarts": 0, "commit_margin_hours": 0.01,
+          "switch_back_hours": 0, "idle": "on_demand", "pace": 1})",
+      "train");
+  ASSERT_TRUE(od.ok());
+  EXPECT_TRUE(od->valid) << od->feedback;  // the harness's guarantee still meets deadlines
+}
+
+TEST(CantBeLatePolicyTest, ValuesOutsideTheSpaceAreInvalidNamingTheField) {
+  StatusOr<HarnessReport> r = EvaluateParameters(
+      R"({"commit_restarts": 9, "caution_restarts": 1, "commit_margin_hours": 0.01,
+          "switch_back_hours": 0, "idle": "wait", "pace": 1})",
+      "train");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->valid);
+  EXPECT_EQ(r->outcome, "invalid");
+  EXPECT_EQ(r->feedback, "parameters.commit_restarts: 9 is outside [0, 4]");
+  EXPECT_EQ(EvaluateParameters("{}", "nosuchsplit").status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace crucible::cblp
