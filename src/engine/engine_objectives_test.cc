@@ -82,7 +82,9 @@ RunOutcome RunOnce(const fs::path& path) {
   EXPECT_TRUE(summary.ok());
   RunOutcome out;
   out.progress = summary->progress;
-  for (const auto& e : *store->LoadEvents()) {
+  auto events = store->LoadEvents();
+  EXPECT_TRUE(events.ok());
+  for (const auto& e : *events) {
     if (e.kind == "front") out.fronts.push_back(e.json);
   }
   // `crucible best`'s front: every member written apart.
