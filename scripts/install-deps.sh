@@ -23,7 +23,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3 procps lld
   libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libxxhash-dev
   libcurl4-openssl-dev libcpp-httplib-dev
-  libpagmo-dev  # search strategies (src/search/, docs/search.md); brings Eigen, Boost.Serialization, TBB
+  libpagmo-dev  # search strategies (src/search/, docs/search.md) and constant tuning (src/propose/tune/); brings Eigen, Boost.Serialization, TBB
   bubblewrap
 )
 if [ "$with_tests" -eq 1 ]; then

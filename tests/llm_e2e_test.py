@@ -163,7 +163,7 @@ class ImproveTest(Base):
             self.assertGreater(ptok, 0)
             self.assertGreater(cost, 0)
         self.assertGreaterEqual(applied, 6)
-        self.assertEqual(db_rows(out, "SELECT value FROM meta WHERE key = 'schema_version'")[0][0], "4")
+        self.assertEqual(db_rows(out, "SELECT value FROM meta WHERE key = 'schema_version'")[0][0], "5")
 
 
     def test_crossover_answers_are_applied(self):

@@ -8,7 +8,7 @@
 The run's database is opened read-only (SQLite's own module, no other
 dependency); nothing here writes to the run, and a run that is still going
 can be read while it writes. This is a separate client of run.db: it reads
-the documented tables of schema versions 1 to 4 (docs/run-database.md) and
+the documented tables of schema versions 1 to 5 (docs/run-database.md) and
 refuses newer files rather than guess. Its queries are the few below; every
 other reading of run.db belongs to src/store.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 APPLICATION_ID = 0x63727563  # "cruc"
-MAX_SCHEMA_VERSION = 4
+MAX_SCHEMA_VERSION = 5
 
 # The columns of the `candidates` view that describe a result, without the
 # program text (which is large and read only on request).

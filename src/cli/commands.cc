@@ -169,6 +169,21 @@ int BestCommand(const std::string& run_dir) {
     fmt::print("held-out {}: {}\n", config->objective.key, FormatValue(config->objective.ValueOf(h)));
   }
   fmt::print("written to {}/best/ (program and metrics.json)\n", run_dir);
+  if (config->objectives.size() > 1) {
+    // Several objectives: the front, each member written apart.
+    auto front = WriteFrontDir(run_dir, **store);
+    if (!front.ok()) return ReportError(front.status());
+    fmt::print("Pareto front: {} members, hypervolume {:.6g}\n", front->members.size(),
+               front->hypervolume);
+    for (const Candidate& c : front->members) {
+      std::string values;
+      for (const Objective& o : config->objectives) {
+        values += fmt::format("  {} {}", o.key, FormatValue(o.ValueOf(c.result)));
+      }
+      fmt::print("  #{}{}\n", c.id, values);
+    }
+    fmt::print("written to {}/best/front/ID/\n", run_dir);
+  }
   return kExitOk;
 }
 

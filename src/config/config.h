@@ -28,6 +28,7 @@
 #include "executor/slurm_options.h"
 #include "propose/llm/llm_options.h"
 #include "propose/mutate/mutate_options.h"
+#include "propose/tune/tune_options.h"
 #include "sandbox/sandbox_options.h"
 #include "search/search_options.h"
 
@@ -62,9 +63,16 @@ struct RunConfig {
   std::vector<CascadeStage> stages = {{"full", std::nullopt}};
   bool heldout = false;  // evaluate the best program on the held-out split at the end
   Objective objective;
+  // `objectives:` (several, docs/search.md "Several objectives"): the list,
+  // whose first is also `objective` (what the single-objective rules —
+  // best, target, cascade thresholds — use). Empty with `objective:`.
+  std::vector<Objective> objectives;
   SandboxOptions sandbox;
   ArchiveOptions archive;
   MutateOptions mutate;
+  // problem.yaml's `tuning:`: constant tuning of promising candidates
+  // (docs/search.md, "Constant tuning"); off by default.
+  TuningOptions tuning;
   // `parameters:` and `search:` (docs/search.md): a declared design space
   // and its strategy; empty space = none. With one, each candidate carries
   // its values as parameters.json and kAuto resolves to kSearch.

@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "config/llm_config.h"
 #include "config/parameters.h"
+#include "config/tuning_config.h"
 
 namespace crucible {
 
@@ -87,10 +88,20 @@ std::string ConfigToJson(const RunConfig& c) {
   j["prompt_text"] = c.prompt_text;
   j["seed"] = c.seed ? json(*c.seed) : json(nullptr);
   j["evaluator"] = EvaluatorJson(c);
-  j["objective"] = {{"key", c.objective.key},
-                    {"direction", DirectionName(c.objective.direction)}};
+  if (c.objectives.empty()) {
+    j["objective"] = {{"key", c.objective.key},
+                      {"direction", DirectionName(c.objective.direction)}};
+  } else {
+    json list = json::array();
+    for (const Objective& o : c.objectives) {
+      list.push_back({{"key", o.key}, {"direction", DirectionName(o.direction)}});
+    }
+    j["objectives"] = std::move(list);
+  }
   j["archive"] = ArchiveJson(c.archive);
   j["features"] = FeaturesJson(c.archive);
+  // Only when on: a configuration without tuning freezes as before.
+  if (c.tuning.enabled) j["tuning"] = TuningToJson(c.tuning);
   j["mutate"] = {{"max_operators", c.mutate.max_operators},
                  {"float_sigma", c.mutate.float_sigma},
                  {"max_attempts", c.mutate.max_attempts},

@@ -119,7 +119,8 @@ TEST_F(ConfigTest, ErrorsNameFileAndField) {
   EXPECT_EQ(Load(base_ + "archiv: {}\n").status().message(),
             Yaml() + ": archiv: unknown key (known keys here: name, description, files, prompt, "
                      "evaluator, objective, archive, features, mutate, budget, limits, problem_dir, "
-                     "proposer, llm, executor, slurm, prompt_text, seed, parameters, search)");
+                     "proposer, llm, executor, slurm, prompt_text, seed, parameters, search, tuning, "
+                     "objectives)");
   EXPECT_EQ(Load(base_ + "archive: {islands: four}\n").status().message(),
             Yaml() + ": archive.islands: expected an integer, got 'four'");
   EXPECT_EQ(Load(base_ + "archive: {islands: 0}\n").status().message(),

@@ -10,6 +10,7 @@
 
 #include "config/llm_config.h"
 #include "config/parameters.h"
+#include "config/tuning_config.h"
 
 namespace crucible {
 namespace {
@@ -220,13 +221,44 @@ void ParseSlurm(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   r.Read(n, "bin_dir", "slurm", s.bin_dir);
 }
 
+// `objectives:`, a list of {key, direction}: two or more, distinct keys, and
+// not beside `objective:` (the first of the list is the objective).
+void ParseObjectives(const YAML::Node& root, YamlReader& r, RunConfig& c) {
+  const YAML::Node list = root["objectives"];
+  if (!list || list.IsNull()) return;
+  if (root["objective"] && !root["objective"].IsNull()) {
+    r.Fail("objectives", "give either objective or objectives, not both");
+    return;
+  }
+  if (!list.IsSequence() || list.size() < 2) {
+    r.Fail("objectives", "must be a list of two or more {key, direction}");
+    return;
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string path = "objectives[" + std::to_string(i) + "]";
+    if (!r.IsMap(list[i], path)) return;
+    r.CheckKeys(list[i], path, {"key", "direction"});
+    Objective o;
+    r.Read(list[i], "key", path, o.key);
+    if (o.key.empty()) r.Fail(JoinPath(path, "key"), "is required");
+    r.ReadEnum(list[i], "direction", path, {Direction::kMaximize, Direction::kMinimize},
+               DirectionName, o.direction);
+    for (const Objective& before : c.objectives) {
+      if (before.key == o.key) r.Fail(JoinPath(path, "key"), "repeats " + o.key);
+    }
+    c.objectives.push_back(std::move(o));
+  }
+  if (r.status().ok()) c.objective = c.objectives.front();
+}
+
 }  // namespace
 
 void ParseProblemYaml(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   r.CheckKeys(root, "",
               {"name", "description", "files", "prompt", "evaluator", "objective", "archive",
                "features", "mutate", "budget", "limits", "problem_dir", "proposer", "llm",
-               "executor", "slurm", "prompt_text", "seed", "parameters", "search"});
+               "executor", "slurm", "prompt_text", "seed", "parameters", "search", "tuning",
+               "objectives"});
   if (!r.status().ok()) return;
   r.Read(root, "name", "", c.name);
   if (r.status().ok() && c.name.empty()) r.Fail("name", "is required");
@@ -250,12 +282,14 @@ void ParseProblemYaml(const YAML::Node& root, YamlReader& r, RunConfig& c) {
     c.seed = static_cast<uint64_t>(seed);
   }
   ParseEvaluator(root, r, c);
+  ReadTuningSection(r, root, c.tuning);
   if (const YAML::Node o = root["objective"]; o && !o.IsNull()) {
     r.CheckKeys(o, "objective", {"key", "direction"});
     r.Read(o, "key", "objective", c.objective.key);
     r.ReadEnum(o, "direction", "objective", {Direction::kMaximize, Direction::kMinimize},
                DirectionName, c.objective.direction);
   }
+  ParseObjectives(root, r, c);
   ParseArchive(root, r, c.archive);
   ParseMutate(root, r, c.mutate);
   ParseLlmSection(root, r, c.llm, c.proposer);

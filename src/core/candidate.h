@@ -58,6 +58,10 @@ struct ProposalInfo {
   std::vector<std::string> operators;   // e.g. {"perturb_constant", "swap_lines"}
   std::string detail_json = "{}";       // proposer-specific record
   double propose_seconds = 0;
+  // Evaluations the proposer ran itself to make this child (the samples of
+  // a constant tuning); the engine counts them against the evaluation
+  // budget, the store keeps them (run.db's `tunings` table).
+  int64_t evaluations = 0;
 };
 
 struct Candidate {

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_set>
 
 #include "archive/entry.h"
+#include "archive/pareto.h"
 #include "core/diff.h"
 #include "core/parsed_program.h"
 #include "engine/task_pool.h"
@@ -39,6 +41,9 @@ Status EngineOptions::Validate() const {
     return InvalidArgumentError("the time budget must be > 0 seconds");
   }
   if (max_unevaluated_in_a_row < 1) return InvalidArgumentError("max_unevaluated_in_a_row must be >= 1");
+  if (objectives.size() > 1 && objectives.front() != objective) {
+    return InvalidArgumentError("objectives: the first must be the objective");
+  }
   return Status::Ok();
 }
 
@@ -86,7 +91,12 @@ class Engine::Impl {
                                                       : std::max(0, proposer.Concurrency())),
         precheck_(PrecheckOptions{o_.max_program_bytes}),
         propose_pool_(std::max(o_.jobs, proposal_slots_)),
-        eval_pool_(o_.jobs) {}
+        eval_pool_(o_.jobs) {
+    if (multi()) {
+      fronts_.assign(static_cast<size_t>(archive_.num_islands()),
+                     ParetoPopulation(o_.objectives.size()));
+    }
+  }
 
   ~Impl() {
     cancel_.request_stop();
@@ -125,9 +135,13 @@ class Engine::Impl {
                       std::vector<std::shared_ptr<const Candidate>> inspirations, size_t num_top);
   void SubmitEvaluation(const std::shared_ptr<Slot>& slot);
   void Precheck(Slot& slot);
+  void CountProposerEvaluations(int64_t n);
   void FinishWithoutEvaluation(Slot& slot, Outcome outcome, std::string feedback,
                                CandidateId duplicate_of);
   void Insert(const Slot& slot);
+  bool multi() const { return o_.objectives.size() > 1; }
+  void UpdateFronts(const Slot& slot);
+  bool InAnyFront(CandidateId id) const;
   void CheckStopConditions();
   void Stop(StopReason reason, std::string message);
   void DrainAll();
@@ -176,6 +190,11 @@ class Engine::Impl {
   StopReason reason_ = StopReason::kEvaluationBudget;
   std::string message_;
   Status store_error_;
+  // Several objectives only (EngineOptions::objectives).
+  std::vector<ParetoPopulation> fronts_;      // per island
+  std::vector<ParetoMember> run_front_;       // non-dominated over all islands
+  std::vector<double> hv_reference_;          // set by the first candidate with every objective
+  std::optional<double> hypervolume_;
 
   TaskPool propose_pool_;  // last: destroyed (joined) first
   TaskPool eval_pool_;
@@ -199,6 +218,9 @@ Status Engine::Impl::Restore() {
     slot->restored = true;
     const Outcome o = c->result.outcome;
     slot->evaluated = o != Outcome::kDuplicate && o != Outcome::kRejected;
+    // A constant tuning's samples were made before its child was recorded.
+    dispatched_ += c->proposal.evaluations;
+    evaluations_done_ += c->proposal.evaluations;
     if (row.status == CandidateStatus::kPending) {
       slot->phase = Slot::Phase::kEvaluating;
       slot->evaluated = true;
@@ -213,6 +235,7 @@ Status Engine::Impl::Restore() {
       ++dispatched_;
       ++evaluations_done_;
     }
+
     Insert(*slot);
   }
   next_precheck_ = next_insert_ = next_select_;
@@ -424,6 +447,12 @@ bool Engine::Impl::TrySelect() {
     sel = archive_.Select(static_cast<int>((next_select_ + k) % islands), rng_);
   }
   if (!sel) return false;  // unreachable once the initial program is seeded
+  // Several objectives: the parent is drawn from the island's Pareto
+  // population by rank and crowding (NSGA-II's binary tournament).
+  if (multi()) {
+    const CandidateId p = fronts_[static_cast<size_t>(sel->island)].Tournament(rng_);
+    if (p != kNoCandidate && members_.contains(p)) sel->parent = p;
+  }
   auto slot = std::make_shared<Slot>();
   auto c = std::make_shared<Candidate>();
   c->id = next_select_++;
@@ -453,6 +482,9 @@ void Engine::Impl::SubmitProposal(const std::shared_ptr<Slot>& slot,
   req.inspirations = std::move(inspirations);
   req.num_top_inspirations = num_top;
   req.precheck = &precheck_;
+  if (o_.budget.evaluations) {
+    req.evaluations_left = *o_.budget.evaluations - dispatched_ - (CountPhase(true) - 1);
+  }
   if (proposer_.RunsInline()) {
     const double t0 = clock_.NowSeconds();
     slot->proposal = proposer_.Propose(req, cancel_.get_token());
@@ -561,6 +593,15 @@ void Engine::Impl::Precheck(Slot& slot) {
   // pre-checked the child itself, otherwise here.
   std::shared_ptr<const ParsedProgram> parsed = std::move(slot.proposal->parsed);
   if (!parsed) parsed = ParsedProgram::Make(slot.proposal->program);
+  // A constant tuning's child belongs to the candidate it tuned.
+  if (slot.proposal->parent) {
+    slot.parent = std::move(slot.proposal->parent);
+    c.parent_id = slot.parent->id;
+    c.island = slot.parent->island;
+    c.generation = slot.parent->generation + 1;
+    c.inspiration_ids.clear();
+  }
+  CountProposerEvaluations(slot.proposal->info.evaluations);
   c.program = std::move(slot.proposal->program);
   c.proposal = std::move(slot.proposal->info);
   c.patch = ProgramDiff(slot.parent->program, c.program);
@@ -580,6 +621,15 @@ void Engine::Impl::Precheck(Slot& slot) {
   ++dispatched_;
   unevaluated_in_a_row_ = 0;
   SubmitEvaluation(slots_.at(c.id));
+}
+
+// Evaluations a proposer ran itself (constant tuning) count like the
+// engine's own, for the budget and the progress line.
+void Engine::Impl::CountProposerEvaluations(int64_t n) {
+  if (n <= 0) return;
+  dispatched_ += n;
+  evaluations_done_ += n;
+  session_evaluations_ += n;
 }
 
 void Engine::Impl::FinishWithoutEvaluation(Slot& slot, Outcome outcome, std::string feedback,
@@ -645,6 +695,7 @@ void Engine::Impl::Insert(const Slot& slot) {
       best_id_ = c.id;
     }
   }
+  if (multi()) UpdateFronts(slot);
   ++outcomes_[c.result.outcome];
   if (new_best && !slot.replayed) {
     Status s = store_.AppendEvent(clock_.UnixSeconds(), "new_best",
@@ -663,8 +714,64 @@ void Engine::Impl::Insert(const Slot& slot) {
   if (observer_ && !slot.replayed) observer_->OnCandidate(c, o_.objective.ValueOf(c.result), new_best);
   // Forget candidates that left the archive, now and then.
   if (members_.size() > 4 * archive_.size() + 1024) {
-    std::erase_if(members_, [&](const auto& kv) { return archive_.Find(kv.first) == nullptr; });
+    std::erase_if(members_, [&](const auto& kv) {
+      return archive_.Find(kv.first) == nullptr && !InAnyFront(kv.first);
+    });
   }
+}
+
+// Several objectives: the candidate joins its island's Pareto population
+// (the initial program every island's) if it has every objective and passed
+// the final stage; the run's front and hypervolume follow, and each change
+// of the front is an event (kind "front") in run.db.
+void Engine::Impl::UpdateFronts(const Slot& slot) {
+  const Candidate& c = *slot.candidate;
+  if (!ArchiveEntryFor(c, entry_rule_)) return;
+  std::optional<std::vector<double>> v = FitnessVector(o_.objectives, c.result);
+  if (!v) return;
+  if (hv_reference_.empty()) {
+    // The first such candidate is the initial program: the reference point
+    // is its values made 10% (at least 1e-6) worse, so that every
+    // improvement on it in all objectives adds volume.
+    for (double f : *v) hv_reference_.push_back(f - std::max(0.1 * std::abs(f), 1e-6));
+  }
+  bool joined = false;
+  for (size_t i = 0; i < fronts_.size(); ++i) {
+    if (c.parent_id != kNoCandidate && static_cast<int>(i) != c.island) continue;
+    joined |= fronts_[i].Insert(c.id, *v);
+  }
+  if (joined) members_[c.id] = slot.candidate;
+  std::vector<ParetoMember> all = run_front_;
+  all.push_back(ParetoMember{c.id, *v, 0, 0});
+  std::vector<ParetoMember> next = NonDominated(all);
+  const bool changed = next.size() != run_front_.size() ||
+                       std::any_of(next.begin(), next.end(), [&](const ParetoMember& m) {
+                         return m.id == c.id;
+                       });
+  if (!changed) return;
+  run_front_ = std::move(next);
+  hypervolume_ = Hypervolume(run_front_, hv_reference_);
+  if (slot.replayed) return;
+  std::string members;
+  for (const ParetoMember& m : run_front_) {
+    std::string values;
+    for (size_t k = 0; k < m.fitness.size(); ++k) {
+      const double value = o_.objectives[k].maximize() ? m.fitness[k] : -m.fitness[k];
+      values += fmt::format("{}{}", k ? ", " : "", value);
+    }
+    members += fmt::format(R"({}{{"id": {}, "values": [{}]}})", members.empty() ? "" : ", ", m.id,
+                           values);
+  }
+  Status s = store_.AppendEvent(
+      clock_.UnixSeconds(), "front",
+      fmt::format(R"({{"evaluations": {}, "hypervolume": {}, "members": [{}]}})",
+                  evaluations_done_, *hypervolume_, members));
+  if (!s.ok()) store_error_ = s;
+}
+
+bool Engine::Impl::InAnyFront(CandidateId id) const {
+  return std::any_of(fronts_.begin(), fronts_.end(),
+                     [id](const ParetoPopulation& p) { return p.Contains(id); });
 }
 
 Progress Engine::Impl::CurrentProgress() const {
@@ -678,6 +785,8 @@ Progress Engine::Impl::CurrentProgress() const {
   p.best_value = best_value_;
   p.outcomes = outcomes_;
   p.proposer_usage = proposer_.UsageSummary();
+  p.hypervolume = hypervolume_;
+  p.front_size = static_cast<int64_t>(run_front_.size());
   return p;
 }
 

@@ -26,6 +26,7 @@
 #include <stop_token>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "archive/archive.h"
 #include "config/config.h"
@@ -51,6 +52,12 @@ struct EngineOptions {
   uint64_t seed = 0;
   Budget budget;
   Objective objective;
+  // Several objectives (problem.yaml `objectives:`; the first is
+  // `objective`): each island keeps a Pareto population beside its grid
+  // (archive/pareto.h), parents are drawn from it by rank and crowding, and
+  // the run's front and its hypervolume are tracked. Empty or one: the
+  // single-objective run, unchanged.
+  std::vector<Objective> objectives;
   std::string final_stage = "full";  // results stopped before it by the cascade are not archived
   size_t max_program_bytes = 256 * 1024;
   // Stop when this many children in a row were duplicates or rejected.
@@ -82,6 +89,11 @@ struct Progress {
   std::optional<double> best_value;
   std::map<Outcome, int64_t> outcomes;    // whole run, initial program included
   std::string proposer_usage;             // Proposer::UsageSummary() ("" for mutate)
+  // Several objectives only: the run's Pareto front (size) and its
+  // hypervolume above the reference point (docs/search.md, "Several
+  // objectives"), the run's progress figure.
+  std::optional<double> hypervolume;
+  int64_t front_size = 0;
 };
 
 struct EngineSummary {

@@ -31,6 +31,7 @@
 #include "problems/registry.h"
 #include "propose/mutate/mutate_proposer.h"
 #include "propose/search/search_proposer.h"
+#include "propose/tune/tuning_proposer.h"
 
 namespace crucible {
 namespace {
@@ -332,12 +333,24 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Create(config.archive));
   ASSIGN_OR_RETURN(std::unique_ptr<Proposer> proposer, MakeProposer(config, store.metadata().seed));
+  if (config.tuning.enabled) {
+    // Constant tuning around the configured proposer; its samples go
+    // through the run's own evaluator (docs/search.md, "Constant tuning").
+    proposer = std::make_unique<TuningProposer>(
+        std::move(proposer), config.tuning, config.objective,
+        [ev = evaluator.get()](CandidateId id, const Program& program, uint64_t seed,
+                               std::stop_token s) {
+          EvalRequest r{id, &program, seed, Split::kTrain};
+          return ev->Evaluate(r, s);
+        });
+  }
   EngineOptions eo;
   eo.jobs = req.jobs > 0 ? req.jobs : slurm ? config.slurm.max_queued : DefaultJobs();
   eo.deterministic = store.metadata().deterministic;
   eo.seed = store.metadata().seed;
   eo.budget = config.budget;
   eo.objective = config.objective;
+  eo.objectives = config.objectives;
   eo.final_stage = config.stages.back().name;
   eo.max_program_bytes = config.max_program_bytes;
   // Each failed LLM proposal may be several paid requests (re-asks): give up
@@ -589,13 +602,11 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
   return RunEngine(run_dir, config, req, *store, observer, log, stop);
 }
 
-StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& store,
-                                 const RunConfig& config) {
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> top,
-                   store.TopByObjective(config.objective, 1, config.stages.back().name));
-  if (top.empty()) return NotFoundError("no candidate of this run has a score yet");
-  const Candidate& best = top.front().candidate;
-  const fs::path dir = fs::path(run_dir) / "best";
+namespace {
+
+// `best`'s files and metrics.json (its result, lineage and held-out result)
+// into `dir`.
+Status WriteProgramDir(const fs::path& dir, const RunStore& store, const Candidate& best) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return FailedPreconditionError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
@@ -620,8 +631,50 @@ StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& sto
   ASSIGN_OR_RETURN(std::optional<std::string> heldout,
                    store.GetState(fmt::format("heldout:{}", best.id)));
   if (heldout) m["heldout"] = nlohmann::json::parse(*heldout, nullptr, false);
-  RETURN_IF_ERROR(WriteFileChecked(dir / "metrics.json", m.dump(2) + "\n"));
+  return WriteFileChecked(dir / "metrics.json", m.dump(2) + "\n");
+}
+
+}  // namespace
+
+StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& store,
+                                 const RunConfig& config) {
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> top,
+                   store.TopByObjective(config.objective, 1, config.stages.back().name));
+  if (top.empty()) return NotFoundError("no candidate of this run has a score yet");
+  const Candidate& best = top.front().candidate;
+  RETURN_IF_ERROR(WriteProgramDir(fs::path(run_dir) / "best", store, best));
   return best;
+}
+
+StatusOr<FrontSummary> WriteFrontDir(const std::string& run_dir, const RunStore& store) {
+  std::optional<std::string> last;
+  for (int64_t after = 0;;) {
+    ASSIGN_OR_RETURN(std::vector<RunStore::Event> events, store.LoadEvents(after, 1000));
+    if (events.empty()) break;
+    for (const RunStore::Event& e : events) {
+      if (e.kind == "front") last = e.json;
+    }
+    after = events.back().seq;
+  }
+  if (!last) return NotFoundError("the run has no Pareto front (one objective, or none evaluated)");
+  const nlohmann::json j = nlohmann::json::parse(*last, nullptr, false);
+  if (!j.is_object() || !j.contains("members") || !j["members"].is_array()) {
+    return DataLossError("run.db: a malformed front event");
+  }
+  FrontSummary front;
+  front.hypervolume = j.value("hypervolume", 0.0);
+  for (const nlohmann::json& m : j["members"]) {
+    if (!m.is_object() || !m.contains("id") || !m["id"].is_number_integer()) {
+      return DataLossError("run.db: a malformed front event");
+    }
+    const CandidateId id = m["id"].get<CandidateId>();
+    ASSIGN_OR_RETURN(std::optional<CandidateRow> row, store.LoadCandidate(id));
+    if (!row) return DataLossError(fmt::format("run.db: front member {} is not a candidate", id));
+    RETURN_IF_ERROR(WriteProgramDir(fs::path(run_dir) / "best" / "front" / std::to_string(id), store,
+                                    row->candidate));
+    front.members.push_back(std::move(row->candidate));
+  }
+  return front;
 }
 
 }  // namespace crucible

@@ -99,6 +99,15 @@ StatusOr<std::unique_ptr<RunStore>> OpenRunStore(const std::string& run_dir);
 StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& store,
                                  const RunConfig& config);
 
+// Several objectives: the run's last Pareto front (run.db's last "front"
+// event) and its hypervolume; each member's files and metrics.json are
+// written to RUN_DIR/best/front/ID/. NotFound when the run has no front yet.
+struct FrontSummary {
+  double hypervolume = 0;
+  std::vector<Candidate> members;
+};
+StatusOr<FrontSummary> WriteFrontDir(const std::string& run_dir, const RunStore& store);
+
 }  // namespace crucible
 
 #endif  // CRUCIBLE_ENGINE_RUN_H_

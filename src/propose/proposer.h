@@ -40,6 +40,10 @@ struct ProposalRequest {
   // regions, size, duplicates); null when there is none (then a proposer
   // checks what it can without one). Outlives the call.
   const Prechecker* precheck = nullptr;
+  // Evaluations of the budget not yet taken by children dispatched or being
+  // proposed (this one included); absent without an evaluation budget. A
+  // proposer that evaluates programs itself (constant tuning) stays within it.
+  std::optional<int64_t> evaluations_left;
 };
 
 // What a proposer hands the engine to persist: records of its model calls
@@ -58,6 +62,11 @@ struct Proposal {
   // parsed it already to pre-check it; the engine then does not parse or
   // hash it again. Must describe exactly `program`.
   std::shared_ptr<const ParsedProgram> parsed;
+  // Optional: the child's parent when it is not the request's (a constant
+  // tuning makes a child of the candidate it tuned). The engine then
+  // records this parent, its island and generation + 1, and no
+  // inspirations.
+  std::shared_ptr<const Candidate> parent;
 };
 
 class Proposer {

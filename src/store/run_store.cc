@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <utility>
 
 #include "store/candidate_json.h"
@@ -269,6 +270,38 @@ struct RunStore::Impl {
     return FailedPreconditionError(where + ": already " + stmt->ColumnString(0));
   }
 
+  // The cost of the constant tuning that made `c` (schema 5).
+  Status InsertTuning(const Candidate& c) {
+    ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                     db->Prepare("INSERT INTO tunings (candidate_id, tuned_from, evaluations) "
+                                 "VALUES (?1, ?2, ?3)"));
+    stmt.BindInt64(1, c.id);
+    stmt.BindInt64(2, c.parent_id);
+    stmt.BindInt64(3, c.proposal.evaluations);
+    return stmt.Run();
+  }
+
+  // Sets ProposalInfo::evaluations of the rows made by a constant tuning
+  // (none before schema 5).
+  Status FillTuningEvaluations(int schema_version, std::vector<CandidateRow>& rows) {
+    if (schema_version < 5 || rows.empty()) return Status::Ok();
+    ASSIGN_OR_RETURN(sqlite::Statement stmt,
+                     db->Prepare("SELECT candidate_id, evaluations FROM tunings"));
+    std::map<CandidateId, int64_t> cost;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      cost[stmt.ColumnInt64(0)] = stmt.ColumnInt64(1);
+    }
+    if (cost.empty()) return Status::Ok();
+    for (CandidateRow& r : rows) {
+      if (auto it = cost.find(r.candidate.id); it != cost.end()) {
+        r.candidate.proposal.evaluations = it->second;
+      }
+    }
+    return Status::Ok();
+  }
+
   Status PutStateEntries(const std::map<std::string, std::string>& state) {
     // Not a structured binding: clang before 16 cannot capture one.
     for (const auto& entry : state) {
@@ -396,6 +429,7 @@ Status RunStore::WriteCandidate(const Candidate& c, bool done,
     inserted = impl_->Run(kInsertSources,
                           [&](sqlite::Statement& s) { store_row::BindSources(s, c); });
   }
+  if (inserted.ok() && c.proposal.evaluations > 0) inserted = impl_->InsertTuning(c);
   if (!inserted.ok()) return inserted.WithContext(operation);
   RETURN_IF_ERROR(impl_->PutStateEntries(state));
   return txn.Commit();
@@ -598,7 +632,10 @@ StatusOr<std::vector<CandidateRow>> RunStore::LoadCandidates(
   Sql sql = !only.has_value()                   ? kAllCandidates
             : *only == CandidateStatus::kPending ? kPendingCandidates
                                                  : kDoneCandidates;
-  return impl_->Candidates(sql, /*skip_malformed=*/true, [](sqlite::Statement&) {});
+  ASSIGN_OR_RETURN(std::vector<CandidateRow> rows,
+                   impl_->Candidates(sql, /*skip_malformed=*/true, [](sqlite::Statement&) {}));
+  RETURN_IF_ERROR(impl_->FillTuningEvaluations(metadata_.schema_version, rows));
+  return rows;
 }
 
 StatusOr<std::optional<CandidateRow>> RunStore::LoadCandidate(CandidateId id) const {
@@ -608,6 +645,7 @@ StatusOr<std::optional<CandidateRow>> RunStore::LoadCandidate(CandidateId id) co
                      s.BindInt64(1, id);
                    }));
   if (rows.empty()) return std::optional<CandidateRow>();
+  RETURN_IF_ERROR(impl_->FillTuningEvaluations(metadata_.schema_version, rows));
   return std::optional<CandidateRow>(std::move(rows.front()));
 }
 

@@ -49,10 +49,11 @@ namespace crucible {
 // The run database format version written by this binary. Bump it, and add a
 // migration, for any change to the schema or to a column's encoding.
 // Version 2 added the llm_calls table; version 3 dropped two unused indexes;
-// version 4 added the llm_notes table (the LLM proposer's scratchpad).
+// version 4 added the llm_notes table (the LLM proposer's scratchpad);
+// version 5 added the tunings table (the evaluations of constant tunings).
 // Older files are upgraded in place when opened for writing, and read as they
 // are otherwise.
-inline constexpr int kRunSchemaVersion = 4;
+inline constexpr int kRunSchemaVersion = 5;
 
 struct RunMetadata {
   int schema_version = kRunSchemaVersion;

@@ -120,6 +120,17 @@ CREATE TABLE IF NOT EXISTS llm_notes (
 );
 )sql";
 
+// Version 5 adds what each constant tuning cost: the samples it evaluated
+// before its child (candidate_id, proposer 'tune') was recorded. They are
+// not candidates; the engine counts them against the evaluation budget.
+constexpr char kSchemaV5Additions[] = R"sql(
+CREATE TABLE IF NOT EXISTS tunings (
+  candidate_id INTEGER PRIMARY KEY,
+  tuned_from   INTEGER NOT NULL,
+  evaluations  INTEGER NOT NULL
+);
+)sql";
+
 Status NotOurs(const sqlite::Database& db, const std::string& why) {
   return DataLossError("run database " + db.path() + " is not a crucible run database (" + why +
                        ")");
@@ -216,6 +227,7 @@ Status CreateSchema(sqlite::Database& db, const RunMetadata& metadata) {
   if (status.ok()) status = db.Exec(kSchemaV1, "create schema");
   if (status.ok()) status = db.Exec(kSchemaV2Additions, "create schema");
   if (status.ok()) status = db.Exec(kSchemaV4Additions, "create schema");
+  if (status.ok()) status = db.Exec(kSchemaV5Additions, "create schema");
   const std::map<std::string, std::string> meta = {
       {"schema_version", std::to_string(kRunSchemaVersion)},
       {"crucible_version", metadata.crucible_version},
@@ -276,6 +288,10 @@ Status MigrateToCurrent(sqlite::Database& db, RunMetadata& metadata) {
   if (metadata.schema_version < 4) {
     RETURN_IF_ERROR(MigrateStep(db, 3, 4, kSchemaV4Additions));
     metadata.schema_version = 4;
+  }
+  if (metadata.schema_version < 5) {
+    RETURN_IF_ERROR(MigrateStep(db, 4, 5, kSchemaV5Additions));
+    metadata.schema_version = 5;
   }
   return Status::Ok();
 }

@@ -337,6 +337,21 @@ std::string StoredResponse(const ChatResult& chat) {
   return "<think>\n" + chat.reasoning + "\n</think>\n" + chat.text;
 }
 
+// What a constant tuning changed (propose/tune/tuning_proposer.h), as the
+// one-line change of an attempt: "tuned constants: line 7 0.7 -> 0.8125, ...".
+std::string TunedConstantsLine(const std::string& detail_json) {
+  const json d = json::parse(detail_json, nullptr, false);
+  if (!d.is_object() || !d.contains("changes") || !d["changes"].is_array()) return "";
+  std::string line;
+  for (const json& c : d["changes"]) {
+    if (!c.is_object()) continue;
+    line += line.empty() ? "tuned constants: " : ", ";
+    line += "line " + std::to_string(c.value("line", 0)) + " " + c.value("from", std::string()) +
+            " -> " + c.value("to", std::string());
+  }
+  return line;
+}
+
 // The model's one-line summary of its change: the first line of prose
 // before the first block or fence.
 std::string Summary(std::string_view answer) {
@@ -805,6 +820,8 @@ void LlmProposer::OnResult(const Candidate& child, std::optional<double> child_f
       if (d.is_object() && d.contains("summary") && d["summary"].is_string()) {
         a.change = d["summary"].get<std::string>();
       }
+    } else if (child.proposal.proposer == "tune") {
+      a.change = TunedConstantsLine(child.proposal.detail_json);
     }
     if (evaluated) {
       const auto pv = values_.find(child.parent_id);

@@ -143,27 +143,6 @@ std::optional<Edit> PerturbAt(const EditContext& ctx, size_t i, const NumberLite
                   std::move(*next));
 }
 
-// The start value of a C-family for loop, `for (int i = 0; ...)`: an index
-// origin, not a tunable constant (moving it only skips or overruns elements).
-// Its bound and step stay perturbable (iteration counts often are tunable).
-bool IsLoopStart(const EditContext& ctx, size_t number) {
-  using namespace mutate_internal;
-  if (ctx.language == Language::kPython) return false;
-  size_t i = PrevSignificant(ctx, number);
-  if (i == kNone || !TokenIs(ctx, i, TokenKind::kOperator, "=")) return false;
-  for (int steps = 0; steps < 12; ++steps) {
-    i = PrevSignificant(ctx, i);
-    if (i == kNone) return false;
-    const std::string_view text = TextOf(ctx, i);
-    if (text == ";" || text == "{" || text == "}" || text == ")") return false;
-    if (text == "(") {
-      const size_t keyword = PrevSignificant(ctx, i);
-      return keyword != kNone && TokenIs(ctx, keyword, TokenKind::kIdentifier, "for");
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 std::optional<Edit> PerturbConstant(const EditContext& ctx, Rng& rng, double float_sigma) {

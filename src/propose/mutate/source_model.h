@@ -58,6 +58,11 @@ std::vector<std::string> StringAndCommentTexts(std::string_view source, Language
 bool EditLexesCleanly(const EditContext& ctx, std::string_view child, size_t pos, TokenKind kind,
                       std::string_view text);
 
+// Number token `number` is the start value of a C-family for loop,
+// `for (int i = 0; ...)`: an index origin, not a tunable constant (moving it
+// only skips or overruns elements). Its bound and step are not.
+bool IsLoopStart(const EditContext& ctx, size_t number);
+
 // An Edit of the common shape (no crossover fields).
 Edit MakeEdit(std::string source, int line, std::string from, std::string to);
 

@@ -1,0 +1,153 @@
+// The engine with constant tuning (propose/tune/): a tuned child belongs to
+// the candidate it tuned, its samples count against the evaluation budget,
+// the store keeps their number, and a resume counts them again.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/hash.h"
+#include "core/rng.h"
+#include "engine/engine.h"
+#include "propose/tune/tuning_proposer.h"
+
+namespace crucible {
+namespace {
+
+namespace fs = std::filesystem;
+
+// "x = N\ny = S\n": children move N by a seeded step; S keeps them distinct.
+class StepProposer final : public Proposer {
+ public:
+  StatusOr<Proposal> Propose(const ProposalRequest& req, std::stop_token) override {
+    const long x = std::stol(req.parent->program.files[0].content.substr(4));
+    Rng rng(req.seed);
+    Proposal p;
+    p.program.files.push_back({"p.py", fmt::format("x = {}\ny = {}\n", x + rng.UniformInt(-5, 5),
+                                                   rng.UniformInt(0, 1'000'000'000))});
+    p.info.proposer = "step";
+    return p;
+  }
+  std::string_view Name() const override { return "step"; }
+};
+
+// Scores -|x - 420|.
+class DistanceEvaluator final : public Evaluator {
+ public:
+  EvalResult Evaluate(const EvalRequest& req, std::stop_token) override {
+    ++calls;
+    EvalResult r;
+    r.outcome = Outcome::kOk;
+    r.score = -std::abs(static_cast<double>(std::stol(req.program->files[0].content.substr(4)) - 420));
+    r.stage = "full";
+    return r;
+  }
+  std::string Describe() const override { return "in-process"; }
+  std::atomic<int> calls{0};
+};
+
+class EngineTuningTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/crucible-enginetune-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<TuningProposer> Tuner(DistanceEvaluator& eval) {
+    TuningOptions o;
+    o.enabled = true;
+    o.budget_share = 0.5;
+    o.tune.max_evaluations = 12;
+    return std::make_unique<TuningProposer>(
+        std::make_unique<StepProposer>(), o, Objective{},
+        [&eval](CandidateId id, const Program& p, uint64_t seed, std::stop_token stop) {
+          EvalRequest req{id, &p, seed, Split::kTrain};
+          return eval.Evaluate(req, stop);
+        });
+  }
+
+  std::unique_ptr<Archive> NewArchive() {
+    ArchiveOptions a;
+    a.num_islands = 2;
+    return std::move(Archive::Create(a)).value();
+  }
+
+  fs::path dir_;
+  SystemClock clock_;
+};
+
+TEST_F(EngineTuningTest, TunedChildrenAndTheirCostAreRecordedAndCounted) {
+  DistanceEvaluator eval;
+  auto store = std::move(RunStore::Create((dir_ / "t.db").string(), RunMetadata{})).value();
+  Candidate c;
+  c.id = 0;
+  c.program.files.push_back({"p.py", "x = 100\n"});
+  c.source_hash = NormalizedProgramHash(c.program);
+  c.proposal.proposer = "initial";
+  EvalRequest req{0, &c.program, 0, Split::kTrain};
+  c.result = eval.Evaluate(req, {});
+  ASSERT_TRUE(store->InsertDone(c).ok());
+
+  auto archive = NewArchive();
+  auto tuner = Tuner(eval);
+  EngineOptions o;
+  o.jobs = 2;
+  o.deterministic = true;
+  o.seed = 3;
+  o.budget.evaluations = 80;
+  Engine engine(o, *store, *archive, *tuner, eval, clock_);
+  ASSERT_TRUE(engine.Restore().ok());
+  auto summary = engine.Run({});
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->reason, StopReason::kEvaluationBudget);
+  // Every evaluation counted once, samples included, within the budget.
+  EXPECT_EQ(summary->progress.evaluations, eval.calls.load() - 1);
+  EXPECT_LE(summary->progress.evaluations, 80);
+  EXPECT_GE(tuner->tunings(), 1);
+
+  auto rows = store->LoadCandidates();
+  ASSERT_TRUE(rows.ok());
+  std::map<CandidateId, const Candidate*> by_id;
+  for (const CandidateRow& r : *rows) by_id[r.candidate.id] = &r.candidate;
+  int tuned = 0;
+  int64_t samples = 0;
+  for (const CandidateRow& r : *rows) {
+    const Candidate& t = r.candidate;
+    if (t.proposal.proposer != "tune") continue;
+    ++tuned;
+    samples += t.proposal.evaluations;
+    EXPECT_GT(t.proposal.evaluations, 0);
+    const auto detail = nlohmann::json::parse(t.proposal.detail_json);
+    EXPECT_EQ(detail["tuned_from"], t.parent_id);
+    EXPECT_EQ(detail["evaluations"], t.proposal.evaluations);
+    const Candidate& from = *by_id.at(t.parent_id);
+    EXPECT_EQ(t.island, from.island);
+    EXPECT_EQ(t.generation, from.generation + 1);
+    EXPECT_TRUE(t.inspiration_ids.empty());
+    if (t.result.outcome == Outcome::kOk) {
+      EXPECT_GT(*t.result.score, *from.result.score);
+    }
+  }
+  EXPECT_EQ(tuned, tuner->tunings());
+  EXPECT_EQ(samples, tuner->tuning_evaluations());
+
+  // A resume counts the samples again: the budget is already spent.
+  DistanceEvaluator eval2;
+  auto archive2 = NewArchive();
+  auto tuner2 = Tuner(eval2);
+  Engine again(o, *store, *archive2, *tuner2, eval2, clock_);
+  ASSERT_TRUE(again.Restore().ok());
+  EXPECT_EQ(again.CurrentProgress().evaluations, summary->progress.evaluations);
+  EXPECT_EQ(tuner2->tuning_evaluations(), samples);
+  auto rerun = again.Run({});
+  ASSERT_TRUE(rerun.ok());
+  EXPECT_EQ(eval2.calls.load(), 0);
+}
+
+}  // namespace
+}  // namespace crucible

@@ -1,0 +1,177 @@
+#include "propose/tune/tuning_proposer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace crucible {
+namespace {
+
+// Queued candidates kept at most (the best ones): a long queue only holds
+// candidates that better ones have superseded.
+constexpr size_t kMaxQueue = 8;
+
+constexpr std::string_view kTuneProposer = "tune";
+
+bool WasEvaluated(const Candidate& c) {
+  return c.result.outcome != Outcome::kDuplicate && c.result.outcome != Outcome::kRejected;
+}
+
+}  // namespace
+
+TuningProposer::TuningProposer(std::unique_ptr<Proposer> base, TuningOptions options,
+                               Objective objective, ProgramEvaluation evaluate)
+    : base_(std::move(base)),
+      options_(std::move(options)),
+      objective_(std::move(objective)),
+      evaluate_(std::move(evaluate)) {}
+
+void TuningProposer::OnResult(const Candidate& child, std::optional<double> child_fitness,
+                              std::optional<double> parent_fitness, bool replayed) {
+  base_->OnResult(child, child_fitness, parent_fitness, replayed);
+  std::lock_guard lock(mu_);
+  const bool tuned_child = child.proposal.proposer == kTuneProposer;
+  if (tuned_child) {
+    tuned_.insert(child.parent_id);
+    // A tuning of this session had its samples counted when it finished
+    // (Tune()); one replayed or re-queued by a resume did not.
+    if (!live_children_.erase(child.id)) {
+      spent_ += child.proposal.evaluations;
+      ++tunings_;
+    }
+  }
+  if (WasEvaluated(child)) ++evaluated_children_;
+  if (!child_fitness || !child.HasScore()) return;
+  const double f = *child_fitness;
+  bool promising = false;
+  // The initial program is every island's first member: an island's best
+  // starts at its value, so a first child worse than it is not "a new best".
+  if (child.parent_id == kNoCandidate) {
+    initial_fitness_ = f;
+    promising = true;
+  }
+  auto best = island_best_.find(child.island);
+  const std::optional<double> bar =
+      best != island_best_.end() ? std::optional(best->second) : initial_fitness_;
+  if (!bar || f > *bar) {
+    island_best_[child.island] = f;
+    promising |= options_.trigger == TuneTrigger::kIslandBest;
+  }
+  if (options_.trigger == TuneTrigger::kTopK) {
+    const bool room = static_cast<int>(top_.size()) < options_.top_k;
+    if (room || f > *top_.begin()) {
+      if (!room) top_.erase(top_.begin());
+      top_.insert(f);
+      promising = true;
+    }
+  }
+  // Tuned children are not tuned again (their literals were just searched).
+  if (!promising || tuned_child || tuned_.contains(child.id)) return;
+  queue_[child.id] = std::make_shared<const Candidate>(child);
+  queue_fitness_[child.id] = f;
+  while (queue_.size() > kMaxQueue) {
+    auto worst = std::min_element(queue_fitness_.begin(), queue_fitness_.end(),
+                                  [](const auto& a, const auto& b) { return a.second < b.second; });
+    queue_.erase(worst->first);
+    queue_fitness_.erase(worst);
+  }
+}
+
+std::shared_ptr<const Candidate> TuningProposer::TakeJob(int64_t planned_evaluations) {
+  std::lock_guard lock(mu_);
+  if (busy_ || queue_.empty()) return nullptr;
+  // The share counts the planned samples on both sides: tuning may bring
+  // its share up to budget_share of everything evaluated, not beyond.
+  const double planned = static_cast<double>(planned_evaluations);
+  const double total = static_cast<double>(evaluated_children_ + spent_) + planned;
+  if (static_cast<double>(spent_) + planned > options_.budget_share * total) return nullptr;
+  auto best = std::max_element(queue_fitness_.begin(), queue_fitness_.end(),
+                               [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::shared_ptr<const Candidate> job = queue_.at(best->first);
+  queue_.erase(best->first);
+  queue_fitness_.erase(best);
+  tuned_.insert(job->id);
+  spent_ += planned_evaluations;
+  busy_ = true;
+  return job;
+}
+
+StatusOr<Proposal> TuningProposer::Propose(const ProposalRequest& request, std::stop_token stop) {
+  // The samples of a tuning, within what is left of the evaluation budget
+  // (one evaluation is kept for the tuned child itself).
+  TuneOptions tune = options_.tune;
+  if (request.evaluations_left) {
+    tune.max_evaluations = static_cast<int>(
+        std::min<int64_t>(tune.max_evaluations, *request.evaluations_left - 1));
+  }
+  if (options_.enabled && tune.max_evaluations >= tune.population) {
+    if (std::shared_ptr<const Candidate> start = TakeJob(tune.max_evaluations)) {
+      StatusOr<Proposal> tuned = Tune(request, std::move(start), tune, stop);
+      // No tunable literal: nothing was spent; the wrapped proposer answers.
+      if (tuned.ok() || tuned.status().code() != StatusCode::kInvalidArgument) return tuned;
+    }
+  }
+  return base_->Propose(request, stop);
+}
+
+StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request,
+                                        std::shared_ptr<const Candidate> start,
+                                        const TuneOptions& tune, std::stop_token stop) {
+  const double start_value = *objective_.ValueOf(start->result);
+  const TrainEvaluation evaluate = [&](const Program& program, std::stop_token s) {
+    return evaluate_(request.child_id, program, start->seed, s);
+  };
+  StatusOr<TuneResult> r = TuneConstants(*ParsedSourceOf(*start), start_value, objective_,
+                                         evaluate, tune, request.seed, stop);
+  {
+    std::lock_guard lock(mu_);
+    busy_ = false;
+    spent_ += (r.ok() ? r->evaluations : 0) - tune.max_evaluations;
+    if (r.ok()) {
+      ++tunings_;
+      live_children_.insert(request.child_id);
+    }
+  }
+  if (!r.ok()) return r.status();
+  nlohmann::json changes = nlohmann::json::array();
+  for (const LiteralChange& c : r->changes) {
+    changes.push_back({{"file", start->program.files[c.file].path},
+                       {"line", c.line},
+                       {"from", c.from},
+                       {"to", c.to}});
+  }
+  nlohmann::json detail = {{"tuned_from", start->id},  {"evaluations", r->evaluations},
+                           {"literals", r->literals},  {"start_value", r->start_value},
+                           {"changes", changes}};
+  if (r->best_value) detail["best_value"] = *r->best_value;
+  Proposal p;
+  p.program = std::move(r->program);
+  p.parent = std::move(start);
+  p.info.proposer = std::string(kTuneProposer);
+  p.info.operators = {"cmaes"};
+  p.info.detail_json = detail.dump();
+  p.info.evaluations = r->evaluations;
+  return p;
+}
+
+std::string TuningProposer::UsageSummary() const {
+  std::string base = base_->UsageSummary();
+  std::lock_guard lock(mu_);
+  if (tunings_ == 0) return base;
+  std::string mine = fmt::format("tuned {} ({} evals)", tunings_, spent_);
+  return base.empty() ? mine : base + ", " + mine;
+}
+
+int64_t TuningProposer::tunings() const {
+  std::lock_guard lock(mu_);
+  return tunings_;
+}
+
+int64_t TuningProposer::tuning_evaluations() const {
+  std::lock_guard lock(mu_);
+  return spent_;
+}
+
+}  // namespace crucible

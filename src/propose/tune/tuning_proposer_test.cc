@@ -1,0 +1,220 @@
+#include "propose/tune/tuning_proposer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+
+namespace crucible {
+namespace {
+
+using ::testing::HasSubstr;
+
+// The wrapped proposer: returns its parent with a marker, counting calls.
+class MarkProposer final : public Proposer {
+ public:
+  StatusOr<Proposal> Propose(const ProposalRequest& req, std::stop_token) override {
+    ++calls;
+    Proposal p;
+    p.program = req.parent->program;
+    p.program.files[0].content += "# mark\n";
+    p.info.proposer = "mark";
+    return p;
+  }
+  std::string_view Name() const override { return "mark"; }
+  bool RunsInline() const override { return true; }
+  std::atomic<int> calls{0};
+};
+
+// "k = K": scores -|K - 10|.
+EvalResult Score(const Program& p) {
+  const std::string& s = p.files[0].content;
+  const size_t at = s.find("k = ");
+  EvalResult r;
+  r.outcome = Outcome::kOk;
+  r.score = -std::abs(std::stod(s.substr(at + 4)) - 10.0);
+  r.stage = "full";
+  return r;
+}
+
+std::shared_ptr<Candidate> Make(CandidateId id, int island, const std::string& k) {
+  auto c = std::make_shared<Candidate>();
+  c->id = id;
+  c->parent_id = id > 0 ? 0 : kNoCandidate;  // #0 stands for the initial program
+  c->island = island;
+  c->seed = 1000 + static_cast<uint64_t>(id);
+  c->program.files.push_back({"k.py", "# EVOLVE-BLOCK-START\nk = " + k + "\n# EVOLVE-BLOCK-END\n"});
+  c->result = Score(c->program);
+  c->proposal.proposer = "mark";
+  return c;
+}
+
+struct Fixture {
+  MarkProposer* base = nullptr;
+  std::unique_ptr<TuningProposer> tuner;
+  std::atomic<int> evaluations{0};
+  std::vector<std::pair<CandidateId, uint64_t>> seen;  // (id, seed) of each sample
+
+  explicit Fixture(TuningOptions o) {
+    auto b = std::make_unique<MarkProposer>();
+    base = b.get();
+    tuner = std::make_unique<TuningProposer>(
+        std::move(b), o, Objective{}, [this](CandidateId id, const Program& p, uint64_t seed, std::stop_token) {
+          ++evaluations;
+          seen.emplace_back(id, seed);
+          return Score(p);
+        });
+  }
+  void Result(const Candidate& c, bool replayed = false) {
+    tuner->OnResult(c, c.result.score, std::nullopt, replayed);
+  }
+  StatusOr<Proposal> Propose(std::shared_ptr<const Candidate> parent, CandidateId child = 50,
+                             std::optional<int64_t> left = std::nullopt) {
+    ProposalRequest req;
+    req.child_id = child;
+    req.seed = 9;
+    req.parent = std::move(parent);
+    req.evaluations_left = left;
+    return tuner->Propose(req, {});
+  }
+};
+
+TuningOptions Enabled(double share = 1.0) {
+  TuningOptions o;
+  o.enabled = true;
+  o.budget_share = share;
+  o.tune.max_evaluations = 12;
+  return o;
+}
+
+TEST(TuningProposerTest, TunesANewIslandBestAsItsChild) {
+  Fixture f(Enabled());
+  auto start = Make(3, 1, "4.0");
+  f.Result(*start);
+  StatusOr<Proposal> p = f.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(f.base->calls, 0);
+  ASSERT_NE(p->parent, nullptr);
+  EXPECT_EQ(p->parent->id, 3);
+  EXPECT_EQ(p->info.proposer, "tune");
+  EXPECT_EQ(p->info.operators, std::vector<std::string>{"cmaes"});
+  EXPECT_EQ(p->info.evaluations, f.evaluations.load());
+  EXPECT_GT(p->info.evaluations, 0);
+  EXPECT_LE(p->info.evaluations, 12);
+  EXPECT_GT(*Score(p->program).score, *start->result.score);
+  // Samples are scored as the child, with the tuned candidate's seed.
+  for (const auto& [id, seed] : f.seen) {
+    EXPECT_EQ(id, 50);
+    EXPECT_EQ(seed, start->seed);
+  }
+  const auto detail = nlohmann::json::parse(p->info.detail_json);
+  EXPECT_EQ(detail["tuned_from"], 3);
+  EXPECT_EQ(detail["evaluations"], p->info.evaluations);
+  EXPECT_EQ(detail["changes"][0]["from"], "4.0");
+  EXPECT_EQ(detail["changes"][0]["file"], "k.py");
+  // Tuned once only: the next proposal is the wrapped proposer's.
+  ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
+  EXPECT_EQ(f.base->calls, 1);
+  EXPECT_THAT(f.tuner->UsageSummary(), HasSubstr("tuned 1"));
+}
+
+TEST(TuningProposerTest, OnlyBestsOfTheirIslandAreQueued) {
+  Fixture f(Enabled());
+  f.Result(*Make(1, 0, "8.0"));  // island 0 best: queued
+  f.Result(*Make(2, 0, "4.0"));  // worse than 1 on island 0: not queued
+  auto p = f.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->parent->id, 1);
+  EXPECT_EQ(f.tuner->tunings(), 1);
+  ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
+  EXPECT_EQ(f.tuner->tunings(), 1);
+}
+
+TEST(TuningProposerTest, AnIslandsBarStartsAtTheInitialProgram) {
+  Fixture f(Enabled());
+  auto initial = Make(0, 0, "2.0");  // the initial program, score -8
+  f.Result(*initial);
+  f.Result(*Make(1, 2, "1.5"));  // island 2's first child, worse than the initial program
+  auto p = f.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->parent->id, 0);  // the initial program is queued; #1 is not
+  ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
+  EXPECT_EQ(f.tuner->tunings(), 1);
+  f.Result(*Make(2, 2, "3.0"));  // better than the initial program: a new best of island 2
+  auto q = f.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->parent->id, 2);
+}
+
+TEST(TuningProposerTest, TunedChildrenAreNotTunedAgain) {
+  Fixture f(Enabled());
+  auto tuned = Make(7, 0, "9.5");
+  tuned->proposal.proposer = "tune";
+  tuned->parent_id = 1;
+  tuned->proposal.evaluations = 12;
+  f.Result(*tuned, /*replayed=*/true);
+  EXPECT_EQ(f.tuner->tuning_evaluations(), 12);  // rebuilt from the replay
+  ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
+  EXPECT_EQ(f.base->calls, 1);
+}
+
+TEST(TuningProposerTest, TheShareOfEvaluationsLimitsTuning) {
+  Fixture f(Enabled(0.5));
+  f.Result(*Make(1, 0, "4.0"));
+  // 1 evaluated child: 12 planned samples would be 12/13 of all.
+  ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
+  EXPECT_EQ(f.tuner->tunings(), 0);
+  for (int i = 0; i < 11; ++i) f.Result(*Make(10 + i, 0, "1.0"));
+  // 12 evaluated: 12 / 24 is the share.
+  auto p = f.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->info.proposer, "tune");
+}
+
+TEST(TuningProposerTest, StaysWithinTheEvaluationsLeft) {
+  Fixture f(Enabled());
+  f.Result(*Make(1, 0, "4.0"));
+  // 6 left: fewer than a population plus the child: no tuning.
+  ASSERT_TRUE(f.Propose(Make(0, 0, "1.0"), 50, 6).ok());
+  EXPECT_EQ(f.evaluations, 0);
+  auto p = f.Propose(Make(0, 0, "1.0"), 51, 8);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->info.proposer, "tune");
+  EXPECT_LE(p->info.evaluations, 7);
+}
+
+TEST(TuningProposerTest, NothingTunableFallsBackWithoutCost) {
+  Fixture f(Enabled());
+  auto c = Make(1, 0, "4.0");
+  c->program.files[0].content = "# EVOLVE-BLOCK-START\nk = j\n# EVOLVE-BLOCK-END\n";
+  f.Result(*c);
+  auto p = f.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->info.proposer, "mark");
+  EXPECT_EQ(f.tuner->tuning_evaluations(), 0);
+}
+
+TEST(TuningProposerTest, DisabledOnlyForwards) {
+  TuningOptions o = Enabled();
+  o.enabled = false;
+  Fixture f(o);
+  f.Result(*Make(1, 0, "4.0"));
+  ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
+  EXPECT_EQ(f.base->calls, 1);
+  EXPECT_EQ(f.evaluations, 0);
+}
+
+TEST(TuningProposerTest, OptionsErrorsNameTheField) {
+  TuningOptions o;
+  o.budget_share = 0;
+  EXPECT_THAT(o.Validate().message(), HasSubstr("budget_share"));
+  o = TuningOptions{};
+  o.top_k = 0;
+  EXPECT_THAT(o.Validate().message(), HasSubstr("top_k"));
+  EXPECT_EQ(ParseTuneTrigger("top_k"), TuneTrigger::kTopK);
+  EXPECT_EQ(ParseTuneTrigger("sometimes"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace crucible
