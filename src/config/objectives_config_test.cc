@@ -26,7 +26,7 @@ class ObjectivesConfigTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   StatusOr<RunConfig> Load(const std::string& more) {
     std::ofstream(dir_ / "problem.yaml") << base_ << more;
-    return LoadProblemConfig(dir_.string());
+    return LoadProblemConfig(dir_.string(), ConfigReadOptions{});
   }
   fs::path dir_;
   const std::string base_ = "name: p\nfiles: [prog.py]\nevaluator: {command: ./eval.sh}\n";
