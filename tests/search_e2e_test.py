@@ -217,6 +217,56 @@ class SearchProgramTest(Base):
         self.assertGreater(max(r[2] for r in rs if r[1] == "ok"), rs[0][2])
 
 
+class SearchNsga2Test(Base):
+    """Two objectives over a parameter space: NSGA-II, the run's front, `crucible best`."""
+
+    def setUp(self):
+        super().setUp()
+        with open(os.path.join(self.problem, "evaluate.py"), "w") as f:
+            f.write(textwrap.dedent("""\
+                import json, os, sys
+                v = json.load(open(os.path.join(sys.argv[1], "parameters.json")))
+                # score wants x = 0.5, cost wants x = -1: the front is x in [-1, 0.5].
+                score = -(v["x"] - 0.5) ** 2 - (v["n"] - 7) ** 2 / 10
+                line = json.dumps({"score": score, "valid": True,
+                                   "metrics": {"cost": (v["x"] + 1) ** 2}}) + "\\n"
+                os.write(int(os.environ["CRUCIBLE_RESULT_FD"]), line.encode())
+                """))
+        with open(os.path.join(self.problem, "problem.yaml"), "w") as f:
+            f.write(textwrap.dedent("""\
+                name: two_objectives
+                evaluator: {command: python3 evaluate.py, timeout: 30}
+                objectives:
+                  - {key: score, direction: maximize}
+                  - {key: cost, direction: minimize}
+                parameters:
+                  x: {type: float, low: -2, high: 2, default: -1.5}
+                  n: {type: int, low: 0, high: 9, default: 1}
+                search: {strategy: nsga2, population: 8}
+                """))
+
+    def test_nsga2_fills_the_front(self):
+        out = os.path.join(self.dir, "run")
+        run("run", self.problem, "--out", out, "--evaluations", "48", "--jobs", "2", "--seed", "5",
+            check=0)
+        rs = rows(out)
+        children = [r for r in rs[1:] if r[1] == "ok"]
+        self.assertEqual(len(children), 48)
+        self.assertTrue(all(r[4]["strategy"] == "nsga2" for r in children))
+        p = run("best", out, check=0)
+        self.assertIn("front", p.stdout)
+        members = os.listdir(os.path.join(out, "best", "front"))
+        self.assertGreaterEqual(len(members), 4, p.stdout)
+        xs = []
+        for m in members:
+            with open(os.path.join(out, "best", "front", m, "parameters.json")) as f:
+                xs.append(json.load(f)["x"])
+        # The front spreads along the trade-off (x from -1 towards 0.5), not
+        # only around one objective's best.
+        self.assertLess(min(xs), -0.7, xs)
+        self.assertGreater(max(xs) - min(xs), 0.7, xs)
+
+
 class SearchBadInputTest(Base):
     def write(self, text):
         with open(os.path.join(self.problem, "problem.yaml"), "w") as f:

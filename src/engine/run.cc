@@ -130,6 +130,7 @@ StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config, uint64
     SearchProposerOptions o;
     o.search = config.search;
     o.seed = seed;
+    o.objectives = config.objectives;
     ASSIGN_OR_RETURN(std::unique_ptr<SearchProposer> p, SearchProposer::Create(std::move(o)));
     return std::unique_ptr<Proposer>(std::move(p));
   }

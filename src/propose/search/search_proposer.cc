@@ -1,6 +1,7 @@
 #include "propose/search/search_proposer.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,11 +17,22 @@ constexpr int kMaxAnsweredFromMemory = 10000;
 // The fillers' random stream, apart from the strategy's.
 constexpr uint64_t kFillerStream = 0x5eedf111e7ull;
 
+// How many losses a result gives the strategy: every objective for the
+// strategies that rank by several (nsga2, random), else the first's alone.
+size_t LossCount(const SearchProposerOptions& o) {
+  const bool several = o.search.strategy == StrategyKind::kNsga2 ||
+                       o.search.strategy == StrategyKind::kRandom;
+  return several && o.objectives.size() > 1 ? o.objectives.size() : 1;
+}
+
 }  // namespace
 
 Status SearchProposerOptions::Validate() const {
   if (search.parameters.empty()) {
     return InvalidArgumentError("the search proposer needs a `parameters:` section");
+  }
+  if (objectives.size() == 1) {
+    return InvalidArgumentError("search proposer: objectives holds two or more, or none");
   }
   return search.Validate();
 }
@@ -30,7 +42,7 @@ StatusOr<std::unique_ptr<SearchProposer>> SearchProposer::Create(SearchProposerO
   StrategyOptions so;
   so.kind = options.search.strategy;
   so.dimensions = static_cast<int>(options.search.parameters.size());
-  so.objectives = 1;
+  so.objectives = static_cast<int>(LossCount(options));
   so.population = options.search.population;
   so.seed = options.seed;
   // The initial program holds the defaults: the search starts from them.
@@ -40,7 +52,7 @@ StatusOr<std::unique_ptr<SearchProposer>> SearchProposer::Create(SearchProposerO
 }
 
 SearchProposer::SearchProposer(SearchProposerOptions options, std::unique_ptr<Strategy> strategy)
-    : options_(std::move(options)), strategy_(std::move(strategy)) {}
+    : options_(std::move(options)), losses_(LossCount(options_)), strategy_(std::move(strategy)) {}
 
 StatusOr<std::pair<SearchProposer::Point, int64_t>> SearchProposer::NextPoint() {
   const ParameterSpace& space = options_.search.parameters;
@@ -148,10 +160,23 @@ void SearchProposer::OnResult(const Candidate& child, std::optional<double> chil
     return;
   }
   in_flight_.erase(key);
-  // Fitness is higher-is-better (the engine's); losses are lower-is-better.
-  const Point losses = {child_fitness ? -*child_fitness : kFailedLoss};
-  known_.emplace(key, losses);
+  known_.emplace(key, LossesOf(child, child_fitness));
   TellAll(key, x, known_.at(key));
+}
+
+SearchProposer::Point SearchProposer::LossesOf(const Candidate& child,
+                                               std::optional<double> child_fitness) const {
+  // Fitness is higher-is-better (the engine's); losses are lower-is-better.
+  if (losses_ == 1) return {child_fitness ? -*child_fitness : kFailedLoss};
+  // Several: each objective's value in its own direction. A child missing
+  // any of them failed in all (as the engine's Pareto rule: FitnessVector).
+  Point losses;
+  for (const Objective& o : options_.objectives) {
+    const std::optional<double> v = o.ValueOf(child.result);
+    if (!v || !std::isfinite(*v)) return Point(losses_, kFailedLoss);
+    losses.push_back(-o.Fitness(*v));
+  }
+  return losses;
 }
 
 ProposerCheckpoint SearchProposer::TakeCheckpoint() {

@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "core/objective.h"
 #include "propose/proposer.h"
 #include "search/search_options.h"
 #include "search/strategy.h"
@@ -40,6 +41,10 @@ namespace crucible {
 struct SearchProposerOptions {
   SearchOptions search;  // the space (not empty) and the strategy
   uint64_t seed = 0;     // the run's seed
+  // problem.yaml's `objectives:` (two or more; empty with one objective).
+  // nsga2 and random are told one loss per objective; the other strategies
+  // optimise one number and are told the first objective's.
+  std::vector<Objective> objectives;
   Status Validate() const;
 };
 
@@ -69,8 +74,11 @@ class SearchProposer : public Proposer {
   // The child's point (its record, or its values encoded) and values key.
   bool PointOf(const Candidate& c, Point& x, std::string& key) const;
   void TellAll(const std::string& key, const Point& x, const Point& losses);
+  // The losses of a finished child: one per objective the strategy is told.
+  Point LossesOf(const Candidate& child, std::optional<double> child_fitness) const;
 
   const SearchProposerOptions options_;
+  const size_t losses_;  // per result: objectives.size() for nsga2/random, else 1
   mutable std::mutex mu_;
   std::unique_ptr<Strategy> strategy_;               // guarded by mu_
   std::map<std::string, Point> known_;               // values -> losses; guarded

@@ -1,6 +1,8 @@
 #include "propose/search/search_proposer.h"
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -41,6 +43,13 @@ double Fitness(const Program& p) {
          (v.value("mode", "c") == "c" ? 0 : 1);
 }
 
+// A second objective in tension with Fitness (lower is better): best at
+// x = -1 and mode = a, where Fitness wants x = 0.5 and mode = c.
+double Cost(const Program& p) {
+  nlohmann::json v = nlohmann::json::parse(p.Find("parameters.json")->content);
+  return std::pow(v.value("x", 0.5) + 1, 2) + (v.value("mode", "c") == "a" ? 0 : 1);
+}
+
 // A small engine: the initial program, then `n` children with `jobs` in
 // flight, results in the order given by a seeded shuffle.
 struct MiniEngine {
@@ -60,6 +69,7 @@ struct MiniEngine {
   void Finish(Candidate c, bool replayed) {
     c.result.outcome = Outcome::kOk;
     c.result.score = Fitness(c.program);
+    c.result.metrics = {{"cost", Cost(c.program)}};
     proposer.OnResult(c, c.result.score, std::nullopt, replayed);
     finished.push_back(std::move(c));
   }
@@ -183,6 +193,78 @@ TEST(SearchProposerTest, ResumedFromReplayedResultsItProposesWhatTheRunWouldHave
       EXPECT_EQ(c.finished[i].program, a.finished[31 + i].program) << "child " << i;
     }
   }
+}
+
+// The finished children that no other dominates under (score max, cost min).
+std::vector<const Candidate*> NonDominatedOf(const std::vector<Candidate>& all) {
+  std::vector<const Candidate*> front;
+  for (const Candidate& a : all) {
+    const double sa = *a.result.score, ca = a.result.metrics.at("cost");
+    bool dominated = false;
+    for (const Candidate& b : all) {
+      const double sb = *b.result.score, cb = b.result.metrics.at("cost");
+      dominated |= sb >= sa && cb <= ca && (sb > sa || cb < ca);
+    }
+    if (!dominated) front.push_back(&a);
+  }
+  return front;
+}
+
+// The area the front dominates above the reference (score -10, cost 5).
+double Hypervolume2(std::vector<const Candidate*> front) {
+  std::sort(front.begin(), front.end(), [](const Candidate* a, const Candidate* b) {
+    return *a->result.score > *b->result.score;
+  });
+  double area = 0, cost_bound = 5;
+  for (const Candidate* c : front) {
+    const double cost = c->result.metrics.at("cost");
+    if (cost >= cost_bound || *c->result.score <= -10) continue;
+    area += (*c->result.score + 10) * (cost_bound - cost);
+    cost_bound = cost;
+  }
+  return area;
+}
+
+// With `objectives:` NSGA-II is told both losses and spreads its points
+// along the front (x from -1 to 0.5); CMA-ES, told the first objective
+// alone, climbs towards x = 0.5: NSGA-II's front dominates more.
+TEST(SearchProposerTest, Nsga2WithTwoObjectivesSpreadsAlongTheFront) {
+  const std::vector<Objective> two = {{"score", Direction::kMaximize},
+                                      {"cost", Direction::kMinimize}};
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    double hv[2] = {};
+    for (StrategyKind kind : {StrategyKind::kNsga2, StrategyKind::kCmaes}) {
+      SearchProposerOptions o = Options(kind, Mixed(), seed);
+      o.objectives = two;
+      auto p = SearchProposer::Create(o);
+      ASSERT_TRUE(p.ok()) << p.status().ToString();
+      MiniEngine e(**p, o.search.parameters);
+      e.Run(200, 2, seed);
+      const std::vector<const Candidate*> front = NonDominatedOf(e.finished);
+      hv[kind == StrategyKind::kCmaes] = Hypervolume2(front);
+      if (kind != StrategyKind::kNsga2) continue;
+      double lo = 1e9, hi = -1e9;
+      std::set<double> xs;
+      for (const Candidate* c : front) {
+        const double x = nlohmann::json::parse(c->program.Find("parameters.json")->content)["x"];
+        lo = std::min(lo, x);
+        hi = std::max(hi, x);
+        xs.insert(x);
+      }
+      EXPECT_GE(xs.size(), 8u) << "seed " << seed;
+      EXPECT_LT(lo, -0.6) << "seed " << seed;
+      EXPECT_GT(hi, 0.2) << "seed " << seed;
+    }
+    EXPECT_GT(hv[0], hv[1]) << "seed " << seed;
+  }
+}
+
+TEST(SearchProposerTest, ObjectivesAreTwoOrMoreOrNone) {
+  SearchProposerOptions o = Options(StrategyKind::kNsga2, Mixed());
+  o.objectives = {{"score", Direction::kMaximize}};
+  EXPECT_EQ(SearchProposer::Create(o).status().code(), StatusCode::kInvalidArgument);
+  o.objectives.push_back({"cost", Direction::kMinimize});
+  EXPECT_TRUE(SearchProposer::Create(o).ok());
 }
 
 TEST(SearchProposerTest, CreateRefusesAnEmptySpace) {
