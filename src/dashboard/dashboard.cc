@@ -194,6 +194,17 @@ DashboardResponse Dashboard::RunRoute(size_t i, const std::string& rest,
     if (!notes.ok()) return ErrorOf(notes.status());
     return Json(*notes);
   }
+  if (rest == "fronts") {
+    int64_t limit = 100;
+    if (auto it = query.find("limit"); it != query.end() && !it->second.empty()) {
+      if (!ParseInt(it->second, limit) || limit < 2 || limit > 1000) {
+        return Error(400, "limit must be an integer in [2, 1000]");
+      }
+    }
+    auto fronts = reader.Fronts(limit);
+    if (!fronts.ok()) return ErrorOf(fronts.status());
+    return Json(*fronts);
+  }
   if (rest == "candidates") {
     TableQuery q;
     auto get = [&](const char* k) -> std::string {

@@ -177,6 +177,39 @@ TEST_F(DashboardTest, ScratchpadShowsTheNewestNoteAndItsHistory) {
   EXPECT_NE(html->find("note 4: what worked"), std::string::npos);
 }
 
+TEST_F(DashboardTest, FrontsShowTheParetoFrontOverTime) {
+  SyntheticRunOptions o;
+  o.candidates = 60;
+  o.fronts = 7;
+  Dashboard d({MakeRun("r", o), MakeRun("one", {})});
+  json f = Get(d, "/api/runs/0/fronts");
+  ASSERT_EQ(f["objectives"].size(), 2u);
+  EXPECT_EQ(f["objectives"][1]["key"], "runtime_ms");
+  EXPECT_EQ(f["objectives"][1]["direction"], "minimize");
+  EXPECT_EQ(f["total"], 7);
+  ASSERT_EQ(f["fronts"].size(), 7u);
+  EXPECT_EQ(f["fronts"][0]["evaluations"], 10);
+  EXPECT_EQ(f["fronts"][6]["evaluations"], 70);
+  EXPECT_DOUBLE_EQ(f["fronts"][6]["hypervolume"].get<double>(), 0.7);
+  ASSERT_EQ(f["fronts"][6]["members"].size(), 2u);
+  EXPECT_EQ(f["fronts"][6]["members"][1]["id"], 8);
+  EXPECT_DOUBLE_EQ(f["fronts"][6]["members"][1]["values"][1].get<double>(), 1.0 / 7);
+  // At most `limit`, spread over the run: the first and the newest kept.
+  f = Get(d, "/api/runs/0/fronts", {{"limit", "3"}});
+  EXPECT_EQ(f["total"], 7);
+  ASSERT_EQ(f["fronts"].size(), 3u);
+  EXPECT_EQ(f["fronts"][0]["evaluations"], 10);
+  EXPECT_EQ(f["fronts"][1]["evaluations"], 40);
+  EXPECT_EQ(f["fronts"][2]["evaluations"], 70);
+  Get(d, "/api/runs/0/fronts", {{"limit", "1"}}, 400);
+  Get(d, "/api/runs/0/fronts", {{"limit", "x"}}, 400);
+  // One objective: no fronts.
+  f = Get(d, "/api/runs/1/fronts");
+  ASSERT_EQ(f["objectives"].size(), 1u);
+  EXPECT_EQ(f["total"], 0);
+  EXPECT_TRUE(f["fronts"].empty());
+}
+
 TEST_F(DashboardTest, RunWithoutNotesHasAnEmptyScratchpad) {
   Dashboard d({MakeRun("r", {})});
   json p = Get(d, "/api/runs/0/scratchpad");

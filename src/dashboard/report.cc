@@ -60,7 +60,8 @@ StatusOr<std::string> BuildReport(const ReportOptions& options) {
   RETURN_IF_ERROR(put("/api/compare.svg"));
   for (size_t i = 0; i < dash.num_runs(); ++i) {
     const std::string base = fmt::format("/api/runs/{}/", i);
-    for (const char* p : {"summary", "score.svg", "lineage.svg", "grid.svg", "proposers", "scratchpad"}) {
+    for (const char* p :
+         {"summary", "score.svg", "lineage.svg", "grid.svg", "proposers", "scratchpad", "fronts"}) {
       RETURN_IF_ERROR(put(base + p));
     }
     const bool maximize = data[base + "summary"]["objective"]["maximize"].get<bool>();

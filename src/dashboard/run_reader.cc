@@ -287,6 +287,36 @@ StatusOr<nlohmann::json> RunReader::Scratchpad(int64_t limit) {
   return out;
 }
 
+StatusOr<nlohmann::json> RunReader::Fronts(int64_t limit) {
+  std::lock_guard lock(mu_);
+  json objectives = json::array();
+  const std::vector<Objective> one = {config_.objective};
+  for (const Objective& o : config_.objectives.empty() ? one : config_.objectives) {
+    objectives.push_back({{"key", o.key}, {"direction", DirectionName(o.direction)}});
+  }
+  json out = {{"objectives", objectives}, {"total", 0}, {"fronts", json::array()}};
+  if (config_.objectives.size() < 2) return out;
+  ASSIGN_OR_RETURN(EventSample sample, queries_->EventsOfKind("front", limit));
+  out["total"] = sample.total;
+  for (const EventRecord& e : sample.events) {
+    // The engine wrote it (engine.cc); a malformed one is shown as none.
+    json f = json::parse(e.json, nullptr, false);
+    if (!f.is_object() || !f.contains("members") || !f["members"].is_array()) continue;
+    json members = json::array();
+    for (const json& m : f["members"]) {
+      if (m.is_object() && m.contains("id") && m.contains("values") && m["values"].is_array()) {
+        members.push_back({{"id", m["id"]}, {"values", m["values"]}});
+      }
+    }
+    out["fronts"].push_back({{"seq", e.seq},
+                             {"unix_time", e.unix_time},
+                             {"evaluations", f.value("evaluations", json())},
+                             {"hypervolume", f.value("hypervolume", json())},
+                             {"members", std::move(members)}});
+  }
+  return out;
+}
+
 StatusOr<Grid> RunReader::LoadGrid() {
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(const int64_t ok, queries_->CountOk());

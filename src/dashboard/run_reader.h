@@ -91,6 +91,13 @@ class RunReader {
   // newest first}; each version {"id", "evaluated", "model", "call_id",
   // "note", "created_unix"}. Empty for runs without notes (or schema < 4).
   StatusOr<nlohmann::json> Scratchpad(int64_t limit);
+  // Several objectives (docs/search.md): the Pareto front over time, from
+  // run.db's "front" events — {"objectives": [{"key", "direction"}],
+  // "total": N, "fronts": at most `limit` of them, spread over the run, the
+  // first and the newest included, oldest first; each {"seq", "unix_time",
+  // "evaluations", "hypervolume", "members": [{"id", "values"}]}}. A run
+  // with one objective: objectives has its one, total 0, fronts empty.
+  StatusOr<nlohmann::json> Fronts(int64_t limit);
   // The MAP-Elites grid of every island: the archive the engine rebuilds when
   // it resumes the run (the same entry rule, archive/entry.h, over the ok
   // candidates in id order, with the run's archive options and cascade).

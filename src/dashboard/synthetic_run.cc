@@ -144,6 +144,10 @@ Status WriteSyntheticRun(const std::string& dir, const SyntheticRunOptions& opti
   config.archive.num_islands = options.islands;
   config.archive.features = {{"speed", 5, 0.0, 1.0}, {"runtime_ms", 4, 0.0, 8.0}};
   config.heldout = true;
+  if (options.fronts > 0) {
+    config.objectives = {{"score", Direction::kMaximize}, {"runtime_ms", Direction::kMinimize}};
+    config.objective = config.objectives.front();
+  }
   RunMetadata meta;
   meta.crucible_version = "synthetic";
   meta.problem_name = "synthetic";
@@ -210,6 +214,15 @@ Status WriteSyntheticRun(const std::string& dir, const SyntheticRunOptions& opti
     notes.push_back(std::move(r));
   }
   if (!notes.empty()) RETURN_IF_ERROR(store->InsertLlmNotes(notes));
+  // Fronts that grow: the n-th has members n and n + 1, better each time.
+  for (int64_t n = 1; n <= options.fronts; ++n) {
+    const double k = static_cast<double>(n);
+    const std::string front = fmt::format(
+        R"({{"evaluations":{},"hypervolume":{},"members":[{{"id":{},"values":[{},2]}},)"
+        R"({{"id":{},"values":[0.4,{}]}}]}})",
+        10 * n, 0.1 * k, n, 0.5 + 0.01 * k, n + 1, 1.0 / k);
+    RETURN_IF_ERROR(store->AppendEvent(1.7e9 + k, "front", front));
+  }
   return Status::Ok();
 }
 

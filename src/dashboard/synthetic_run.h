@@ -1,7 +1,8 @@
 // A synthetic run directory for tests and benchmarks of the dashboard: a
 // run.db written through RunStore exactly as the engine writes one (initial
 // program, children with parents, islands, outcomes, metrics, patches), plus
-// optionally an `llm_calls` table in the agreed schema-version-2 shape.
+// optionally an `llm_calls` table in the agreed schema-version-2 shape and
+// Pareto-front events.
 // Deterministic for a given seed. Not used by the crucible binary.
 #ifndef CRUCIBLE_DASHBOARD_SYNTHETIC_RUN_H_
 #define CRUCIBLE_DASHBOARD_SYNTHETIC_RUN_H_
@@ -21,6 +22,9 @@ struct SyntheticRunOptions {
   int64_t pending = 0;        // the last `pending` candidates stay pending
   int64_t llm_notes = 0;      // scratchpad versions (llm_notes), one per 25 candidates
   int batch = 500;            // candidates per transaction
+  // > 0: a run with two objectives (score max, runtime_ms min) whose log
+  // holds this many "front" events, one per 10 candidates (engine.cc's shape).
+  int64_t fronts = 0;
 
   Status Validate() const;  // candidates >= 1, islands >= 1, 0 <= pending < candidates, batch >= 1
 };

@@ -294,6 +294,40 @@ StatusOr<LlmNotesPage> RunQueries::LlmNotes(int64_t limit) {
   return page;
 }
 
+StatusOr<EventSample> RunQueries::EventsOfKind(const std::string& kind, int64_t limit) {
+  EventSample out;
+  std::vector<int64_t> seqs;
+  {
+    ASSIGN_OR_RETURN(sqlite::Statement s,
+                     db_->Prepare("SELECT seq FROM events WHERE kind = ? ORDER BY seq"));
+    s.BindText(1, kind);
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      seqs.push_back(s.ColumnInt64(0));
+    }
+  }
+  out.total = static_cast<int64_t>(seqs.size());
+  if (seqs.empty()) return out;
+  // Evenly spread indexes, the first and the last included.
+  const int64_t n = std::min<int64_t>(std::max<int64_t>(limit, 2), out.total);
+  std::vector<int64_t> chosen;
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t index = n == 1 ? 0 : k * (out.total - 1) / (n - 1);
+    if (chosen.empty() || chosen.back() != seqs[index]) chosen.push_back(seqs[index]);
+  }
+  ASSIGN_OR_RETURN(sqlite::Statement s,
+                   db_->Prepare("SELECT seq, unix_time, json FROM events WHERE seq = ?"));
+  for (int64_t seq : chosen) {
+    s.Reset();
+    s.BindInt64(1, seq);
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) continue;
+    out.events.push_back({s.ColumnInt64(0), s.ColumnDouble(1), s.ColumnString(2)});
+  }
+  return out;
+}
+
 StatusOr<std::vector<LlmCallRecord>> RunQueries::LlmCallsOf(int64_t candidate_id) {
   std::vector<LlmCallRecord> out;
   ASSIGN_OR_RETURN(int64_t tables, Count("SELECT count(*) FROM sqlite_master WHERE type = "

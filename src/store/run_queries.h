@@ -16,7 +16,7 @@
 //    archive does (archive/entry.h; RunStore::TopByObjective is the same SQL).
 //  * Sizes. Every call is an index lookup or one pass over narrow columns:
 //    fit for 10^5 candidates (docs/dashboard.md has timings).
-//  * Schema. Versions 1 to 4; the llm_calls table (version 2) is used when it
+//  * Schema. Versions 1 to 5; the llm_calls table (version 2) is used when it
 //    exists.
 #ifndef CRUCIBLE_STORE_RUN_QUERIES_H_
 #define CRUCIBLE_STORE_RUN_QUERIES_H_
@@ -118,6 +118,21 @@ struct LlmNotesPage {
   std::vector<LlmNoteRecord> notes;
 };
 
+// One event of the run's log (run.db `events`), its JSON as stored.
+struct EventRecord {
+  int64_t seq = 0;
+  double unix_time = 0;
+  std::string json;
+};
+
+// Events of one kind, oldest first: at most `limit`, spread evenly over
+// all of them (the first and the last always among them), and how many
+// there are in all.
+struct EventSample {
+  int64_t total = 0;
+  std::vector<EventRecord> events;
+};
+
 struct ModelStats {
   std::string model;
   int64_t calls = 0, applied = 0, prompt_tokens = 0, completion_tokens = 0;
@@ -154,6 +169,11 @@ class RunQueries {
   // The `limit` newest scratchpad versions (none before schema 4 or when the
   // run wrote none). An index range on the primary key, whatever the count.
   StatusOr<LlmNotesPage> LlmNotes(int64_t limit);
+  // Events of kind `kind` (e.g. "front", a run with several objectives:
+  // docs/run-database.md), sampled to at most `limit` (>= 2) as
+  // EventSample says. One pass over the event log's narrow columns and a
+  // read of the chosen rows.
+  StatusOr<EventSample> EventsOfKind(const std::string& kind, int64_t limit);
   StatusOr<std::vector<OperatorStats>> Operators();
   StatusOr<std::vector<ModelStats>> Models();  // empty without LLM calls
   // The candidates with outcome ok in id order — the order the engine replays

@@ -153,7 +153,7 @@
     main.append(el('h1', {}, '#' + i + ' ' + s.name + ' — ' + s.problem),
       el('div', { class: 'muted' }, s.run_dir + ' · ' + s.objective.key + (s.objective.maximize ? ', higher is better' : ', lower is better') + ' · ' + s.islands + ' islands'),
       statsStrip(s));
-    const tabs = [['score', 'Score'], ['lineage', 'Lineage'], ['grid', 'MAP-Elites grid'], ['table', 'Candidates'], ['proposers', 'Proposers'], ['scratchpad', 'Scratchpad']];
+    const tabs = [['score', 'Score'], ['lineage', 'Lineage'], ['grid', 'MAP-Elites grid'], ['table', 'Candidates'], ['proposers', 'Proposers'], ['scratchpad', 'Scratchpad'], ['front', 'Front']];
     main.append(el('nav', { class: 'tabs' }, tabs.map(([k, label]) => el('a', { href: '#/run/' + i + '/' + k, class: k === tab ? 'active' : '' }, label))));
     const view = el('div', { id: 'view' });
     main.append(view);
@@ -164,6 +164,7 @@
     else if (tab === 'table') await renderTable(view, i, s);
     else if (tab === 'proposers') await renderProposers(view, i);
     else if (tab === 'scratchpad') await renderScratchpad(view, i);
+    else if (tab === 'front') await renderFronts(view, i);
   }
 
   async function tableData(i) {
@@ -229,6 +230,60 @@
       el('td', { class: 'num' }, fmt(m.prompt_tokens)), el('td', { class: 'num' }, fmt(m.completion_tokens)), el('td', { class: 'num' }, m.cost === null ? '-' : m.cost.toFixed(4)),
       el('td', { class: 'num' }, m.children && m.cost !== null ? (m.cost / Math.max(m.improved, 1)).toFixed(4) : '-'), el('td', { class: 'num' }, fmt(m.mean_latency_seconds))));
     view.append(el('div', { class: 'panel' }, el('table', { id: 'model-table' }, el('thead', {}, el('tr', {}, ['model', 'calls', 'applied', 'children', 'valid', 'improved', 'prompt tokens', 'completion tokens', 'cost', 'cost / improvement', 'mean latency s'].map(h => el('th', {}, h)))), el('tbody', {}, mrows))));
+  }
+
+  // Several objectives (docs/search.md): the Pareto front over time, from the
+  // run's "front" events. The first two objectives are the axes; older fronts
+  // are drawn lighter, the newest in full with its members clickable; beside
+  // it, the hypervolume (the run's progress figure) against evaluations.
+  function esc(t) { return String(t).replace(/[&<>"']/g, c => '&#' + c.charCodeAt(0) + ';'); }
+  function scale(lo, hi, a, b) { const d = hi > lo ? hi - lo : 1; return v => a + (v - lo) / d * (b - a); }
+  function axes(W, H, P, xlab, ylab, xr, yr) {
+    return `<line x1="${P}" y1="${H - P}" x2="${W - 10}" y2="${H - P}" stroke="#888"/>` +
+      `<line x1="${P}" y1="10" x2="${P}" y2="${H - P}" stroke="#888"/>` +
+      `<text x="${W / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${esc(xlab)} (${esc(fmt(xr[0]))} … ${esc(fmt(xr[1]))})</text>` +
+      `<text x="14" y="${H / 2}" font-size="12" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">${esc(ylab)} (${esc(fmt(yr[0]))} … ${esc(fmt(yr[1]))})</text>`;
+  }
+  function frontSvg(p) {
+    const W = 640, H = 420, P = 48, fronts = p.fronts, ob = p.objectives;
+    const pts = fronts.flatMap(f => f.members.map(m => m.values));
+    const xr = [Math.min(...pts.map(v => v[0])), Math.max(...pts.map(v => v[0]))];
+    const yr = [Math.min(...pts.map(v => v[1])), Math.max(...pts.map(v => v[1]))];
+    const X = scale(xr[0], xr[1], P, W - 20), Y = scale(yr[0], yr[1], H - P, 20);
+    let out = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" id="front-svg">` +
+      axes(W, H, P, ob[0].key + ' (' + ob[0].direction + ')', ob[1].key + ' (' + ob[1].direction + ')', xr, yr);
+    fronts.forEach((f, k) => {
+      const last = k === fronts.length - 1, op = last ? 1 : 0.15 + 0.5 * k / fronts.length;
+      const ms = f.members.slice().sort((a, b) => a.values[0] - b.values[0]);
+      out += `<polyline fill="none" stroke="${last ? '#e15759' : '#4e79a7'}" stroke-opacity="${op}" points="${ms.map(m => X(m.values[0]) + ',' + Y(m.values[1])).join(' ')}"/>`;
+      for (const m of ms) {
+        out += last ? `<circle class="front-member" cx="${X(m.values[0])}" cy="${Y(m.values[1])}" r="5" fill="#e15759" data-id="${esc(m.id)}" data-v="${esc(m.values.map(fmt).join(', '))}"/>`
+          : `<circle cx="${X(m.values[0])}" cy="${Y(m.values[1])}" r="2.5" fill="#4e79a7" fill-opacity="${op}"/>`;
+      }
+    });
+    return out + '</svg>';
+  }
+  function hypervolumeSvg(fronts) {
+    const W = 640, H = 220, P = 48;
+    const e = fronts.map(f => f.evaluations || 0), h = fronts.map(f => f.hypervolume || 0);
+    const xr = [Math.min(...e), Math.max(...e)], yr = [Math.min(...h), Math.max(...h)];
+    const X = scale(xr[0], xr[1], P, W - 20), Y = scale(yr[0], yr[1], H - P, 20);
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" id="hypervolume-svg">` +
+      axes(W, H, P, 'evaluations', 'hypervolume', xr, yr) +
+      `<polyline fill="none" stroke="#4e79a7" points="${fronts.map((f, k) => X(e[k]) + ',' + Y(h[k])).join(' ')}"/></svg>`;
+  }
+  async function renderFronts(view, i) {
+    const p = await api('/api/runs/' + i + '/fronts');
+    if (!p.total || !p.fronts.length) {
+      view.append(el('p', { class: 'muted', id: 'front-none' }, 'No Pareto front in this run: it has one objective (problem.yaml objectives: lists two or more), or none of its candidates has every objective yet.'));
+      return;
+    }
+    const last = p.fronts[p.fronts.length - 1];
+    view.append(el('p', {}, `${p.total} changes of the front; ${p.fronts.length} shown (older lighter). Newest: ${last.members.length} members, hypervolume ${fmt(last.hypervolume)} at ${fmt(last.evaluations)} evaluations.`));
+    if (p.objectives.length > 2) view.append(el('p', { class: 'muted' }, `Plotted: the first two of ${p.objectives.length} objectives; the table has them all.`));
+    view.append(svgBox(frontSvg(p), i), svgBox(hypervolumeSvg(p.fronts), i));
+    const rows = last.members.map(m => el('tr', {}, el('td', {}, el('a', { href: '#/run/' + i + '/cand/' + m.id }, '#' + m.id)), m.values.map(v => el('td', { class: 'num' }, fmt(v)))));
+    view.append(el('div', { class: 'panel' }, el('table', { id: 'front-table' }, el('thead', {}, el('tr', {}, el('th', {}, 'candidate'), p.objectives.map(o => el('th', {}, o.key + ' (' + o.direction + ')')))), el('tbody', {}, rows))));
   }
 
   // The LLM proposer's meta-scratchpad: the note later prompts show, and its
