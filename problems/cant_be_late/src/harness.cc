@@ -55,6 +55,9 @@ HarnessReport ScoreLockstep(const std::vector<Scenario>& scenarios, const Lockst
   std::vector<double> costs;
   std::vector<std::string> missed;
   int64_t spot_ticks = 0, od_ticks = 0, late = 0, overruns = 0;
+  // Hours left before the deadline when the job finished: the margin a real
+  // deployment would have against what the simulator does not model.
+  std::vector<double> slack;
   std::map<std::string, std::vector<double>> by_env, by_deadline, by_overhead, by_group;
   for (size_t i = 0; i < scenarios.size(); ++i) {
     const Scenario& s = scenarios[i];
@@ -69,6 +72,9 @@ HarnessReport ScoreLockstep(const std::vector<Scenario>& scenarios, const Lockst
       if (missed.size() < 10) missed.push_back(s.Name());
     }
     costs.push_back(r.cost);
+    if (r.finished && !r.missed) {
+      slack.push_back(s.job.deadline_hours - static_cast<double>(r.end_tick) * kGapSeconds / 3600);
+    }
     spot_ticks += r.spot_ticks;
     od_ticks += r.on_demand_ticks;
     by_env[s.env].push_back(r.cost);
@@ -101,6 +107,10 @@ HarnessReport ScoreLockstep(const std::vector<Scenario>& scenarios, const Lockst
   report.metrics["max_cost"] = sorted.back();
   report.metrics["scenarios"] = static_cast<double>(costs.size());
   report.metrics["late_runs"] = static_cast<double>(late);
+  if (!slack.empty()) {
+    report.metrics["min_slack_hours"] = *std::min_element(slack.begin(), slack.end());
+    report.metrics["mean_slack_hours"] = Mean(slack);
+  }
   report.metrics["leaderboard_score"] = LeaderboardScore(mean);
   report.metrics["decisions"] = static_cast<double>(lr.decisions);
   report.metrics["rounds"] = static_cast<double>(lr.rounds);

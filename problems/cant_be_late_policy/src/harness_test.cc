@@ -32,6 +32,13 @@ TEST(CantBeLatePolicyTest, ProblemYamlDeclaresTheHarnessSpace) {
   ASSERT_TRUE(r.status().ok()) << r.status().ToString();
   EXPECT_EQ(o.parameters.ToJson(), PolicySpace().ToJson());
   EXPECT_EQ(ReadFile(kDir + "/parameters.json"), PolicySpace().ValuesToJson(PolicySpace().Defaults()));
+  // The two-objective variant (front/) searches the same space from the same start.
+  YamlReader rf(kDir + "/front/problem.yaml");
+  SearchOptions f;
+  ReadSearchSections(rf, YAML::LoadFile(kDir + "/front/problem.yaml"), f);
+  ASSERT_TRUE(rf.status().ok()) << rf.status().ToString();
+  EXPECT_EQ(f.parameters.ToJson(), PolicySpace().ToJson());
+  EXPECT_EQ(ReadFile(kDir + "/front/parameters.json"), ReadFile(kDir + "/parameters.json"));
 }
 
 // With the defaults the policy is the greedy seed, decision for decision.
@@ -85,6 +92,25 @@ TEST(CantBeLatePolicyTest, OtherValuesChangeTheCostAndMissesAreInvalid) {
       "train");
   ASSERT_TRUE(od.ok());
   EXPECT_TRUE(od->valid) << od->feedback;  // the harness's guarantee still meets deadlines
+}
+
+// front/'s second objective: the smallest slack (hours before the deadline
+// at the finish) over the train scenarios. The greedy seed commits at the
+// last tick that still meets the deadline; a commit margin buys slack with
+// cost.
+TEST(CantBeLatePolicyTest, ACommitMarginTradesCostForSlack) {
+  StatusOr<HarnessReport> greedy = EvaluateParameters(ReadFile(kDir + "/parameters.json"), "train");
+  ASSERT_TRUE(greedy.ok() && greedy->valid);
+  EXPECT_EQ(greedy->metrics.at("min_slack_hours"), 0);
+  EXPECT_GT(greedy->metrics.at("mean_slack_hours"), 0);
+  StatusOr<HarnessReport> margin = EvaluateParameters(
+      R"({"commit_restarts": 1, "caution_restarts": 1, "commit_margin_hours": 2,
+          "switch_back_hours": 0, "idle": "wait", "pace": 1})",
+      "train");
+  ASSERT_TRUE(margin.ok() && margin->valid) << margin->feedback;
+  EXPECT_NEAR(margin->metrics.at("min_slack_hours"), 2, 1e-9);
+  EXPECT_GT(margin->metrics.at("mean_cost"), greedy->metrics.at("mean_cost"));
+  EXPECT_GT(margin->metrics.at("mean_slack_hours"), greedy->metrics.at("mean_slack_hours"));
 }
 
 TEST(CantBeLatePolicyTest, ValuesOutsideTheSpaceAreInvalidNamingTheField) {
