@@ -94,6 +94,9 @@ try {
   await page.waitForSelector('svg.grid-chart');
   await page.click('text=Proposers');
   await page.waitForSelector('#operator-table tbody tr');
+  // One objective: the Front tab says there is no Pareto front.
+  await page.click('nav.tabs >> text=Front');
+  await page.waitForSelector('#front-none');
   // The table: sort by value, open a candidate that has a parent, see its diff.
   await page.click('nav.tabs >> text=Candidates');
   await page.waitForSelector('#candidate-table tbody tr');
@@ -120,6 +123,36 @@ try {
   check((await page.$$('pre.code')).length >= 1, 'candidate page shows its code');
   check(foreign.length === 0, 'nothing requested outside the dashboard: ' + JSON.stringify(foreign));
   check(consoleErrors.length === 0, 'no page errors: ' + JSON.stringify(consoleErrors));
+  // Two objectives (problems/cant_be_late_policy/front, a short NSGA-II run):
+  // the Front tab plots the newest front, as many members as crucible best
+  // prints, and a member opens its candidate page.
+  {
+    const frontRun = path.join(tmp, 'front');
+    const problem = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../problems/cant_be_late_policy/front');
+    crucibleSync('run', problem, '--out', frontRun, '-n', '24', '-j', '2', '--seed', '3', '-q');
+    const members = Number(/Pareto front: (\d+) members/.exec(crucibleSync('best', frontRun))[1]);
+    const fserver = spawn(crucible, ['serve', frontRun, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const furl = await new Promise((resolve, reject) => {
+        let buf = '';
+        fserver.stdout.on('data', (d) => { buf += d; const u = /http:\/\/[^ ]+\//.exec(buf); if (u) resolve(u[0]); });
+        fserver.on('exit', (c) => reject(new Error('crucible serve exited ' + c)));
+      });
+      await page.goto(furl + '#/run/0/front');
+      await page.waitForSelector('#front-svg circle.front-member');
+      await page.waitForSelector('#hypervolume-svg polyline');
+      const shownMembers = (await page.$$('#front-svg circle.front-member')).length;
+      check(shownMembers === members && (await page.$$('#front-table tbody tr')).length === members,
+            `Front tab plots the newest front's ${members} members (crucible best)`);
+      const memberId = await page.getAttribute('#front-svg circle.front-member', 'data-id');
+      await page.click('#front-svg circle.front-member');
+      await page.waitForSelector('#cand-title');
+      check((await page.textContent('#cand-title')).includes('#' + memberId), `a front member opens its page (#${memberId})`);
+    } finally {
+      fserver.kill('SIGTERM');
+    }
+    check(consoleErrors.length === 0, 'no page errors on the Front tab: ' + JSON.stringify(consoleErrors));
+  }
   console.log('PASS');
 } catch (e) {
   if (!process.exitCode) { console.error(e); process.exitCode = 1; }
