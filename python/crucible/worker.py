@@ -44,7 +44,6 @@ import os
 import random  # noqa: F401
 import resource
 import select
-import shutil
 import signal
 import sys
 import time
@@ -127,23 +126,41 @@ def kill_tree():
     return not descendants(), cpu
 
 
+def clear_tree(path, dev):
+    """Removes everything below directory `path` that is on device `dev`
+    (the private tmpfs), never entering another mount: crucible binds the
+    paths a worker needs (the candidates, the run's cache directory, the
+    worker's scratch) below their host names, often under /tmp. Walking into
+    those removed the run's cache after every candidate and made each
+    candidate pay for a walk of the whole run directory."""
+    try:
+        with os.scandir(path) as it:
+            entries = list(it)
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.stat(follow_symlinks=False).st_dev != dev:
+                    continue  # a mount point: what is bound there stays
+                clear_tree(entry.path, dev)
+                os.rmdir(entry.path)  # fails where a mount point lies below: kept
+            else:
+                os.unlink(entry.path)  # fails on a bound file (EBUSY): kept
+        except OSError:
+            pass
+
+
 def clear_private_state():
-    """Empties the worker's private /tmp and /dev/shm and removes System V
-    IPC objects: what one candidate could leave for the next."""
+    """Empties the worker's private /tmp and /dev/shm (never what is
+    mounted in them) and removes System V IPC objects: what one candidate
+    could leave for the next."""
     for root in ("/tmp", "/dev/shm"):
         try:
-            entries = os.listdir(root)
+            dev = os.lstat(root).st_dev
         except OSError:
             continue
-        for name in entries:
-            path = os.path.join(root, name)
-            try:
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    os.unlink(path)
-            except OSError:
-                pass
+        clear_tree(root, dev)
     for kind, remove in (("shm", lambda i: _libc.shmctl(i, IPC_RMID, None)),
                          ("sem", lambda i: _libc.semctl(i, 0, IPC_RMID)),
                          ("msg", lambda i: _libc.msgctl(i, IPC_RMID, None))):

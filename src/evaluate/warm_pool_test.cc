@@ -74,6 +74,7 @@ class WarmPoolTest : public ::testing::Test {
     o.result_channel_only = true;  // as the engine sets these for a Python evaluator
     o.command_is_final = true;
     o.work_root = (root_ / "work").string();
+    o.cache_dir = cache_dir_;
     o.readonly_paths = {(root_ / "python").string(), (root_ / "task").string()};
     o.sandbox.wall_timeout_seconds = timeout;
     o.sandbox.memory_bytes = 512ull << 20;
@@ -92,6 +93,7 @@ class WarmPoolTest : public ::testing::Test {
   }
 
   fs::path root_;
+  std::string cache_dir_;  // none unless a test sets it before Make()
   std::string marker_;
   int next_id_ = 1;
 };
@@ -150,6 +152,33 @@ TEST_F(WarmPoolTest, NothingOfOneCandidateIsVisibleToTheNext) {
                                    "    return 1\n");
   ASSERT_EQ(b.outcome, Outcome::kOk) << b.feedback;
   EXPECT_FALSE(ProcessWithMarkerExists(marker_));
+}
+
+// The worker empties its private /tmp after each candidate, but what
+// crucible binds below /tmp (here the run's cache directory, as under a run
+// directory in /tmp) is not the candidate's to lose: a file the evaluator
+// caches stays for the next candidate, while a file left on the private
+// /tmp itself, beside those binds, goes.
+TEST_F(WarmPoolTest, TheCleanUpKeepsTheCacheAndRemovesWhatTheCandidateLeft) {
+  cache_dir_ = (root_ / "work" / "cache").string();
+  auto warm = Make(PythonRunner::kWarm);
+  const std::string beside = (root_ / "leak").string();
+  const EvalResult a = Eval(*warm, "import os\ndef run():\n"
+                                   "    cache = os.environ['CRUCIBLE_CACHE_DIR']\n"
+                                   "    open(os.path.join(cache, 'kept'), 'w').write('x')\n"
+                                   "    open('" + beside + "', 'w').write('x')\n"
+                                   "    return 1\n");
+  ASSERT_EQ(a.outcome, Outcome::kOk) << a.feedback;
+  EXPECT_TRUE(fs::exists(fs::path(cache_dir_) / "kept"));
+  EXPECT_FALSE(fs::exists(beside)) << "the private /tmp is the host's";
+  const EvalResult b = Eval(*warm, "import os\ndef run():\n"
+                                   "    cache = os.environ['CRUCIBLE_CACHE_DIR']\n"
+                                   "    if not os.path.exists(os.path.join(cache, 'kept')):\n"
+                                   "        raise RuntimeError('the cache was emptied')\n"
+                                   "    if os.path.exists('" + beside + "'):\n"
+                                   "        raise RuntimeError('a file of the last candidate is left')\n"
+                                   "    return 1\n");
+  ASSERT_EQ(b.outcome, Outcome::kOk) << b.feedback;
 }
 
 TEST_F(WarmPoolTest, AWorkerKilledByItsCandidateIsReplaced) {
