@@ -158,7 +158,9 @@ TEST_F(WarmPoolTest, NothingOfOneCandidateIsVisibleToTheNext) {
 // crucible binds below /tmp (here the run's cache directory, as under a run
 // directory in /tmp) is not the candidate's to lose: a file the evaluator
 // caches stays for the next candidate, while a file left on the private
-// /tmp itself, beside those binds, goes.
+// /tmp itself, beside those binds, goes, and so does a hard link to the
+// candidate's own file (no new inode: the worker's count of free inodes
+// must still see it).
 TEST_F(WarmPoolTest, TheCleanUpKeepsTheCacheAndRemovesWhatTheCandidateLeft) {
   cache_dir_ = (root_ / "work" / "cache").string();
   auto warm = Make(PythonRunner::kWarm);
@@ -167,6 +169,7 @@ TEST_F(WarmPoolTest, TheCleanUpKeepsTheCacheAndRemovesWhatTheCandidateLeft) {
                                    "    cache = os.environ['CRUCIBLE_CACHE_DIR']\n"
                                    "    open(os.path.join(cache, 'kept'), 'w').write('x')\n"
                                    "    open('" + beside + "', 'w').write('x')\n"
+                                   "    os.link(__file__, '/tmp/linked')\n"
                                    "    return 1\n");
   ASSERT_EQ(a.outcome, Outcome::kOk) << a.feedback;
   EXPECT_TRUE(fs::exists(fs::path(cache_dir_) / "kept"));
@@ -175,8 +178,9 @@ TEST_F(WarmPoolTest, TheCleanUpKeepsTheCacheAndRemovesWhatTheCandidateLeft) {
                                    "    cache = os.environ['CRUCIBLE_CACHE_DIR']\n"
                                    "    if not os.path.exists(os.path.join(cache, 'kept')):\n"
                                    "        raise RuntimeError('the cache was emptied')\n"
-                                   "    if os.path.exists('" + beside + "'):\n"
-                                   "        raise RuntimeError('a file of the last candidate is left')\n"
+                                   "    for left in ('" + beside + "', '/tmp/linked'):\n"
+                                   "        if os.path.exists(left):\n"
+                                   "            raise RuntimeError(f'{left} of the last candidate is left')\n"
                                    "    return 1\n");
   ASSERT_EQ(b.outcome, Outcome::kOk) << b.feedback;
 }
