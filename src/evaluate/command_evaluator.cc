@@ -64,16 +64,23 @@ std::optional<std::string> ReadResultChannel(int fd) {
   return std::string(LastNonEmptyLine(text));
 }
 
-Status WriteProgram(const Program& program, const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return InternalError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+Status CheckProgramPaths(const Program& program) {
   for (const SourceFile& f : program.files) {
     if (!IsSafeRelativePath(f.path)) {
       return InvalidArgumentError(fmt::format("the program's file path '{}' is not a plain "
                                               "relative path",
                                               f.path.substr(0, 200)));
     }
+  }
+  return Status::Ok();
+}
+
+Status WriteProgram(const Program& program, const fs::path& dir) {
+  RETURN_IF_ERROR(CheckProgramPaths(program));
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return InternalError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  for (const SourceFile& f : program.files) {
     const fs::path path = dir / f.path;
     fs::create_directories(path.parent_path(), ec);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -267,9 +274,11 @@ CommandEvaluator::StageRun CommandEvaluator::RunStage(const CascadeStage& stage,
   StageRun out;
   EvalResult& r = out.result;
   if (warm_) {
-    // The worker makes its own scratch directory, inside the one place its
-    // sandbox lets it write.
-    WarmPool::Stage warm = warm_->Run(candidate_dir, req.env, stop);
+    // The worker has a scratch directory of its own, inside the one place
+    // its sandbox lets it write; without a candidate directory it writes
+    // the program's files itself.
+    WarmPool::Stage warm =
+        warm_->Run(candidate_dir.empty() ? request.program : nullptr, candidate_dir, req.env, stop);
     r = ClassifyStage(warm.run, warm.result, options_.sandbox.wall_timeout_seconds,
                       options_.result_channel_only);
     r.stage = stage.name;
@@ -359,7 +368,15 @@ EvalResult CommandEvaluator::Evaluate(const EvalRequest& request, std::stop_toke
   const fs::path dir = fs::path(options_.work_root) /
                        fmt::format("c{}-{}", request.id, counter_.fetch_add(1));
   EvalResult result;
-  if (Status s = WriteProgram(*request.program, dir / "candidate"); !s.ok()) {
+  // A warm worker takes the files in its request and has its own scratch
+  // directory: nothing is written here unless a stage's result must be
+  // passed on (or the work is kept).
+  const bool in_request =
+      warm_ != nullptr && !options_.keep_work && WarmPool::CanSend(*request.program);
+  const std::string candidate_dir = in_request ? "" : (dir / "candidate").string();
+  if (Status s = in_request ? CheckProgramPaths(*request.program)
+                            : WriteProgram(*request.program, candidate_dir);
+      !s.ok()) {
     result.outcome = Outcome::kEvaluatorError;
     result.feedback = s.message();
   } else {
@@ -368,9 +385,8 @@ EvalResult CommandEvaluator::Evaluate(const EvalRequest& request, std::stop_toke
       const CascadeStage& stage = options_.stages[i];
       const fs::path scratch = dir / ("stage-" + stage.name);
       std::error_code ec;
-      fs::create_directories(scratch, ec);
-      StageRun run = RunStage(stage, (dir / "candidate").string(), scratch.string(), previous,
-                              request, stop);
+      if (warm_ == nullptr) fs::create_directories(scratch, ec);
+      StageRun run = RunStage(stage, candidate_dir, scratch.string(), previous, request, stop);
       result = std::move(run.result);
       if (result.outcome != Outcome::kOk || stop.stop_requested()) break;
       const bool last = i + 1 == options_.stages.size();
@@ -385,6 +401,7 @@ EvalResult CommandEvaluator::Evaluate(const EvalRequest& request, std::stop_toke
       // merges the stages' metrics): a file outside every sandbox's writable
       // view, named in its CRUCIBLE_PREVIOUS_RESULT.
       previous = (dir / ("result-" + stage.name + ".json")).string();
+      fs::create_directories(dir, ec);
       std::ofstream(previous, std::ios::binary | std::ios::trunc) << EvalResultToJson(result);
       if (!stage.threshold) continue;
       const double score = *result.score;

@@ -8,7 +8,10 @@
 // fresh scratch directory WORK_ROOT/c<ID>-<n>/<stage>/ and CRUCIBLE_STAGE,
 // CRUCIBLE_SEED, CRUCIBLE_SPLIT, CRUCIBLE_PROBLEM_DIR and
 // CRUCIBLE_PROTOCOL_VERSION in the environment. The directory is removed
-// afterwards unless keep_work is set.
+// afterwards unless keep_work is set. With warm workers the files travel in
+// the worker's request instead (warm_pool.h) and the worker has its own
+// scratch directory: the directory is made only for a cascade's previous
+// result.
 //
 // Thread-safe: Evaluate() may be called from several threads at once.
 #ifndef CRUCIBLE_EVALUATE_COMMAND_EVALUATOR_H_

@@ -86,7 +86,7 @@ class WarmPool::Worker {
     fs::remove_all(fifo_dir_, ec);
   }
 
-  Stage Run(const std::string& candidate_dir, const std::map<std::string, std::string>& env,
+  Stage Run(const nlohmann::json& candidate, const std::map<std::string, std::string>& env,
             const SandboxOptions& limits, std::stop_token stop);
   bool healthy() const { return healthy_ && !dead_.load(); }
 
@@ -104,7 +104,6 @@ class WarmPool::Worker {
   SandboxResult end_;  // the worker's own run; written by thread_ before dead_
   std::string buffer_;
   bool healthy_ = true;
-  uint64_t counter_ = 0;
 };
 
 StatusOr<std::unique_ptr<WarmPool::Worker>> WarmPool::Worker::Start(const WarmPoolOptions& o,
@@ -191,19 +190,14 @@ std::optional<std::string> WarmPool::Worker::ReadLine(Clock::time_point deadline
   }
 }
 
-WarmPool::Stage WarmPool::Worker::Run(const std::string& candidate_dir,
+WarmPool::Stage WarmPool::Worker::Run(const nlohmann::json& candidate,
                                       const std::map<std::string, std::string>& env,
                                       const SandboxOptions& limits, std::stop_token stop) {
   Stage out;
-  const fs::path scratch = fs::path(dir_) / fmt::format("s{}", counter_++);
-  std::error_code ec;
-  fs::create_directories(scratch, ec);
-  nlohmann::json request = {
-      {"candidate_dir", candidate_dir},
-      {"scratch", scratch.string()},
-      {"env", env},
-      {"timeout", limits.wall_timeout_seconds},
-      {"cpu_seconds", limits.cpu_seconds > 0 ? limits.cpu_seconds : limits.wall_timeout_seconds + 1}};
+  nlohmann::json request = candidate;
+  request["env"] = env;
+  request["timeout"] = limits.wall_timeout_seconds;
+  request["cpu_seconds"] = limits.cpu_seconds > 0 ? limits.cpu_seconds : limits.wall_timeout_seconds + 1;
   const std::string line = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::stop_callback kill_on_stop(stop, [this] { stop_.request_stop(); });
   if (::write(request_fd_.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
@@ -226,7 +220,6 @@ WarmPool::Stage WarmPool::Worker::Run(const std::string& candidate_dir,
       if (j.contains("result") && j["result"].is_string()) out.result = j["result"].get<std::string>();
     }
   }
-  fs::remove_all(scratch, ec);
   return out;
 }
 
@@ -284,7 +277,18 @@ void WarmPool::Release(std::unique_ptr<Worker> worker) {
   idle_.push_back(std::move(worker));
 }
 
-WarmPool::Stage WarmPool::Run(const std::string& candidate_dir,
+bool WarmPool::CanSend(const Program& program) {
+  for (const SourceFile& f : program.files) {
+    try {
+      (void)nlohmann::json(f.content).dump();  // strict: throws on text that is not UTF-8
+    } catch (const nlohmann::json::exception&) {
+      return false;
+    }
+  }
+  return true;
+}
+
+WarmPool::Stage WarmPool::Run(const Program* program, const std::string& candidate_dir,
                               const std::map<std::string, std::string>& env, std::stop_token stop) {
   StatusOr<std::unique_ptr<Worker>> worker = Acquire();
   if (!worker.ok()) {
@@ -293,7 +297,13 @@ WarmPool::Stage WarmPool::Run(const std::string& candidate_dir,
     failed.run.spawn_error = worker.status().message();
     return failed;
   }
-  Stage stage = (*worker)->Run(candidate_dir, env, options_.sandbox, stop);
+  nlohmann::json candidate = {{"candidate_dir", candidate_dir}};
+  if (program != nullptr) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const SourceFile& f : program->files) files.push_back({f.path, f.content});
+    candidate = {{"files", std::move(files)}};
+  }
+  Stage stage = (*worker)->Run(candidate, env, options_.sandbox, stop);
   Release(std::move(*worker));
   return stage;
 }

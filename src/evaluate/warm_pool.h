@@ -5,7 +5,11 @@
 // (one Sandbox::Run that lasts as long as the worker): it imports the
 // evaluator module once and forks a fresh child per candidate, which runs
 // with the candidate's limits, in its own scratch directory, and is killed
-// with its whole tree at its deadline or when it ends. The pool talks to a
+// with its whole tree at its deadline or when it ends. The candidate's
+// files travel in the request and the worker writes them on its private
+// tmpfs; its scratch directory is the worker's own, emptied after each
+// candidate: per candidate crucible touches no file system (creating and
+// removing a candidate's directories on the run's disk was ~1 ms of CPU). The pool talks to a
 // worker over two FIFOs that are unlinked as soon as both ends are open, so
 // no candidate can open them; the candidate's child holds neither (it
 // reports on a pipe of its own, relayed by the worker as the response's
@@ -26,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "core/candidate.h"
 #include "core/status.h"
 #include "sandbox/sandbox.h"
 
@@ -61,11 +66,16 @@ class WarmPool {
     // CRUCIBLE_RESULT_FD, a pipe to the worker); nullopt when nothing.
     std::optional<std::string> result;
   };
-  // Evaluates the candidate in CANDIDATE_DIR in a fresh child of a warm
-  // worker, with `env` (CRUCIBLE_STAGE, CRUCIBLE_SEED, ...) set; the result
-  // is shaped as a sandbox run of the cold adapter would be.
-  Stage Run(const std::string& candidate_dir, const std::map<std::string, std::string>& env,
-            std::stop_token stop);
+  // Evaluates a candidate in a fresh child of a warm worker, with `env`
+  // (CRUCIBLE_STAGE, CRUCIBLE_SEED, ...) set; the result is shaped as a
+  // sandbox run of the cold adapter would be. With `program` the worker
+  // writes its files itself (only for a program CanSend() accepts);
+  // without, it reads them from CANDIDATE_DIR, which the caller wrote.
+  Stage Run(const Program* program, const std::string& candidate_dir,
+            const std::map<std::string, std::string>& env, std::stop_token stop);
+  // Whether the program's files can travel in a request: JSON text carries
+  // UTF-8 only, byte for byte.
+  static bool CanSend(const Program& program);
 
   std::string Describe() const;
   int workers_started() const;  // for tests: how many workers were ever started

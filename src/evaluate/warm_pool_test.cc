@@ -158,7 +158,9 @@ TEST_F(WarmPoolTest, NothingOfOneCandidateIsVisibleToTheNext) {
 // crucible binds below /tmp (here the run's cache directory, as under a run
 // directory in /tmp) is not the candidate's to lose: a file the evaluator
 // caches stays for the next candidate, while a file left on the private
-// /tmp itself, beside those binds, goes.
+// /tmp itself, beside those binds, goes, and so does a hard link to the
+// candidate's own file (no new inode: the worker's count of free inodes
+// must still see it).
 TEST_F(WarmPoolTest, TheCleanUpKeepsTheCacheAndRemovesWhatTheCandidateLeft) {
   cache_dir_ = (root_ / "work" / "cache").string();
   auto warm = Make(PythonRunner::kWarm);
@@ -167,6 +169,7 @@ TEST_F(WarmPoolTest, TheCleanUpKeepsTheCacheAndRemovesWhatTheCandidateLeft) {
                                    "    cache = os.environ['CRUCIBLE_CACHE_DIR']\n"
                                    "    open(os.path.join(cache, 'kept'), 'w').write('x')\n"
                                    "    open('" + beside + "', 'w').write('x')\n"
+                                   "    os.link(__file__, '/tmp/linked')\n"
                                    "    return 1\n");
   ASSERT_EQ(a.outcome, Outcome::kOk) << a.feedback;
   EXPECT_TRUE(fs::exists(fs::path(cache_dir_) / "kept"));
@@ -175,10 +178,49 @@ TEST_F(WarmPoolTest, TheCleanUpKeepsTheCacheAndRemovesWhatTheCandidateLeft) {
                                    "    cache = os.environ['CRUCIBLE_CACHE_DIR']\n"
                                    "    if not os.path.exists(os.path.join(cache, 'kept')):\n"
                                    "        raise RuntimeError('the cache was emptied')\n"
-                                   "    if os.path.exists('" + beside + "'):\n"
-                                   "        raise RuntimeError('a file of the last candidate is left')\n"
+                                   "    for left in ('" + beside + "', '/tmp/linked'):\n"
+                                   "        if os.path.exists(left):\n"
+                                   "            raise RuntimeError(f'{left} of the last candidate is left')\n"
                                    "    return 1\n");
   ASSERT_EQ(b.outcome, Outcome::kOk) << b.feedback;
+}
+
+// The scratch directory is the worker's, emptied after each candidate, even
+// of a directory the candidate made unreadable; the candidate's files
+// (written by the worker from the request) are read-only for it (by mode:
+// they are its own, removed after it).
+TEST_F(WarmPoolTest, TheScratchIsEmptiedAndTheCandidatesFilesAreReadOnly) {
+  auto warm = Make(PythonRunner::kWarm);
+  const EvalResult a = Eval(*warm, "import os\ndef run():\n"
+                                   "    os.makedirs('d/e')\n"
+                                   "    open('d/e/f', 'w').write('x')\n"
+                                   "    os.chmod('d/e', 0)\n"
+                                   "    os.chmod('d', 0)\n"
+                                   "    try:\n"
+                                   "        open(__file__, 'a').write('# changed')\n"
+                                   "    except OSError:\n"
+                                   "        return 1\n"
+                                   "    return 0\n");
+  ASSERT_EQ(a.outcome, Outcome::kOk) << a.feedback;
+  EXPECT_EQ(*a.score, 1) << "the candidate could change its own file";
+  // 2: a new worker (the first retired) would also show an empty scratch.
+  const EvalResult b = Eval(*warm, "import os\ndef run():\n"
+                                   "    if not os.getcwd().endswith('/w0/scratch'):\n"
+                                   "        return 2\n"
+                                   "    return 0 if os.listdir('.') else 1\n");
+  ASSERT_EQ(b.outcome, Outcome::kOk) << b.feedback;
+  EXPECT_EQ(*b.score, 1) << "0: the scratch held a file of the last candidate; 2: another worker";
+}
+
+// A program whose files are not UTF-8 cannot travel in a JSON request: it
+// is written to the candidate's directory as for a cold evaluation, and
+// scores the same.
+TEST_F(WarmPoolTest, AProgramThatIsNotUtf8ScoresAsCold) {
+  const std::string source = "# -*- coding: latin-1 -*-\nX = '\xe9\xe9'\ndef run():\n    return len(X)\n";
+  auto warm = Make(PythonRunner::kWarm);
+  const EvalResult w = Eval(*warm, source);
+  ASSERT_EQ(w.outcome, Outcome::kOk) << w.feedback;
+  EXPECT_EQ(*w.score, 2);
 }
 
 TEST_F(WarmPoolTest, AWorkerKilledByItsCandidateIsReplaced) {
