@@ -6,15 +6,18 @@
 # BUILD/NAME.log. BUILD is $FUZZ_BUILD_DIR, default build/fuzz.
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
-# The default targets are the four parsers that build from a handful of files
-# (what .ci/run runs); config_fuzz links the whole configuration library, and
-# so every component, under clang: give it by name.
+# The default targets are all six (what .ci/run runs): four parsers that build
+# from a handful of files, and problem.yaml / OpenEvolve config.yaml reading,
+# which link the configuration library and the options of what it configures.
+# Besides fuzz/corpus/NAME, the configuration targets are seeded from the
+# repository's own problem.yaml and config.yaml files (repo_seeds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(evaluator_json_fuzz run_db_rows_fuzz patch_fuzz reply_fuzz)
+[ ${#targets[@]} -gt 0 ] || targets=(evaluator_json_fuzz run_db_rows_fuzz patch_fuzz reply_fuzz
+                                     config_fuzz openevolve_config_fuzz)
 cxx=${FUZZ_CXX:-clang++-15}
 build=${FUZZ_BUILD_DIR:-build/fuzz}
 command -v "$cxx" >/dev/null || { echo "fuzz: $cxx not found (scripts/install-deps.sh --test installs clang-15)"; exit 1; }
@@ -27,16 +30,31 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_CO
 cmake --build "$build" -j "${FUZZ_BUILD_JOBS:-2}" --target "${targets[@]}"
 echo "fuzz: built in $((SECONDS - start)) s"
 
+# Seeds that live elsewhere in the repository, copied so they never drift.
+repo_seeds() {
+  case $1 in
+    config) find problems examples -name problem.yaml; ls src/config/testdata/*.json ;;
+    openevolve_config) find tests/data/openevolve -name '*.yaml' ;;
+  esac
+}
+
 mkdir -p "$build/artifacts"
 status=0
 for t in "${targets[@]}"; do
   name=${t%_fuzz}
   work=$build/corpus/$name
-  mkdir -p "$work"
+  seeds=$build/seeds/$name
+  rm -rf "$seeds"
+  mkdir -p "$work" "$seeds"
+  for f in $(repo_seeds "$name"); do cp "$f" "$seeds/${f//\//_}"; done
+  corpora=("$work" "$seeds")
+  [ -d "fuzz/corpus/$name" ] && corpora+=("fuzz/corpus/$name")
+  dict=()
+  [ -f "fuzz/$name.dict" ] && dict=(-dict="fuzz/$name.dict")
   echo "fuzz: $t for ${seconds}s"
   if ! "$build/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
        -max_len=65536 -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-" \
-       "$work" "fuzz/corpus/$name" 2>"$build/$name.log"; then
+       "${dict[@]}" "${corpora[@]}" 2>"$build/$name.log"; then
     echo "fuzz: $t FAILED (see $build/$name.log)"; tail -30 "$build/$name.log"
     status=1
   else

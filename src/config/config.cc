@@ -89,7 +89,11 @@ StatusOr<RunConfig> ParseConfig(const YAML::Node& root, const InputFormat& forma
   RunConfig c;
   c.problem_dir = problem_dir;
   YamlReader r(source);
-  format.parse(root, r, c);
+  try {
+    format.parse(root, r, c);
+  } catch (const YAML::Exception& e) {
+    return UnexpectedYamlError(source, e);
+  }
   CheckBuiltinEvaluator(c, options, r);
   RETURN_IF_ERROR(r.status());
   if (c.prompt_file.empty() && fs::is_regular_file(fs::path(problem_dir) / "prompt.md")) {
@@ -157,6 +161,10 @@ StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir,
   }
   std::string dir_str = dir.string();
   if (dir_str.size() > 1 && dir_str.back() == '/') dir_str.pop_back();
+  if (!IsJsonString(dir_str)) {
+    return InvalidArgumentError(fmt::format(
+        "problem directory '{}': the path is not valid UTF-8 (run.db stores it as JSON)", dir_str));
+  }
   ASSIGN_OR_RETURN(RunConfig c, ParseConfig(root, *format, path.string(), dir_str, options));
   RETURN_IF_ERROR(CheckFiles(c, path.string()));
   return c;

@@ -11,11 +11,14 @@ json Optional(const std::optional<double>& v) { return v ? json(*v) : json(nullp
 
 void ParseModel(const YAML::Node& n, const std::string& path, YamlReader& r, ModelSpec& m) {
   if (n.IsScalar()) {
+    if (!IsJsonString(n.Scalar())) return r.Fail(path, "is not valid UTF-8");
     m.name = n.Scalar();
     return;
   }
-  r.CheckKeys(n, path, {"name", "weight", "temperature", "max_tokens", "price", "reasoning_effort",
-                        "base_url", "api_key_env"});
+  if (!r.CheckKeys(n, path, {"name", "weight", "temperature", "max_tokens", "price",
+                             "reasoning_effort", "base_url", "api_key_env"})) {
+    return;
+  }
   r.Read(n, "name", path, m.name);
   r.Read(n, "weight", path, m.weight, 0.0);
   r.Read(n, "temperature", path, m.temperature, 0.0, 2.0);
@@ -46,10 +49,13 @@ void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& o, Propo
              ProposerKindName, proposer);
   const YAML::Node n = root["llm"];
   if (!n || n.IsNull()) return;
-  r.CheckKeys(n, "llm",
-              {"base_url", "api_key_env", "models", "modes", "adaptive", "ucb_exploration",
-               "max_reasks", "concurrency", "timeout", "retries", "backoff", "budget", "novelty",
-               "prompt", "stream", "idle_timeout", "stop_after_failures", "bandit_decay", "scratchpad"});
+  if (!r.CheckKeys(n, "llm",
+                   {"base_url", "api_key_env", "models", "modes", "adaptive", "ucb_exploration",
+                    "max_reasks", "concurrency", "timeout", "retries", "backoff", "budget",
+                    "novelty", "prompt", "stream", "idle_timeout", "stop_after_failures",
+                    "bandit_decay", "scratchpad"})) {
+    return;
+  }
   r.Read(n, "base_url", "llm", o.base_url);
   r.Read(n, "api_key_env", "llm", o.api_key_env);
   if (const YAML::Node models = n["models"]; models && !models.IsNull()) {
@@ -83,8 +89,7 @@ void ParseLlmSection(const YAML::Node& root, YamlReader& r, LlmOptions& o, Propo
     r.Read(b, "max", "llm.backoff", o.backoff_max_seconds, 0.0);
   }
   if (const YAML::Node b = n["budget"]; b && !b.IsNull()) {
-    r.CheckKeys(b, "llm.budget", {"tokens", "cost"});
-    if (b["tokens"] && !b["tokens"].IsNull()) {
+    if (r.CheckKeys(b, "llm.budget", {"tokens", "cost"}) && b["tokens"] && !b["tokens"].IsNull()) {
       int64_t tokens = 0;
       r.Read(b, "tokens", "llm.budget", tokens, 1);
       o.max_tokens = tokens;

@@ -154,6 +154,9 @@ void MapModels(const YAML::Node& llm, YamlReader& r, KeyLedger& ledger, LlmOptio
       r.Read(models[i], "temperature", path, m.temperature, 0.0);
       r.Read(models[i], "max_tokens", path, m.max_tokens, 1);
       ReadReasoningEffort(models[i], "reasoning_effort", path, r, m.reasoning_effort);
+      // As problem.yaml requires: a nameless model would freeze into a
+      // configuration that --resume refuses.
+      if (r.status().ok() && m.name.empty()) r.Fail(path + ".name", "is required");
       o.models.push_back(m);
     }
   }
@@ -321,8 +324,10 @@ void MapEvaluator(const YAML::Node& root, YamlReader& r, KeyLedger& ledger, RunC
       }
     }
     if (e["memory_limit_mb"] && !e["memory_limit_mb"].IsNull()) {
+      // Bounded as problem.yaml's memory_mb, so that the byte count fits.
       double mb = 0;
-      Take(r, ledger, e, "memory_limit_mb", "evaluator", mb);
+      ledger.Used("evaluator.memory_limit_mb");
+      r.Read(e, "memory_limit_mb", "evaluator", mb, 16.0, double(1ull << 40));
       memory_mb = mb;
     } else if (e["memory_limit_mb"]) {
       ledger.Used("evaluator.memory_limit_mb");
@@ -373,6 +378,12 @@ fs::path InDir(const fs::path& dir, const std::string& name) {
 // file, the Python evaluator.
 StatusOr<RunConfig> BaseConfig(const fs::path& dir, const std::string& initial,
                                const std::string& evaluator, PythonEvaluatorFormat format) {
+  for (const std::string& path : {dir.string(), initial, evaluator}) {
+    if (!IsJsonString(path)) {
+      return InvalidArgumentError(
+          fmt::format("'{}': the path is not valid UTF-8 (run.db stores it as JSON)", path));
+    }
+  }
   for (const std::string& f : {initial, evaluator}) {
     if (!fs::is_regular_file(InDir(dir, f))) {
       return NotFoundError(fmt::format("{}: no {} here", dir.string(), f));
@@ -442,9 +453,13 @@ StatusOr<ForeignTask> LoadOpenEvolveTask(const std::string& dir_arg, const TaskF
   }
   YamlReader r(config_path.string());
   KeyLedger ledger;
-  MapRoot(root, r, ledger, task.config);
-  RETURN_IF_ERROR(r.status());
-  ledger.Collect(root, "", task.unused_keys);
+  try {
+    MapRoot(root, r, ledger, task.config);
+    RETURN_IF_ERROR(r.status());
+    ledger.Collect(root, "", task.unused_keys);
+  } catch (const YAML::Exception& e) {
+    return UnexpectedYamlError(config_path.string(), e);
+  }
   if (Status s = task.config.archive.Validate(); !s.ok()) return s.WithContext(config_path.string());
   if (Status s = task.config.llm.Validate(); !s.ok()) return s.WithContext(config_path.string());
   if (Status s = task.config.sandbox.Validate(); !s.ok()) return s.WithContext(config_path.string());

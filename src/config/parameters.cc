@@ -66,7 +66,11 @@ void ReadSearchSections(YamlReader& r, const YAML::Node& root, SearchOptions& ou
     } else {
       if (!r.IsMap(params, "parameters")) return;
       for (const auto& kv : params) {
-        const std::string name = kv.first.as<std::string>();
+        // A key that is itself a list or mapping has no name (as<string>
+        // would throw).
+        if (!kv.first.IsScalar()) return r.Fail("parameters", "each key must be a parameter name");
+        if (!IsJsonString(kv.first.Scalar())) return r.Fail("parameters", "a name is not valid UTF-8");
+        const std::string name = kv.first.Scalar();
         ReadParameter(r, name, JoinPath("parameters", name), kv.second, list);
       }
     }

@@ -49,10 +49,12 @@ void ParsePythonEvaluator(const YAML::Node& e, YamlReader& r, RunConfig& c) {
 void ParseEvaluator(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   const YAML::Node e = root["evaluator"];
   if (!e) return r.Fail("evaluator", "is required (the command that scores a candidate)");
-  r.CheckKeys(e, "evaluator",
-              {"command", "builtin", "python", "format", "cascade", "warm", "timeout", "cpu_seconds",
-               "memory_mb", "file_size_mb", "max_open_files", "max_processes", "isolation", "stages",
-               "heldout"});
+  if (!r.CheckKeys(e, "evaluator",
+                   {"command", "builtin", "python", "format", "cascade", "warm", "timeout",
+                    "cpu_seconds", "memory_mb", "file_size_mb", "max_open_files", "max_processes",
+                    "isolation", "stages", "heldout"})) {
+    return;
+  }
   r.ReadWords(e, "command", "evaluator", c.evaluator_command);
   r.Read(e, "builtin", "evaluator", c.builtin_evaluator);
   ParsePythonEvaluator(e, r, c);
@@ -106,10 +108,10 @@ void ParseEvaluator(const YAML::Node& root, YamlReader& r, RunConfig& c) {
 
 void ParseArchive(const YAML::Node& root, YamlReader& r, ArchiveOptions& a) {
   const YAML::Node n = root["archive"];
-  if (n && !n.IsNull()) {
-    r.CheckKeys(n, "archive",
-                {"islands", "elite_size", "selection", "sharpness", "inspirations",
-                 "migration_interval", "migration_rate"});
+  if (n && !n.IsNull() &&
+      r.CheckKeys(n, "archive",
+                  {"islands", "elite_size", "selection", "sharpness", "inspirations",
+                   "migration_interval", "migration_rate"})) {
     r.Read(n, "islands", "archive", a.num_islands, 1, 256);
     r.Read(n, "elite_size", "archive", a.elite_size, 1);
     r.Read(n, "sharpness", "archive", a.weighted_sharpness, 0.0);
@@ -149,7 +151,7 @@ void ParseArchive(const YAML::Node& root, YamlReader& r, ArchiveOptions& a) {
 void ParseMutate(const YAML::Node& root, YamlReader& r, MutateOptions& m) {
   const YAML::Node n = root["mutate"];
   if (!n || n.IsNull()) return;
-  r.CheckKeys(n, "mutate", {"max_operators", "float_sigma", "max_attempts", "operators"});
+  if (!r.CheckKeys(n, "mutate", {"max_operators", "float_sigma", "max_attempts", "operators"})) return;
   r.Read(n, "max_operators", "mutate", m.max_operators, 1, 100);
   r.Read(n, "float_sigma", "mutate", m.float_sigma, 0.0);
   r.Read(n, "max_attempts", "mutate", m.max_attempts, 1, 10000);
@@ -169,7 +171,7 @@ void ParseMutate(const YAML::Node& root, YamlReader& r, MutateOptions& m) {
 void ParseBudget(const YAML::Node& root, YamlReader& r, Budget& b) {
   const YAML::Node n = root["budget"];
   if (!n || n.IsNull()) return;
-  r.CheckKeys(n, "budget", {"evaluations", "time", "target"});
+  if (!r.CheckKeys(n, "budget", {"evaluations", "time", "target"})) return;
   if (n["evaluations"] && !n["evaluations"].IsNull()) {
     int64_t e = 0;
     r.Read(n, "evaluations", "budget", e, 0);
@@ -184,10 +186,12 @@ void ParseSlurm(const YAML::Node& root, YamlReader& r, RunConfig& c) {
              c.executor);
   const YAML::Node n = root["slurm"];
   if (!n || n.IsNull()) return;
-  r.CheckKeys(n, "slurm",
-              {"partition", "account", "qos", "time", "memory_mb", "cpus", "gpus", "sbatch_lines",
-               "prologue", "max_queued", "queue_timeout", "poll_interval", "max_retries",
-               "result_grace", "crucible", "bin_dir"});
+  if (!r.CheckKeys(n, "slurm",
+                   {"partition", "account", "qos", "time", "memory_mb", "cpus", "gpus",
+                    "sbatch_lines", "prologue", "max_queued", "queue_timeout", "poll_interval",
+                    "max_retries", "result_grace", "crucible", "bin_dir"})) {
+    return;
+  }
   SlurmOptions& s = c.slurm;
   r.Read(n, "partition", "slurm", s.partition);
   r.Read(n, "account", "slurm", s.account);
@@ -202,8 +206,9 @@ void ParseSlurm(const YAML::Node& root, YamlReader& r, RunConfig& c) {
     } else {
       s.sbatch_lines.clear();
       for (size_t i = 0; i < l.size(); ++i) {
-        if (!l[i].IsScalar()) {
-          r.Fail(fmt::format("slurm.sbatch_lines[{}]", i), "must be a string");
+        if (!l[i].IsScalar() || !IsJsonString(l[i].Scalar())) {
+          r.Fail(fmt::format("slurm.sbatch_lines[{}]", i),
+                 l[i].IsScalar() ? "is not valid UTF-8" : "must be a string");
           break;
         }
         s.sbatch_lines.push_back(l[i].Scalar());

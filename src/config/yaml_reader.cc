@@ -1,8 +1,11 @@
 #include "config/yaml_reader.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <set>
 #include <sstream>
@@ -12,6 +15,20 @@ namespace crucible {
 std::string JoinPath(std::string_view parent, std::string_view key) {
   if (parent.empty()) return std::string(key);
   return fmt::format("{}.{}", parent, key);
+}
+
+bool IsJsonString(std::string_view text) {
+  try {
+    (void)nlohmann::json(text).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
+Status UnexpectedYamlError(std::string_view file, const YAML::Exception& e) {
+  return InvalidArgumentError(fmt::format("{}: cannot be read: {} ({})", file, e.what(),
+                                          kUnexpectedYamlNote));
 }
 
 void YamlReader::Fail(std::string_view path, std::string_view message) {
@@ -27,15 +44,15 @@ bool YamlReader::IsMap(const YAML::Node& node, std::string_view path) {
   return false;
 }
 
-void YamlReader::CheckKeys(const YAML::Node& node, std::string_view path,
+bool YamlReader::CheckKeys(const YAML::Node& node, std::string_view path,
                            std::initializer_list<std::string_view> known) {
-  if (!IsMap(node, path)) return;
+  if (!IsMap(node, path)) return false;
   std::set<std::string> seen;
   for (const auto& kv : node) {
     const std::string key = kv.first.Scalar();
     if (!seen.insert(key).second) {
       Fail(JoinPath(path, key), "appears twice (YAML would silently keep only one)");
-      return;
+      return true;
     }
     bool ok = false;
     for (std::string_view k : known) ok |= (k == key);
@@ -43,9 +60,10 @@ void YamlReader::CheckKeys(const YAML::Node& node, std::string_view path,
       std::string list;
       for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
       Fail(JoinPath(path, key), fmt::format("unknown key (known keys here: {})", list));
-      return;
+      return true;
     }
   }
+  return true;
 }
 
 std::optional<std::string> YamlReader::Scalar(const YAML::Node& map, std::string_view key,
@@ -55,6 +73,10 @@ std::optional<std::string> YamlReader::Scalar(const YAML::Node& map, std::string
   if (!node || node.IsNull()) return std::nullopt;
   if (!node.IsScalar()) {
     Fail(JoinPath(path, key), fmt::format("expected {}", expected));
+    return std::nullopt;
+  }
+  if (!IsJsonString(node.Scalar())) {
+    Fail(JoinPath(path, key), "is not valid UTF-8");
     return std::nullopt;
   }
   return node.Scalar();
@@ -118,7 +140,9 @@ void YamlReader::Read(const YAML::Node& map, std::string_view key, std::string_v
 void YamlReader::Read(const YAML::Node& map, std::string_view key, std::string_view path, int& out,
                       std::optional<int64_t> min, std::optional<int64_t> max) {
   int64_t v = out;
-  Read(map, key, path, v, min, max.value_or(INT32_MAX));
+  // Bounded both ways: -10^12 must name the field, not wrap into an int.
+  Read(map, key, path, v, std::max<int64_t>(min.value_or(INT32_MIN), INT32_MIN),
+       std::min<int64_t>(max.value_or(INT32_MAX), INT32_MAX));
   out = static_cast<int>(v);
 }
 
@@ -130,12 +154,14 @@ void YamlReader::ReadWords(const YAML::Node& map, std::string_view key, std::str
   const std::string field = JoinPath(path, key);
   std::vector<std::string> words;
   if (node.IsScalar()) {
+    if (!IsJsonString(node.Scalar())) return Fail(field, "is not valid UTF-8");
     std::istringstream in(node.Scalar());
     for (std::string w; in >> w;) words.push_back(w);
   } else if (node.IsSequence()) {
     for (size_t i = 0; i < node.size(); ++i) {
-      if (!node[i].IsScalar()) {
-        Fail(fmt::format("{}[{}]", field, i), "expected a string");
+      if (!node[i].IsScalar() || !IsJsonString(node[i].Scalar())) {
+        Fail(fmt::format("{}[{}]", field, i),
+             node[i].IsScalar() ? "is not valid UTF-8" : "expected a string");
         return;
       }
       words.push_back(node[i].Scalar());

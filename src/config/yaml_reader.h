@@ -26,8 +26,10 @@ class YamlReader {
   // first is reported: it is the one a user should fix first.
   const Status& status() const { return status_; }
 
-  // Fails unless `node` is a mapping whose keys are all in `known`.
-  void CheckKeys(const YAML::Node& node, std::string_view path,
+  // Fails unless `node` is a mapping whose keys are all in `known`. Returns
+  // whether it is a mapping: only then may the caller subscript it (yaml-cpp
+  // throws BadSubscript for a string key on a scalar).
+  bool CheckKeys(const YAML::Node& node, std::string_view path,
                  std::initializer_list<std::string_view> known);
   bool IsMap(const YAML::Node& node, std::string_view path);
 
@@ -75,6 +77,19 @@ class YamlReader {
   std::string file_;
   Status status_;
 };
+
+// The error for a yaml-cpp exception out of a schema walk over `file`: the
+// walk checks each node's type before it subscripts or converts it, so this
+// is a missing check (a bug, which the fuzzers abort on: fuzz/), reported as
+// malformed input rather than a crash.
+inline constexpr std::string_view kUnexpectedYamlNote =
+    "an input crucible's reader did not expect; please report it";
+Status UnexpectedYamlError(std::string_view file, const YAML::Exception& e);
+
+// Whether `text` can go into the frozen configuration: JSON text is UTF-8,
+// and nlohmann's writer throws on anything else. Asked of the writer itself,
+// so that the two never disagree.
+bool IsJsonString(std::string_view text);
 
 // "a.b" from ("a", "b"); "b" from ("", "b").
 std::string JoinPath(std::string_view parent, std::string_view key);

@@ -200,7 +200,9 @@ StatusOr<std::vector<ParameterValue>> ParameterSpace::ValuesFromJson(std::string
     out.push_back(*std::move(v));
   }
   if (j.size() != parameters_.size()) {
-    for (const auto& [key, value] : j.items()) {
+    // Not a structured binding: clang 15 (scripts/fuzz.sh) cannot capture one.
+    for (const auto& item : j.items()) {
+      const std::string& key = item.key();
       if (std::none_of(parameters_.begin(), parameters_.end(),
                        [&](const Parameter& p) { return p.name == key; })) {
         return InvalidArgumentError(fmt::format("parameters.{}: not a declared parameter", key));
