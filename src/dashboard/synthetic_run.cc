@@ -3,10 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <thread>
 #include <vector>
 
 #include "config/config.h"
@@ -228,17 +226,8 @@ Status WriteSyntheticRun(const std::string& dir, const SyntheticRunOptions& opti
 
 Status AppendSyntheticCandidates(const std::string& dir, int64_t count, uint64_t seed) {
   const std::string path = (fs::path(dir) / "run.db").string();
-  // Opening for writing while a dashboard reads has been seen to fail at once
-  // with "database is locked" (busy_timeout not honoured; once in a loaded
-  // clean-clone CI run, not reproduced since: NOTES.md). Retried for up to
-  // 5 s so that the tests built on this helper check what they are about.
-  StatusOr<std::unique_ptr<RunStore>> opened = RunStore::Open(path, RunStore::Mode::kReadWrite);
-  for (int i = 0; i < 100 && !opened.ok() && opened.status().code() == StatusCode::kUnavailable;
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    opened = RunStore::Open(path, RunStore::Mode::kReadWrite);
-  }
-  ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store, std::move(opened));
+  ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
+                   RunStore::Open(path, RunStore::Mode::kReadWrite));
   ASSIGN_OR_RETURN(CandidateId max_id, store->MaxCandidateId());
   Rng rng(seed);
   std::vector<double> values(static_cast<size_t>(max_id + 1 + count), 0.5);

@@ -194,4 +194,15 @@ void ReportSkippedRow(const std::function<void(const Status&)>& sink, const Stat
   }
 }
 
+LlmNoteRecord ReadLlmNote(const sqlite::Statement& stmt) {
+  LlmNoteRecord n;
+  n.id = stmt.ColumnInt64(0);
+  n.evaluated = stmt.ColumnInt64(1);
+  n.model = stmt.ColumnString(2);
+  n.call_id = stmt.ColumnInt64(3);
+  n.note = stmt.ColumnString(4);
+  n.created_unix = stmt.ColumnDouble(5);
+  return n;
+}
+
 }  // namespace crucible::store_row

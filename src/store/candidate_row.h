@@ -52,6 +52,12 @@ void BindResult(sqlite::Statement& stmt, int first, const EvalResult& result,
 // `path`, the candidate id and the column) if a value is malformed.
 StatusOr<CandidateRow> ReadRow(const sqlite::Statement& stmt, const std::string& path);
 
+// The columns of `llm_notes`, in the order ReadLlmNote expects them.
+#define CRUCIBLE_LLM_NOTE_COLUMNS "id, evaluated, model, call_id, note, created_unix"
+
+// Decodes the first six columns of a "SELECT " CRUCIBLE_LLM_NOTE_COLUMNS query.
+LlmNoteRecord ReadLlmNote(const sqlite::Statement& stmt);
+
 // Reports a row a multi-row read skips (`why` from ReadRow) to `sink`, or as
 // a warning line on stderr when `sink` is null.
 void ReportSkippedRow(const std::function<void(const Status&)>& sink, const Status& why);

@@ -9,6 +9,7 @@
 
 #include "store/candidate_row.h"
 #include "store/objective_sql.h"
+#include "store/schema.h"
 #include "store/sqlite.h"
 
 namespace crucible {
@@ -53,12 +54,9 @@ StatusOr<std::unique_ptr<RunQueries>> RunQueries::Open(const std::string& db_pat
   q->value_ = store_sql::ValueExpr(q->objective_);
   // Same open rule as RunStore: an immutable snapshot when there is no WAL
   // and we could not create one (finished run, read-only directory).
-  fs::path dir = fs::path(db_path).parent_path();
-  if (dir.empty()) dir = ".";
-  const bool immutable = !fs::exists(db_path + "-wal") && ::access(dir.c_str(), W_OK) != 0;
+  const bool immutable = store_schema::NeedsImmutableOpen(db_path);
   ASSIGN_OR_RETURN(q->db_, sqlite::Database::Open(db_path, sqlite::OpenMode::kReadOnly,
                                                   immutable ? "immutable=1" : ""));
-  RETURN_IF_ERROR(q->db_->Exec("PRAGMA busy_timeout = 5000", "set busy timeout"));
   return q;
 }
 
@@ -274,22 +272,15 @@ StatusOr<LlmNotesPage> RunQueries::LlmNotes(int64_t limit) {
   // One statement, so the count and the rows come from the same snapshot
   // (no row: no note, total 0).
   ASSIGN_OR_RETURN(sqlite::Statement s,
-                   db_->Prepare("SELECT id, evaluated, model, call_id, note, created_unix, "
+                   db_->Prepare("SELECT " CRUCIBLE_LLM_NOTE_COLUMNS ", "
                                 "(SELECT count(*) FROM llm_notes) "
                                 "FROM llm_notes ORDER BY id DESC LIMIT ?"));
   s.BindInt64(1, std::max<int64_t>(limit, 0));
   for (;;) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    LlmNoteRecord n;
-    n.id = s.ColumnInt64(0);
-    n.evaluated = s.ColumnInt64(1);
-    n.model = s.ColumnString(2);
-    n.call_id = s.ColumnInt64(3);
-    n.note = s.ColumnString(4);
-    n.created_unix = s.ColumnDouble(5);
     page.total = s.ColumnInt64(6);
-    page.notes.push_back(std::move(n));
+    page.notes.push_back(store_row::ReadLlmNote(s));
   }
   return page;
 }

@@ -117,18 +117,6 @@ Status CheckExistingFile(const std::string& path) {
   return Status::Ok();
 }
 
-// Read-only connections need the -wal and -shm files of WAL mode and create
-// them when missing. Where that is impossible (a directory we cannot write,
-// e.g. another user's run) and there is no -wal file, the database file holds
-// every committed transaction and no writer is active, so it is opened as
-// immutable: a snapshot, without locking (docs/run-database.md).
-bool NeedsImmutableOpen(const std::string& path) {
-  std::string wal = path + "-wal";
-  if (::access(wal.c_str(), F_OK) == 0) return false;
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  return ::access(dir.c_str(), W_OK | X_OK) != 0;
-}
 
 }  // namespace
 
@@ -370,7 +358,7 @@ StatusOr<std::unique_ptr<RunStore>> RunStore::Open(const std::string& path, Mode
   RETURN_IF_ERROR(options.Validate());
   RETURN_IF_ERROR(CheckExistingFile(path));
   bool read_only = mode == Mode::kReadOnly;
-  std::string uri_suffix = read_only && NeedsImmutableOpen(path) ? "immutable=1" : "";
+  std::string uri_suffix = read_only && store_schema::NeedsImmutableOpen(path) ? "immutable=1" : "";
   ASSIGN_OR_RETURN(auto db, sqlite::Database::Open(path,
                                                    read_only ? sqlite::OpenMode::kReadOnly
                                                              : sqlite::OpenMode::kReadWrite,
@@ -546,19 +534,12 @@ StatusOr<std::vector<LlmNoteRecord>> RunStore::LoadLlmNotes() const {
   std::vector<LlmNoteRecord> out;
   if (metadata_.schema_version < 4) return out;
   ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                   impl_->db->Prepare("SELECT id, evaluated, model, call_id, note, created_unix "
-                                      "FROM llm_notes ORDER BY id"));
+                   impl_->db->Prepare("SELECT " CRUCIBLE_LLM_NOTE_COLUMNS
+                                      " FROM llm_notes ORDER BY id"));
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
-    LlmNoteRecord n;
-    n.id = stmt.ColumnInt64(0);
-    n.evaluated = stmt.ColumnInt64(1);
-    n.model = stmt.ColumnString(2);
-    n.call_id = stmt.ColumnInt64(3);
-    n.note = stmt.ColumnString(4);
-    n.created_unix = stmt.ColumnDouble(5);
-    out.push_back(std::move(n));
+    out.push_back(store_row::ReadLlmNote(stmt));
   }
   stmt.Reset();
   return out;

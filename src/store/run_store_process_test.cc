@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <set>
@@ -124,6 +125,35 @@ TEST_F(RunStoreProcessTest, ReaderInSameProcessSeesEachCommit) {
     EXPECT_EQ(*reader->CountCandidates(), id + 1);
   }
   ExpectIntact(*reader->LoadCandidates());
+}
+
+// A connection's first read may meet another connection recovering the WAL
+// (after the last writer closed and deleted it) or checkpointing: it waits
+// for the lock like every later statement, instead of failing at once with
+// "database is locked" (seen once as a resume beside `crucible serve`).
+TEST_F(RunStoreProcessTest, OpensWaitForARecoveryOrCheckpointInProgress) {
+  std::atomic<bool> done{false};
+  std::atomic<int> reader_failures{0};
+  std::string first_failure;
+  std::thread readers([&] {
+    while (!done) {
+      StatusOr<std::unique_ptr<RunStore>> r = RunStore::Open(Path(), RunStore::Mode::kReadOnly);
+      const Status s = r.ok() ? (*r)->CountCandidates().status() : r.status();
+      if (!s.ok() && reader_failures++ == 0) first_failure = s.ToString();
+    }
+  });
+  CandidateId id = 0;
+  for (int round = 0; round < 150; ++round) {
+    // Each writer closes as the last one more often than not: it
+    // checkpoints and deletes the WAL, and the next opener recovers it.
+    StatusOr<std::unique_ptr<RunStore>> w = RunStore::Open(Path(), RunStore::Mode::kReadWrite);
+    ASSERT_TRUE(w.ok()) << "round " << round << ": " << w.status().ToString();
+    ASSERT_TRUE(WriteLikeTheEngine(**w, id++));
+  }
+  done = true;
+  readers.join();
+  EXPECT_EQ(reader_failures.load(), 0) << first_failure;
+  ExpectIntact(*OpenStore(RunStore::Mode::kReadOnly)->LoadCandidates());
 }
 
 TEST_F(RunStoreProcessTest, ReaderFollowsAWriterInAnotherProcess) {

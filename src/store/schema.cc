@@ -1,6 +1,9 @@
 #include "store/schema.h"
 
+#include <unistd.h>
+
 #include <charconv>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <system_error>
@@ -192,9 +195,15 @@ std::string DoubleToText(double value) {
   return std::string(buffer, ptr);
 }
 
+bool NeedsImmutableOpen(const std::string& path) {
+  const std::string wal = path + "-wal";
+  if (::access(wal.c_str(), F_OK) == 0) return false;
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  return ::access(dir.c_str(), W_OK | X_OK) != 0;
+}
+
 Status ConfigureConnection(sqlite::Database& db, RunStore::Mode mode) {
-  // Readers wait for a writer's checkpoint or recovery rather than failing.
-  RETURN_IF_ERROR(db.Exec("PRAGMA busy_timeout = 5000", "set busy_timeout"));
   if (mode == RunStore::Mode::kReadOnly) return Status::Ok();
   ASSIGN_OR_RETURN(sqlite::Statement wal, db.Prepare("PRAGMA journal_mode = WAL"));
   ASSIGN_OR_RETURN(bool row, wal.Step());

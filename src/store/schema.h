@@ -20,6 +20,13 @@ inline constexpr int32_t kApplicationId = 0x63727563;
 // writers. kFailedPrecondition if the file system cannot do WAL.
 Status ConfigureConnection(sqlite::Database& db, RunStore::Mode mode);
 
+// Read-only connections need the -wal and -shm files of WAL mode and create
+// them when missing. Where that is impossible (a directory we cannot write,
+// e.g. another user's run) and there is no -wal file, the database file holds
+// every committed transaction and no writer is active, so it is opened as
+// immutable: a snapshot, without locking (docs/run-database.md).
+bool NeedsImmutableOpen(const std::string& path);
+
 // Writes application_id, the tables, the indexes and `metadata` (which must
 // carry kRunSchemaVersion) in one transaction into an empty database.
 Status CreateSchema(sqlite::Database& db, const RunMetadata& metadata);

@@ -9,6 +9,9 @@
 namespace crucible::sqlite {
 namespace {
 
+// How long a statement waits for a lock another connection holds.
+constexpr int kBusyTimeoutMs = 5000;
+
 // Enough of a statement's SQL to recognise it in an error message.
 std::string SqlExcerpt(sqlite3_stmt* stmt) {
   const char* sql = sqlite3_sql(stmt);
@@ -149,6 +152,11 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, Open
   std::unique_ptr<Database> db(new Database(raw, path));
   if (rc != SQLITE_OK) return db->Error(rc, "open");
   sqlite3_extended_result_codes(raw, 1);
+  // Before the first read: a connection's first statement may find another
+  // one recovering the WAL or checkpointing, and must wait for it rather than
+  // fail at once with "database is locked" (a resume beside `crucible
+  // serve`). Setting it touches no file, so it is safe on a foreign one.
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   return db;
 }
 
