@@ -456,14 +456,7 @@ ProcessResult ChildProcess::Wait() {
   auto seconds = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
   result.cpu_seconds = seconds(usage_.ru_utime) + seconds(usage_.ru_stime);
   result.max_rss_kib = usage_.ru_maxrss;
-  OutputCapture& out = pump_.stdout_capture();
-  OutputCapture& err = pump_.stderr_capture();
-  result.stdout_text = out.Text();
-  result.stdout_truncated = out.truncated();
-  result.stdout_total_bytes = out.total_bytes();
-  result.stderr_text = err.Text();
-  result.stderr_truncated = err.truncated();
-  result.stderr_total_bytes = err.total_bytes();
+  static_cast<CapturedOutput&>(result) = pump_.Captured();
   return result;
 }
 

@@ -108,19 +108,13 @@ std::string_view ExitKindName(ExitKind kind);
 // "SIGSEGV" (or "signal 77" for one without a name).
 std::string SignalName(int signal);
 
-struct ProcessResult {
+struct ProcessResult : CapturedOutput {
   ExitKind kind = ExitKind::kSpawnFailed;
   std::string spawn_error;  // kSpawnFailed: why
   int exit_code = -1;       // valid when it exited by itself
   int signal = 0;           // the signal that ended it (SIGKILL when we killed it)
   bool cpu_time_exceeded = false;  // kTimedOut through SIGXCPU (RLIMIT_CPU)
   int wait_status = 0;             // raw, for callers that need more
-  std::string stdout_text;
-  std::string stderr_text;
-  bool stdout_truncated = false;
-  bool stderr_truncated = false;
-  uint64_t stdout_total_bytes = 0;
-  uint64_t stderr_total_bytes = 0;
   double wall_seconds = 0;  // start to reap
   double cpu_seconds = 0;   // user + system of the child and what it reaped
   int64_t max_rss_kib = 0;

@@ -17,6 +17,17 @@
 
 namespace crucible {
 
+// What a supervised child wrote to stdout and stderr, as its captures kept
+// it (StreamPump::Captured). ProcessResult and SandboxResult carry it.
+struct CapturedOutput {
+  std::string stdout_text;
+  std::string stderr_text;
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+  uint64_t stdout_total_bytes = 0;
+  uint64_t stderr_total_bytes = 0;
+};
+
 class OutputCapture {
  public:
   OutputCapture(size_t head_bytes, size_t tail_bytes);

@@ -131,4 +131,15 @@ void StreamPump::ReadOutput(UniqueFd& fd, OutputCapture& capture, const CaptureL
   }
 }
 
+CapturedOutput StreamPump::Captured() const {
+  CapturedOutput c;
+  c.stdout_text = stdout_capture_.Text();
+  c.stdout_truncated = stdout_capture_.truncated();
+  c.stdout_total_bytes = stdout_capture_.total_bytes();
+  c.stderr_text = stderr_capture_.Text();
+  c.stderr_truncated = stderr_capture_.truncated();
+  c.stderr_total_bytes = stderr_capture_.total_bytes();
+  return c;
+}
+
 }  // namespace crucible

@@ -71,6 +71,8 @@ class StreamPump {
   bool capped() const { return capped_; }
 
   OutputCapture& stdout_capture() { return stdout_capture_; }
+  // Both captures' texts, flags and byte counts.
+  CapturedOutput Captured() const;
   OutputCapture& stderr_capture() { return stderr_capture_; }
 
  private:

@@ -188,16 +188,23 @@ bool IsSymlink(const char* path) {
   return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
 }
 
-std::optional<Failure> SetupFilesystem(const sandbox_wire::InitSpec& spec) {
-  // Everything that must stay reachable is cloned first: the private tmpfs
-  // mounts below would otherwise hide paths under /tmp and /dev.
-  std::vector<DetachedTree> trees;
+// The paths the request names, writable and read-only, cloned.
+std::optional<Failure> CloneRequestedTrees(const sandbox_wire::InitSpec& spec,
+                                           std::vector<DetachedTree>& trees) {
   for (const std::string& path : spec.writable_paths) {
     if (auto f = CloneTree(path, /*read_only=*/false, trees)) return f;
   }
   for (const std::string& path : spec.readonly_paths) {
     if (auto f = CloneTree(path, /*read_only=*/true, trees)) return f;
   }
+  return std::nullopt;
+}
+
+std::optional<Failure> SetupFilesystem(const sandbox_wire::InitSpec& spec) {
+  // Everything that must stay reachable is cloned first: the private tmpfs
+  // mounts below would otherwise hide paths under /tmp and /dev.
+  std::vector<DetachedTree> trees;
+  if (auto f = CloneRequestedTrees(spec, trees)) return f;
   std::vector<DetachedTree> device_nodes;
   CloneDeviceNodes(device_nodes);
 
@@ -274,12 +281,7 @@ std::optional<Failure> SetupHiddenFilesystem(const sandbox_wire::InitSpec& spec)
   std::vector<DetachedTree> trees;
   std::vector<HostLink> links;
   if (auto f = CloneSystemPaths(spec.system_paths, trees, links)) return f;
-  for (const std::string& path : spec.writable_paths) {
-    if (auto f = CloneTree(path, /*read_only=*/false, trees)) return f;
-  }
-  for (const std::string& path : spec.readonly_paths) {
-    if (auto f = CloneTree(path, /*read_only=*/true, trees)) return f;
-  }
+  if (auto f = CloneRequestedTrees(spec, trees)) return f;
   std::vector<DetachedTree> device_nodes;
   CloneDeviceNodes(device_nodes);
 

@@ -330,14 +330,7 @@ void Session::Finish(Clock::time_point start, SandboxResult& result) {
   result.wall_seconds = std::chrono::duration<double>(end_ - start).count();
   result.timed_out = timed_out_;
   result.cancelled = cancelled_;
-  const OutputCapture& out = output_.stdout_capture();
-  const OutputCapture& err = output_.stderr_capture();
-  result.stdout_text = out.Text();
-  result.stdout_truncated = out.truncated();
-  result.stdout_total_bytes = out.total_bytes();
-  result.stderr_text = err.Text();
-  result.stderr_truncated = err.truncated();
-  result.stderr_total_bytes = err.total_bytes();
+  static_cast<CapturedOutput&>(result) = output_.Captured();
   if (reports_.setup_failed) {
     result.spawn_error = "sandbox setup failed: " + Describe(*reports_.setup_failed);
   } else if (reports_.exec_failed) {

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "process/output_capture.h"
 #include "sandbox/sandbox_options.h"
 
 namespace crucible {
@@ -74,7 +75,7 @@ struct SandboxRequest {
   std::vector<int> inherit_fds;
 };
 
-struct SandboxResult {
+struct SandboxResult : CapturedOutput {
   bool started = false;
   std::string spawn_error;  // why the command could not be started
   bool exited = false;      // ended through exit(); exit_code is valid
@@ -90,12 +91,6 @@ struct SandboxResult {
   bool memory_limit = false;
   bool output_limit = false;   // RLIMIT_FSIZE (SIGXFSZ)
   bool process_limit = false;  // the pids cgroup refused a fork
-  std::string stdout_text;
-  std::string stderr_text;
-  bool stdout_truncated = false;
-  bool stderr_truncated = false;
-  uint64_t stdout_total_bytes = 0;
-  uint64_t stderr_total_bytes = 0;
   double wall_seconds = 0;
   double cpu_seconds = 0;        // user + system of the whole tree
   uint64_t max_rss_bytes = 0;    // largest resident set of any one process
