@@ -332,6 +332,13 @@ int64_t PromptEstimate(const std::vector<ChatMessage>& messages) {
 }
 
 // The llm_calls.response text: the answer, after the reasoning in think tags.
+// The outcome stored for a request that failed (a cancelled one is stored
+// as an HTTP error: the run stopped while it was in flight).
+std::string FailedOutcome(const ChatResult& chat) {
+  return chat.outcome == ChatOutcome::kCancelled ? "http_error"
+                                                 : std::string(ChatOutcomeName(chat.outcome));
+}
+
 std::string StoredResponse(const ChatResult& chat) {
   if (chat.reasoning.empty()) return chat.text;
   return "<think>\n" + chat.reasoning + "\n</think>\n" + chat.text;
@@ -389,6 +396,32 @@ LlmProposer::Charge LlmProposer::ChargeOf(const ModelSpec& model, const ChatResu
   return charge;
 }
 
+std::variant<LlmProposer::SentChat, std::string> LlmProposer::Send(
+    size_t index, const std::vector<ChatMessage>& messages, uint64_t seed, LlmCallRecord& rec,
+    std::stop_token stop) {
+  const ModelSpec& model = o_.models[index];
+  rec.model = model.name;
+  rec.prompt = MessagesToJson(messages);
+  rec.created_unix = UnixNow();
+  const int64_t prompt_estimate = PromptEstimate(messages);
+  std::variant<Reservation, std::string> reserved = Reserve(model, prompt_estimate, stop);
+  if (const std::string* refused = std::get_if<std::string>(&reserved)) {
+    rec.outcome = "budget_exhausted";
+    rec.error = *refused;
+    return *refused;
+  }
+  SentChat sent{clients_[index]->Complete(model, messages, seed, stop), {},
+                std::get<Reservation>(reserved)};
+  const ChatResult& chat = sent.chat;
+  rec.response = StoredResponse(chat);
+  rec.prompt_tokens = chat.prompt_tokens;
+  rec.completion_tokens = chat.completion_tokens;
+  rec.latency_seconds = chat.latency_seconds;
+  sent.charge = ChargeOf(model, chat, prompt_estimate);
+  if (!sent.charge.estimated) rec.cost = CostOf(model, chat);
+  return sent;
+}
+
 void LlmProposer::WriteNote(size_t model_index, uint64_t seed, std::stop_token stop) {
   const ModelSpec& model = o_.models[model_index];
   std::string previous, attempts, best = "none yet";
@@ -403,27 +436,16 @@ void LlmProposer::WriteNote(size_t model_index, uint64_t seed, std::stop_token s
   const std::vector<ChatMessage> messages = BuildScratchpadPrompt(
       templates_, context_.task, context_.objective, best, previous, attempts);
   LlmCallRecord rec;
-  rec.model = model.name;
   rec.mode = "scratchpad";
-  rec.prompt = MessagesToJson(messages);
-  rec.created_unix = UnixNow();
-  const int64_t prompt_estimate = PromptEstimate(messages);
-  std::variant<Reservation, std::string> reserved = Reserve(model, prompt_estimate, stop);
-  if (!std::holds_alternative<Reservation>(reserved)) return;  // the proposal itself will say why
-  const Reservation reservation = std::get<Reservation>(reserved);
-  const ChatResult chat = clients_[model_index]->Complete(model, messages, seed, stop);
-  rec.response = StoredResponse(chat);
-  rec.prompt_tokens = chat.prompt_tokens;
-  rec.completion_tokens = chat.completion_tokens;
-  rec.latency_seconds = chat.latency_seconds;
-  const Charge charge = ChargeOf(model, chat, prompt_estimate);
-  if (!charge.estimated) rec.cost = CostOf(model, chat);
+  std::variant<SentChat, std::string> sent = Send(model_index, messages, seed, rec, stop);
+  if (!std::holds_alternative<SentChat>(sent)) return;  // the proposal itself will say why
+  const auto& [chat, charge, reservation] = std::get<SentChat>(sent);
   std::string note = chat.text;
   while (!note.empty() && (note.back() == '\n' || note.back() == ' ')) note.pop_back();
   const bool usable = chat.outcome == ChatOutcome::kOk && chat.finish_reason != "length" && !note.empty();
   rec.outcome = usable ? "note" : chat.outcome == ChatOutcome::kOk
                                       ? (chat.finish_reason == "length" ? "truncated" : "empty")
-                                      : std::string(ChatOutcomeName(chat.outcome));
+                                      : FailedOutcome(chat);
   rec.error = usable ? "" : chat.outcome == ChatOutcome::kOk ? "no usable note" : chat.error;
   const int64_t call_id = Record(std::move(rec), &charge, &reservation);
   if (!usable) return;
@@ -458,6 +480,13 @@ struct LlmProposer::Turn {
   bool estimated = false;
   std::string last_error = "no attempt made";
   nlohmann::json judged = nlohmann::json::array();  // the novelty judge's calls and verdicts
+
+  void Add(const Charge& c) {
+    prompt_tokens += c.prompt_tokens;
+    completion_tokens += c.completion_tokens;
+    cost += c.cost;
+    estimated = estimated || c.estimated;
+  }
 };
 
 // What became of one reply: a child (parsed, with its embedding), or why not.
@@ -533,38 +562,21 @@ StatusOr<std::unique_ptr<LlmProposer::Turn>> LlmProposer::StartTurn(const Propos
 
 StatusOr<std::optional<Proposal>> LlmProposer::AskOnce(Turn& turn, int attempt, int& asked,
                                                        std::stop_token stop) {
-  const ModelSpec& model = o_.models[turn.model_index];
   LlmCallRecord rec;
   rec.attempt = attempt;
-  rec.model = model.name;
   rec.mode = turn.mode_name;
-  rec.prompt = MessagesToJson(turn.messages);
-  rec.created_unix = UnixNow();
-  const int64_t prompt_estimate = PromptEstimate(turn.messages);
-  std::variant<Reservation, std::string> reserved = Reserve(model, prompt_estimate, stop);
-  if (const std::string* spent = std::get_if<std::string>(&reserved)) {
+  std::variant<SentChat, std::string> sent =
+      Send(turn.model_index, turn.messages,
+           DeriveSeed(turn.req->seed, static_cast<uint64_t>(attempt)), rec, stop);
+  if (const std::string* spent = std::get_if<std::string>(&sent)) {
     if (spent->empty()) return CancelledError("the run is stopping");
-    rec.outcome = "budget_exhausted";
-    rec.error = *spent;
     Record(std::move(rec), nullptr);
     return ResourceExhaustedError(*spent);
   }
-  const Reservation reservation = std::get<Reservation>(reserved);
-  const ChatResult chat = clients_[turn.model_index]->Complete(
-      model, turn.messages, DeriveSeed(turn.req->seed, static_cast<uint64_t>(attempt)), stop);
-  rec.response = StoredResponse(chat);
-  rec.prompt_tokens = chat.prompt_tokens;
-  rec.completion_tokens = chat.completion_tokens;
-  rec.latency_seconds = chat.latency_seconds;
-  const Charge charge = ChargeOf(model, chat, prompt_estimate);
-  if (!charge.estimated) rec.cost = CostOf(model, chat);
-  turn.prompt_tokens += charge.prompt_tokens;
-  turn.completion_tokens += charge.completion_tokens;
-  turn.cost += charge.cost;
-  turn.estimated = turn.estimated || charge.estimated;
+  const auto& [chat, charge, reservation] = std::get<SentChat>(sent);
+  turn.Add(charge);
   if (chat.outcome != ChatOutcome::kOk) {
-    rec.outcome = chat.outcome == ChatOutcome::kCancelled ? "http_error"
-                                                         : std::string(ChatOutcomeName(chat.outcome));
+    rec.outcome = FailedOutcome(chat);
     rec.error = chat.error;
     turn.last_error = chat.error;
     turn.call_ids.push_back(Record(std::move(rec), &charge, &reservation));
@@ -688,42 +700,24 @@ LlmProposer::Verdict LlmProposer::JudgeNovelty(Turn& turn, const Screened& s,
   for (size_t i = 0; i < o_.models.size(); ++i) {
     if (o_.models[i].name == o_.novelty_judge_model) index = i;
   }
-  const ModelSpec& model = o_.models[index];
   const std::vector<ChatMessage> messages = BuildNoveltyJudgePrompt(
       templates_, context_.task, context_.objective, match.id, match.code,
       NoveltyIndex::EvolvableCode(*s.parsed),
       fmt::format("{:.1f}% similar", 100 * match.similarity), o_.prompt.max_code_chars);
   LlmCallRecord rec;
-  rec.model = model.name;
   rec.mode = "novelty_judge";
-  rec.prompt = MessagesToJson(messages);
-  rec.created_unix = UnixNow();
-  const int64_t prompt_estimate = PromptEstimate(messages);
-  std::variant<Reservation, std::string> reserved = Reserve(model, prompt_estimate, stop);
-  if (const std::string* spent = std::get_if<std::string>(&reserved)) {
-    if (spent->empty()) return Verdict::kNoVerdict;  // stopping
-    rec.outcome = "budget_exhausted";
-    rec.error = *spent;
-    turn.call_ids.push_back(Record(std::move(rec), nullptr));
-    return Verdict::kNoVerdict;
+  std::variant<SentChat, std::string> sent =
+      Send(index, messages, DeriveSeed(turn.req->seed, 2000 + static_cast<uint64_t>(match.id)),
+           rec, stop);
+  if (const std::string* spent = std::get_if<std::string>(&sent)) {
+    if (!spent->empty()) turn.call_ids.push_back(Record(std::move(rec), nullptr));
+    return Verdict::kNoVerdict;  // stopping, or no budget left
   }
-  const Reservation reservation = std::get<Reservation>(reserved);
-  const ChatResult chat = clients_[index]->Complete(
-      model, messages, DeriveSeed(turn.req->seed, 2000 + static_cast<uint64_t>(match.id)), stop);
-  rec.response = StoredResponse(chat);
-  rec.prompt_tokens = chat.prompt_tokens;
-  rec.completion_tokens = chat.completion_tokens;
-  rec.latency_seconds = chat.latency_seconds;
-  const Charge charge = ChargeOf(model, chat, prompt_estimate);
-  if (!charge.estimated) rec.cost = CostOf(model, chat);
-  turn.prompt_tokens += charge.prompt_tokens;
-  turn.completion_tokens += charge.completion_tokens;
-  turn.cost += charge.cost;
-  turn.estimated = turn.estimated || charge.estimated;
+  const auto& [chat, charge, reservation] = std::get<SentChat>(sent);
+  turn.Add(charge);
   std::optional<bool> different;
   if (chat.outcome != ChatOutcome::kOk) {
-    rec.outcome = chat.outcome == ChatOutcome::kCancelled ? "http_error"
-                                                         : std::string(ChatOutcomeName(chat.outcome));
+    rec.outcome = FailedOutcome(chat);
     rec.error = chat.error;
   } else if (chat.finish_reason == "length") {
     rec.outcome = "truncated";

@@ -134,6 +134,21 @@ class LlmProposer final : public Proposer {
   // request neither reserved nor counted.
   int64_t Record(LlmCallRecord record, const Charge* charge,
                  const Reservation* reservation = nullptr);
+  // One request sent within the budget: the reply, what it is charged, and
+  // the reservation Record releases.
+  struct SentChat {
+    ChatResult chat;
+    Charge charge;
+    Reservation reservation;
+  };
+  // The one way a request is made (proposal, scratchpad, novelty judge):
+  // reserves room for `messages`, sends them to model `index` and fills
+  // `rec` (model, prompt, stored response, usage, cost). When the budget has
+  // no room nothing is sent: the string says why ("" when `stop` fired) and
+  // `rec` is marked budget_exhausted for the caller to Record or drop.
+  std::variant<SentChat, std::string> Send(size_t index, const std::vector<ChatMessage>& messages,
+                                           uint64_t seed, LlmCallRecord& rec,
+                                           std::stop_token stop);
   std::optional<std::vector<float>> Embed(const Program& program, std::stop_token stop) const;
 
   const LlmOptions o_;

@@ -4,10 +4,10 @@
 
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/file.h"
 #include "core/regions.h"
 #include "propose/llm/templates.h"
 
@@ -165,11 +165,9 @@ std::string StandingText(const PromptInput& in) {
 StatusOr<std::string> ReadIfExists(const fs::path& p, std::string fallback) {
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) return fallback;
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return InvalidArgumentError(fmt::format("cannot read prompt template {}", p.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  StatusOr<std::string> text = ReadFile(p);
+  if (!text.ok()) return InvalidArgumentError(fmt::format("prompt template: {}", text.status().message()));
+  return text;
 }
 
 }  // namespace
