@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import tempfile
 import textwrap
 import time
 import unittest
+
+from hostile_cases import HostileCases
 
 CRUCIBLE = None
 
@@ -223,7 +224,7 @@ evaluator:
 """
 
 
-class HostileCandidateTest(unittest.TestCase):
+class HostileCandidateTest(HostileCases, unittest.TestCase):
     """Candidates that misbehave get the right outcome and leave no process behind."""
 
     @classmethod
@@ -237,6 +238,7 @@ class HostileCandidateTest(unittest.TestCase):
             f.write(HOSTILE_EVALUATOR)
         with open(os.path.join(cls.problem, "program.py"), "w") as f:
             f.write("REPORT = 'fine'\n")
+        cls.protected_dir = cls.problem
 
     @classmethod
     def tearDownClass(cls):
@@ -252,55 +254,6 @@ class HostileCandidateTest(unittest.TestCase):
         survivors = subprocess.run(["pgrep", "-f", HOSTILE_TAG], capture_output=True, text=True).stdout
         self.assertEqual(survivors.strip(), "", "a candidate process survived its evaluation")
         return p, json.loads(p.stdout)
-
-    def test_infinite_loop_times_out(self):
-        p, r = self.evaluate("while True:\n    pass\n")
-        self.assertEqual(r["outcome"], "timeout")
-        self.assertEqual(p.returncode, 1)
-
-    def test_fork_bomb_is_contained(self):
-        _, r = self.evaluate("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n")
-        self.assertIn(r["outcome"], ("timeout", "runtime_error", "memory_limit"))
-
-    def test_memory_hog(self):
-        _, r = self.evaluate("x = []\nwhile True:\n    x.append(' ' * 10**7)\n")
-        self.assertEqual(r["outcome"], "memory_limit", r["feedback"])
-
-    def test_crash_names_the_signal(self):
-        _, r = self.evaluate("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
-        self.assertEqual(r["outcome"], "runtime_error")
-        self.assertIn("SIGSEGV", r["feedback"])
-
-    def test_write_outside_its_directory(self):
-        # Outside /tmp: the sandbox's /tmp is a private tmpfs, where writes
-        # succeed and vanish.
-        target = f"/var/tmp/crucible-escaped-{os.getpid()}.txt"
-        inside_problem = os.path.join(self.problem, "escaped.txt")
-        _, r = self.evaluate(f"open({target!r}, 'w').write('x')\n")
-        self.assertFalse(os.path.exists(target), "the candidate wrote outside its scratch directory")
-        self.assertEqual(r["outcome"], "runtime_error")
-        self.assertIn("Read-only file system", r["feedback"])
-        _, r = self.evaluate(f"open({inside_problem!r}, 'w').write('x')\n")
-        self.assertFalse(os.path.exists(inside_problem), "the candidate wrote into the problem directory")
-        self.assertEqual(r["outcome"], "runtime_error")
-
-    def test_network_is_unreachable(self):
-        server = socket.socket()
-        server.bind(("127.0.0.1", 0))
-        server.listen(1)
-        port = server.getsockname()[1]
-        try:
-            _, r = self.evaluate(f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)\n")
-        finally:
-            server.close()
-        self.assertEqual(r["outcome"], "runtime_error", r)
-
-    def test_secrets_do_not_reach_the_candidate(self):
-        env = dict(os.environ, OPENAI_API_KEY="sk-test-secret-123", GITHUB_TOKEN="ghp-secret-456")
-        p, r = self.evaluate("import os\nREPORT = repr(dict(os.environ))\n", env=env)
-        self.assertEqual(r["outcome"], "ok")
-        self.assertNotIn("sk-test-secret-123", p.stdout)
-        self.assertNotIn("ghp-secret-456", p.stdout)
 
     def test_printing_gigabytes_is_capped(self):
         start = time.time()

@@ -7,7 +7,6 @@ Usage: llm_e2e_test.py PATH_TO_CRUCIBLE [unittest args]
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -15,10 +14,11 @@ import textwrap
 import time
 import unittest
 
+from local_server import db_rows, read, start_server
+
 CRUCIBLE = None
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "llm_test_server.py")
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 KEY = "sk-test-S3CRET-0123456789abcdef"
 
 PROGRAM = textwrap.dedent("""\
@@ -55,19 +55,6 @@ def write(path, text):
         f.write(text)
 
 
-def read(path):
-    with open(path) as f:
-        return f.read()
-
-
-def db_rows(run_dir, sql):
-    db = sqlite3.connect(f"file:{run_dir}/run.db?mode=ro", uri=True)
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
-
-
 class Base(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="crucible-llm-e2e-")
@@ -85,13 +72,8 @@ class Base(unittest.TestCase):
         write(path, json.dumps(script))
         port_file = os.path.join(self.dir, "port")
         self.server_log = os.path.join(self.dir, "server.log")
-        self.server = subprocess.Popen([PYTHON, SERVER, path, port_file, self.server_log])
-        deadline = time.monotonic() + 20
-        while not os.path.exists(port_file):
-            if self.server.poll() is not None or time.monotonic() > deadline:
-                self.fail("the test server did not start")
-            time.sleep(0.02)  # polling a file the server writes, not synchronising on time
-        self.url = f"http://127.0.0.1:{read(port_file).strip()}/v1"
+        self.server, self.url = start_server(self, [SERVER, path, port_file, self.server_log],
+                                             port_file, "test server")
 
     def make_problem(self, llm):
         d = os.path.join(self.dir, "problem")

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -18,10 +17,12 @@ import textwrap
 import time
 import unittest
 
+from local_server import read, start_server
+from local_server import db_rows as rows
+
 CRUCIBLE = None
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "llm_shapes_server.py")
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 KEY = "sk-shape-T0PSECRET-0123456789"
 BUMP = {"kind": "bump", "pattern": r"^C = ([-0-9.e]+)", "step": 1.0}
 
@@ -42,19 +43,6 @@ EVALUATE = textwrap.dedent("""\
     """)
 
 
-def read(path):
-    with open(path) as f:
-        return f.read()
-
-
-def rows(run_dir, sql):
-    db = sqlite3.connect(f"file:{run_dir}/run.db?mode=ro", uri=True)
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
-
-
 class Shape(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="crucible-shapes-")
@@ -73,13 +61,8 @@ class Shape(unittest.TestCase):
             json.dump(cfg, f)
         port_file = os.path.join(self.dir, "port")
         self.log = os.path.join(self.dir, "server.log")
-        self.server = subprocess.Popen([PYTHON, SERVER, shape, path, port_file, self.log])
-        deadline = time.monotonic() + 20
-        while not os.path.exists(port_file):
-            if self.server.poll() is not None or time.monotonic() > deadline:
-                self.fail("the shapes server did not start")
-            time.sleep(0.02)  # polling a file the server writes
-        self.url = f"http://127.0.0.1:{read(port_file).strip()}/v1"
+        self.server, self.url = start_server(self, [SERVER, shape, path, port_file, self.log],
+                                             port_file, "shapes server")
 
     def requests(self):
         return [json.loads(l) for l in read(self.log).splitlines()] if os.path.exists(self.log) else []

@@ -22,6 +22,8 @@ import textwrap
 import time
 import unittest
 
+from hostile_cases import HostileCases
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 PYTHON_ROOT = os.path.join(REPO, "python")
@@ -663,9 +665,11 @@ def evaluate(program_path):
 """
 
 
-class WarmHostileCandidateTest(TempDirTest):
-    """cli_e2e_test's hostile candidates, in a warm Python worker (an
-    OpenEvolve task): the right outcome, and nothing left running."""
+class WarmHostileCandidateTest(HostileCases, TempDirTest):
+    """The hostile candidates of hostile_cases.py in a warm Python worker (an
+    OpenEvolve task), and forgeries: the right outcome, nothing left running."""
+
+    REPORT_IN_FEEDBACK = True
 
     def setUp(self):
         super().setUp()
@@ -676,6 +680,7 @@ class WarmHostileCandidateTest(TempDirTest):
             with open(os.path.join(self.task, name), "w") as f:
                 f.write(text)
         self.tag = f"crucible_warm_hostile_{os.getpid()}_{time.time_ns()}"
+        self.protected_dir = self.task
 
     def evaluate(self, source, env=None):
         # Every candidate first leaves a detached sleeper carrying the tag.
@@ -696,55 +701,6 @@ class WarmHostileCandidateTest(TempDirTest):
         _, r = self.evaluate("REPORT = 'hello'\n")
         self.assertEqual(r["outcome"], "ok", r)
         self.assertIn("report: hello", r["feedback"])
-
-    def test_infinite_loop_times_out(self):
-        p, r = self.evaluate("while True:\n    pass\n")
-        self.assertEqual(r["outcome"], "timeout", r)
-        self.assertEqual(p.returncode, 1)
-
-    def test_fork_bomb_is_contained(self):
-        _, r = self.evaluate("import os\nwhile True:\n    try:\n        os.fork()\n"
-                             "    except OSError:\n        pass\n")
-        self.assertIn(r["outcome"], ("timeout", "runtime_error", "memory_limit"))
-
-    def test_memory_hog(self):
-        _, r = self.evaluate("x = []\nwhile True:\n    x.append(' ' * 10**7)\n")
-        self.assertEqual(r["outcome"], "memory_limit", r["feedback"])
-
-    def test_crash_names_the_signal(self):
-        _, r = self.evaluate("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
-        self.assertEqual(r["outcome"], "runtime_error")
-        self.assertIn("SIGSEGV", r["feedback"])
-
-    def test_write_outside_its_directory(self):
-        target = f"/var/tmp/crucible-warm-escaped-{os.getpid()}.txt"
-        _, r = self.evaluate(f"open({target!r}, 'w').write('x')\n")
-        self.assertFalse(os.path.exists(target), "the candidate wrote outside its scratch directory")
-        self.assertEqual(r["outcome"], "runtime_error")
-        self.assertIn("Read-only file system", r["feedback"])
-        inside = os.path.join(self.task, "escaped.txt")
-        _, r = self.evaluate(f"open({inside!r}, 'w').write('x')\n")
-        self.assertFalse(os.path.exists(inside))
-
-    def test_network_is_unreachable(self):
-        import socket
-        server = socket.socket()
-        server.bind(("127.0.0.1", 0))
-        server.listen(1)
-        port = server.getsockname()[1]
-        try:
-            _, r = self.evaluate(f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)\n")
-        finally:
-            server.close()
-        self.assertEqual(r["outcome"], "runtime_error", r)
-
-    def test_secrets_do_not_reach_the_candidate(self):
-        env = dict(os.environ, OPENAI_API_KEY="sk-test-secret-123", GITHUB_TOKEN="ghp-secret-456")
-        p, r = self.evaluate("import os\nREPORT = repr(dict(os.environ))\n", env=env)
-        self.assertEqual(r["outcome"], "ok", r)
-        self.assertIn("CRUCIBLE_STAGE", r["feedback"])
-        self.assertNotIn("sk-test-secret-123", p.stdout)
-        self.assertNotIn("ghp-secret-456", p.stdout)
 
     # Forgery: only what the evaluator returns may score. A candidate in the
     # evaluator's process prints a result line, writes result.json, ends the

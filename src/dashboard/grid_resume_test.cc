@@ -19,12 +19,18 @@
 #include "core/rng.h"
 #include "dashboard/run_reader.h"
 #include "engine/engine.h"
+#include "engine/kill_test_util.h"
 #include "store/run_store.h"
 
 namespace crucible {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::InitialCandidate;
+using testing_util::Killed;
+using testing_util::RunAndKill;
+using testing_util::ScoreOf;
+using testing_util::Tick;
 
 constexpr int64_t kBudget = 160;
 constexpr double kThreshold = -6;  // the "quick" stage's bar
@@ -47,10 +53,6 @@ class StepProposer final : public Proposer {
   std::string_view Name() const override { return "step"; }
   bool RunsInline() const override { return true; }
 };
-
-double ScoreOf(const Program& p) {
-  return -std::abs(static_cast<double>(std::stol(p.files[0].content.substr(4)) - 42));
-}
 
 // A two-stage cascade as CommandEvaluator reports one: a child whose quick
 // score misses the bar stops with stage "quick" (outcome ok, the cheap
@@ -76,10 +78,7 @@ class CascadeEvaluator final : public Evaluator {
       r.stage = "full";
       r.score = ScoreOf(*req.program);
     }
-    if (ticks_ >= 0) {
-      const char byte = 't';
-      (void)!::write(ticks_, &byte, 1);
-    }
+    Tick(ticks_);
     return r;
   }
   std::string Describe() const override { return "cascade"; }
@@ -132,10 +131,8 @@ class GridResumeTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   std::string Path() const { return (dir_ / "run.db").string(); }
 
-  // Resumes the run in a child process, which is killed: returns its pid.
-  pid_t StartRun(int ticks) {
-    const pid_t pid = ::fork();
-    if (pid != 0) return pid;
+  // Resumes the run (in a child process, which is killed).
+  void ResumeRun(int ticks) {
     auto store = RunStore::Open(Path(), RunStore::Mode::kReadWrite);
     if (!store.ok()) ::_exit(3);
     const RunConfig config = CascadeConfig();
@@ -158,38 +155,15 @@ TEST_F(GridResumeTest, DashboardGridEqualsTheEnginesArchiveAfterKillAndResume) {
     RunMetadata meta;
     meta.config_json = ConfigToJson(config);
     auto store = std::move(RunStore::Create(Path(), meta)).value();
-    Candidate c;
-    c.id = 0;
-    c.program.files.push_back({"p.py", "x = 38\ns = 'zz'\n"});
-    c.source_hash = NormalizedProgramHash(c.program);
-    c.proposal.proposer = "initial";
-    c.result.outcome = Outcome::kOk;
-    c.result.score = ScoreOf(c.program);
-    c.result.stage = "full";
-    ASSERT_TRUE(store->InsertDone(c).ok());
+    ASSERT_TRUE(store->InsertDone(InitialCandidate("p.py", "x = 38\ns = 'zz'\n", -4)).ok());
   }
   // Two kills after a seeded number of evaluations each.
   Rng rng(77);
   for (int round = 0; round < 2; ++round) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    const pid_t pid = StartRun(fds[1]);
-    ASSERT_GE(pid, 0);
-    ::close(fds[1]);
-    const int64_t wait_for = rng.UniformInt(30, 50);
-    char buf[64];
-    int64_t got = 0;
-    while (got < wait_for) {
-      const ssize_t n = ::read(fds[0], buf, std::min<int64_t>(sizeof buf, wait_for - got));
-      if (n <= 0) break;
-      got += n;
-    }
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ::close(fds[0]);
-    ASSERT_TRUE(WIFSIGNALED(status))
-        << "the run ended before it was killed: exit " << WEXITSTATUS(status) << " after " << got;
+    const Killed k =
+        RunAndKill(rng.UniformInt(30, 50), [this](int ticks) { ResumeRun(ticks); });
+    ASSERT_TRUE(k.killed()) << "the run ended before it was killed: exit "
+                            << WEXITSTATUS(k.status) << " after " << k.ticks;
   }
   // The last resume runs here to the end of the budget, one job at a time,
   // so that its inserts follow the ids, as every replay of the run does.

@@ -16,6 +16,7 @@
 #include "core/hash.h"
 #include "core/rng.h"
 #include "engine/engine.h"
+#include "engine/kill_test_util.h"
 #include "engine/run.h"
 #include "store/run_store.h"
 
@@ -23,6 +24,11 @@ namespace crucible {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::InitialCandidate;
+using testing_util::Killed;
+using testing_util::RunAndKill;
+using testing_util::ScoreOf;
+using testing_util::Tick;
 
 constexpr int64_t kBudget = 200;
 constexpr int kKills = 4;
@@ -44,10 +50,6 @@ class StepProposer final : public Proposer {
   bool RunsInline() const override { return true; }
 };
 
-double ScoreOf(const Program& p) {
-  return -std::abs(static_cast<double>(std::stol(p.files[0].content.substr(4)) - 42));
-}
-
 // Instant, except one child in eight, which takes 80 ms (longer than the
 // engine waits before recording a pending row). Tells `ticks` after each
 // evaluation.
@@ -64,10 +66,7 @@ class TickingEvaluator final : public Evaluator {
     r.outcome = Outcome::kOk;
     r.score = ScoreOf(*req.program);
     r.stage = "full";
-    if (ticks_ >= 0) {
-      const char byte = 't';
-      (void)!::write(ticks_, &byte, 1);
-    }
+    Tick(ticks_);
     return r;
   }
   std::string Describe() const override { return "ticking"; }
@@ -85,10 +84,8 @@ class EngineKillTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   std::string Path() const { return (dir_ / "run.db").string(); }
 
-  // Resumes the run in a child process; returns its pid.
-  pid_t StartRun(int ticks) {
-    const pid_t pid = ::fork();
-    if (pid != 0) return pid;
+  // Resumes the run (in a child process: it ends in _exit).
+  void ResumeRun(int ticks) {
     auto store = RunStore::Open(Path(), RunStore::Mode::kReadWrite);
     if (!store.ok()) ::_exit(3);
     ArchiveOptions ao;
@@ -125,40 +122,16 @@ class EngineKillTest : public ::testing::Test {
 TEST_F(EngineKillTest, KilledAnywhereAndResumedLosesNoCommittedResultAndCountsEachChildOnce) {
   {
     auto store = std::move(RunStore::Create(Path(), RunMetadata{})).value();
-    Candidate c;
-    c.id = 0;
-    c.program.files.push_back({"p.py", "x = 0\ny = 0\n"});
-    c.source_hash = NormalizedProgramHash(c.program);
-    c.proposal.proposer = "initial";
-    c.result.outcome = Outcome::kOk;
-    c.result.score = ScoreOf(c.program);
-    c.result.stage = "full";
-    ASSERT_TRUE(store->InsertDone(c).ok());
+    ASSERT_TRUE(store->InsertDone(InitialCandidate("p.py", "x = 0\ny = 0\n", -42)).ok());
   }
   std::map<CandidateId, CandidateRow> seen_done;     // committed results, across kills
   std::map<CandidateId, std::string> seen_pending;  // in flight at a kill: program
   Rng rng(2026);
   int pending_at_kills = 0;
   for (int round = 0; round < kKills; ++round) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    const pid_t pid = StartRun(fds[1]);
-    ASSERT_GE(pid, 0);
-    ::close(fds[1]);
     // Kill after a seeded number of evaluations: at whatever point the
     // orchestrator is then (applying, committing, selecting, waiting).
-    const int64_t wait_for = rng.UniformInt(5, 30);
-    char buf[64];
-    int64_t got = 0;
-    while (got < wait_for) {
-      const ssize_t n = ::read(fds[0], buf, std::min<int64_t>(sizeof buf, wait_for - got));
-      if (n <= 0) break;  // the run ended first
-      got += n;
-    }
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ::close(fds[0]);
+    RunAndKill(rng.UniformInt(5, 30), [this](int ticks) { ResumeRun(ticks); });
     for (auto& [id, row] : Rows()) {
       if (row.status == CandidateStatus::kPending) {
         ++pending_at_kills;
@@ -177,11 +150,8 @@ TEST_F(EngineKillTest, KilledAnywhereAndResumedLosesNoCommittedResultAndCountsEa
     }
   }
   // The last resume runs to the end of the budget.
-  const pid_t pid = StartRun(-1);
-  ASSERT_GE(pid, 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  const Killed last = RunAndKill(kBudget * 10, [this](int ticks) { ResumeRun(ticks); });
+  ASSERT_TRUE(WIFEXITED(last.status) && WEXITSTATUS(last.status) == 0) << last.status;
   std::map<CandidateId, CandidateRow> rows = Rows();
   int64_t evaluated = 0;
   for (const auto& [id, row] : rows) {
