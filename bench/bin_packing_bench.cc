@@ -40,7 +40,7 @@ Scratch& SharedScratch() {
 }
 
 std::string Example(const std::string& name) {
-  return *ReadTextFile(kProblemDir + "/examples/" + name + ".cpp");
+  return *ReadFile(kProblemDir + "/examples/" + name + ".cpp");
 }
 
 Dataset Heldout(const std::string& name) {

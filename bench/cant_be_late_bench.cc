@@ -15,9 +15,8 @@
 #include <sys/resource.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "core/file.h"
 #include "problems/cant_be_late/src/harness.h"
 
 namespace crucible::cbl {
@@ -80,9 +79,11 @@ void BM_GridCompiled(benchmark::State& state) {
     state.SkipWithError("mkdtemp");
     return;
   }
-  std::ifstream in(std::string(CRUCIBLE_PROBLEMS_DIR) + "/cant_be_late/initial.cpp");
-  std::stringstream src;
-  src << in.rdbuf();
+  StatusOr<std::string> src = ReadFile(std::string(CRUCIBLE_PROBLEMS_DIR) + "/cant_be_late/initial.cpp");
+  if (!src.ok()) {
+    state.SkipWithError(src.status().ToString().c_str());
+    return;
+  }
   EvaluateOptions options;
   options.sim = SimOptions{.guarantee_quirk = true, .enforce_deadline = false};
   options.cache_dir = std::string(tmpl) + "/cache";
@@ -90,7 +91,7 @@ void BM_GridCompiled(benchmark::State& state) {
   options.limits.timeout_seconds = 120;
   const std::vector<Scenario> grid = LeaderboardGrid(EmbeddedTraceSet());
   // Compile once outside the timing.
-  HarnessReport warm = EvaluateCandidate(src.str(), grid, options);
+  HarnessReport warm = EvaluateCandidate(*src, grid, options);
   if (!warm.valid) {
     state.SkipWithError(warm.feedback.c_str());
     return;
@@ -100,7 +101,7 @@ void BM_GridCompiled(benchmark::State& state) {
   getrusage(RUSAGE_SELF, &self0);
   double mean = 0;
   for (auto _ : state) {
-    HarnessReport r = EvaluateCandidate(src.str(), grid, options);
+    HarnessReport r = EvaluateCandidate(*src, grid, options);
     mean = r.metrics["mean_cost"];
   }
   rusage self1{};

@@ -5,11 +5,11 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "cli/init_example.h"
 #include "core/diff.h"
+#include "core/file.h"
 #include "evaluate/command_evaluator.h"
 #include "evaluate/protocol.h"
 #include "executor/slurm_executor.h"
@@ -62,17 +62,12 @@ StatusOr<RunConfig> RunConfigOf(const RunStore& store) {
   return ConfigFromJson(store.metadata().config_json);
 }
 
-// Reads at most kMaxProgramFileBytes (+1, to tell that it is over): a
-// program file named by the user may be /dev/zero or a FIFO.
+// A program file named by the user may be /dev/zero or a FIFO: read at
+// most kMaxProgramFileBytes, and call a larger file bad input.
 constexpr size_t kMaxProgramFileBytes = 16 << 20;
-StatusOr<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError(fmt::format("cannot read {}", path.string()));
-  std::string text(kMaxProgramFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return InvalidArgumentError(fmt::format("cannot read {}", path.string()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxProgramFileBytes) {
+StatusOr<std::string> ReadProgramFile(const fs::path& path) {
+  StatusOr<std::string> text = ReadFile(path, kMaxProgramFileBytes);
+  if (text.status().code() == StatusCode::kResourceExhausted) {
     return InvalidArgumentError(fmt::format("{} is larger than {} MiB: not a program",
                                             path.string(), kMaxProgramFileBytes >> 20));
   }
@@ -86,7 +81,7 @@ StatusOr<Program> ProgramFromPath(const RunConfig& config, const std::string& fi
   std::error_code ec;
   if (fs::is_directory(file, ec)) {
     for (const std::string& f : config.files) {
-      ASSIGN_OR_RETURN(std::string text, ReadFile(fs::path(file) / f));
+      ASSIGN_OR_RETURN(std::string text, ReadProgramFile(fs::path(file) / f));
       p.files.push_back({f, std::move(text)});
     }
     return p;
@@ -96,7 +91,7 @@ StatusOr<Program> ProgramFromPath(const RunConfig& config, const std::string& fi
         "the problem evolves {} files; give a directory holding {}", config.files.size(),
         Join(config.files, ", ")));
   }
-  ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  ASSIGN_OR_RETURN(std::string text, ReadProgramFile(file));
   p.files.push_back({config.files[0], std::move(text)});
   return p;
 }

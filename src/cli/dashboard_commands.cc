@@ -4,9 +4,10 @@
 #include <signal.h>
 
 #include <filesystem>
-#include <fstream>
+#include <string>
 
 #include "cli/commands.h"
+#include "core/file.h"
 #include "dashboard/report.h"
 #include "dashboard/server.h"
 #include "dashboard/svg.h"
@@ -16,25 +17,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Writes `text` to `path` through a temporary file and a rename, so a reader
-// never sees half a file.
-Status WriteFileAtomically(const std::string& path, const std::string& text) {
+// Writes the report atomically; a missing directory is named as such.
+Status WriteOutput(const std::string& path, const std::string& text) {
   const fs::path target(path);
   if (target.has_parent_path() && !fs::is_directory(target.parent_path())) {
     return NotFoundError(fmt::format("cannot write {}: directory {} does not exist", path,
                                      target.parent_path().string()));
   }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return FailedPreconditionError(fmt::format("cannot write {}", tmp));
-    out << text;
-    if (!out.flush()) return InternalError(fmt::format("writing {} failed", tmp));
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) return InternalError(fmt::format("cannot rename {} to {}: {}", tmp, path, ec.message()));
-  return Status::Ok();
+  return WriteFileAtomic(target, text);
 }
 
 // A run directory must exist; a missing or damaged run.db is reported by the
@@ -93,7 +83,7 @@ int ReportCommand(const std::vector<std::string>& run_dirs, const std::string& o
   options.run_dirs = run_dirs;
   auto html = BuildReport(options);
   if (!html.ok()) return ReportError(html.status());
-  if (Status s = WriteFileAtomically(out, *html); !s.ok()) return ReportError(s);
+  if (Status s = WriteOutput(out, *html); !s.ok()) return ReportError(s);
   fmt::print("report written to {} ({} KiB, self-contained)\n", out, (html->size() + 1023) / 1024);
   return kExitOk;
 }
@@ -106,7 +96,7 @@ int PlotCommand(const std::string& run_dir, const std::string& out, const std::s
   ScoreChartOptions options;
   options.title = title;
   const std::string svg = ScoreChartSvg(*series, (*reader)->objective(), options);
-  if (Status s = WriteFileAtomically(out, svg); !s.ok()) return ReportError(s);
+  if (Status s = WriteOutput(out, svg); !s.ok()) return ReportError(s);
   fmt::print("plot written to {} ({} candidates)\n", out, series->points.size());
   return kExitOk;
 }

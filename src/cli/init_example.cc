@@ -1,10 +1,11 @@
 #include "cli/init_example.h"
 #include "cli/init_example_files.h"
+#include "core/file.h"
 
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
+#include <string>
 
 namespace crucible {
 namespace {
@@ -12,11 +13,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace example;
 
-Status WriteFile(const fs::path& path, const char* text, bool executable) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) return InternalError(fmt::format("cannot write {}", path.string()));
+// The example's file, through core's WriteFile; `executable` for scripts.
+Status WriteExampleFile(const fs::path& path, const char* text, bool executable) {
+  RETURN_IF_ERROR(WriteFile(path, text));
   if (executable) {
     std::error_code ec;
     fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
@@ -40,19 +39,19 @@ Status CreateEmptyDir(const fs::path& d) {
 Status WriteOpenEvolveExample(const std::string& dir) {
   const fs::path d = dir;
   RETURN_IF_ERROR(CreateEmptyDir(d));
-  RETURN_IF_ERROR(WriteFile(d / "initial_program.py", kOpenEvolveInitial, false));
-  RETURN_IF_ERROR(WriteFile(d / "evaluator.py", kOpenEvolveEvaluator, false));
-  RETURN_IF_ERROR(WriteFile(d / "config.yaml", kOpenEvolveConfig, false));
+  RETURN_IF_ERROR(WriteExampleFile(d / "initial_program.py", kOpenEvolveInitial, false));
+  RETURN_IF_ERROR(WriteExampleFile(d / "evaluator.py", kOpenEvolveEvaluator, false));
+  RETURN_IF_ERROR(WriteExampleFile(d / "config.yaml", kOpenEvolveConfig, false));
   return Status::Ok();
 }
 
 Status WriteExampleProblem(const std::string& dir) {
   const fs::path d = dir;
   RETURN_IF_ERROR(CreateEmptyDir(d));
-  RETURN_IF_ERROR(WriteFile(d / "problem.yaml", kProblemYaml, false));
-  RETURN_IF_ERROR(WriteFile(d / "program.py", kProgram, false));
-  RETURN_IF_ERROR(WriteFile(d / "evaluate.py", kEvaluator, true));
-  RETURN_IF_ERROR(WriteFile(d / "prompt.md", kPrompt, false));
+  RETURN_IF_ERROR(WriteExampleFile(d / "problem.yaml", kProblemYaml, false));
+  RETURN_IF_ERROR(WriteExampleFile(d / "program.py", kProgram, false));
+  RETURN_IF_ERROR(WriteExampleFile(d / "evaluate.py", kEvaluator, true));
+  RETURN_IF_ERROR(WriteExampleFile(d / "prompt.md", kPrompt, false));
   return Status::Ok();
 }
 

@@ -5,28 +5,17 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "config/problem_yaml.h"
 #include "config/yaml_reader.h"
+#include "core/file.h"
 #include "core/regions.h"
 
 namespace crucible {
 namespace {
 
 namespace fs = std::filesystem;
-
-// An input format that yields a RunConfig: the file looked for in the problem
-// directory and its parser. problem.yaml is the only row: OpenEvolve and
-// ShinkaEvolve task directories come in through LoadAnyTask
-// (openevolve_task.h), which validates its own mapping, so this one-row
-// table is a seam nothing else uses yet (NOTES.md: fold it or use it).
-struct InputFormat {
-  std::string_view file;
-  void (*parse)(const YAML::Node& root, YamlReader& r, RunConfig& c);
-};
-constexpr InputFormat kInputFormats[] = {{"problem.yaml", &ParseProblemYaml}};
 
 // Paths must stay inside the problem directory.
 bool IsInside(const std::string& rel) {
@@ -63,15 +52,6 @@ Status CheckFiles(const RunConfig& c, const std::string& yaml_path) {
   return Status::Ok();
 }
 
-Status ValidateAll(const RunConfig& c, const std::string& yaml_path) {
-  if (Status s = c.archive.Validate(); !s.ok()) return s.WithContext(yaml_path);
-  if (Status s = c.mutate.Validate(); !s.ok()) return s.WithContext(yaml_path);
-  if (Status s = c.llm.Validate(); !s.ok()) return s.WithContext(yaml_path);
-  if (Status s = c.sandbox.Validate(); !s.ok()) return s.WithContext(yaml_path);
-  if (Status s = c.slurm.Validate(); !s.ok()) return s.WithContext(yaml_path);
-  return Status::Ok();
-}
-
 // evaluator.builtin must name a harness the caller knows (problems/registry.h,
 // which this component does not link).
 void CheckBuiltinEvaluator(const RunConfig& c, const ConfigReadOptions& options, YamlReader& r) {
@@ -83,14 +63,14 @@ void CheckBuiltinEvaluator(const RunConfig& c, const ConfigReadOptions& options,
                      known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
 }
 
-StatusOr<RunConfig> ParseConfig(const YAML::Node& root, const InputFormat& format,
-                                const std::string& source, const std::string& problem_dir,
+// problem.yaml's schema (also the frozen form's), whatever file it came from.
+StatusOr<RunConfig> ParseConfig(const YAML::Node& root, const std::string& source, const std::string& problem_dir,
                                 const ConfigReadOptions& options) {
   RunConfig c;
   c.problem_dir = problem_dir;
   YamlReader r(source);
   try {
-    format.parse(root, r, c);
+    ParseProblemYaml(root, r, c);
   } catch (const YAML::Exception& e) {
     return UnexpectedYamlError(source, e);
   }
@@ -99,11 +79,20 @@ StatusOr<RunConfig> ParseConfig(const YAML::Node& root, const InputFormat& forma
   if (c.prompt_file.empty() && fs::is_regular_file(fs::path(problem_dir) / "prompt.md")) {
     c.prompt_file = "prompt.md";
   }
-  RETURN_IF_ERROR(ValidateAll(c, source));
+  RETURN_IF_ERROR(ValidateConfig(c, source));
   return c;
 }
 
 }  // namespace
+
+Status ValidateConfig(const RunConfig& c, const std::string& source) {
+  if (Status s = c.archive.Validate(); !s.ok()) return s.WithContext(source);
+  if (Status s = c.mutate.Validate(); !s.ok()) return s.WithContext(source);
+  if (Status s = c.llm.Validate(); !s.ok()) return s.WithContext(source);
+  if (Status s = c.sandbox.Validate(); !s.ok()) return s.WithContext(source);
+  if (Status s = c.slurm.Validate(); !s.ok()) return s.WithContext(source);
+  return Status::Ok();
+}
 
 StatusOr<RunConfig> ParseFrozenConfig(const YAML::Node& root, const ConfigReadOptions& options) {
   std::string dir;
@@ -112,7 +101,7 @@ StatusOr<RunConfig> ParseFrozenConfig(const YAML::Node& root, const ConfigReadOp
   RETURN_IF_ERROR(r.status());
   if (dir.empty()) return DataLossError("the frozen configuration has no problem_dir");
   // The frozen form has problem.yaml's schema, whatever file the run came from.
-  return ParseConfig(root, kInputFormats[0], "frozen configuration", dir, options);
+  return ParseConfig(root, "frozen configuration", dir, options);
 }
 
 StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir,
@@ -122,23 +111,15 @@ StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir,
   if (!fs::is_directory(dir)) {
     return NotFoundError(fmt::format("problem directory '{}' does not exist", problem_dir));
   }
-  // The first format whose file exists; a FIFO or directory under that name
-  // is refused below, not skipped as if absent.
-  const InputFormat* format = nullptr;
-  fs::file_status st;
-  for (const InputFormat& f : kInputFormats) {
-    st = fs::status(dir / f.file, ec);
-    if (st.type() != fs::file_type::not_found) {
-      format = &f;
-      break;
-    }
-  }
-  if (format == nullptr) {
+  // A FIFO or directory named problem.yaml is refused below, not taken for
+  // a missing file.
+  const fs::path path = dir / "problem.yaml";
+  const fs::file_status st = fs::status(path, ec);
+  if (st.type() == fs::file_type::not_found) {
     return NotFoundError(fmt::format("{} not found (a problem directory needs a problem.yaml; "
                                      "`crucible init DIR` writes an example)",
-                                     (dir / "problem.yaml").string()));
+                                     path.string()));
   }
-  const fs::path path = dir / format->file;
   if (ec) return InvalidArgumentError(fmt::format("cannot read {}: {}", path.string(), ec.message()));
   if (st.type() != fs::file_type::regular) {
     return InvalidArgumentError(fmt::format("{} is not a regular file ({})", path.string(),
@@ -165,7 +146,7 @@ StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir,
     return InvalidArgumentError(fmt::format(
         "problem directory '{}': the path is not valid UTF-8 (run.db stores it as JSON)", dir_str));
   }
-  ASSIGN_OR_RETURN(RunConfig c, ParseConfig(root, *format, path.string(), dir_str, options));
+  ASSIGN_OR_RETURN(RunConfig c, ParseConfig(root, path.string(), dir_str, options));
   RETURN_IF_ERROR(CheckFiles(c, path.string()));
   return c;
 }
@@ -174,12 +155,15 @@ StatusOr<Program> LoadInitialProgram(const RunConfig& config) {
   Program p;
   for (const std::string& f : config.files) {
     const fs::path path = fs::path(config.problem_dir) / f;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return NotFoundError(fmt::format("cannot read {}", path.string()));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    RETURN_IF_ERROR(ParseRegions(ss.str(), path.string()).status());
-    p.files.push_back({f, ss.str()});
+    // Bounded: a FIFO or /dev/zero named in `files:` must not be read forever.
+    StatusOr<std::string> read = ReadFile(path, config.max_program_bytes);
+    if (read.status().code() == StatusCode::kResourceExhausted) {
+      return InvalidArgumentError(fmt::format("{} is over limits.max_program_kb ({} bytes)",
+                                              path.string(), config.max_program_bytes));
+    }
+    ASSIGN_OR_RETURN(std::string text, std::move(read));
+    RETURN_IF_ERROR(ParseRegions(text, path.string()).status());
+    p.files.push_back({f, std::move(text)});
   }
   // A problem with parameters: the candidate's values, the defaults first.
   if (!config.search.parameters.empty()) {

@@ -102,6 +102,11 @@ struct ConfigReadOptions {
 StatusOr<RunConfig> LoadProblemConfig(const std::string& problem_dir,
                                       const ConfigReadOptions& options);
 
+// Validates every component's options of `config`; errors are prefixed
+// with `source` (the file the configuration came from). Whatever reads a
+// configuration (problem.yaml, an OpenEvolve config.yaml) ends with it.
+Status ValidateConfig(const RunConfig& config, const std::string& source);
+
 // The initial program: the configured files read from the problem directory,
 // each checked for well-formed EVOLVE-BLOCK markers.
 StatusOr<Program> LoadInitialProgram(const RunConfig& config);

@@ -6,14 +6,13 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "config/llm_config.h"
 #include "config/yaml_reader.h"
+#include "core/file.h"
 
 namespace crucible {
 namespace {
@@ -285,16 +284,14 @@ bool DefinesFunction(const std::string& source, const std::string& name) {
 
 std::vector<CascadeStage> OpenEvolveCascadeStages(const std::string& evaluator_file,
                                                   const std::vector<double>& thresholds) {
-  std::ifstream in(evaluator_file, std::ios::binary);
-  std::ostringstream source;
-  source << in.rdbuf();
-  if (!DefinesFunction(source.str(), "evaluate_stage1")) return {{"full", std::nullopt}};
+  const std::string source = ReadFile(evaluator_file).value_or("");
+  if (!DefinesFunction(source, "evaluate_stage1")) return {{"full", std::nullopt}};
   // Stage N+1 runs only after stage N passed cascade_thresholds[N-1]; the
   // adapter applies OpenEvolve's test and ends the cascade itself
   // ("continue": false), so crucible's stages carry no threshold.
   std::vector<CascadeStage> stages = {{"stage1", std::nullopt}};
   for (size_t n = 2; n <= 3 && thresholds.size() >= n - 1; ++n) {
-    if (!DefinesFunction(source.str(), fmt::format("evaluate_stage{}", n))) break;
+    if (!DefinesFunction(source, fmt::format("evaluate_stage{}", n))) break;
     stages.push_back({fmt::format("stage{}", n), std::nullopt});
   }
   return stages;
@@ -460,9 +457,7 @@ StatusOr<ForeignTask> LoadOpenEvolveTask(const std::string& dir_arg, const TaskF
   } catch (const YAML::Exception& e) {
     return UnexpectedYamlError(config_path.string(), e);
   }
-  if (Status s = task.config.archive.Validate(); !s.ok()) return s.WithContext(config_path.string());
-  if (Status s = task.config.llm.Validate(); !s.ok()) return s.WithContext(config_path.string());
-  if (Status s = task.config.sandbox.Validate(); !s.ok()) return s.WithContext(config_path.string());
+  RETURN_IF_ERROR(ValidateConfig(task.config, config_path.string()));
   return task;
 }
 

@@ -12,7 +12,6 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <set>
@@ -21,6 +20,7 @@
 
 #include "archive/archive.h"
 #include "core/clock.h"
+#include "core/file.h"
 #include "core/hash.h"
 #include "core/safe_path.h"
 #include "evaluate/command_evaluator.h"
@@ -117,14 +117,6 @@ void ApplyOverrides(const RunRequest& req, RunConfig& config) {
   if (req.executor) config.executor = *req.executor;
 }
 
-StatusOr<std::string> ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError(fmt::format("cannot read {}", path.string()));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config, uint64_t seed) {
   if (config.proposer == ProposerKind::kSearch) {
     SearchProposerOptions o;
@@ -138,7 +130,7 @@ StatusOr<std::unique_ptr<Proposer>> MakeProposer(const RunConfig& config, uint64
   LlmProblemContext ctx;
   ctx.problem_dir = config.problem_dir;
   if (!config.prompt_file.empty()) {
-    ASSIGN_OR_RETURN(ctx.task, ReadText(fs::path(config.problem_dir) / config.prompt_file));
+    ASSIGN_OR_RETURN(ctx.task, ReadFile(fs::path(config.problem_dir) / config.prompt_file));
   } else {
     ctx.task = config.prompt_text;
   }
@@ -217,10 +209,7 @@ nlohmann::json EvaluatorFingerprint(const RunConfig& config) {
     const uintmax_t size = it->file_size(e);
     std::string digest;
     if (size <= kMaxHashedBytes) {
-      std::ifstream in(it->path(), std::ios::binary);
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      digest = HashToHex(HashBytes(ss.str()));
+      digest = HashToHex(HashBytes(ReadFile(it->path(), kMaxHashedBytes).value_or("")));
     } else {
       digest = fmt::format("size:{}", size);
     }
@@ -397,24 +386,6 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
     return best.status();
   }
   return result;
-}
-
-}  // namespace
-
-namespace {
-
-// Writes `text` to `path` whole, or says why not (a read-only or full disk
-// must not pass for "written").
-Status WriteFileChecked(const fs::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (out) out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (out) out.close();
-  if (!out) {
-    const int error = errno;
-    return FailedPreconditionError(fmt::format("cannot write {}: {}", path.string(),
-                                               error != 0 ? std::strerror(error) : "write failed"));
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -622,7 +593,7 @@ Status WriteProgramDir(const fs::path& dir, const RunStore& store, const Candida
       return FailedPreconditionError(
           fmt::format("cannot create {}: {}", (dir / f.path).parent_path().string(), ec.message()));
     }
-    RETURN_IF_ERROR(WriteFileChecked(dir / f.path, f.content));
+    RETURN_IF_ERROR(WriteFile(dir / f.path, f.content));
   }
   nlohmann::json m = nlohmann::json::parse(EvalResultToJson(best.result));
   m["id"] = best.id;
@@ -632,7 +603,7 @@ Status WriteProgramDir(const fs::path& dir, const RunStore& store, const Candida
   ASSIGN_OR_RETURN(std::optional<std::string> heldout,
                    store.GetState(fmt::format("heldout:{}", best.id)));
   if (heldout) m["heldout"] = nlohmann::json::parse(*heldout, nullptr, false);
-  return WriteFileChecked(dir / "metrics.json", m.dump(2) + "\n");
+  return WriteFile(dir / "metrics.json", m.dump(2) + "\n");
 }
 
 }  // namespace

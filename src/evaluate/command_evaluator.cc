@@ -16,6 +16,7 @@
 #include <sstream>
 #include <vector>
 
+#include "core/file.h"
 #include "core/safe_path.h"
 #include "evaluate/protocol.h"
 #include "process/unique_fd.h"
@@ -36,14 +37,6 @@ constexpr int kProblemDirFd = 9;
 std::string SignalName(int sig) {
   const char* abbrev = sigabbrev_np(sig);
   return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", sig);
-}
-
-std::optional<std::string> ReadFileIfExists(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // What the evaluator wrote to its result channel, or nullopt when nothing
@@ -83,9 +76,7 @@ Status WriteProgram(const Program& program, const fs::path& dir) {
   for (const SourceFile& f : program.files) {
     const fs::path path = dir / f.path;
     fs::create_directories(path.parent_path(), ec);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(f.content.data(), static_cast<std::streamsize>(f.content.size()));
-    if (!out) return InternalError(fmt::format("cannot write {}", path.string()));
+    RETURN_IF_ERROR(WriteFile(path, f.content));
   }
   return Status::Ok();
 }
@@ -313,7 +304,8 @@ CommandEvaluator::StageRun CommandEvaluator::RunStage(const CascadeStage& stage,
   const SandboxResult run = sandbox_->Run(req, stop);
   std::optional<std::string> result_json = ReadResultChannel(result_channel.get());
   if (!result_json && !options_.result_channel_only) {
-    result_json = ReadFileIfExists(fs::path(scratch) / "result.json");
+    StatusOr<std::string> file = ReadFile(fs::path(scratch) / "result.json");
+    if (file.ok()) result_json = std::move(*file);
   }
   r = ClassifyStage(run, result_json, options_.sandbox.wall_timeout_seconds,
                     options_.result_channel_only);
@@ -402,7 +394,11 @@ EvalResult CommandEvaluator::Evaluate(const EvalRequest& request, std::stop_toke
       // view, named in its CRUCIBLE_PREVIOUS_RESULT.
       previous = (dir / ("result-" + stage.name + ".json")).string();
       fs::create_directories(dir, ec);
-      std::ofstream(previous, std::ios::binary | std::ios::trunc) << EvalResultToJson(result);
+      if (Status s = WriteFile(previous, EvalResultToJson(result)); !s.ok()) {
+        result.outcome = Outcome::kEvaluatorError;
+        result.feedback = s.ToString();
+        break;
+      }
       if (!stage.threshold) continue;
       const double score = *result.score;
       const bool passed = options_.objective.Reaches(score, *stage.threshold);

@@ -1,11 +1,10 @@
 #include "evaluate/python_support.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
+#include "core/file.h"
 #include "evaluate/python_support_files.h"
 
 namespace crucible {
@@ -27,15 +26,7 @@ Status InstallPythonSupport(const std::string& dir) {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec) return InternalError(fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
-    const fs::path tmp = path.string() + fmt::format(".tmp{}", ::getpid());
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << f.content;
-      out.close();
-      if (!out) return InternalError(fmt::format("cannot write {}", tmp.string()));
-    }
-    fs::rename(tmp, path, ec);
-    if (ec) return InternalError(fmt::format("cannot write {}: {}", path.string(), ec.message()));
+    RETURN_IF_ERROR(WriteFileAtomic(path, f.content));
   }
   return Status::Ok();
 }

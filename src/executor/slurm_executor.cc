@@ -7,14 +7,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 #include <variant>
 
+#include "core/file.h"
 #include "core/hash.h"
 #include "evaluate/protocol.h"
 
@@ -31,36 +30,12 @@ double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::optional<std::string> ReadFileIfExists(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Writes `text` to `path` through a temporary file and rename, so a reader
-// never sees half a file.
-Status WriteFileAtomic(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) return InternalError(fmt::format("cannot write {}", tmp.string()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return InternalError(fmt::format("cannot rename {}: {}", tmp.string(), ec.message()));
-  return Status::Ok();
-}
-
 std::string Tail(const std::string& text, size_t n) {
   return text.size() <= n ? text : text.substr(text.size() - n);
 }
 
 std::string OutputTail(const fs::path& dir) {
-  return Tail(ReadFileIfExists(dir / "slurm.out").value_or(""), kOutputTailBytes);
+  return Tail(ReadFile(dir / "slurm.out").value_or(""), kOutputTailBytes);
 }
 
 // Exact content hash of a program (not normalised: the job must evaluate
@@ -111,8 +86,8 @@ std::optional<EvalResult> ParseJobResult(const std::string& text) {
 }
 
 std::optional<EvalResult> ReadJobResult(const fs::path& dir) {
-  std::optional<std::string> text = ReadFileIfExists(dir / "result.json");
-  if (!text) return std::nullopt;
+  StatusOr<std::string> text = ReadFile(dir / "result.json");
+  if (!text.ok()) return std::nullopt;
   if (std::optional<EvalResult> r = ParseJobResult(*text)) return r;
   return Failed(Outcome::kEvaluatorError,
                 fmt::format("{} is not a crucible job result", (dir / "result.json").string()));
@@ -292,9 +267,7 @@ StatusOr<std::shared_ptr<SlurmJob>> SlurmExecutor::Impl::Submit(const EvalReques
   for (const SourceFile& f : request.program->files) {
     const fs::path path = dir / "candidate" / f.path;
     fs::create_directories(path.parent_path(), ec);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(f.content.data(), static_cast<std::streamsize>(f.content.size()));
-    if (!out) return InternalError(fmt::format("cannot write {}", path.string()));
+    RETURN_IF_ERROR(WriteFile(path, f.content));
     files.push_back(f.path);
   }
   const std::string name = JobName(request.id, attempt);
@@ -322,8 +295,8 @@ StatusOr<std::shared_ptr<SlurmJob>> SlurmExecutor::Impl::Submit(const EvalReques
 std::optional<std::variant<EvalResult, std::shared_ptr<SlurmJob>>> SlurmExecutor::Impl::Adopt(
     const EvalRequest& request, int attempt) {
   const fs::path dir = JobDir(request.id, attempt);
-  const std::optional<std::string> text = ReadFileIfExists(dir / "job.json");
-  if (!text) return std::nullopt;
+  const StatusOr<std::string> text = ReadFile(dir / "job.json");
+  if (!text.ok()) return std::nullopt;
   const json job = json::parse(*text, nullptr, false);
   if (job.is_discarded() || !job.is_object() || job.value("version", 0) != kSlurmJobFormatVersion ||
       job.value("seed", uint64_t{0}) != request.seed ||
@@ -333,7 +306,7 @@ std::optional<std::variant<EvalResult, std::shared_ptr<SlurmJob>>> SlurmExecutor
   }
   if (fs::exists(dir / "cancelled")) return std::nullopt;
   if (std::optional<EvalResult> r = ReadJobResult(dir)) return *r;
-  std::string job_id = ReadFileIfExists(dir / "jobid").value_or("");
+  std::string job_id = ReadFile(dir / "jobid").value_or("");
   while (!job_id.empty() && (job_id.back() == '\n' || job_id.back() == ' ')) job_id.pop_back();
   if (job_id.empty()) {
     // The coordinator died between sbatch and writing jobid: find it by name.
@@ -342,7 +315,7 @@ std::optional<std::variant<EvalResult, std::shared_ptr<SlurmJob>>> SlurmExecutor
     StatusOr<std::vector<std::string>> ids = client_->FindByName(job.value("job_name", ""));
     if (!ids.ok() || ids->empty()) {
       if (std::optional<EvalResult> r = ReadJobResult(dir)) return *r;  // finished meanwhile
-      std::ofstream(dir / "cancelled") << "superseded by a new attempt\n";
+      (void)WriteFile(dir / "cancelled", "superseded by a new attempt\n");
       return std::nullopt;
     }
     job_id = NewestId(*ids);
@@ -418,7 +391,7 @@ EvalResult SlurmExecutor::Impl::Await(const std::shared_ptr<SlurmJob>& job, std:
   if (finished) return job->result;
   lock.unlock();
   // Cancelled (Ctrl-C, time budget): the job must not run on unseen.
-  std::ofstream(job->dir / "cancelled") << "cancelled by crucible\n";
+  (void)WriteFile(job->dir / "cancelled", "cancelled by crucible\n");
   (void)client_->Cancel({job->job_id});
   return Failed(Outcome::kEvaluatorError, "cancelled");
 }
@@ -499,7 +472,7 @@ void SlurmExecutor::Impl::PollOnce() {
     if (info.state == "PENDING" || info.state == "REQUEUED" || info.state == "CONFIGURING") {
       if (info.state == "PENDING" &&
           SecondsSince(job->submitted) >= o_.slurm.queue_timeout_seconds) {
-        std::ofstream(job->dir / "cancelled") << "queue timeout\n";
+        (void)WriteFile(job->dir / "cancelled", "queue timeout\n");
         (void)client_->Cancel({job->job_id});
         Finish(*job, Failed(Outcome::kEvaluatorError,
                             fmt::format("the Slurm job did not start within slurm.queue_timeout "
@@ -546,18 +519,18 @@ StatusOr<int> SlurmExecutor::Impl::CancelOrphans(const std::set<CandidateId>& wi
     const CandidateId id = static_cast<CandidateId>(parsed);
     if (will_evaluate.contains(id)) continue;
     if (fs::exists(dir / "result.json") || fs::exists(dir / "cancelled")) continue;
-    std::string job_id = ReadFileIfExists(dir / "jobid").value_or("");
+    std::string job_id = ReadFile(dir / "jobid").value_or("");
     while (!job_id.empty() && (job_id.back() == '\n' || job_id.back() == ' ')) job_id.pop_back();
     if (job_id.empty()) {
-      const std::optional<std::string> text = ReadFileIfExists(dir / "job.json");
-      const json job = text ? json::parse(*text, nullptr, false) : json();
+      const StatusOr<std::string> text = ReadFile(dir / "job.json");
+      const json job = text.ok() ? json::parse(*text, nullptr, false) : json();
       if (!job.is_object()) continue;
       StatusOr<std::vector<std::string>> ids = client_->FindByName(job.value("job_name", ""));
       if (!ids.ok()) return ids.status();
       if (ids->empty()) continue;
       job_id = NewestId(*ids);
     }
-    std::ofstream(dir / "cancelled") << "orphan: its candidate is not evaluated again\n";
+    (void)WriteFile(dir / "cancelled", "orphan: its candidate is not evaluated again\n");
     orphans.push_back(job_id);
   }
   RETURN_IF_ERROR(client_->Cancel(orphans));
@@ -593,8 +566,8 @@ StatusOr<int> SlurmExecutor::CancelOrphans(const std::set<CandidateId>& will_eva
 Status RunEvalJob(const std::string& dir_arg, const EvaluatorFactory& make_evaluator,
                   std::stop_token stop) {
   const fs::path dir = fs::absolute(dir_arg).lexically_normal();
-  const std::optional<std::string> text = ReadFileIfExists(dir / "job.json");
-  if (!text) return NotFoundError(fmt::format("{} has no job.json", dir.string()));
+  const StatusOr<std::string> text = ReadFile(dir / "job.json");
+  if (!text.ok()) return NotFoundError(fmt::format("{} has no job.json", dir.string()));
   const json job = json::parse(*text, nullptr, false);
   if (job.is_discarded() || !job.is_object() ||
       job.value("version", 0) != kSlurmJobFormatVersion || !job.contains("files") ||
@@ -610,8 +583,8 @@ Status RunEvalJob(const std::string& dir_arg, const EvaluatorFactory& make_evalu
   Program program;
   for (const json& f : job["files"]) {
     const std::string path = f.get<std::string>();
-    std::optional<std::string> content = ReadFileIfExists(dir / "candidate" / path);
-    if (!content) return NotFoundError(fmt::format("cannot read {}", (dir / "candidate" / path).string()));
+    StatusOr<std::string> content = ReadFile(dir / "candidate" / path);
+    if (!content.ok()) return NotFoundError(fmt::format("cannot read {}", (dir / "candidate" / path).string()));
     program.files.push_back({path, std::move(*content)});
   }
   const fs::path work = dir / "work";

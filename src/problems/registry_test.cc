@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 const fs::path kProblemsDir = CRUCIBLE_PROBLEMS_DIR;
 
 std::string Read(const fs::path& path) {
-  StatusOr<std::string> text = ReadTextFile(path.string());
+  StatusOr<std::string> text = ReadFile(path.string());
   EXPECT_TRUE(text.ok()) << text.status().ToString();
   return text.ok() ? *text : "";
 }

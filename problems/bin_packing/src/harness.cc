@@ -130,7 +130,7 @@ StatusOr<std::vector<Dataset>> LoadSplit(const std::string& split, const std::st
   for (const char* name : {"or3", "weibull_5k"}) {
     ASSIGN_OR_RETURN(
         std::string text,
-        ReadTextFile((fs::path(DataDir(problem_dir)) / (std::string(name) + ".txt")).string()));
+        ReadFile((fs::path(DataDir(problem_dir)) / (std::string(name) + ".txt")).string()));
     ASSIGN_OR_RETURN(Dataset d, ParseDataset(text, name));
     out.push_back(std::move(d));
   }

@@ -37,7 +37,7 @@ class BinPackingHarnessTest : public ::testing::Test {
     return nlohmann::json::parse(EvaluateCandidate(source, *datasets, options_).ToJson());
   }
   nlohmann::json EvaluateExample(const std::string& name) {
-    auto source = ReadTextFile(kProblemDir + "/examples/" + name + ".cpp");
+    auto source = ReadFile(kProblemDir + "/examples/" + name + ".cpp");
     EXPECT_TRUE(source.ok());
     return Evaluate(*source);
   }
@@ -77,7 +77,7 @@ TEST_F(BinPackingHarnessTest, ExamplesReproduceThePublishedExcess) {
 // initial.cpp is best fit written with neutral knobs: the same bin counts on
 // every held-out instance.
 TEST_F(BinPackingHarnessTest, InitialProgramIsBestFitAndHeaderCopyIsExact) {
-  auto initial = ReadTextFile(kProblemDir + "/initial.cpp");
+  auto initial = ReadFile(kProblemDir + "/initial.cpp");
   ASSERT_TRUE(initial.ok());
   nlohmann::json a = Evaluate(*initial);
   nlohmann::json b = EvaluateExample("best_fit");
@@ -89,13 +89,13 @@ TEST_F(BinPackingHarnessTest, InitialProgramIsBestFitAndHeaderCopyIsExact) {
     ++compared;
   }
   EXPECT_EQ(compared, 25);
-  auto header = ReadTextFile(kProblemDir + "/bin_packing.h");
+  auto header = ReadFile(kProblemDir + "/bin_packing.h");
   ASSERT_TRUE(header.ok());
   EXPECT_EQ(*header, HeaderSource());
 }
 
 TEST_F(BinPackingHarnessTest, TrainSplitIsScoredWithPerInstanceMetrics) {
-  nlohmann::json j = Evaluate(*ReadTextFile(kProblemDir + "/initial.cpp"), "train");
+  nlohmann::json j = Evaluate(*ReadFile(kProblemDir + "/initial.cpp"), "train");
   ASSERT_EQ(j.value("valid", false), true) << j.dump();
   EXPECT_TRUE(j["metrics"].contains("excess_or_train_pct"));
   EXPECT_TRUE(j["metrics"].contains("bins.weibull_train_4"));

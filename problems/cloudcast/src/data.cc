@@ -198,13 +198,13 @@ StatusOr<ProblemData> LoadSplit(const std::string& split, const std::string& pro
   }
   if (problem_dir.empty()) return FailedPreconditionError("CRUCIBLE_PROBLEM_DIR is not set");
   const fs::path data = fs::path(problem_dir) / "data";
-  ASSIGN_OR_RETURN(std::string edges, ReadTextFile((data / "edges.csv").string()));
+  ASSIGN_OR_RETURN(std::string edges, ReadFile((data / "edges.csv").string()));
   ProblemData out;
   ASSIGN_OR_RETURN(out.graph, ParseEdgesCsv(edges));
   if (split == "train") {
     for (const char* name : kPublicConfigs) {
       ASSIGN_OR_RETURN(std::string text,
-                       ReadTextFile((data / "configs" / (std::string(name) + ".json")).string()));
+                       ReadFile((data / "configs" / (std::string(name) + ".json")).string()));
       ASSIGN_OR_RETURN(Config c, ParseConfigJson(text, out.graph, name));
       out.configs.push_back(std::move(c));
     }

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "core/file.h"
 
 namespace crucible::eplb {
 namespace {
@@ -18,13 +18,6 @@ namespace fs = std::filesystem;
 using testing::HasSubstr;
 
 const std::string kProblemDir = std::string(CRUCIBLE_PROBLEMS_DIR) + "/eplb";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class EplbHarnessTest : public testing::Test {
  protected:
@@ -66,7 +59,7 @@ class EplbHarnessTest : public testing::Test {
 TEST_F(EplbHarnessTest, DeepSeekInitialProgramIsValidAndFast) {
   StatusOr<std::vector<NamedTrace>> train = LoadSplit("train");
   ASSERT_TRUE(train.ok());
-  const HarnessReport r = Evaluate(ReadFile(kProblemDir + "/initial.cpp"), *train);
+  const HarnessReport r = Evaluate(ReadFile(kProblemDir + "/initial.cpp").value_or(""), *train);
   ASSERT_TRUE(r.valid) << r.feedback;
   EXPECT_EQ(r.metrics.at("calls"), 19);
   EXPECT_GT(*r.score, 0.3);

@@ -280,7 +280,7 @@ StatusOr<std::vector<Table>> LoadSplit(const std::string& split, const std::stri
   if (split == "train") {
     if (problem_dir.empty()) return FailedPreconditionError("CRUCIBLE_PROBLEM_DIR is not set");
     const std::string path = (fs::path(problem_dir) / "data" / "beer.csv").string();
-    ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+    ASSIGN_OR_RETURN(std::string text, ReadFile(path));
     StatusOr<RawTable> raw = ParseCsv(text);
     if (!raw.ok()) return InvalidArgumentError(path + ": " + std::string(raw.status().message()));
     ASSIGN_OR_RETURN(Table beer, MergeColumns(*raw, {{"beer/beerId", "beer/name"}}, "beer"));

@@ -104,7 +104,7 @@ TEST(LlmSqlCsv, MergeOrdersMembersByColumnScoreAndNamesErrors) {
 class BeerTest : public testing::Test {
  protected:
   static void SetUpTestSuite() {
-    StatusOr<std::string> text = ReadTextFile(kProblemDir + "/data/beer.csv");
+    StatusOr<std::string> text = ReadFile(kProblemDir + "/data/beer.csv");
     ASSERT_TRUE(text.ok());
     StatusOr<RawTable> raw = ParseCsv(*text);
     ASSERT_TRUE(raw.ok()) << raw.status().ToString();

@@ -105,7 +105,7 @@ StatusOr<std::vector<NamedWorkload>> LoadSplit(const std::string& split,
     for (int k = 1; k <= 3; ++k) {
       const std::string name = fmt::format("workload_{}", k);
       ASSIGN_OR_RETURN(std::string text,
-                       ReadTextFile((fs::path(problem_dir) / "data" / (name + ".txt")).string()));
+                       ReadFile((fs::path(problem_dir) / "data" / (name + ".txt")).string()));
       RETURN_IF_ERROR(add(name, std::move(text)));
     }
     return out;

@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
+#include "core/file.h"
 #include "core/rng.h"
 
 namespace crucible::txn {
@@ -97,11 +96,8 @@ StatusOr<Workload> ParseWorkloadText(std::string_view text, std::vector<std::str
 }
 
 StatusOr<Workload> LoadWorkloadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError(fmt::format("cannot read workload file {}", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  StatusOr<Workload> w = ParseWorkloadText(text.str());
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  StatusOr<Workload> w = ParseWorkloadText(text);
   if (!w.ok()) return w.status().WithContext(path);
   return w;
 }

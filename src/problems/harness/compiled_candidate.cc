@@ -11,7 +11,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -27,14 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kMaxErrorBytes = 2048;
-
-Status WriteFile(const fs::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.close();
-  if (!out) return InternalError(fmt::format("cannot write {}", path.string()));
-  return Status::Ok();
-}
 
 // Replaces every occurrence of `from` in `text`.
 void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
@@ -269,7 +260,7 @@ StatusOr<CompileResult> CompileCandidate(const CompileSpec& spec) {
     return result;
   }
   if (fs::exists(errors)) {
-    ASSIGN_OR_RETURN(result.errors, ReadTextFile(errors.string()));
+    ASSIGN_OR_RETURN(result.errors, ReadFile(errors.string()));
     result.cached = true;
     result.seconds = elapsed();
     return result;
@@ -436,15 +427,6 @@ HarnessEnv ReadHarnessEnv() {
   return env;
 }
 
-StatusOr<std::string> ReadTextFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError(fmt::format("cannot open {}", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return InternalError(fmt::format("cannot read {}", path));
-  return ss.str();
-}
-
 CompileSpec MakeCompileSpec(const CandidateApi& api, std::string candidate_source,
                             std::string cache_dir, std::string work_dir) {
   CompileSpec spec;
@@ -491,7 +473,7 @@ int RunCompiledHarness(std::string_view name, const std::string& candidate_dir,
                        std::string_view candidate_file, const CompiledHarnessFn& evaluate) {
   const HarnessEnv env = ReadHarnessEnv();
   StatusOr<std::string> source =
-      ReadTextFile((std::filesystem::path(candidate_dir) / candidate_file).string());
+      ReadFile((std::filesystem::path(candidate_dir) / candidate_file).string());
   StatusOr<HarnessReport> report =
       source.ok() ? evaluate(env, *source) : StatusOr<HarnessReport>(source.status());
   if (!report.ok()) {

@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/file.h"  // ReadFile, for the problems' data files
 #include "core/status.h"
 
 namespace crucible {
@@ -216,9 +217,6 @@ struct HarnessEnv {
   std::string cache_dir;        // CRUCIBLE_CACHE_DIR ("" when unset)
 };
 HarnessEnv ReadHarnessEnv();
-
-// Reads a whole file; NotFound / Internal on failure.
-StatusOr<std::string> ReadTextFile(const std::string& path);
 
 // The whole of a built-in harness's `crucible harness NAME DIR`: reads the
 // protocol environment and DIR/candidate_file, calls `evaluate` with them and
