@@ -46,6 +46,20 @@ class Scanner {
     return i;
   }
 
+  // Layout, the same in every language: a line break or a run of blanks at
+  // i sets `kind` and returns its end; anything else returns i.
+  size_t ScanLayout(size_t i, TokenKind& kind) const {
+    if (const size_t nl = NewlineLength(i); nl != 0) {
+      kind = TokenKind::kNewline;
+      return i + nl;
+    }
+    if (IsBlank(At(i)) || At(i) == '\r') {
+      kind = TokenKind::kWhitespace;
+      return ScanBlanks(i);
+    }
+    return i;
+  }
+
   // Up to (not including) the next line break.
   size_t ScanToLineEnd(size_t i) const {
     while (i < n_ && NewlineLength(i) == 0) ++i;
@@ -192,12 +206,8 @@ std::vector<Token> TokenizeC(std::string_view s) {
     const char c = s[i];
     const size_t begin = i;
     TokenKind kind = TokenKind::kOther;
-    if (const size_t nl = sc.NewlineLength(i); nl != 0) {
-      kind = TokenKind::kNewline;
-      i += nl;
-    } else if (IsBlank(c) || c == '\r') {
-      kind = TokenKind::kWhitespace;
-      i = sc.ScanBlanks(i);
+    if (const size_t end = sc.ScanLayout(i, kind); end != i) {
+      i = end;
     } else if (c == '#' && line_blank_so_far) {
       kind = TokenKind::kPreprocessor;
       i = ScanPreprocessor(sc, i);
@@ -336,12 +346,8 @@ std::vector<Token> TokenizePython(std::string_view s) {
     const char c = s[i];
     const size_t begin = i;
     TokenKind kind = TokenKind::kOther;
-    if (const size_t nl = sc.NewlineLength(i); nl != 0) {
-      kind = TokenKind::kNewline;
-      i += nl;
-    } else if (IsBlank(c) || c == '\r') {
-      kind = TokenKind::kWhitespace;
-      i = sc.ScanBlanks(i);
+    if (const size_t end = sc.ScanLayout(i, kind); end != i) {
+      i = end;
     } else if (c == '#') {
       kind = TokenKind::kComment;
       i = sc.ScanToLineEnd(i);

@@ -19,7 +19,7 @@
 #include "core/rng.h"
 #include "dashboard/run_reader.h"
 #include "engine/engine.h"
-#include "engine/kill_test_util.h"
+#include "engine/engine_test_util.h"
 #include "store/run_store.h"
 
 namespace crucible {
@@ -28,7 +28,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing_util::InitialCandidate;
 using testing_util::Killed;
+using testing_util::ResumeAndExit;
 using testing_util::RunAndKill;
+using testing_util::RunDirTest;
 using testing_util::ScoreOf;
 using testing_util::Tick;
 
@@ -122,31 +124,15 @@ Cells CellsOf(const Archive& archive) {
   return out;
 }
 
-class GridResumeTest : public ::testing::Test {
+class GridResumeTest : public RunDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/crucible-gridresume-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Path() const { return (dir_ / "run.db").string(); }
-
   // Resumes the run (in a child process, which is killed).
   void ResumeRun(int ticks) {
-    auto store = RunStore::Open(Path(), RunStore::Mode::kReadWrite);
-    if (!store.ok()) ::_exit(3);
     const RunConfig config = CascadeConfig();
-    auto archive = std::move(Archive::Create(config.archive)).value();
     StepProposer proposer;
     CascadeEvaluator eval(ticks, /*slow=*/true);
-    SystemClock clock;
-    Engine engine(Options(config, 2), **store, *archive, proposer, eval, clock);
-    if (!engine.Restore().ok()) ::_exit(4);
-    auto summary = engine.Run({});
-    ::_exit(summary.ok() ? 10 + static_cast<int>(summary->reason) : 5);
+    ResumeAndExit(Path(), config.archive, Options(config, 2), proposer, eval);
   }
-
-  fs::path dir_;
 };
 
 TEST_F(GridResumeTest, DashboardGridEqualsTheEnginesArchiveAfterKillAndResume) {

@@ -16,7 +16,7 @@
 #include "core/hash.h"
 #include "core/rng.h"
 #include "engine/engine.h"
-#include "engine/kill_test_util.h"
+#include "engine/engine_test_util.h"
 #include "engine/run.h"
 #include "store/run_store.h"
 
@@ -25,8 +25,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing_util::InitialCandidate;
+using testing_util::ExitCodeOf;
 using testing_util::Killed;
+using testing_util::ResumeAndExit;
 using testing_util::RunAndKill;
+using testing_util::RunDirTest;
 using testing_util::ScoreOf;
 using testing_util::Tick;
 
@@ -75,33 +78,19 @@ class TickingEvaluator final : public Evaluator {
   int ticks_;
 };
 
-class EngineKillTest : public ::testing::Test {
+class EngineKillTest : public RunDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/crucible-enginekill-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Path() const { return (dir_ / "run.db").string(); }
-
   // Resumes the run (in a child process: it ends in _exit).
   void ResumeRun(int ticks) {
-    auto store = RunStore::Open(Path(), RunStore::Mode::kReadWrite);
-    if (!store.ok()) ::_exit(3);
     ArchiveOptions ao;
     ao.num_islands = 2;
-    auto archive = std::move(Archive::Create(ao)).value();
     StepProposer proposer;
     TickingEvaluator eval(ticks);
-    SystemClock clock;
     EngineOptions o;
     o.jobs = 2;
     o.seed = 11;
     o.budget.evaluations = kBudget;
-    Engine engine(o, **store, *archive, proposer, eval, clock);
-    if (!engine.Restore().ok()) ::_exit(4);
-    auto summary = engine.Run({});
-    ::_exit(summary.ok() && summary->reason == StopReason::kEvaluationBudget ? 0 : 5);
+    ResumeAndExit(Path(), ao, o, proposer, eval);
   }
 
   std::map<CandidateId, CandidateRow> Rows() {
@@ -115,8 +104,6 @@ class EngineKillTest : public ::testing::Test {
     for (CandidateRow& r : *rows) out[r.candidate.id] = std::move(r);
     return out;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(EngineKillTest, KilledAnywhereAndResumedLosesNoCommittedResultAndCountsEachChildOnce) {
@@ -151,7 +138,9 @@ TEST_F(EngineKillTest, KilledAnywhereAndResumedLosesNoCommittedResultAndCountsEa
   }
   // The last resume runs to the end of the budget.
   const Killed last = RunAndKill(kBudget * 10, [this](int ticks) { ResumeRun(ticks); });
-  ASSERT_TRUE(WIFEXITED(last.status) && WEXITSTATUS(last.status) == 0) << last.status;
+  ASSERT_TRUE(WIFEXITED(last.status) &&
+              WEXITSTATUS(last.status) == ExitCodeOf(StopReason::kEvaluationBudget))
+      << last.status;
   std::map<CandidateId, CandidateRow> rows = Rows();
   int64_t evaluated = 0;
   for (const auto& [id, row] : rows) {

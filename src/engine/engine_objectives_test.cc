@@ -11,27 +11,14 @@
 #include "core/hash.h"
 #include "core/rng.h"
 #include "engine/engine.h"
+#include "engine/engine_test_util.h"
 #include "engine/run.h"
 
 namespace crucible {
 namespace {
 
 namespace fs = std::filesystem;
-
-// "x = N\ny = S\n": children move N by a seeded step.
-class StepProposer final : public Proposer {
- public:
-  StatusOr<Proposal> Propose(const ProposalRequest& req, std::stop_token) override {
-    const long x = std::stol(req.parent->program.files[0].content.substr(4));
-    Rng rng(req.seed);
-    Proposal p;
-    p.program.files.push_back({"p.py", fmt::format("x = {}\ny = {}\n", x + rng.UniformInt(-9, 9),
-                                                   rng.UniformInt(0, 1'000'000'000))});
-    p.info.proposer = "step";
-    return p;
-  }
-  std::string_view Name() const override { return "step"; }
-};
+using testing_util::StepProposer;
 
 // Two objectives in tension: score = -|x - 60| (maximise), cost = |x| (minimise).
 class TradeOffEvaluator final : public Evaluator {
@@ -67,7 +54,7 @@ RunOutcome RunOnce(const fs::path& path) {
   ArchiveOptions a;
   a.num_islands = 2;
   auto archive = std::move(Archive::Create(a)).value();
-  StepProposer proposer;
+  StepProposer proposer(9);
   EngineOptions o;
   o.jobs = 2;
   o.deterministic = true;

@@ -13,27 +13,14 @@
 #include "core/hash.h"
 #include "core/rng.h"
 #include "engine/engine.h"
+#include "engine/engine_test_util.h"
 #include "propose/tune/tuning_proposer.h"
 
 namespace crucible {
 namespace {
 
 namespace fs = std::filesystem;
-
-// "x = N\ny = S\n": children move N by a seeded step; S keeps them distinct.
-class StepProposer final : public Proposer {
- public:
-  StatusOr<Proposal> Propose(const ProposalRequest& req, std::stop_token) override {
-    const long x = std::stol(req.parent->program.files[0].content.substr(4));
-    Rng rng(req.seed);
-    Proposal p;
-    p.program.files.push_back({"p.py", fmt::format("x = {}\ny = {}\n", x + rng.UniformInt(-5, 5),
-                                                   rng.UniformInt(0, 1'000'000'000))});
-    p.info.proposer = "step";
-    return p;
-  }
-  std::string_view Name() const override { return "step"; }
-};
+using testing_util::StepProposer;
 
 // Scores -|x - 420|.
 class DistanceEvaluator final : public Evaluator {
@@ -64,7 +51,7 @@ class EngineTuningTest : public ::testing::Test {
     o.budget_share = 0.5;
     o.tune.max_evaluations = 12;
     return std::make_unique<TuningProposer>(
-        std::make_unique<StepProposer>(), o, Objective{},
+        std::make_unique<StepProposer>(5), o, Objective{},
         [&eval](CandidateId id, const Program& p, uint64_t seed, std::stop_token stop) {
           EvalRequest req{id, &p, seed, Split::kTrain};
           return eval.Evaluate(req, stop);

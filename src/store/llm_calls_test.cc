@@ -10,16 +10,7 @@
 namespace crucible::store_test {
 namespace {
 
-class LlmCallsTest : public TempDirTest {
- protected:
-  void RawSql(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-    sqlite3_close(db);
-  }
-};
+class LlmCallsTest : public TempDirTest {};
 
 LlmCallRecord Call(int64_t id, CandidateId candidate) {
   LlmCallRecord c;

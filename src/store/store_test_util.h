@@ -4,6 +4,7 @@
 #define CRUCIBLE_STORE_STORE_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -26,6 +27,15 @@ class TempDirTest : public ::testing::Test {
     std::filesystem::remove_all(dir_, ignored);
   }
   std::string Path(const std::string& name = "run.db") const { return dir_ + "/" + name; }
+
+  // Runs raw SQL on the file, as a foreign tool (or an attacker) would.
+  void RawSql(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
 
   std::string dir_;
 };

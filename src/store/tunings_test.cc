@@ -11,16 +11,7 @@
 namespace crucible::store_test {
 namespace {
 
-class TuningsTest : public TempDirTest {
- protected:
-  void RawSql(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-    sqlite3_close(db);
-  }
-};
+class TuningsTest : public TempDirTest {};
 
 Candidate Tuned(CandidateId id, CandidateId from, int64_t evaluations) {
   Candidate c = MakeCandidate(id);
