@@ -109,6 +109,26 @@ class Scanner {
     return 0;
   }
 
+  // What is left once a language's own tokens are tried: an operator of
+  // `ops` (longest first) or of `singles`, punctuation, or one byte of
+  // kOther. Sets `kind` and returns the end.
+  size_t ScanSymbol(size_t i, std::span<const std::string_view> ops, std::string_view singles,
+                    TokenKind& kind) const {
+    if (const size_t len = MatchOperator(i, ops); len != 0) {
+      kind = TokenKind::kOperator;
+      return i + len;
+    }
+    const char c = At(i);
+    if (singles.find(c) != std::string_view::npos) {
+      kind = TokenKind::kOperator;
+    } else if (std::string_view("()[]{},;.").find(c) != std::string_view::npos) {
+      kind = TokenKind::kPunctuation;
+    } else {
+      kind = TokenKind::kOther;
+    }
+    return i + 1;
+  }
+
  private:
   std::string_view s_;
   size_t n_;
@@ -249,17 +269,8 @@ std::vector<Token> TokenizeC(std::string_view s) {
       const size_t end = sc.ScanQuotedOnLine(i, '\'');
       kind = end != 0 ? TokenKind::kString : TokenKind::kOther;
       i = end != 0 ? end : i + 1;
-    } else if (const size_t len = sc.MatchOperator(i, kCOperators); len != 0) {
-      kind = TokenKind::kOperator;
-      i += len;
-    } else if (kCSingleOperators.find(c) != std::string_view::npos) {
-      kind = TokenKind::kOperator;
-      ++i;
-    } else if (std::string_view("()[]{},;.").find(c) != std::string_view::npos) {
-      kind = TokenKind::kPunctuation;
-      ++i;
     } else {
-      ++i;  // kOther
+      i = sc.ScanSymbol(i, kCOperators, kCSingleOperators, kind);
     }
     if (kind == TokenKind::kNewline) {
       line_blank_so_far = true;
@@ -364,17 +375,9 @@ std::vector<Token> TokenizePython(std::string_view s) {
     } else if (c == '"' || c == '\'') {
       kind = TokenKind::kString;
       i = ScanPyString(sc, i);
-    } else if (const size_t len = sc.MatchOperator(i, kPyOperators); len != 0) {
-      kind = TokenKind::kOperator;
-      i += len;
-    } else if (kPySingleOperators.find(c) != std::string_view::npos) {
-      kind = TokenKind::kOperator;
-      ++i;
-    } else if (std::string_view("()[]{},;.").find(c) != std::string_view::npos) {
-      kind = TokenKind::kPunctuation;
-      ++i;
     } else {
-      ++i;  // kOther: '\\' line continuations, '$', '?', '`', stray bytes
+      // kOther among them: '\\' line continuations, '$', '?', '`', stray bytes.
+      i = sc.ScanSymbol(i, kPyOperators, kPySingleOperators, kind);
     }
     tokens.push_back({kind, begin, i - begin});
   }

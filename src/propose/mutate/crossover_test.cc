@@ -6,15 +6,12 @@
 
 #include "core/regions.h"
 #include "propose/mutate/operators.h"
+#include "propose/mutate/test_sources.h"
 
 namespace crucible {
 namespace {
 
-EditContext Ctx(std::string_view source, std::string_view path) {
-  auto ctx = MakeEditContext(source, path);
-  EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
-  return *std::move(ctx);
-}
+using testing_sources::Ctx;
 
 std::string TwoRegions(std::string_view fixed_head, std::string_view first,
                        std::string_view second) {

@@ -7,15 +7,12 @@
 
 #include "core/regions.h"
 #include "propose/mutate/operators.h"
+#include "propose/mutate/test_sources.h"
 
 namespace crucible {
 namespace {
 
-EditContext Ctx(std::string_view source, std::string_view path) {
-  auto ctx = MakeEditContext(source, path);
-  EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
-  return *std::move(ctx);
-}
+using testing_sources::Ctx;
 
 // Every distinct `to` the operator produces over many seeds.
 std::set<std::string> Growths(const std::string& src, std::string_view path, int seeds = 400) {

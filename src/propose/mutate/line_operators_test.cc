@@ -12,13 +12,8 @@
 namespace crucible {
 namespace {
 
+using testing_sources::Ctx;
 using testing_sources::StringsAndComments;
-
-EditContext Ctx(std::string_view source, std::string_view path) {
-  auto ctx = MakeEditContext(source, path);
-  EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
-  return *std::move(ctx);
-}
 
 using LineOperator = std::optional<Edit> (*)(const EditContext&, Rng&);
 

@@ -9,7 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "core/lexer.h"
+#include "propose/mutate/edit_context.h"
 
 namespace crucible::testing_sources {
 
@@ -115,6 +118,13 @@ inline std::vector<std::string> StringsAndComments(std::string_view source, Lang
     }
   }
   return out;
+}
+
+// The edit context of `source` (named `path`); a failure fails the test.
+inline EditContext Ctx(std::string_view source, std::string_view path) {
+  auto ctx = MakeEditContext(source, path);
+  EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
+  return *std::move(ctx);
 }
 
 }  // namespace crucible::testing_sources

@@ -13,13 +13,8 @@
 namespace crucible {
 namespace {
 
+using testing_sources::Ctx;
 using testing_sources::StringsAndComments;
-
-EditContext Ctx(std::string_view source, std::string_view path) {
-  auto ctx = MakeEditContext(source, path);
-  EXPECT_TRUE(ctx.ok()) << ctx.status().ToString();
-  return *std::move(ctx);
-}
 
 // The single significant token that differs between parent and child (same
 // token count), or "" if the edit is not a one-token replacement.
