@@ -26,11 +26,11 @@ class CgroupReuseTest : public ::testing::Test {
     }
   }
 
-  SandboxResult Sh(const std::string& script) {
+  SandboxResult Sh(const std::string& script, Sandbox* sandbox = nullptr) {
     SandboxRequest request;
     request.argv = {"/bin/sh", "-c", script};
     request.working_dir = scratch_.path();
-    return sandbox_->Run(request);
+    return (sandbox ? sandbox : sandbox_.get())->Run(request);
   }
 
   std::unique_ptr<Sandbox> sandbox_;
@@ -54,12 +54,22 @@ TEST_F(CgroupReuseTest, OomKillsAndPeakDoNotCountInTheNextRun) {
   // Each shell waits a second before it allocates, so that every shell is
   // forked while memory is still free: a fork made under the limit can fail
   // with ENOMEM ("Cannot fork") before any page fault wakes the OOM killer.
+  // Room for 17 processes at once (the shell, and per branch a subshell,
+  // its command substitution, head and tr): with the fixture's limit of 16
+  // a fork was once refused ("Cannot fork") before memory ran out.
+  SandboxOptions roomy;
+  roomy.wall_timeout_seconds = 20;
+  roomy.memory_bytes = 64ull << 20;
+  roomy.max_processes = 64;
+  StatusOr<std::unique_ptr<Sandbox>> sandbox = Sandbox::Create(roomy);
+  ASSERT_TRUE(sandbox.ok()) << sandbox.status().ToString();
   SandboxResult hog = Sh(
       "p=; for i in 1 2 3 4; do (sleep 1; x=$(head -c 20000000 /dev/zero | tr '\\0' a); sleep 3) & "
-      "p=\"$p $!\"; done; s=0; for i in $p; do wait $i || s=1; done; exit $s");
+      "p=\"$p $!\"; done; s=0; for i in $p; do wait $i || s=1; done; exit $s",
+      sandbox->get());
   EXPECT_TRUE(hog.memory_limit) << hog.stderr_text;
   EXPECT_GT(hog.memory_peak_bytes, 32u << 20);
-  SandboxResult next = Sh("true");
+  SandboxResult next = Sh("true", sandbox->get());
   EXPECT_EQ(next.exit_code, 0);
   EXPECT_FALSE(next.memory_limit);
   EXPECT_LT(next.memory_peak_bytes, 16u << 20);
