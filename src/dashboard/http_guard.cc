@@ -20,7 +20,8 @@ using Clock = std::chrono::steady_clock;
 
 // An accepted connection of ours: a TCP socket, not listening, whose local
 // port is `port`. Sets its inode and how many bytes were sent on it.
-bool IsOurConnection(int fd, int port, uint64_t& inode, uint64_t& bytes_sent) {
+bool IsOurConnection(int fd, int port, uint64_t& inode, uint64_t& bytes_sent,
+                     uint64_t& bytes_received) {
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return false;
   sockaddr_storage local{};
@@ -45,6 +46,7 @@ bool IsOurConnection(int fd, int port, uint64_t& inode, uint64_t& bytes_sent) {
   if (len < offsetof(tcp_info, tcpi_bytes_sent) + sizeof(info.tcpi_bytes_sent)) return false;
   inode = st.st_ino;
   bytes_sent = info.tcpi_bytes_sent;
+  bytes_received = info.tcpi_bytes_received;
   return true;
 }
 
@@ -52,6 +54,7 @@ struct Connection {
   int fd;
   uint64_t inode;
   uint64_t bytes_sent;
+  uint64_t bytes_received;
 };
 
 std::vector<Connection> ListConnections(int port) {
@@ -63,8 +66,8 @@ std::vector<Connection> ListConnections(int port) {
     char* end = nullptr;
     const long fd = std::strtol(entry->d_name, &end, 10);
     if (end == entry->d_name || *end != '\0' || fd == own) continue;
-    Connection c{static_cast<int>(fd), 0, 0};
-    if (IsOurConnection(c.fd, port, c.inode, c.bytes_sent)) out.push_back(c);
+    Connection c{static_cast<int>(fd), 0, 0, 0};
+    if (IsOurConnection(c.fd, port, c.inode, c.bytes_sent, c.bytes_received)) out.push_back(c);
   }
   closedir(dir);
   return out;
@@ -73,8 +76,8 @@ std::vector<Connection> ListConnections(int port) {
 // Shuts `c` down if its descriptor still names the same socket: between the
 // listing and now httplib may have closed it and the number been reused.
 bool Cut(const Connection& c, int port) {
-  uint64_t inode = 0, sent = 0;
-  if (!IsOurConnection(c.fd, port, inode, sent) || inode != c.inode) return false;
+  uint64_t inode = 0, sent = 0, received = 0;
+  if (!IsOurConnection(c.fd, port, inode, sent, received) || inode != c.inode) return false;
   return shutdown(c.fd, SHUT_RDWR) == 0;
 }
 
@@ -85,6 +88,9 @@ Status HttpConnectionGuardOptions::Validate() const {
     return InvalidArgumentError(fmt::format("port must be in [1, 65535] (got {})", port));
   }
   if (idle_deadline.count() <= 0) return InvalidArgumentError("idle_deadline must be positive");
+  if (quiet_after_request.count() <= 0) {
+    return InvalidArgumentError("quiet_after_request must be positive");
+  }
   if (max_connections < 1) {
     return InvalidArgumentError(
         fmt::format("max_connections must be >= 1 (got {})", max_connections));
@@ -125,9 +131,19 @@ void HttpConnectionGuard::ScanOnce() {
   uint64_t cut = 0;
   for (const Connection& c : connections) {
     auto it = seen_.find(c.inode);
-    Seen s = it == seen_.end() ? Seen{now, c.bytes_sent} : it->second;
-    if (c.bytes_sent != s.bytes_sent) s = Seen{now, c.bytes_sent};  // answered: a new clock
-    if (now - s.since >= options_.idle_deadline) {
+    Seen s = it == seen_.end() ? Seen{now, c.bytes_sent, now, c.bytes_received} : it->second;
+    if (c.bytes_sent != s.bytes_sent) {  // answered: a new clock
+      s.since = now;
+      s.bytes_sent = c.bytes_sent;
+    }
+    if (c.bytes_received != s.bytes_received) {
+      s.received_at = now;
+      s.bytes_received = c.bytes_received;
+    }
+    // Still arriving after the deadline: a trickle. A request that arrived
+    // whole and is being worked on (or waits for a thread) receives nothing.
+    const bool trickling = now - s.received_at < options_.quiet_after_request;
+    if (now - s.since >= options_.idle_deadline && trickling) {
       if (Cut(c, options_.port)) ++cut;
       continue;
     }

@@ -11,8 +11,10 @@
 // it), and shuts down (shutdown(2), which wakes the blocked recv; httplib
 // then closes the socket and frees its thread)
 //   - a connection to which nothing has been sent for `idle_deadline`
-//     since it was first seen or last answered (a request that has not
-//     arrived in full by then, whether trickling or stalled), and
+//     since it was first seen or last answered and which received bytes in
+//     the last `quiet_after_request` (a request still trickling in; one that
+//     arrived whole and waits for a thread or its handler receives nothing,
+//     and a stalled one is dropped by httplib's own 3 s read timeout), and
 //   - the newest connections beyond `max_connections` that have not been
 //     answered yet.
 // So a stalled client holds a thread at most ~idle_deadline, and a client
@@ -38,6 +40,7 @@ namespace crucible {
 struct HttpConnectionGuardOptions {
   int port = 0;  // the dashboard's listening port
   std::chrono::milliseconds idle_deadline{8000};
+  std::chrono::milliseconds quiet_after_request{3000};
   int max_connections = 256;
   std::chrono::milliseconds scan_interval{250};
 
@@ -60,6 +63,8 @@ class HttpConnectionGuard {
   struct Seen {
     std::chrono::steady_clock::time_point since;  // first seen or last answered
     uint64_t bytes_sent = 0;
+    std::chrono::steady_clock::time_point received_at;  // bytes_received last grew
+    uint64_t bytes_received = 0;
   };
   void Loop(std::stop_token stop);
   void ScanOnce();
