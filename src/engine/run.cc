@@ -540,6 +540,11 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
   // still refuses a file that is not a run database.
   RETURN_IF_ERROR(CheckRunDirectory(run_dir.string()));
   ASSIGN_OR_RETURN(std::unique_ptr<RunLock> lock, RunLock::Acquire(run_dir));
+  // Before any write: a disk filled through the cache gets its space back
+  // here instead of failing the resume (the cache is at most half the free
+  // space, CacheQuotaFor).
+  const std::string cache = (run_dir / "cache").string();
+  EvictCache(cache, CacheQuotaFor(cache, CommandEvaluatorOptions{}.cache_quota_bytes));
   ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
                    RunStore::Open((run_dir / "run.db").string(), RunStore::Mode::kReadWrite));
   ASSIGN_OR_RETURN(RunConfig config,
