@@ -209,6 +209,23 @@ class CraftedInputTest(unittest.TestCase):
             for d in (self.dir, os.path.dirname(self.dir), out):
                 self.assertFalse(os.path.exists(os.path.join(d, name)))
 
+    def test_resume_with_a_crafted_problem_dir(self):
+        # Found by tests/security_battery.py: with the problem directory "/"
+        # in run.db, the resume's fingerprint of the evaluator's files read
+        # /proc/kmsg and blocked forever. Now it stays on the directory's
+        # filesystem and is bounded: the resume ends, whatever it decides.
+        out = self.make_run()
+        db = sqlite3.connect(os.path.join(out, "run.db"))
+        config = json.loads(db.execute("SELECT value FROM meta WHERE key = 'config_json'").fetchone()[0])
+        config["problem_dir"] = "/"
+        db.execute("UPDATE meta SET value = ? WHERE key = 'config_json'", (json.dumps(config),))
+        db.execute("UPDATE meta SET value = '/' WHERE key = 'problem_dir'")
+        db.commit()
+        db.close()
+        p = run("run", "--resume", out, "-n", "8", "-q", timeout=120)
+        self.assertIn(p.returncode, (0, 2), p.stdout + p.stderr)
+        self.assertNotIn("Traceback", p.stderr)
+
     def test_best_on_a_read_only_directory(self):
         out = self.make_run()
         shutil.rmtree(os.path.join(out, "best"), ignore_errors=True)
@@ -234,7 +251,8 @@ class CraftedInputTest(unittest.TestCase):
     def test_bad_flags(self):
         for args, word in ((["--target", "nan"], "--target"), (["--time", "nan"], "--time"),
                            (["--time", "inf"], "--time"), (["--seed", "-1"], "--seed"),
-                           (["--jobs", "100000"], "--jobs")):
+                           (["--jobs", "100000"], "--jobs"),
+                           (["--seed", "99999999999999999999999"], "--seed")):
             p = run("run", self.problem, "--out", os.path.join(self.dir, "x"), *args)
             self.expect_bad_input(p, [word], flag=True)
             self.assertFalse(os.path.exists(os.path.join(self.dir, "x")))
