@@ -86,6 +86,9 @@ EvalResult Failure(Outcome outcome, std::string what, const SandboxResult& run) 
   r.outcome = outcome;
   r.feedback = std::move(what);
   if (run.process_limit) r.feedback += " (the process limit was reached: a fork was refused)";
+  if (run.scratch_full) {
+    r.feedback += " (the scratch directory's quota was used up: no space or no file left in it)";
+  }
   const std::string tail = run.StderrTail(kStderrFeedbackBytes);
   if (!tail.empty()) r.feedback += "\nstderr (tail):\n" + tail;
   return r;
@@ -262,6 +265,10 @@ CommandEvaluator::StageRun CommandEvaluator::RunStage(const CascadeStage& stage,
   }
   if (!previous.empty()) req.env["CRUCIBLE_PREVIOUS_RESULT"] = previous;
   req.readonly_paths = options_.readonly_paths;
+  if (!options_.keep_work) {
+    req.scratch_bytes = options_.scratch_quota_bytes;
+    if (!options_.result_channel_only) req.scratch_copy_out = {"result.json"};
+  }
   StageRun out;
   EvalResult& r = out.result;
   if (warm_) {

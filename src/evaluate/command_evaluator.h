@@ -56,6 +56,13 @@ struct CommandEvaluatorOptions {
   // (down to 3/4 of it) after an evaluation, so a run cannot fill the disk
   // through its cache. Each file is also bounded by sandbox.file_size_bytes.
   uint64_t cache_quota_bytes = 2ull << 30;
+  // The most each stage's scratch directory may hold (and one file per
+  // 16 KiB of it): a private tmpfs in the sandbox (SandboxRequest::
+  // scratch_bytes), counted in sandbox.memory_bytes, so an evaluator or its
+  // candidate cannot fill the disk by writing many files there. Only
+  // result.json comes back out (for protocol-1 evaluators). keep_work turns
+  // it off (the directory is kept on disk, unbounded but for RLIMIT_FSIZE).
+  uint64_t scratch_quota_bytes = 1ull << 30;
   SandboxOptions sandbox;
   // When set (python3 .../worker.py FORMAT FILE PROGRAM [flags]), stages run
   // in warm Python workers (warm_pool.h) instead of one sandboxed process
