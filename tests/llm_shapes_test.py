@@ -291,6 +291,13 @@ class DeepSeekTest(Shape):
         # The newest note as the page's embedded JSON spells it (no "</" or "<!").
         embedded = json.dumps(stored[0][4])[1:-1].replace("</", "\\u003c/").replace("<!", "\\u003c!")
         self.assertIn(embedded, html)
+        # And `crucible show RUN --scratchpad` prints the current note whole.
+        p = subprocess.run([CRUCIBLE, "show", self.out, "--scratchpad"], capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(f"scratchpad version {stored[0][0]} of {len(stored)} (after {stored[0][1]} "
+                      f"evaluated children, by model '{stored[0][2]}', llm_calls #{stored[0][3]}):\n"
+                      f"{stored[0][4]}\n", p.stdout)
 
     def test_model_not_exist_is_a_400_that_stops(self):
         self.serve("deepseek", models=["deepseek-reasoner"])

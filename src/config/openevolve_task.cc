@@ -360,6 +360,9 @@ void MapRoot(const YAML::Node& root, YamlReader& r, KeyLedger& ledger, RunConfig
   c.llm.crossover_weight = 0.0;
   int64_t max_code = 10000;
   Take(r, ledger, root, "max_code_length", "", max_code);
+  // The bound of problem.yaml's limits.max_program_kb (1 TiB), which the
+  // frozen configuration is read back with.
+  if (max_code > (int64_t{1} << 40)) r.Fail("max_code_length", "must be at most 1099511627776");
   c.max_program_bytes = static_cast<size_t>(std::max<int64_t>(max_code, 1));
   MapLlm(root, r, ledger, c);
   MapPrompt(root, r, ledger, c);
@@ -426,6 +429,27 @@ TaskFormat DetectTaskFormat(const std::string& dir, const TaskFiles& files) {
   return TaskFormat::kCrucible;
 }
 
+namespace {
+
+// The range checks of crucible's own keys live in problem.yaml's reader,
+// which also reads the frozen configuration back on --resume. The mapping
+// above reads OpenEvolve's keys with OpenEvolve's own (wider) ranges, so a
+// mapped value crucible cannot take (a temperature of 5, say) is refused
+// here, at start, naming crucible's key, rather than on the first resume.
+Status CheckThaws(const RunConfig& config, const std::string& source) {
+  StatusOr<RunConfig> thawed = ConfigFromJson(ConfigToJson(config));
+  if (thawed.ok()) return Status();
+  std::string why = thawed.status().message();
+  if (const std::string prefix = "frozen configuration: "; why.starts_with(prefix)) {
+    why.erase(0, prefix.size());
+  }
+  return InvalidArgumentError(fmt::format(
+      "{}: a value crucible cannot take, under crucible's name for it (docs/openevolve.md "
+      "maps each key): {}", source, why));
+}
+
+}  // namespace
+
 StatusOr<ForeignTask> LoadOpenEvolveTask(const std::string& dir_arg, const TaskFiles& files) {
   const fs::path dir = AbsoluteDir(dir_arg);
   ForeignTask task;
@@ -458,6 +482,7 @@ StatusOr<ForeignTask> LoadOpenEvolveTask(const std::string& dir_arg, const TaskF
     return UnexpectedYamlError(config_path.string(), e);
   }
   RETURN_IF_ERROR(ValidateConfig(task.config, config_path.string()));
+  RETURN_IF_ERROR(CheckThaws(task.config, config_path.string()));
   return task;
 }
 

@@ -784,6 +784,10 @@ Proposal LlmProposer::Finish(Turn& turn, Screened s, const ChatResult& chat) {
                  {"completion_tokens", turn.completion_tokens},
                  {"cost", turn.cost},
                  {"summary", Summary(chat.text)}};
+  // Without the model's summary, later prompts say what was tried anyway.
+  if (detail["summary"].get_ref<const std::string&>().empty()) {
+    detail["change"] = CompactChange(turn.req->parent->program, out.program);
+  }
   if (turn.estimated) detail["tokens_estimated"] = true;
   if (!turn.judged.empty()) detail["novelty_judge"] = turn.judged;
   out.info.detail_json = detail.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -828,8 +832,10 @@ void LlmProposer::OnResult(const Candidate& child, std::optional<double> child_f
     a.note = FirstLine(child.result.feedback);
     if (child.proposal.proposer == "llm") {
       const json d = json::parse(child.proposal.detail_json, nullptr, false);
-      if (d.is_object() && d.contains("summary") && d["summary"].is_string()) {
-        a.change = d["summary"].get<std::string>();
+      for (const char* key : {"summary", "change"}) {
+        if (a.change.empty() && d.is_object() && d.contains(key) && d[key].is_string()) {
+          a.change = d[key].get<std::string>();
+        }
       }
     } else if (child.proposal.proposer == "tune") {
       a.change = TunedConstantsLine(child.proposal.detail_json);
