@@ -126,13 +126,44 @@ def heldout_payloads(path):
                           f"  if (std::FILE* f = std::fopen({q}, \"r\")) {{\n"
                           "    char b[512];\n    while (std::fgets(b, sizeof b, f)) std::fputs(b, stderr);\n"
                           "  }\n  return 0;\n}();\n"),
-        "runtime_inherited_fd": ("embed", "#include <unistd.h>\n#include <cstdio>\n"
+        "runtime_inherited_fd": ("oracle", "#include <unistd.h>\n#include <cstdio>\n"
                                  "static int leak_fd_ = [] {\n  char b[4096];\n"
                                  "  for (int fd = 3; fd < 16; ++fd) {\n"
                                  "    ssize_t n = read(fd, b, sizeof b);\n"
                                  "    if (n > 0) fwrite(b, 1, static_cast<size_t>(n), stderr);\n"
                                  "  }\n  return 0;\n}();\n"),
     }
+
+
+def potent_on_host(text, data, tokens, tmp):
+    """What the payload does outside the sandbox (with the host's g++), so
+    that a contained probe is known to be a real attempt."""
+    src = os.path.join(tmp, "host_probe.cpp")
+    with open(src, "w") as f:
+        f.write(text + "int main() { return 0; }\n")
+    exe = os.path.join(tmp, "host_probe")
+    c = subprocess.run(["g++", "-w", "-o", exe, src], capture_output=True, text=True,
+                       errors="replace", timeout=120)
+    out = c.stdout + c.stderr
+    if "DATA_FILE_IS_VISIBLE" in out or "is older than" in out:
+        return "sees the file"
+    if any(t in out for t in tokens):
+        return "leaks it in the compiler's messages"
+    import re
+    if re.search(re.escape(os.path.basename(data)) + r":\d+", out):
+        return "reads it (its lines in the errors)"
+    if "dependency" in text and c.returncode == 0:
+        return "sees the file (an existence oracle)"
+    if c.returncode == 0:
+        r = subprocess.run([exe], capture_output=True, timeout=30, text=True, errors="replace")
+        if any(t in r.stdout + r.stderr for t in tokens):
+            return "leaks it at run time"
+        with open(exe, "rb") as f:
+            blob = f.read()
+        if any(t.encode() in blob for t in tokens):
+            return "embeds it"
+        return "compiles, no leak seen"
+    return "fails: " + out.strip().splitlines()[-1][:60] if out.strip() else "fails"
 
 
 def test_heldout(tmp):
@@ -148,6 +179,7 @@ def test_heldout(tmp):
         with open(initial) as f:
             base = f.read()
         for payload, (kind, text) in heldout_payloads(data).items():
+            potent = potent_on_host(text, data, tokens, tmp)
             src = os.path.join(tmp, os.path.basename(initial))
             with open(src, "w") as f:
                 f.write(text + base)
@@ -165,7 +197,7 @@ def test_heldout(tmp):
             elif not why and kind == "embed" and result.get("outcome", "ok") == "ok":
                 why = "the payload compiled and scored"
             record("heldout", f"{name}:{payload}", not why,
-                   why or f"{result.get('outcome', 'ok')}")
+                   why or f"{result.get('outcome', 'ok')}; on the host: {potent}")
 
 
 # --- result forgery -------------------------------------------------------------
