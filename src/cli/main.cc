@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -86,10 +87,17 @@ const CLI::Validator kFinite(
     },
     "FINITE");
 
-// A non-negative integer as written: "-1" is refused rather than wrapped.
+// A non-negative integer as written: "-1" is refused rather than wrapped,
+// and one past 2^64 - 1 rather than clamped.
 const CLI::Validator kNoMinusSign(
     [](std::string& text) -> std::string {
-      return text.find('-') != std::string::npos ? "must not be negative" : "";
+      if (text.find('-') != std::string::npos) return "must not be negative";
+      uint64_t value = 0;
+      const char* end = text.data() + text.size();
+      if (std::from_chars(text.data(), end, value).ec == std::errc::result_out_of_range) {
+        return "is out of range (at most 18446744073709551615)";
+      }
+      return "";
     },
     "UNSIGNED");
 
