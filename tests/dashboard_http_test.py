@@ -213,6 +213,14 @@ class EndpointTest(Base):
         for host in (f"127.0.0.1:{s.port}", f"LOCALHOST:{s.port}", f"[::1]:{s.port}"):
             st, _, _ = s.request("/api/runs", headers={"Host": host})
             self.assertEqual(st, 200, host)
+        # Found by tests/security_battery.py: a second Host header (httplib
+        # reads the first) and ten thousand headers were served.
+        resp = s.raw(f"GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1:{s.port}\r\nHost: evil.com\r\n"
+                     "Connection: close\r\n\r\n".encode())
+        self.assertEqual(int(resp.split(b" ", 2)[1]), 400)
+        resp = s.raw(f"GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1:{s.port}\r\n".encode() +
+                     b"X: y\r\n" * 1000 + b"Connection: close\r\n\r\n")
+        self.assertEqual(int(resp.split(b" ", 2)[1]), 431)
         st, _, _ = s.request("/")
         # The server never wrote into the run.
         self.assertEqual(sorted(os.listdir(self.dir)), ["run", "secret.txt"])

@@ -5,7 +5,8 @@ dashboard_http_test.py, cli_e2e_test.py) do not send.
 
 Usage: security_battery.py PATH_TO_CRUCIBLE [CATEGORY...]
 
-Categories: heldout, forgery, rundb, fill, dashboard, malformed (default: all).
+Categories: heldout, forgery, rundb, fill, dashboard, malformed (default: all);
+heldout=NAME,NAME limits the held-out probes to those problems.
 
 Every probe must end contained (the run or evaluation goes on, nothing of
 the hostile intent happened) or refused (exit status 2 and a message naming
@@ -106,8 +107,8 @@ def builtin_problems():
             lines = [l.strip() for l in f.read(200000).splitlines() if len(l.strip()) >= 10]
         if not lines:
             continue
-        tokens = [lines[len(lines) // 2][:60], lines[-1][:60]]
-        out.append((root, data, tokens))
+        picks = [lines[len(lines) * k // 8][:60] for k in range(1, 8)] + [lines[-1][:60]]
+        out.append((root, data, list(dict.fromkeys(picks))))
     return out
 
 
@@ -126,7 +127,7 @@ def heldout_payloads(path):
                           f"  if (std::FILE* f = std::fopen({q}, \"r\")) {{\n"
                           "    char b[512];\n    while (std::fgets(b, sizeof b, f)) std::fputs(b, stderr);\n"
                           "  }\n  return 0;\n}();\n"),
-        "runtime_inherited_fd": ("embed", "#include <unistd.h>\n#include <cstdio>\n"
+        "runtime_inherited_fd": ("oracle", "#include <unistd.h>\n#include <cstdio>\n"
                                  "static int leak_fd_ = [] {\n  char b[4096];\n"
                                  "  for (int fd = 3; fd < 16; ++fd) {\n"
                                  "    ssize_t n = read(fd, b, sizeof b);\n"
@@ -135,9 +136,42 @@ def heldout_payloads(path):
     }
 
 
-def test_heldout(tmp):
+def potent_on_host(text, data, tokens, tmp):
+    """What the payload does outside the sandbox (with the host's g++), so
+    that a contained probe is known to be a real attempt."""
+    src = os.path.join(tmp, "host_probe.cpp")
+    with open(src, "w") as f:
+        f.write(text + "int main() { return 0; }\n")
+    exe = os.path.join(tmp, "host_probe")
+    c = subprocess.run(["g++", "-w", "-o", exe, src], capture_output=True, text=True,
+                       errors="replace", timeout=120)
+    out = c.stdout + c.stderr
+    if "DATA_FILE_IS_VISIBLE" in out or "is older than" in out:
+        return "sees the file"
+    if any(t in out for t in tokens):
+        return "leaks it in the compiler's messages"
+    import re
+    if re.search(re.escape(os.path.basename(data)) + r":\d+", out):
+        return "reads it (its lines in the errors)"
+    if "dependency" in text and c.returncode == 0:
+        return "sees the file (an existence oracle)"
+    if c.returncode == 0:
+        r = subprocess.run([exe], capture_output=True, timeout=30, text=True, errors="replace")
+        if any(t in r.stdout + r.stderr for t in tokens):
+            return "leaks it at run time"
+        with open(exe, "rb") as f:
+            blob = f.read()
+        if any(t.encode() in blob for t in tokens):
+            return "embeds it"
+        return "compiles, no leak seen"
+    return "fails: " + out.strip().splitlines()[-1][:60] if out.strip() else "fails"
+
+
+def test_heldout(tmp, only=None):
     for problem, data, tokens in builtin_problems():
         name = os.path.relpath(problem, os.path.join(REPO, "problems"))
+        if only and name not in only:
+            continue
         initial = os.path.join(problem, "initial.cpp")
         if not os.path.exists(initial):
             initial = next((os.path.join(problem, f) for f in sorted(os.listdir(problem))
@@ -147,7 +181,15 @@ def test_heldout(tmp):
             continue
         with open(initial) as f:
             base = f.read()
+        # Lines the honest program's evaluation prints anyway (a region name
+        # in cloudcast's feedback) are no evidence of a leak.
+        honest = run("eval", "--heldout", problem, initial, cwd=tmp)
+        tokens = [t for t in tokens if t not in honest.stdout + honest.stderr][:3]
+        if not tokens:
+            record("heldout", name, False, "every candidate token shows in the honest output")
+            continue
         for payload, (kind, text) in heldout_payloads(data).items():
+            potent = potent_on_host(text, data, tokens, tmp)
             src = os.path.join(tmp, os.path.basename(initial))
             with open(src, "w") as f:
                 f.write(text + base)
@@ -165,7 +207,7 @@ def test_heldout(tmp):
             elif not why and kind == "embed" and result.get("outcome", "ok") == "ok":
                 why = "the payload compiled and scored"
             record("heldout", f"{name}:{payload}", not why,
-                   why or f"{result.get('outcome', 'ok')}")
+                   why or f"{result.get('outcome', 'ok')}; on the host: {potent}")
 
 
 # --- result forgery -------------------------------------------------------------
@@ -422,8 +464,8 @@ def test_dashboard(tmp, base_run):
             "header_of_100k": (f"GET / HTTP/1.1\r\nHost: {good}\r\nX: {'a' * 100000}\r\n\r\n",
                                (400, 413, 431, None)),
             "uri_of_100k": (f"GET /{'a' * 100000} HTTP/1.1\r\nHost: {good}\r\n\r\n", (400, 414, None)),
-            "10k_headers": (f"GET / HTTP/1.1\r\nHost: {good}\r\n" + "X: y\r\n" * 10000 + "\r\n",
-                            (400, 431, None)),
+            "10k_headers": (f"GET / HTTP/1.1\r\nHost: {good}\r\n" + "X: y\r\n" * 10000 +
+                            "Connection: close\r\n\r\n", (400, 431, None)),
         }
         for name, (data, want) in raw.items():
             t0 = time.monotonic()
@@ -448,7 +490,6 @@ def test_dashboard(tmp, base_run):
 
 def slowloris(port):
     """64 connections trickling one header byte a second (twice the threads)."""
-    stop = threading.Event()
     cut = []
 
     def trickle():
@@ -456,9 +497,17 @@ def slowloris(port):
         try:
             c = socket.create_connection(("127.0.0.1", port), timeout=30)
             c.sendall(b"G")
-            while not stop.is_set() and time.monotonic() - t0 < 30:
+            while time.monotonic() - t0 < 30:
                 time.sleep(1)
                 c.sendall(b"E")
+                c.setblocking(False)
+                try:
+                    if c.recv(1) == b"":
+                        cut.append(time.monotonic() - t0)
+                        break
+                except BlockingIOError:
+                    pass
+                c.setblocking(True)
             c.close()
         except OSError:
             cut.append(time.monotonic() - t0)
@@ -471,10 +520,10 @@ def slowloris(port):
     resp = http(port, f"GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
                 .encode(), timeout=60)
     waited = time.monotonic() - t0
-    stop.set()
     for t in threads:
         t.join(timeout=60)
-    record("dashboard", "slowloris_64_tricklers", status_of(resp) == 200 and waited < 13,
+    record("dashboard", "slowloris_64_tricklers", status_of(resp) == 200 and waited < 13 and
+           len(cut) == 64 and max(cut) < 20,
            f"served after {waited:.1f} s; {len(cut)} of 64 tricklers cut, after "
            f"{min(cut, default=0):.1f}..{max(cut, default=0):.1f} s")
 
@@ -662,6 +711,12 @@ def main():
     global CRUCIBLE
     CRUCIBLE = os.path.abspath(sys.argv[1])
     wanted = sys.argv[2:] or ["heldout", "forgery", "rundb", "fill", "dashboard", "malformed"]
+    # "heldout=bin_packing,cloudcast" limits the held-out probes to those problems.
+    only = None
+    for w in list(wanted):
+        if w.startswith("heldout="):
+            only = w.split("=", 1)[1].split(",")
+            wanted[wanted.index(w)] = "heldout"
     os.environ["PATH"] = "/usr/bin:/bin:" + os.environ.get("PATH", "")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="crucible-battery-") as tmp:
@@ -677,6 +732,8 @@ def main():
             work = tempfile.mkdtemp(dir=tmp, prefix=category + "-")
             if category in ("rundb", "dashboard", "malformed"):
                 globals()[f"test_{category}"](work, base_run)
+            elif category == "heldout":
+                test_heldout(work, only)
             else:
                 globals()[f"test_{category}"](work)
             print(f"-- {category}: {time.monotonic() - t0:.0f} s", flush=True)

@@ -53,6 +53,7 @@ std::string Lower(std::string s) {
 constexpr int kMinConnectionThreads = 32;
 constexpr time_t kReadTimeoutSeconds = 3;
 constexpr time_t kKeepAliveSeconds = 2;
+constexpr size_t kMaxHeaders = 100;
 
 }  // namespace
 
@@ -130,6 +131,13 @@ StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Options&
   // wrong Host (DNS rebinding) or a method other than GET/HEAD is answered
   // at once and the connection closed, without waiting for a body.
   svr.set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
+    // One Host header (RFC 9112: two are a bad request; httplib would read
+    // the first) and a bounded number of headers.
+    if (req.get_header_value_count("Host") > 1 || req.headers.size() > kMaxHeaders) {
+      res.status = req.headers.size() > kMaxHeaders ? 431 : 400;
+      res.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const std::string host = req.get_header_value("Host");
     if (HostAllowed(self->allowed_hosts_, host) ||
         (self->wildcard_ && IsIpLiteralWithPort(host, self->port_))) {
