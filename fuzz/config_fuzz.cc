@@ -6,18 +6,16 @@
 // run that starts from it must be able to resume.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 
 #include "config/config.h"
-#include "config/yaml_reader.h"
-#include "scratch_dir.h"
+#include "config_harness.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using crucible::fuzz::LoadChecked;
 using crucible::fuzz::ScratchDir;
 using crucible::fuzz::WriteOrDie;
 
@@ -36,38 +34,16 @@ const fs::path& ProblemDir() {
   return *dir;
 }
 
-void Die(const char* what, const std::string& detail) {
-  std::fprintf(stderr, "config_fuzz: %s\n%s\n", what, detail.c_str());
-  std::abort();
-}
-
-// An error must say what is wrong, and must not be the safety net's (a
-// yaml-cpp exception the schema walk let through: a missing type check).
-void Check(const crucible::Status& status, const std::string& input) {
-  if (status.message().empty()) Die("an error without a message", input);
-  if (status.message().find(crucible::kUnexpectedYamlNote) != std::string::npos) {
-    Die("a yaml-cpp exception reached the safety net", status.ToString() + "\n" + input);
-  }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  if (auto frozen = crucible::ConfigFromJson(text); !frozen.ok()) Check(frozen.status(), text);
+  (void)LoadChecked([&] { return crucible::ConfigFromJson(text); }, text);
 
   WriteOrDie(ProblemDir() / "problem.yaml", text);
-  auto config = crucible::LoadProblemConfig(ProblemDir().string(), {});
-  if (!config.ok()) {
-    Check(config.status(), text);
-    return 0;
-  }
+  auto config = LoadChecked([&] { return crucible::LoadProblemConfig(ProblemDir().string(), {}); }, text);
+  if (!config.ok()) return 0;
   (void)crucible::LoadInitialProgram(*config);
-  const std::string frozen = crucible::ConfigToJson(*config);
-  auto thawed = crucible::ConfigFromJson(frozen);
-  if (!thawed.ok()) Die("a loaded problem.yaml does not thaw", thawed.status().ToString() + "\n" + frozen);
-  if (crucible::ConfigToJson(*thawed) != frozen) {
-    Die("a loaded problem.yaml re-freezes differently", frozen + "\n---\n" + crucible::ConfigToJson(*thawed));
-  }
+  crucible::fuzz::CheckRefreezes(*config);
   return 0;
 }

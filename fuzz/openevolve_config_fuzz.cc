@@ -6,19 +6,17 @@
 // to resume.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 
 #include "config/config.h"
-#include "config/yaml_reader.h"
 #include "config/openevolve_task.h"
-#include "scratch_dir.h"
+#include "config_harness.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using crucible::fuzz::LoadChecked;
 using crucible::fuzz::ScratchDir;
 using crucible::fuzz::WriteOrDie;
 
@@ -38,40 +36,15 @@ const fs::path& TaskDir() {
   return *dir;
 }
 
-void Die(const char* what, const std::string& detail) {
-  std::fprintf(stderr, "openevolve_config_fuzz: %s\n%s\n", what, detail.c_str());
-  std::abort();
-}
-
-// An error must say what is wrong, and must not be the safety net's (a
-// yaml-cpp exception the schema walk let through: a missing type check).
-void Check(const crucible::Status& status, const std::string& input) {
-  if (status.message().empty()) Die("an error without a message", input);
-  if (status.message().find(crucible::kUnexpectedYamlNote) != std::string::npos) {
-    Die("a yaml-cpp exception reached the safety net", status.ToString() + "\n" + input);
-  }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   WriteOrDie(TaskDir() / "config.yaml", text);
-  auto task = crucible::LoadAnyTask(TaskDir().string(), {});
-  if (!task.ok()) {
-    Check(task.status(), text);
-    return 0;
-  }
+  auto task = LoadChecked([&] { return crucible::LoadAnyTask(TaskDir().string(), {}); }, text);
+  if (!task.ok()) return 0;
   (void)crucible::DescribeUnusedKeys(*task);
   (void)crucible::LoadInitialProgram(task->config);
-  const std::string frozen = crucible::ConfigToJson(task->config);
-  auto thawed = crucible::ConfigFromJson(frozen);
-  if (!thawed.ok()) {
-    Die("a loaded config.yaml does not thaw", thawed.status().ToString() + "\n" + frozen);
-  }
-  if (crucible::ConfigToJson(*thawed) != frozen) {
-    Die("a loaded config.yaml re-freezes differently",
-        frozen + "\n---\n" + crucible::ConfigToJson(*thawed));
-  }
+  crucible::fuzz::CheckRefreezes(task->config);
   return 0;
 }

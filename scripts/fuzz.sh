@@ -6,6 +6,10 @@
 # BUILD/NAME.log. BUILD is $FUZZ_BUILD_DIR, default build/fuzz.
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+# The mutation seed is $FUZZ_SEED, default 1, so that a failure in CI is found
+# again by the same command on another machine (given as much time); explore
+# new ground with FUZZ_SEED=0 (a random seed, printed in the log). An input
+# that ever failed belongs in fuzz/corpus/NAME, so every later run tries it.
 # The default targets are all six (what .ci/run runs): four parsers that build
 # from a handful of files, and problem.yaml / OpenEvolve config.yaml reading,
 # which link the configuration library and the options of what it configures.
@@ -52,7 +56,7 @@ for t in "${targets[@]}"; do
   dict=()
   [ -f "fuzz/$name.dict" ] && dict=(-dict="fuzz/$name.dict")
   echo "fuzz: $t for ${seconds}s"
-  if ! "$build/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if ! "$build/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -seed="${FUZZ_SEED:-1}" \
        -max_len=65536 -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-" \
        "${dict[@]}" "${corpora[@]}" 2>"$build/$name.log"; then
     echo "fuzz: $t FAILED (see $build/$name.log)"; tail -30 "$build/$name.log"

@@ -213,6 +213,14 @@ class EndpointTest(Base):
         for host in (f"127.0.0.1:{s.port}", f"LOCALHOST:{s.port}", f"[::1]:{s.port}"):
             st, _, _ = s.request("/api/runs", headers={"Host": host})
             self.assertEqual(st, 200, host)
+        # Found by tests/security_battery.py: a second Host header (httplib
+        # reads the first) and ten thousand headers were served.
+        resp = s.raw(f"GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1:{s.port}\r\nHost: evil.com\r\n"
+                     "Connection: close\r\n\r\n".encode())
+        self.assertEqual(int(resp.split(b" ", 2)[1]), 400)
+        resp = s.raw(f"GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1:{s.port}\r\n".encode() +
+                     b"X: y\r\n" * 1000 + b"Connection: close\r\n\r\n")
+        self.assertEqual(int(resp.split(b" ", 2)[1]), 431)
         st, _, _ = s.request("/")
         # The server never wrote into the run.
         self.assertEqual(sorted(os.listdir(self.dir)), ["run", "secret.txt"])
@@ -260,6 +268,61 @@ class EndpointTest(Base):
             self.assertLess(time.monotonic() - t0, 2)
         for c in stalled:
             c.close()
+        self.assertEqual(s.stop(), 0)
+
+    def test_trickling_slowloris_only_delays_others(self):
+        # 40 clients (more than the 32 connection threads) each send one
+        # header byte a second, never finishing: under the 3 s read timeout,
+        # so only the guard (no answer within 8 s: dropped) frees their
+        # threads. Another client is served within about that time, and
+        # every trickler is cut off.
+        import threading, time
+        s = self.serve()
+        request = b"GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Pad: " % s.port
+        cut_after = []
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def trickle():
+            t0 = time.monotonic()
+            try:
+                c = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+                for i in range(25):
+                    if stop.is_set():
+                        break
+                    c.sendall(request[i:i + 1] if i < len(request) else b"a")
+                    time.sleep(1)
+                    c.setblocking(False)
+                    try:
+                        if c.recv(1) == b"":
+                            with lock:
+                                cut_after.append(time.monotonic() - t0)
+                            break
+                    except BlockingIOError:
+                        pass
+                    finally:
+                        c.setblocking(True)
+                c.close()
+            except OSError:
+                with lock:
+                    cut_after.append(time.monotonic() - t0)
+
+        threads = [threading.Thread(target=trickle) for _ in range(40)]
+        for t in threads:
+            t.start()
+        time.sleep(2)
+        t0 = time.monotonic()
+        st, _, _ = s.request("/api/runs", headers={"Host": f"127.0.0.1:{s.port}"})
+        waited = time.monotonic() - t0
+        self.assertEqual(st, 200)
+        self.assertLess(waited, 13, "a client behind 40 tricklers waits at most ~8 s")
+        for t in threads:
+            t.join(timeout=40)
+        stop.set()
+        self.assertEqual(len(cut_after), 40, "every trickler is cut off")
+        self.assertLess(max(cut_after), 20)
+        print(f"\nslowloris: served after {waited:.1f} s; tricklers cut after "
+              f"{min(cut_after):.1f}..{max(cut_after):.1f} s", file=sys.stderr)
         self.assertEqual(s.stop(), 0)
 
     def test_headers(self):

@@ -209,6 +209,23 @@ class CraftedInputTest(unittest.TestCase):
             for d in (self.dir, os.path.dirname(self.dir), out):
                 self.assertFalse(os.path.exists(os.path.join(d, name)))
 
+    def test_resume_with_a_crafted_problem_dir(self):
+        # Found by tests/security_battery.py: with the problem directory "/"
+        # in run.db, the resume's fingerprint of the evaluator's files read
+        # /proc/kmsg and blocked forever. Now it stays on the directory's
+        # filesystem and is bounded: the resume ends, whatever it decides.
+        out = self.make_run()
+        db = sqlite3.connect(os.path.join(out, "run.db"))
+        config = json.loads(db.execute("SELECT value FROM meta WHERE key = 'config_json'").fetchone()[0])
+        config["problem_dir"] = "/"
+        db.execute("UPDATE meta SET value = ? WHERE key = 'config_json'", (json.dumps(config),))
+        db.execute("UPDATE meta SET value = '/' WHERE key = 'problem_dir'")
+        db.commit()
+        db.close()
+        p = run("run", "--resume", out, "-n", "8", "-q", timeout=120)
+        self.assertIn(p.returncode, (0, 2), p.stdout + p.stderr)
+        self.assertNotIn("Traceback", p.stderr)
+
     def test_best_on_a_read_only_directory(self):
         out = self.make_run()
         shutil.rmtree(os.path.join(out, "best"), ignore_errors=True)
@@ -234,7 +251,8 @@ class CraftedInputTest(unittest.TestCase):
     def test_bad_flags(self):
         for args, word in ((["--target", "nan"], "--target"), (["--time", "nan"], "--time"),
                            (["--time", "inf"], "--time"), (["--seed", "-1"], "--seed"),
-                           (["--jobs", "100000"], "--jobs")):
+                           (["--jobs", "100000"], "--jobs"),
+                           (["--seed", "99999999999999999999999"], "--seed")):
             p = run("run", self.problem, "--out", os.path.join(self.dir, "x"), *args)
             self.expect_bad_input(p, [word], flag=True)
             self.assertFalse(os.path.exists(os.path.join(self.dir, "x")))
@@ -441,6 +459,74 @@ class FullDiskTest(unittest.TestCase):
             self.assertEqual(after.get(cid), outcome, cid)
         self.assertEqual(pending, 0)
         self.assertGreater(len(after), len(recorded))
+
+
+class CacheFillTest(unittest.TestCase):
+    """Candidates that write into RUN/cache on a small disk (needs root)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="crucible-cachefill-")
+        self.mnt = os.path.join(self.tmp.name, "disk")
+        os.makedirs(self.mnt)
+        self.problem = os.path.join(self.tmp.name, "sine")
+        self.assertEqual(run("init", self.problem).returncode, 0)
+        program = os.path.join(self.problem, "program.py")
+        with open(program) as f:
+            text = f.read()
+        # Outside the EVOLVE-BLOCK, so every candidate keeps it: 6 MiB into
+        # the shared cache each time the evaluator's child imports it.
+        with open(program, "w") as f:
+            f.write("import os, uuid\n"
+                    "try:\n"
+                    "    with open(os.path.join(os.environ['CRUCIBLE_CACHE_DIR'],\n"
+                    "                           'junk-' + uuid.uuid4().hex), 'wb') as junk:\n"
+                    "        junk.write(b'\\0' * (6 << 20))\n"
+                    "except (KeyError, OSError):\n"
+                    "    pass\n" + text)
+        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", self.mnt],
+                           capture_output=True, text=True)
+        if m.returncode != 0:
+            self.tmp.cleanup()
+            self.skipTest("cannot mount a tmpfs here (needs root and mount rights): " +
+                          m.stderr.strip())
+
+    def tearDown(self):
+        subprocess.run(["umount", "-l", self.mnt], capture_output=True)
+        self.tmp.cleanup()
+
+    def cache_bytes(self, out):
+        total = 0
+        for root, _, files in os.walk(os.path.join(out, "cache")):
+            total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
+        return total
+
+    def test_the_cache_never_fills_the_disk_and_a_full_one_is_given_back(self):
+        # 30 evaluations write 180 MiB into the cache of a 64 MiB disk: the
+        # cache's quota is half the space free when the run starts, so the
+        # run finishes.
+        out = os.path.join(self.mnt, "run")
+        p = run("run", self.problem, "--out", out, "-n", "30", "-j", "2", "--proposer", "mutate",
+                "--seed", "5", "-q", timeout=600)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertLessEqual(self.cache_bytes(out), 40 << 20)
+        # A cache that filled the disk anyway (a run of an older crucible,
+        # or one evaluation's writes): the resume gives the space back first.
+        try:
+            with open(os.path.join(out, "cache", "filler"), "wb") as f:
+                while True:
+                    f.write(b"\0" * (1 << 16))
+                    f.flush()
+        except OSError as e:
+            self.assertEqual(e.errno, errno.ENOSPC)
+        r = run("run", "--resume", out, "-n", "36", "-q", timeout=600)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(out, "cache", "filler")))
+        db = sqlite3.connect(os.path.join(out, "run.db"))
+        self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+        done = db.execute("SELECT count(*) FROM candidate_records WHERE status = 'done'"
+                          ).fetchone()[0]
+        db.close()
+        self.assertGreater(done, 30)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ candidate child:
 
   * starts from the worker's state right after the import (copy-on-write),
     so nothing of an earlier candidate is in its memory;
-  * runs in the worker's scratch directory (emptied after each candidate),
+  * runs in the worker's scratch directory (emptied after each candidate;
+    on the private /tmp when there is one, out of sight of the candidates
+    other workers run at the same time),
     its own process group, with the request's environment and CPU limit,
     and dies with the worker (PR_SET_PDEATHSIG);
   * is killed with its whole tree at the deadline: the worker is a child
@@ -62,6 +64,7 @@ MAX_CANDIDATES = 2000   # then the worker retires (bounds any slow leak)
 # Where the candidate's files are written when /tmp is the worker's own
 # tmpfs: no disk work per candidate.
 PRIVATE_FILES_ROOT = "/tmp/crucible-candidate"
+PRIVATE_SCRATCH = "/tmp/crucible-scratch"
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -372,9 +375,13 @@ def run_one(task, program, request, places, private):
     drain(pipes)
     if os.path.lexists(files_root) and empty_dir(files_root):
         os.rmdir(files_root)
+    # The scratch first: on the private tmpfs it is below /tmp, which an
+    # emptied scratch leaves with as many free inodes as before.
+    left = not empty_dir(scratch)
     if private is not None:
         clear_private_state(private)
-    left = os.path.lexists(files_root) or not empty_dir(scratch)
+        os.makedirs(scratch, exist_ok=True)  # in case the walk took it
+    left = left or os.path.lexists(files_root)
     response = {"exited": os.WIFEXITED(status),
                 "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1,
                 "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0,
@@ -401,14 +408,16 @@ def main(argv):
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     prctl(PR_SET_DUMPABLE, 0)
     private = os.environ.pop("CRUCIBLE_WARM_PRIVATE", "") == "1"
-    # The worker's own directory (crucible's WORK_ROOT/warm/w<N>, writable):
-    # one scratch directory, emptied after each candidate, and the
-    # candidate's files, on the private tmpfs when there is one.
+    # One scratch directory, emptied after each candidate, and the
+    # candidate's files: on the private tmpfs when there is one (where no
+    # other worker's candidate, running at the same time, can see them),
+    # else in the worker's own directory (crucible's WORK_ROOT/warm/w<N>).
     scratch = os.path.join(os.getcwd(), "scratch")
-    os.makedirs(scratch, exist_ok=True)
     files_root = os.path.join(os.getcwd(), "candidate")
     if private and not os.path.lexists(PRIVATE_FILES_ROOT):
         files_root = PRIVATE_FILES_ROOT
+        scratch = PRIVATE_SCRATCH
+    os.makedirs(scratch, exist_ok=True)
     private = [free_inodes(root) for root in PRIVATE_ROOTS] if private else None
     # The import's own prints must not reach the response channel.
     saved = os.dup(1)

@@ -243,6 +243,29 @@ int ShowCommand(const std::string& run_dir, int64_t id) {
   return kExitOk;
 }
 
+int ShowScratchpadCommand(const std::string& run_dir) {
+  auto store = OpenRunStore(run_dir);
+  if (!store.ok()) return ReportError(store.status());
+  auto notes = (*store)->LoadLlmNotes();
+  if (!notes.ok()) return ReportError(notes.status());
+  if (notes->empty()) {
+    fmt::print("(no scratchpad note: the run has none yet, its proposer is not the LLM, or "
+               "llm.scratchpad.every is 0)\n");
+    return kExitOk;
+  }
+  const LlmNoteRecord& now = notes->back();
+  fmt::print("scratchpad version {} of {} (after {} evaluated children, by model '{}', llm_calls #{}):\n{}\n",
+             now.id, notes->size(), now.evaluated, now.model, now.call_id, now.note);
+  if (notes->size() > 1) fmt::print("earlier versions (run.db llm_notes):\n");
+  for (size_t i = notes->size() - 1; i-- > 0;) {
+    const LlmNoteRecord& n = (*notes)[i];
+    const size_t nl = n.note.find('\n');
+    fmt::print("  #{} after {} evaluated: {}{}\n", n.id, n.evaluated, n.note.substr(0, std::min<size_t>(nl, 100)),
+               nl != std::string::npos || n.note.size() > 100 ? " ..." : "");
+  }
+  return kExitOk;
+}
+
 int EvalCommand(const std::string& problem_dir, const std::string& file, bool heldout,
                 const TaskFiles& files) {
   auto task = LoadAnyTask(problem_dir, files, KnownBuiltinEvaluators());

@@ -29,6 +29,9 @@ int RunCommand(const RunCommandOptions& options, std::stop_token stop);
 int BestCommand(const std::string& run_dir);
 int ListCommand(const std::string& run_dir, int top, bool all);
 int ShowCommand(const std::string& run_dir, int64_t id);
+// The LLM proposer's scratchpad (docs/llm.md, "The meta-scratchpad"): the
+// current note in full, then one line per earlier version.
+int ShowScratchpadCommand(const std::string& run_dir);
 // `files` names an OpenEvolve/ShinkaEvolve task's files (docs/openevolve.md).
 int EvalCommand(const std::string& problem_dir, const std::string& file, bool heldout,
                 const TaskFiles& files);

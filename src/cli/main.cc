@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -86,10 +87,17 @@ const CLI::Validator kFinite(
     },
     "FINITE");
 
-// A non-negative integer as written: "-1" is refused rather than wrapped.
+// A non-negative integer as written: "-1" is refused rather than wrapped,
+// and one past 2^64 - 1 rather than clamped.
 const CLI::Validator kNoMinusSign(
     [](std::string& text) -> std::string {
-      return text.find('-') != std::string::npos ? "must not be negative" : "";
+      if (text.find('-') != std::string::npos) return "must not be negative";
+      uint64_t value = 0;
+      const char* end = text.data() + text.size();
+      if (std::from_chars(text.data(), end, value).ec == std::errc::result_out_of_range) {
+        return "is out of range (at most 18446744073709551615)";
+      }
+      return "";
     },
     "UNSIGNED");
 
@@ -204,7 +212,14 @@ int CliMain(int argc, char** argv) {
   int64_t id = 0;
   CLI::App* show_cmd = app.add_subcommand("show", "Show one candidate: metrics, feedback, diff");
   show_cmd->add_option("RUN", run_dir, "Run directory")->required();
-  show_cmd->add_option("ID", id, "Candidate id")->required()->check(CLI::NonNegativeNumber);
+  CLI::Option* show_id = show_cmd->add_option("ID", id, "Candidate id")->check(CLI::NonNegativeNumber);
+  bool show_scratchpad = false;
+  show_cmd->add_flag("--scratchpad", show_scratchpad,
+                     "Print the run's LLM scratchpad (the current note and when each version was written)")
+      ->excludes(show_id);
+  show_cmd->callback([&] {
+    if (!show_scratchpad && show_id->count() == 0) throw CLI::RequiredError("ID (or --scratchpad)");
+  });
   std::string file;
   bool heldout = false;
   CLI::App* eval_cmd = app.add_subcommand("eval", "Evaluate one program through the sandbox; print its JSON");
@@ -282,7 +297,7 @@ int CliMain(int argc, char** argv) {
   }
   if (*best_cmd) return BestCommand(run_dir);
   if (*list_cmd) return ListCommand(run_dir, top, all);
-  if (*show_cmd) return ShowCommand(run_dir, id);
+  if (*show_cmd) return show_scratchpad ? ShowScratchpadCommand(run_dir) : ShowCommand(run_dir, id);
   if (*eval_cmd) return EvalCommand(problem, file, heldout, task_files);
   if (*init_cmd) return InitCommand(init_dir, init_format);
   if (*serve_cmd) return ServeCommand(dash_runs, dash_host, dash_port);

@@ -162,6 +162,36 @@ TEST_F(CraftedConfigTest, ANamelessModelInConfigYamlIsRefused) {
   EXPECT_EQ(back->llm.models.size(), 1u);
 }
 
+// Before: OpenEvolve's max_code_length of 400 characters became a limit of
+// 0.39 KB, which the task accepted and the frozen configuration refused
+// (limits.max_program_kb must be >= 1), so the run could not resume. Found by
+// fuzz/openevolve_config_fuzz in CI. Both now take any limit of a byte or more.
+TEST_F(CraftedConfigTest, ASmallMaxCodeLengthFreezesAndThaws) {
+  auto ok = LoadOpenEvolve("max_code_length: 400\n");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->config.max_program_bytes, 400u);
+  auto back = ConfigFromJson(ConfigToJson(ok->config));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->max_program_bytes, 400u);
+  auto half = LoadProblem(base_ + "limits: {max_program_kb: 0.5}\n");
+  ASSERT_TRUE(half.ok()) << half.status().ToString();
+  EXPECT_EQ(half->max_program_bytes, 512u);
+  ExpectFieldError(LoadProblem(base_ + "limits: {max_program_kb: 0.0001}\n"),
+                   (dir_ / "problem.yaml").string(), "limits.max_program_kb");
+  ExpectFieldError(LoadProblem(base_ + "limits: {max_program_kb: 1e300}\n"),
+                   (dir_ / "problem.yaml").string(), "limits.max_program_kb");
+  ExpectFieldError(LoadOpenEvolve("max_code_length: 9223372036854775807\n"),
+                   (dir_ / "config.yaml").string(), "max_code_length");
+}
+
+// Before: OpenEvolve's llm.temperature of 5.7 loaded (OpenEvolve takes any
+// number) and the frozen configuration refused it on --resume. Found by
+// fuzz/openevolve_config_fuzz. Now refused at start, under crucible's name.
+TEST_F(CraftedConfigTest, AMappedValueCrucibleCannotTakeIsRefusedAtStart) {
+  ExpectFieldError(LoadOpenEvolve("llm:\n  primary_model: m\n  temperature: 5.7\n"),
+                   (dir_ / "config.yaml").string(), "temperature");
+}
+
 // The frozen configuration in run.db is read with the same schema: a crafted
 // one is refused naming the field, never a crash.
 TEST_F(CraftedConfigTest, ACraftedFrozenConfigurationIsRefused) {

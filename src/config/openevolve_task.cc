@@ -68,7 +68,6 @@ const std::map<std::string, std::string, std::less<>>& UnusedReasons() {
       {"database.cleanup_old_artifacts", "artifacts are kept in run.db"},
       {"database.artifact_retention_days", "artifacts are kept in run.db"},
       {"database.max_snapshot_artifacts", "artifacts are kept in run.db"},
-      {"database.novelty_llm", "no counterpart"},
       {"evaluator.max_retries", "a failed evaluation is a recorded outcome, not retried"},
       {"evaluator.cpu_limit", "no counterpart (the sandbox's CPU limit follows the timeout)"},
       {"evaluator.parallel_evaluations", "use --jobs"},
@@ -235,6 +234,25 @@ void MapFeatures(const YAML::Node& db, YamlReader& r, KeyLedger& ledger, Archive
   if (a.features.empty()) a.features.push_back({"code_length", all_bins, {}, {}});
 }
 
+// OpenEvolve's database.novelty_llm is an LLM object given from Python (in
+// YAML: null, off). Any other YAML value turns crucible's novelty judge on
+// (docs/llm.md, "The novelty judge"): true/false, or a model name, which
+// becomes the judge's model (it must be one of llm.models, as
+// llm.novelty.judge_model must).
+void MapNoveltyLlm(const YAML::Node& db, YamlReader& r, KeyLedger& ledger, LlmOptions& o) {
+  const YAML::Node v = db["novelty_llm"];
+  if (!v) return;
+  ledger.Used("database.novelty_llm");
+  if (v.IsNull()) return;
+  bool on = false;
+  if (v.IsScalar() && YAML::convert<bool>::decode(v, on)) {
+    o.novelty_judge = on;
+    return;
+  }
+  r.Read(db, "novelty_llm", "database", o.novelty_judge_model);
+  o.novelty_judge = true;
+}
+
 void MapDatabase(const YAML::Node& root, YamlReader& r, KeyLedger& ledger, RunConfig& c) {
   ArchiveOptions& a = c.archive;
   a.num_islands = 5;  // OpenEvolve's defaults, where crucible's differ
@@ -250,6 +268,7 @@ void MapDatabase(const YAML::Node& root, YamlReader& r, KeyLedger& ledger, RunCo
     Take(r, ledger, db, "migration_rate", "database", a.migration_rate);
     Take(r, ledger, db, "similarity_threshold", "database", c.llm.novelty_threshold);
     Take(r, ledger, db, "embedding_model", "database", c.llm.embeddings_model);
+    MapNoveltyLlm(db, r, ledger, c.llm);
     if (db["random_seed"] && !db["random_seed"].IsNull()) {
       int64_t seed = 0;
       Take(r, ledger, db, "random_seed", "database", seed);
@@ -360,6 +379,9 @@ void MapRoot(const YAML::Node& root, YamlReader& r, KeyLedger& ledger, RunConfig
   c.llm.crossover_weight = 0.0;
   int64_t max_code = 10000;
   Take(r, ledger, root, "max_code_length", "", max_code);
+  // The bound of problem.yaml's limits.max_program_kb (1 TiB), which the
+  // frozen configuration is read back with.
+  if (max_code > (int64_t{1} << 40)) r.Fail("max_code_length", "must be at most 1099511627776");
   c.max_program_bytes = static_cast<size_t>(std::max<int64_t>(max_code, 1));
   MapLlm(root, r, ledger, c);
   MapPrompt(root, r, ledger, c);
@@ -426,6 +448,27 @@ TaskFormat DetectTaskFormat(const std::string& dir, const TaskFiles& files) {
   return TaskFormat::kCrucible;
 }
 
+namespace {
+
+// The range checks of crucible's own keys live in problem.yaml's reader,
+// which also reads the frozen configuration back on --resume. The mapping
+// above reads OpenEvolve's keys with OpenEvolve's own (wider) ranges, so a
+// mapped value crucible cannot take (a temperature of 5, say) is refused
+// here, at start, naming crucible's key, rather than on the first resume.
+Status CheckThaws(const RunConfig& config, const std::string& source) {
+  StatusOr<RunConfig> thawed = ConfigFromJson(ConfigToJson(config));
+  if (thawed.ok()) return Status();
+  std::string why = thawed.status().message();
+  if (const std::string prefix = "frozen configuration: "; why.starts_with(prefix)) {
+    why.erase(0, prefix.size());
+  }
+  return InvalidArgumentError(fmt::format(
+      "{}: a value crucible cannot take, under crucible's name for it (docs/openevolve.md "
+      "maps each key): {}", source, why));
+}
+
+}  // namespace
+
 StatusOr<ForeignTask> LoadOpenEvolveTask(const std::string& dir_arg, const TaskFiles& files) {
   const fs::path dir = AbsoluteDir(dir_arg);
   ForeignTask task;
@@ -458,6 +501,7 @@ StatusOr<ForeignTask> LoadOpenEvolveTask(const std::string& dir_arg, const TaskF
     return UnexpectedYamlError(config_path.string(), e);
   }
   RETURN_IF_ERROR(ValidateConfig(task.config, config_path.string()));
+  RETURN_IF_ERROR(CheckThaws(task.config, config_path.string()));
   return task;
 }
 

@@ -124,6 +124,36 @@ TEST(OpenEvolveTaskTest, AnUnknownKeyIsListedAndABadValueNamesItsField) {
   fs::remove_all(dir);
 }
 
+TEST(OpenEvolveTaskTest, NoveltyLlmTurnsOnTheNoveltyJudge) {
+  char tmpl[] = "/tmp/crucible-oetest-XXXXXX";
+  const fs::path dir = mkdtemp(tmpl);
+  std::ofstream(dir / "initial_program.py") << "x = 1\n";
+  std::ofstream(dir / "evaluator.py") << "def evaluate(p):\n    return {}\n";
+  const std::string models = "llm:\n  api_base: http://127.0.0.1:8000/v1\n  models:\n    - {name: a, weight: 1}\n    - {name: b, weight: 1}\n";
+  const auto load = [&](const std::string& db) {
+    std::ofstream(dir / "config.yaml") << models << "database:\n" << db;
+    return LoadOpenEvolveTask(dir.string(), {});
+  };
+  auto off = load("  novelty_llm: null\n");  // OpenEvolve's default
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_FALSE(off->config.llm.novelty_judge);
+  EXPECT_FALSE(Lists(*off, "database.novelty_llm"));
+  auto on = load("  novelty_llm: true\n");
+  ASSERT_TRUE(on.ok()) << on.status().ToString();
+  EXPECT_TRUE(on->config.llm.novelty_judge);
+  EXPECT_EQ(on->config.llm.novelty_judge_model, "");
+  EXPECT_FALSE(Lists(*on, "database.novelty_llm"));
+  auto named = load("  novelty_llm: b\n");
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  EXPECT_TRUE(named->config.llm.novelty_judge);
+  EXPECT_EQ(named->config.llm.novelty_judge_model, "b");
+  auto unknown = load("  novelty_llm: c\n");
+  EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find("judge_model"), std::string::npos)
+      << unknown.status().message();
+  fs::remove_all(dir);
+}
+
 TEST(OpenEvolveTaskTest, TheFrozenConfigurationKeepsThePythonEvaluator) {
   auto t = LoadOpenEvolveTask((kData / "function_minimization").string(), {});
   ASSERT_TRUE(t.ok());

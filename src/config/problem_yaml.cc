@@ -303,7 +303,10 @@ void ParseProblemYaml(const YAML::Node& root, YamlReader& r, RunConfig& c) {
   if (const YAML::Node l = root["limits"]; l && !l.IsNull()) {
     r.CheckKeys(l, "limits", {"max_program_kb"});
     double kb = static_cast<double>(c.max_program_bytes) / 1024.0;
-    r.Read(l, "max_program_kb", "limits", kb, 1.0);
+    // At least one byte (OpenEvolve's max_code_length can be that small, and
+    // its tasks freeze through this same reader), at most 1 TiB (so that the
+    // conversion to bytes stays in range).
+    r.Read(l, "max_program_kb", "limits", kb, 1.0 / 1024.0, 1024.0 * 1024.0 * 1024.0);
     c.max_program_bytes = static_cast<size_t>(kb * 1024.0);
   }
 }

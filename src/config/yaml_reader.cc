@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdint>
 #include <cmath>
@@ -26,7 +27,14 @@ bool IsJsonString(std::string_view text) {
   }
 }
 
+namespace {
+std::atomic<std::uint64_t> unexpected_yaml_errors{0};
+}  // namespace
+
+std::uint64_t UnexpectedYamlErrorCount() { return unexpected_yaml_errors.load(); }
+
 Status UnexpectedYamlError(std::string_view file, const YAML::Exception& e) {
+  unexpected_yaml_errors.fetch_add(1);
   return InvalidArgumentError(fmt::format("{}: cannot be read: {} ({})", file, e.what(),
                                           kUnexpectedYamlNote));
 }

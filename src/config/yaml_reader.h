@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -85,6 +86,11 @@ class YamlReader {
 inline constexpr std::string_view kUnexpectedYamlNote =
     "an input crucible's reader did not expect; please report it";
 Status UnexpectedYamlError(std::string_view file, const YAML::Exception& e);
+// How many times UnexpectedYamlError has been called in this process. The
+// fuzzers ask this rather than search the message for the note: input the
+// error quotes could contain the note's text (libFuzzer learns it from the
+// comparison), which made a search report a bug that was not there.
+std::uint64_t UnexpectedYamlErrorCount();
 
 // Whether `text` can go into the frozen configuration: JSON text is UTF-8,
 // and nlohmann's writer throws on anything else. Asked of the writer itself,

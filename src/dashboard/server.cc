@@ -46,12 +46,14 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// Connections served at once (one thread each): half-open connections
-// (slowloris) take one each until the read timeout drops them, so a handful
-// cannot lock everyone out.
+// Connections served at once (one thread each). A client that stalls or
+// trickles its request holds one until the read timeout (no byte for 3 s)
+// or the guard (no answer within 8 s of arriving, http_guard.h) drops it,
+// so even 32 such clients only delay the others, by 8 s at most.
 constexpr int kMinConnectionThreads = 32;
 constexpr time_t kReadTimeoutSeconds = 3;
 constexpr time_t kKeepAliveSeconds = 2;
+constexpr size_t kMaxHeaders = 100;
 
 }  // namespace
 
@@ -129,6 +131,13 @@ StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Options&
   // wrong Host (DNS rebinding) or a method other than GET/HEAD is answered
   // at once and the connection closed, without waiting for a body.
   svr.set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
+    // One Host header (RFC 9112: two are a bad request; httplib would read
+    // the first) and a bounded number of headers.
+    if (req.get_header_value_count("Host") > 1 || req.headers.size() > kMaxHeaders) {
+      res.status = req.headers.size() > kMaxHeaders ? 431 : 400;
+      res.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const std::string host = req.get_header_value("Host");
     if (HostAllowed(self->allowed_hosts_, host) ||
         (self->wildcard_ && IsIpLiteralWithPort(host, self->port_))) {
@@ -197,11 +206,16 @@ StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Options&
   // Set before the serving thread starts (which orders them before its reads).
   s->allowed_hosts_ = DashboardHostAllowList(options.host, port);
   s->wildcard_ = IsWildcardHost(options.host);
+  HttpConnectionGuardOptions guard;
+  guard.port = port;
+  RETURN_IF_ERROR(guard.Validate());
+  s->guard_ = std::make_unique<HttpConnectionGuard>(guard);
   s->thread_ = std::thread([&svr] { svr.listen_after_bind(); });
   return s;
 }
 
 void DashboardServer::Stop() {
+  if (guard_) guard_->Stop();
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
 }

@@ -17,6 +17,7 @@
 
 #include "core/status.h"
 #include "dashboard/dashboard.h"
+#include "dashboard/http_guard.h"
 
 namespace httplib {
 class Server;
@@ -73,6 +74,8 @@ class DashboardServer {
   bool wildcard_ = false;
   std::unique_ptr<Dashboard> dashboard_;
   std::unique_ptr<httplib::Server> server_;
+  // Cuts slow (slowloris) and excess connections (http_guard.h).
+  std::unique_ptr<HttpConnectionGuard> guard_;
   std::thread thread_;
 };
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -185,16 +186,32 @@ std::string FirstLines(const std::string& text, int n) {
 // problem directory (evaluator, data, problem.yaml) except the evolved files,
 // hidden entries and run directories, as {relative path: hash}. Frozen into
 // the run at its start; a resume compares it and says what changed.
+// Bounded, because the directory comes from run.db on a resume and may be
+// anything ("/" in a crafted file): it stays on the directory's own
+// filesystem (no /proc, whose kmsg blocks a reader forever), three levels
+// deep, and hashes at most kMaxFingerprintFiles files and
+// kMaxFingerprintBytes bytes; what is left is counted under "...".
 nlohmann::json EvaluatorFingerprint(const RunConfig& config) {
+  constexpr uintmax_t kMaxHashedBytes = 64ull << 20;  // larger: size + mtime
+  constexpr size_t kMaxFingerprintFiles = 10000;
+  constexpr uintmax_t kMaxFingerprintBytes = 1ull << 30;
   nlohmann::json files = nlohmann::json::object();
   const fs::path root = config.problem_dir;
-  constexpr uintmax_t kMaxHashedBytes = 64ull << 20;  // larger: size + mtime
+  struct stat root_st;
+  if (::stat(root.c_str(), &root_st) != 0) return files;
+  uintmax_t hashed_bytes = 0;
+  size_t left_out = 0;
   std::error_code ec;
   auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     std::error_code e;
     const fs::path rel = fs::relative(it->path(), root, e);
     const std::string name = it->path().filename().string();
+    struct stat st;
+    if (::stat(it->path().c_str(), &st) != 0 || st.st_dev != root_st.st_dev) {
+      if (it->is_directory(e)) it.disable_recursion_pending();
+      continue;
+    }
     if (it->is_directory(e)) {
       if (name.front() == '.' || name == "runs" || fs::exists(it->path() / "run.db", e) ||
           it.depth() >= 3) {
@@ -202,19 +219,25 @@ nlohmann::json EvaluatorFingerprint(const RunConfig& config) {
       }
       continue;
     }
-    if (!it->is_regular_file(e) || name.front() == '.') continue;
+    if (!S_ISREG(st.st_mode) || name.front() == '.') continue;
     if (std::find(config.files.begin(), config.files.end(), rel.string()) != config.files.end()) {
       continue;
     }
-    const uintmax_t size = it->file_size(e);
+    const uintmax_t size = static_cast<uintmax_t>(st.st_size);
+    if (files.size() >= kMaxFingerprintFiles || hashed_bytes >= kMaxFingerprintBytes) {
+      ++left_out;
+      continue;
+    }
     std::string digest;
     if (size <= kMaxHashedBytes) {
       digest = HashToHex(HashBytes(ReadFile(it->path(), kMaxHashedBytes).value_or("")));
+      hashed_bytes += size;
     } else {
       digest = fmt::format("size:{}", size);
     }
     files[rel.string()] = digest;
   }
+  if (left_out > 0) files["..."] = fmt::format("{} more files", left_out);
   return files;
 }
 
@@ -540,6 +563,11 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
   // still refuses a file that is not a run database.
   RETURN_IF_ERROR(CheckRunDirectory(run_dir.string()));
   ASSIGN_OR_RETURN(std::unique_ptr<RunLock> lock, RunLock::Acquire(run_dir));
+  // Before any write: a disk filled through the cache gets its space back
+  // here instead of failing the resume (the cache is at most half the free
+  // space, CacheQuotaFor).
+  const std::string cache = (run_dir / "cache").string();
+  EvictCache(cache, CacheQuotaFor(cache, CommandEvaluatorOptions{}.cache_quota_bytes));
   ASSIGN_OR_RETURN(std::unique_ptr<RunStore> store,
                    RunStore::Open((run_dir / "run.db").string(), RunStore::Mode::kReadWrite));
   ASSIGN_OR_RETURN(RunConfig config,

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -86,6 +87,9 @@ EvalResult Failure(Outcome outcome, std::string what, const SandboxResult& run) 
   r.outcome = outcome;
   r.feedback = std::move(what);
   if (run.process_limit) r.feedback += " (the process limit was reached: a fork was refused)";
+  if (run.scratch_full) {
+    r.feedback += " (the scratch directory's quota was used up: no space or no file left in it)";
+  }
   const std::string tail = run.StderrTail(kStderrFeedbackBytes);
   if (!tail.empty()) r.feedback += "\nstderr (tail):\n" + tail;
   return r;
@@ -208,6 +212,12 @@ StatusOr<std::unique_ptr<CommandEvaluator>> CommandEvaluator::Create(
       word = in_problem.lexically_normal().string();
     }
   }
+  if (!options.cache_dir.empty()) {
+    // Measured now, so a run resumed after its disk filled up starts by
+    // giving the cache's space back.
+    options.cache_quota_bytes = CacheQuotaFor(options.cache_dir, options.cache_quota_bytes);
+    EvictCache(options.cache_dir, options.cache_quota_bytes);
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<Sandbox> sandbox, Sandbox::Create(options.sandbox));
   std::unique_ptr<WarmPool> warm;
   if (!options.warm_worker_command.empty()) {
@@ -262,6 +272,10 @@ CommandEvaluator::StageRun CommandEvaluator::RunStage(const CascadeStage& stage,
   }
   if (!previous.empty()) req.env["CRUCIBLE_PREVIOUS_RESULT"] = previous;
   req.readonly_paths = options_.readonly_paths;
+  if (!options_.keep_work) {
+    req.scratch_bytes = options_.scratch_quota_bytes;
+    if (!options_.result_channel_only) req.scratch_copy_out = {"result.json"};
+  }
   StageRun out;
   EvalResult& r = out.result;
   if (warm_) {
@@ -318,6 +332,17 @@ void CommandEvaluator::EnforceCacheQuota() {
   if (options_.cache_dir.empty() || options_.cache_quota_bytes == 0) return;
   std::unique_lock lock(cache_mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return;  // another thread is at it
+  EvictCache(options_.cache_dir, options_.cache_quota_bytes);
+}
+
+uint64_t CacheQuotaFor(const std::string& cache_dir, uint64_t configured) {
+  struct statvfs fs;
+  if (configured == 0 || statvfs(cache_dir.c_str(), &fs) != 0) return configured;
+  const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  return std::min(configured, std::max<uint64_t>(kMinCacheQuotaBytes, free_bytes / 2));
+}
+
+void EvictCache(const std::string& cache_dir, uint64_t quota_bytes) {
   struct Entry {
     fs::file_time_type time;
     uint64_t bytes;
@@ -326,7 +351,7 @@ void CommandEvaluator::EnforceCacheQuota() {
   std::vector<Entry> files;
   uint64_t total = 0;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(options_.cache_dir,
+  for (auto it = fs::recursive_directory_iterator(cache_dir,
                                                   fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     std::error_code e;
@@ -336,12 +361,12 @@ void CommandEvaluator::EnforceCacheQuota() {
     total += bytes;
     files.push_back({it->last_write_time(e), bytes, it->path()});
   }
-  if (total <= options_.cache_quota_bytes) return;
+  if (total <= quota_bytes) return;
   // Oldest first; a precompiled header's directory goes whole (its .gch is
   // only valid next to its header), anything else file by file.
   std::sort(files.begin(), files.end(),
             [](const Entry& a, const Entry& b) { return a.time < b.time; });
-  const uint64_t goal = options_.cache_quota_bytes / 4 * 3;
+  const uint64_t goal = quota_bytes / 4 * 3;
   for (const Entry& f : files) {
     if (total <= goal) break;
     std::error_code e;

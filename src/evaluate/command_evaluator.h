@@ -33,6 +33,18 @@
 
 namespace crucible {
 
+// The least a cache is allowed, however full the disk.
+inline constexpr uint64_t kMinCacheQuotaBytes = 16ull << 20;
+
+// `configured`, but at most half the space now free on the filesystem of
+// `cache_dir` (and at least kMinCacheQuotaBytes): a cache is worth less than
+// the run, so filling it must never fill the disk.
+uint64_t CacheQuotaFor(const std::string& cache_dir, uint64_t configured);
+// When `cache_dir` holds more than `quota_bytes`, removes its oldest files
+// (by last write; a pch-* directory as a whole) down to 3/4 of the quota.
+// Best effort: what cannot be removed stays.
+void EvictCache(const std::string& cache_dir, uint64_t quota_bytes);
+
 struct CommandEvaluatorOptions {
   std::string problem_dir;           // absolute; relative command paths resolve here
   std::vector<std::string> command;  // argv; the candidate dir is appended
@@ -53,9 +65,18 @@ struct CommandEvaluatorOptions {
   bool hide_problem_dir = false;
   // The most cache_dir may hold. Candidates (through a compiler or an
   // evaluator) can write there; past the quota the oldest files are evicted
-  // (down to 3/4 of it) after an evaluation, so a run cannot fill the disk
-  // through its cache. Each file is also bounded by sandbox.file_size_bytes.
+  // (down to 3/4 of it) when the evaluator is created and after each
+  // evaluation, so a run cannot fill the disk through its cache. Each file
+  // is also bounded by sandbox.file_size_bytes. Create() lowers it to half
+  // the space free on the cache's filesystem (CacheQuotaFor).
   uint64_t cache_quota_bytes = 2ull << 30;
+  // The most each stage's scratch directory may hold (and one file per
+  // 16 KiB of it): a private tmpfs in the sandbox (SandboxRequest::
+  // scratch_bytes), counted in sandbox.memory_bytes, so an evaluator or its
+  // candidate cannot fill the disk by writing many files there. Only
+  // result.json comes back out (for protocol-1 evaluators). keep_work turns
+  // it off (the directory is kept on disk, unbounded but for RLIMIT_FSIZE).
+  uint64_t scratch_quota_bytes = 1ull << 30;
   SandboxOptions sandbox;
   // When set (python3 .../worker.py FORMAT FILE PROGRAM [flags]), stages run
   // in warm Python workers (warm_pool.h) instead of one sandboxed process

@@ -107,6 +107,44 @@ TEST_F(CommandEvaluatorTest, TheCacheIsEvictedPastItsQuota) {
   EXPECT_FALSE(fs::exists(fs::path(o.cache_dir) / "blob-1"));
 }
 
+TEST_F(CommandEvaluatorTest, FillingTheScratchQuotaIsARuntimeErrorNamingIt) {
+  // Many files, then one big one, in the scratch directory: a private tmpfs
+  // of scratch_quota_bytes, so the host's disk never sees them. The stage
+  // fails naming the quota; the next evaluation starts from an empty one.
+  const fs::path script = root_ / "evaluate.sh";
+  std::ofstream(script) << "#!/bin/sh\n"
+                        << "if [ -e \"$1/fill\" ]; then\n"
+                        << "  i=0; while [ $i -lt 200 ]; do echo x > f$i || exit 1; i=$((i+1)); done\n"
+                        << "  head -c 100000000 /dev/zero > big || exit 1\n"
+                        << "fi\n"
+                        << "[ -z \"$(ls)\" ] || { echo 'not empty' >&2; exit 1; }\n"
+                        << "echo '{\"score\": 1}'\n";
+  fs::permissions(script, fs::perms::owner_all);
+  CommandEvaluatorOptions o;
+  o.problem_dir = root_.string();
+  o.command = {"evaluate.sh"};
+  o.work_root = (root_ / "work").string();
+  o.scratch_quota_bytes = 2 << 20;
+  auto e = CommandEvaluator::Create(o);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  if ((*e)->Describe().find("writable scratch") == std::string::npos) {
+    GTEST_SKIP() << "no filesystem isolation here: " << (*e)->Describe();
+  }
+  Program filler{{{"prog.py", "x = 1\n"}, {"fill", ""}}};
+  EvalRequest req;
+  req.id = 1;
+  req.program = &filler;
+  EvalResult r = (*e)->Evaluate(req, {});
+  EXPECT_EQ(r.outcome, Outcome::kRuntimeError);
+  EXPECT_NE(r.feedback.find("scratch directory's quota was used up"), std::string::npos)
+      << r.feedback;
+  EXPECT_NE(r.feedback.find("No space left on device"), std::string::npos) << r.feedback;
+  req.id = 2;
+  req.program = &program_;
+  r = (*e)->Evaluate(req, {});
+  EXPECT_EQ(r.outcome, Outcome::kOk) << r.feedback;
+}
+
 TEST_F(CommandEvaluatorTest, ProtocolEnvironmentIsSetAndSecretsAreNot) {
   setenv("OPENAI_API_KEY", "sk-secret", 1);
   auto e = Make(

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -95,7 +96,7 @@ class WarmPoolTest : public ::testing::Test {
   fs::path root_;
   std::string cache_dir_;  // none unless a test sets it before Make()
   std::string marker_;
-  int next_id_ = 1;
+  std::atomic<int> next_id_{1};  // Eval runs on two threads in one test
 };
 
 TEST_F(WarmPoolTest, ScoresAsTheColdAdapterDoes) {
@@ -196,20 +197,68 @@ TEST_F(WarmPoolTest, TheScratchIsEmptiedAndTheCandidatesFilesAreReadOnly) {
                                    "    open('d/e/f', 'w').write('x')\n"
                                    "    os.chmod('d/e', 0)\n"
                                    "    os.chmod('d', 0)\n"
+                                   "    blocked = 0\n"
                                    "    try:\n"
                                    "        open(__file__, 'a').write('# changed')\n"
                                    "    except OSError:\n"
-                                   "        return 1\n"
-                                   "    return 0\n");
+                                   "        blocked = 1\n"
+                                   "    return os.getppid() * 10 + blocked\n");
   ASSERT_EQ(a.outcome, Outcome::kOk) << a.feedback;
-  EXPECT_EQ(*a.score, 1) << "the candidate could change its own file";
+  const auto worker = static_cast<long>(*a.score) / 10;
+  EXPECT_EQ(static_cast<long>(*a.score) % 10, 1) << "the candidate could change its own file";
   // 2: a new worker (the first retired) would also show an empty scratch.
   const EvalResult b = Eval(*warm, "import os\ndef run():\n"
-                                   "    if not os.getcwd().endswith('/w0/scratch'):\n"
+                                   "    if os.getppid() != " + std::to_string(worker) + ":\n"
                                    "        return 2\n"
                                    "    return 0 if os.listdir('.') else 1\n");
   ASSERT_EQ(b.outcome, Outcome::kOk) << b.feedback;
   EXPECT_EQ(*b.score, 1) << "0: the scratch held a file of the last candidate; 2: another worker";
+}
+
+// Two candidates evaluated at once, by two workers: neither sees the other's
+// scratch directory. Before, each worker's scratch was WORK_ROOT/warm/w<N>/
+// scratch, and every worker sees WORK_ROOT (read-only, for the candidates'
+// directories), so a candidate could read what the other wrote while it ran.
+TEST_F(WarmPoolTest, CandidatesRunningAtOnceDoNotSeeEachOthersScratch) {
+  cache_dir_ = (root_ / "work" / "cache").string();
+  fs::create_directories(cache_dir_);
+  auto warm = Make(PythonRunner::kWarm);
+  const std::string work = (root_ / "work").string();
+  // A marks its scratch and says so in the shared cache until B is done.
+  const std::string a_source =
+      "import os, time\ndef run():\n"
+      "    open('mark-" + marker_ + "', 'w').write('x')\n"
+      "    cache = os.environ['CRUCIBLE_CACHE_DIR']\n"
+      "    open(os.path.join(cache, 'a-running'), 'w').write(os.getcwd())\n"
+      "    for _ in range(400):\n"
+      "        if os.path.exists(os.path.join(cache, 'b-done')): return 1\n"
+      "        time.sleep(0.01)\n"
+      "    return 0\n";
+  // B waits for A to run, then looks for A's mark below WORK_ROOT and in the
+  // directory A ran in. 1: nothing seen; 0: seen; 2: A never ran beside B.
+  const std::string b_source =
+      "import os, time\ndef run():\n"
+      "    cache = os.environ['CRUCIBLE_CACHE_DIR']\n"
+      "    running = os.path.join(cache, 'a-running')\n"
+      "    for _ in range(400):\n"
+      "        if os.path.exists(running): break\n"
+      "        time.sleep(0.01)\n"
+      "    else:\n"
+      "        return 2\n"
+      "    time.sleep(0.05)\n"
+      "    seen = os.path.exists(os.path.join(open(running).read(), 'mark-" + marker_ + "'))\n"
+      "    for d, _, files in os.walk('" + work + "'):\n"
+      "        seen = seen or 'mark-" + marker_ + "' in files\n"
+      "    open(os.path.join(cache, 'b-done'), 'w').write('x')\n"
+      "    return 0 if seen else 1\n";
+  EvalResult a;
+  std::thread first([&] { a = Eval(*warm, a_source); });
+  const EvalResult b = Eval(*warm, b_source);
+  first.join();
+  ASSERT_EQ(a.outcome, Outcome::kOk) << a.feedback;
+  ASSERT_EQ(b.outcome, Outcome::kOk) << b.feedback;
+  EXPECT_EQ(*a.score, 1) << "B did not finish while A ran";
+  EXPECT_EQ(*b.score, 1) << "0: B saw A's scratch; 2: A never ran beside B";
 }
 
 // A program whose files are not UTF-8 cannot travel in a JSON request: it

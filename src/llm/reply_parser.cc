@@ -220,7 +220,9 @@ bool IsUnknownModel(std::string_view error_text) {
   const std::string e = Lower(error_text);
   if (e.find("model_not_found") != std::string::npos) return true;
   if (e.find("model") == std::string::npos) return false;
-  for (const char* needle : {"not exist", "does not exist", "not found", "unknown model", "no such model"}) {
+  // OpenRouter-like proxies: "x/y is not a valid model ID" (HTTP 400).
+  for (const char* needle : {"not exist", "does not exist", "not found", "unknown model", "no such model",
+                             "not a valid model"}) {
     if (e.find(needle) != std::string::npos) return true;
   }
   return false;

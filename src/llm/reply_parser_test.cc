@@ -79,6 +79,8 @@ TEST(ErrorWordings, OverflowAndUnknownModel) {
   EXPECT_TRUE(IsUnknownModel("Model Not Exist"));
   EXPECT_TRUE(IsUnknownModel("model \"qwen9\" not found, try pulling it first"));
   EXPECT_TRUE(IsUnknownModel("The model `x` does not exist."));
+  // OpenRouter-like proxies (HTTP 400).
+  EXPECT_TRUE(IsUnknownModel("meta-llama/llama-9 is not a valid model ID"));
   EXPECT_FALSE(IsUnknownModel("rate limited"));
 }
 

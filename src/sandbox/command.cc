@@ -189,6 +189,15 @@ StatusOr<sandbox_wire::InitSpec> BuildInitSpec(const SandboxOptions& options,
   spec.pass_fds = request.inherit_fds.size();
   spec.drop_privileges = true;
   spec.tmpfs_bytes = options.memory_bytes;
+  if (fs) {
+    spec.scratch_bytes = request.scratch_bytes;
+    for (const std::string& name : request.scratch_copy_out) {
+      if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+        return InvalidArgumentError("scratch_copy_out: '" + name + "' is not a plain file name");
+      }
+    }
+    spec.scratch_copy_out = request.scratch_copy_out;
+  }
   spec.rlimits = ChooseRlimits(options, capabilities);
   return spec;
 }

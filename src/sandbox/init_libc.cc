@@ -33,6 +33,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -324,6 +325,21 @@ int open(const char* path, int flags, ...) {
     va_end(args);
   }
   return static_cast<int>(Sys(SYS_open, L(path), flags, mode));
+}
+
+int openat(int dir, const char* path, int flags, ...) {
+  mode_t mode = 0;
+  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) {
+    va_list args;
+    va_start(args, flags);
+    mode = va_arg(args, mode_t);
+    va_end(args);
+  }
+  return static_cast<int>(Sys(SYS_openat, dir, L(path), flags, mode));
+}
+
+int statfs(const char* path, struct statfs* fs) {
+  return static_cast<int>(Sys(SYS_statfs, L(path), L(fs)));
 }
 
 ssize_t read(int fd, void* buffer, size_t n) { return Sys(SYS_read, fd, L(buffer), L(n)); }

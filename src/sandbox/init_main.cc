@@ -113,13 +113,17 @@ std::optional<InitSpec> ReadSpec() {
   return sandbox_wire::DecodeSpec(bytes);
 }
 
+// The host's working dir under the scratch tmpfs (SetupMounts), for the
+// copy-out once the command is done.
+UniqueFd g_host_scratch;
+
 std::optional<Failure> Setup(const InitSpec& spec) {
   if (auto f = JoinCgroups(spec.cgroup_procs_files)) return f;
   if (spec.network_namespace) {
     if (auto f = BringUpLoopback()) return f;
   }
   if (spec.mount_namespace) {
-    if (auto f = SetupMounts(spec)) return f;
+    if (auto f = SetupMounts(spec, g_host_scratch)) return f;
   }
   return std::nullopt;
 }
@@ -224,8 +228,11 @@ void KillDescendants(pid_t command_pid) {
   }
 }
 
-void ReportCommandExit(pid_t pid, int status, const rusage& usage) {
+void ReportCommandExit(const InitSpec& spec, pid_t pid, int status, const rusage& usage) {
   InitReport report;
+  if (g_host_scratch.valid() && ScratchIsFull(spec.working_dir)) {
+    report.flags |= sandbox_wire::kReportScratchFull;
+  }
   report.kind = ReportKind::kCommandExited;
   report.pid = pid;
   report.wait_status = status;
@@ -236,14 +243,14 @@ void ReportCommandExit(pid_t pid, int status, const rusage& usage) {
 }
 
 // Reaps every exited child; returns true once the command itself has ended.
-bool ReapChildren(pid_t command_pid) {
+bool ReapChildren(const InitSpec& spec, pid_t command_pid) {
   for (;;) {
     int status = 0;
     rusage usage{};
     pid_t pid = wait4(-1, &status, WNOHANG | __WALL, &usage);
     if (pid <= 0) return false;
     if (pid == command_pid) {
-      ReportCommandExit(pid, status, usage);
+      ReportCommandExit(spec, pid, status, usage);
       return true;
     }
   }
@@ -251,6 +258,7 @@ bool ReapChildren(pid_t command_pid) {
 
 int Supervise(const InitSpec& spec, pid_t command_pid, int signal_fd) {
   pollfd fds[2] = {{sandbox_wire::kControlFd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
+  bool command_ended = false;
   for (;;) {
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
@@ -260,12 +268,20 @@ int Supervise(const InitSpec& spec, pid_t command_pid, int signal_fd) {
       signalfd_siginfo info;
       while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
       }
-      if (ReapChildren(command_pid)) break;
+      if (ReapChildren(spec, command_pid)) {
+        command_ended = true;
+        break;
+      }
     }
     // Data or EOF: the parent asked us to stop, or is gone.
     if (fds[0].revents != 0) break;
   }
   if (!spec.pid_namespace) KillDescendants(command_pid);
+  if (command_ended && g_host_scratch.valid()) {
+    // Nothing may still be writing what is copied out.
+    if (spec.pid_namespace) kill(-1, SIGKILL);
+    CopyOutScratch(spec, g_host_scratch.get());
+  }
   // With a PID namespace, returning is the teardown: the kernel kills and
   // reaps everything else in the namespace before our exit completes.
   return 0;

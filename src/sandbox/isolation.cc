@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -200,7 +201,45 @@ std::optional<Failure> CloneRequestedTrees(const sandbox_wire::InitSpec& spec,
   return std::nullopt;
 }
 
-std::optional<Failure> SetupFilesystem(const sandbox_wire::InitSpec& spec) {
+// The working dir as a private tmpfs of spec.scratch_bytes bytes, mounted on
+// top of the host's directory (which `host_scratch` keeps open for the
+// copy-out): what the command writes there is bounded in bytes and in files,
+// counts against the memory cgroup, and vanishes with the mount namespace,
+// so no candidate can fill the host's disk through its scratch directory.
+std::optional<Failure> MountScratch(const sandbox_wire::InitSpec& spec, UniqueFd& host_scratch) {
+  host_scratch.Reset(open(spec.working_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!host_scratch.valid()) return Fail("open " + spec.working_dir);
+  // One inode per 16 KiB of quota: a candidate creating empty files runs out
+  // of inodes as surely as one writing big files runs out of blocks.
+  const uint64_t inodes = std::max<uint64_t>(1024, spec.scratch_bytes / (16 << 10));
+  const std::string options = "mode=1777,size=" + std::to_string(spec.scratch_bytes) +
+                              ",nr_inodes=" + std::to_string(inodes);
+  if (mount("tmpfs", spec.working_dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) !=
+      0) {
+    return Fail("mount the scratch tmpfs on " + spec.working_dir);
+  }
+  return std::nullopt;
+}
+
+// Attaches the cloned trees, parents before children, so that a read-only
+// path inside the scratch dir (or the reverse) ends up on top of its parent
+// rather than hidden by it; the scratch tmpfs goes on right after the
+// working dir, below anything nested in it.
+std::optional<Failure> AttachTrees(const sandbox_wire::InitSpec& spec,
+                                   std::vector<DetachedTree>& trees, UniqueFd& host_scratch) {
+  std::stable_sort(trees.begin(), trees.end(), [](const DetachedTree& a, const DetachedTree& b) {
+    return a.path.size() < b.path.size();
+  });
+  for (DetachedTree& tree : trees) {
+    if (auto f = AttachTree(tree)) return f;
+    if (spec.scratch_bytes > 0 && tree.path == spec.working_dir && !host_scratch.valid()) {
+      if (auto f = MountScratch(spec, host_scratch)) return f;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Failure> SetupFilesystem(const sandbox_wire::InitSpec& spec, UniqueFd& host_scratch) {
   // Everything that must stay reachable is cloned first: the private tmpfs
   // mounts below would otherwise hide paths under /tmp and /dev.
   std::vector<DetachedTree> trees;
@@ -224,14 +263,7 @@ std::optional<Failure> SetupFilesystem(const sandbox_wire::InitSpec& spec) {
   }
   if (auto f = BuildDev(device_nodes, spec.tmpfs_bytes)) return f;
   if (spec.pid_namespace) MountProc(/*read_only=*/true);
-  // Parents before children, so a read-only path inside the scratch dir (or
-  // the reverse) ends up on top of its parent rather than hidden by it.
-  std::stable_sort(trees.begin(), trees.end(), [](const DetachedTree& a, const DetachedTree& b) {
-    return a.path.size() < b.path.size();
-  });
-  for (DetachedTree& tree : trees) {
-    if (auto f = AttachTree(tree)) return f;
-  }
+  if (auto f = AttachTrees(spec, trees, host_scratch)) return f;
   if (chdir("/") != 0) return Fail("chdir /");
   return std::nullopt;
 }
@@ -277,7 +309,8 @@ std::optional<Failure> PivotInto(const char* staging) {
 // (toolchain, libraries), the named read-only and writable paths, and fresh
 // /tmp, /run, /dev and /proc. Data elsewhere on the host (a problem's
 // held-out files, say) does not exist in it, whatever path is asked for.
-std::optional<Failure> SetupHiddenFilesystem(const sandbox_wire::InitSpec& spec) {
+std::optional<Failure> SetupHiddenFilesystem(const sandbox_wire::InitSpec& spec,
+                                             UniqueFd& host_scratch) {
   std::vector<DetachedTree> trees;
   std::vector<HostLink> links;
   if (auto f = CloneSystemPaths(spec.system_paths, trees, links)) return f;
@@ -307,12 +340,7 @@ std::optional<Failure> SetupHiddenFilesystem(const sandbox_wire::InitSpec& spec)
   if (auto f = MountTmpfs("/tmp", spec.tmpfs_bytes, 0)) return f;
   if (auto f = MountTmpfs("/run", 1 << 20, MS_NOEXEC)) return f;
   if (auto f = BuildDev(device_nodes, spec.tmpfs_bytes)) return f;
-  std::stable_sort(trees.begin(), trees.end(), [](const DetachedTree& a, const DetachedTree& b) {
-    return a.path.size() < b.path.size();
-  });
-  for (DetachedTree& tree : trees) {
-    if (auto f = AttachTree(tree)) return f;
-  }
+  if (auto f = AttachTrees(spec, trees, host_scratch)) return f;
   if (MountSetAttr(AT_FDCWD, "/", 0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) !=
       0) {
     return Fail("read-only new root");
@@ -341,17 +369,45 @@ std::optional<Failure> BringUpLoopback() {
   return std::nullopt;
 }
 
-std::optional<Failure> SetupMounts(const sandbox_wire::InitSpec& spec) {
+std::optional<Failure> SetupMounts(const sandbox_wire::InitSpec& spec, UniqueFd& host_scratch) {
   // Without this, mounts made here would propagate back to the host when / is
   // a shared mount (systemd makes it one).
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     return Fail("make mounts private");
   }
   if (spec.filesystem_isolation) {
-    return spec.hide_host ? SetupHiddenFilesystem(spec) : SetupFilesystem(spec);
+    return spec.hide_host ? SetupHiddenFilesystem(spec, host_scratch)
+                          : SetupFilesystem(spec, host_scratch);
   }
   if (spec.pid_namespace) MountProc(/*read_only=*/false);
   return std::nullopt;
+}
+
+void CopyOutScratch(const sandbox_wire::InitSpec& spec, int host_scratch) {
+  if (host_scratch < 0) return;
+  for (const std::string& name : spec.scratch_copy_out) {
+    const std::string from = spec.working_dir + "/" + name;
+    // O_NONBLOCK: a FIFO planted under the name must not stall the init.
+    UniqueFd in(open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat st;
+    if (!in.valid() || fstat(in.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    UniqueFd out(openat(host_scratch, name.c_str(),
+                        O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!out.valid()) continue;
+    static char buffer[64 << 10];
+    uint64_t copied = 0;
+    while (copied < sandbox_wire::kScratchCopyOutCap) {
+      ssize_t n = read(in.get(), buffer, sizeof(buffer));
+      if (n <= 0 || write(out.get(), buffer, static_cast<size_t>(n)) != n) break;
+      copied += static_cast<uint64_t>(n);
+    }
+  }
+}
+
+bool ScratchIsFull(const std::string& dir) {
+  struct statfs fs;
+  if (statfs(dir.c_str(), &fs) != 0) return false;
+  return fs.f_bavail * static_cast<uint64_t>(fs.f_bsize) < (64u << 10) || fs.f_ffree == 0;
 }
 
 bool HasAnyCapability() {

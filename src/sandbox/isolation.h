@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "process/unique_fd.h"
 #include "sandbox/wire.h"
 
 namespace crucible::sandbox_init {
@@ -30,8 +31,19 @@ std::optional<Failure> BringUpLoopback();
 
 // In a new mount namespace: stops propagation to the host, then either builds
 // the read-only view (spec.filesystem_isolation) or, with a new PID namespace,
-// only remounts /proc. See docs/sandbox.md for the resulting layout.
-std::optional<Failure> SetupMounts(const sandbox_wire::InitSpec& spec);
+// only remounts /proc. See docs/sandbox.md for the resulting layout. With
+// spec.scratch_bytes the working dir is a private tmpfs and `host_scratch`
+// is left holding the host's working dir (for CopyOutScratch).
+std::optional<Failure> SetupMounts(const sandbox_wire::InitSpec& spec, UniqueFd& host_scratch);
+
+// After the command: copies each plain file named in spec.scratch_copy_out
+// from the scratch tmpfs to the host's working dir (up to
+// kScratchCopyOutCap bytes each; symlinks, FIFOs and directories are not
+// followed). Best effort: what cannot be copied is simply absent.
+void CopyOutScratch(const sandbox_wire::InitSpec& spec, int host_scratch);
+
+// Whether the scratch tmpfs at `dir` has less than 64 KiB or no inode left.
+bool ScratchIsFull(const std::string& dir);
 
 // Whether the calling process holds any permitted capability.
 bool HasAnyCapability();

@@ -304,6 +304,7 @@ void Session::Classify(SandboxResult& result) const {
     cpu_signal = command.cpu_time_exceeded;
     command_cpu = (reports_.exited->user_usec + reports_.exited->system_usec) / 1e6;
     command_rss_kib = reports_.exited->max_rss_kib;
+    result.scratch_full = (reports_.exited->flags & sandbox_wire::kReportScratchFull) != 0;
   } else {
     result.signal = SIGKILL;  // we killed the tree before the command ended
   }

@@ -70,6 +70,16 @@ struct SandboxRequest {
   // /proc and /run. Files elsewhere (a problem's held-out data) do not exist
   // for the command, whatever path it names. Refused without isolation.
   bool hide_host_filesystem = false;
+  // Under filesystem isolation and > 0: the working dir is a private tmpfs of
+  // this many bytes (and one inode per 16 KiB) mounted over the host's, so
+  // that what the command writes there cannot reach the host's disk; it
+  // counts against the memory limit (under the memory cgroup) and is gone
+  // when the run ends, except the plain files named in scratch_copy_out,
+  // which are copied to the host's working dir (up to 16 MiB each) once the
+  // command has ended and every other process of the run is killed. 0: the
+  // host's directory itself, bounded only by RLIMIT_FSIZE per file.
+  uint64_t scratch_bytes = 0;
+  std::vector<std::string> scratch_copy_out;  // plain file names, no '/'
   // Descriptors the command inherits, at 8, 9 (at most two; the caller keeps
   // ownership). The init closes its own copies once the command started.
   std::vector<int> inherit_fds;
@@ -91,6 +101,9 @@ struct SandboxResult : CapturedOutput {
   bool memory_limit = false;
   bool output_limit = false;   // RLIMIT_FSIZE (SIGXFSZ)
   bool process_limit = false;  // the pids cgroup refused a fork
+  // The private scratch tmpfs (SandboxRequest::scratch_bytes) had less than
+  // 64 KiB or no inode left when the command ended.
+  bool scratch_full = false;
   double wall_seconds = 0;
   double cpu_seconds = 0;        // user + system of the whole tree
   uint64_t max_rss_bytes = 0;    // largest resident set of any one process

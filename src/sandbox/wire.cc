@@ -87,6 +87,8 @@ std::string EncodeSpec(const InitSpec& spec) {
   w.List(spec.system_paths);
   w.U64(spec.pass_fds);
   w.U64(spec.tmpfs_bytes);
+  w.U64(spec.scratch_bytes);
+  w.List(spec.scratch_copy_out);
   w.U64(spec.rlimits.size());
   for (const RlimitSetting& r : spec.rlimits) {
     w.U64(static_cast<uint64_t>(r.resource));
@@ -110,7 +112,8 @@ std::optional<InitSpec> DecodeSpec(std::string_view bytes) {
   if (!r.List(spec.cgroup_procs_files) || !r.Str(spec.exec_path) || !r.List(spec.argv) ||
       !r.List(spec.envp) || !r.Str(spec.working_dir) || !r.List(spec.writable_paths) ||
       !r.List(spec.readonly_paths) || !r.List(spec.system_paths) || !r.U64(spec.pass_fds) ||
-      spec.pass_fds > kMaxPassFds || !r.U64(spec.tmpfs_bytes) || !r.U64(n_limits) ||
+      spec.pass_fds > kMaxPassFds || !r.U64(spec.tmpfs_bytes) || !r.U64(spec.scratch_bytes) ||
+      !r.List(spec.scratch_copy_out) || !r.U64(n_limits) ||
       n_limits > 64) {
     return std::nullopt;
   }

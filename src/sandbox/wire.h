@@ -67,6 +67,12 @@ struct InitSpec {
   std::vector<std::string> readonly_paths;  // bind-mounted read-only on top
   std::vector<std::string> system_paths;    // hide_host: read-only, symlinks copied as links
   uint64_t tmpfs_bytes = 0;                 // size of the private /tmp and /dev/shm
+  // With filesystem_isolation and > 0: the working dir is a private tmpfs of
+  // this size (SandboxRequest::scratch_bytes); after the command ends the
+  // init copies the plain files named in scratch_copy_out to the host's
+  // working dir (each up to kScratchCopyOutCap bytes).
+  uint64_t scratch_bytes = 0;
+  std::vector<std::string> scratch_copy_out;
   std::vector<RlimitSetting> rlimits;
 };
 
@@ -81,6 +87,11 @@ enum class ReportKind : uint32_t {
   kProbeOk = 5,        // probe_only run: every setup step succeeded
 };
 
+// The private scratch tmpfs had (almost) no space or no inode left when the
+// command ended.
+inline constexpr uint32_t kReportScratchFull = 1;
+inline constexpr uint64_t kScratchCopyOutCap = 16 << 20;
+
 inline constexpr uint32_t kReportMagic = 0x43525342;  // "CRSB"
 
 struct InitReport {
@@ -89,7 +100,7 @@ struct InitReport {
   int32_t error_number = 0;
   int32_t wait_status = 0;
   int32_t pid = 0;
-  int32_t reserved = 0;
+  uint32_t flags = 0;  // kCommandExited: kReportScratchFull
   int64_t user_usec = 0;
   int64_t system_usec = 0;
   int64_t max_rss_kib = 0;

@@ -17,6 +17,8 @@ TEST(SandboxWireTest, SpecRoundTrips) {
   spec.working_dir = "/tmp/x";
   spec.writable_paths = {"/tmp/x", "/cache"};
   spec.rlimits = {{1, 2, 3}};
+  spec.scratch_bytes = 1 << 20;
+  spec.scratch_copy_out = {"result.json"};
   std::string bytes = sandbox_wire::EncodeSpec(spec);
   auto decoded = sandbox_wire::DecodeSpec(bytes);
   ASSERT_TRUE(decoded.has_value());
@@ -26,6 +28,8 @@ TEST(SandboxWireTest, SpecRoundTrips) {
   EXPECT_EQ(decoded->writable_paths, spec.writable_paths);
   ASSERT_EQ(decoded->rlimits.size(), 1u);
   EXPECT_EQ(decoded->rlimits[0].hard, 3u);
+  EXPECT_EQ(decoded->scratch_bytes, 1u << 20);
+  EXPECT_EQ(decoded->scratch_copy_out, spec.scratch_copy_out);
   EXPECT_FALSE(sandbox_wire::DecodeSpec(bytes.substr(0, bytes.size() - 1)).has_value());
   EXPECT_FALSE(sandbox_wire::DecodeSpec("garbage").has_value());
 }

@@ -140,6 +140,21 @@ TEST_F(RunStoreTest, OpenMissingSchemaVersionIsDataLoss) {
             StatusCode::kDataLoss);
 }
 
+TEST_F(RunStoreTest, OpenWithoutACoreTableIsDataLossNamingIt) {
+  // Found by tests/security_battery.py: a dropped table was a query error
+  // in the middle of `list` (exit 1), not a damaged file (exit 2).
+  for (const std::string table : {"candidate_records", "candidate_sources", "state", "events"}) {
+    CreateStore().reset();
+    RawSql("DROP TABLE " + table);
+    for (RunStore::Mode mode : {RunStore::Mode::kReadWrite, RunStore::Mode::kReadOnly}) {
+      StatusOr<std::unique_ptr<RunStore>> store = RunStore::Open(Path(), mode);
+      EXPECT_EQ(store.status().code(), StatusCode::kDataLoss) << table;
+      EXPECT_THAT(store.status().message(), HasSubstr("table " + table + " is missing")) << table;
+    }
+    std::filesystem::remove(Path());
+  }
+}
+
 // ----------------------------------------------------------------- candidates
 
 TEST_F(RunStoreTest, RoundTripsEveryField) {

@@ -186,6 +186,21 @@ Status CheckVersion(const sqlite::Database& db, const std::map<std::string, std:
   return Status::Ok();
 }
 
+// Every version's core tables: a file whose tables were dropped or renamed
+// is damaged (DataLoss, exit 2), not a query error in the middle of a read.
+Status CheckCoreTables(const sqlite::Database& db) {
+  for (const char* table : {"candidate_records", "candidate_sources", "state", "events"}) {
+    ASSIGN_OR_RETURN(int64_t n, QueryInt(db, std::string("SELECT count(*) FROM sqlite_schema WHERE "
+                                                         "type = 'table' AND name = '") +
+                                                 table + "'"));
+    if (n == 0) {
+      return DataLossError("run database " + db.path() + ": table " + table +
+                           " is missing (a damaged or crafted file)");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string DoubleToText(double value) {
@@ -315,6 +330,7 @@ StatusOr<RunMetadata> ReadMetadata(const sqlite::Database& db) {
   ASSIGN_OR_RETURN(auto meta, ReadMetaTable(db));
   RunMetadata metadata;
   RETURN_IF_ERROR(CheckVersion(db, meta, metadata.schema_version));
+  RETURN_IF_ERROR(CheckCoreTables(db));
   metadata.crucible_version = meta["crucible_version"];
   metadata.problem_name = meta["problem_name"];
   metadata.problem_dir = meta["problem_dir"];

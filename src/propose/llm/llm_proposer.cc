@@ -323,12 +323,16 @@ PromptLimits Shrunk(PromptLimits l, int level) {
 }
 constexpr int kMaxShrinkLevel = 3;
 
+size_t PromptChars(const std::vector<ChatMessage>& messages) {
+  size_t chars = 0;
+  for (const ChatMessage& msg : messages) chars += msg.content.size() + 16;
+  return chars;
+}
+
 // Prompt tokens are not known before the reply: estimated generously
 // (code runs 3-4 characters per token), so that the budget holds.
 int64_t PromptEstimate(const std::vector<ChatMessage>& messages) {
-  size_t chars = 0;
-  for (const ChatMessage& msg : messages) chars += msg.content.size() + 16;
-  return static_cast<int64_t>(chars / 3);
+  return static_cast<int64_t>(PromptChars(messages) / 3);
 }
 
 // The llm_calls.response text: the answer, after the reasoning in think tags.
@@ -609,27 +613,40 @@ Status LlmProposer::AfterFailedRequest(Turn& turn, const ChatResult& chat, int& 
   const ModelSpec& model = o_.models[turn.model_index];
   if (chat.outcome == ChatOutcome::kCancelled) return CancelledError("the run is stopping");
   if (chat.fatal) return FailedPreconditionError(turn.last_error);
-  if (chat.context_overflow) {
-    if (turn.shrink >= kMaxShrinkLevel) {
-      return FailedPreconditionError(
-          "the prompt does not fit the context of model '" + model.name +
-          "' even without inspirations and history and with artifacts cut short: " + turn.last_error);
-    }
-    {
-      std::lock_guard lock(mu_);
-      shrink_level_ = std::max(shrink_level_, turn.shrink + 1);
-      turn.shrink = shrink_level_;
-    }
-    // Re-asks are dropped too; a shrunk prompt is not a re-ask.
-    turn.messages = BuildPrompt(templates_, turn.in, Shrunk(o_.prompt, turn.shrink));
-    return Status::Ok();
-  }
+  if (chat.context_overflow) return ShrinkPrompt(turn);
   if (std::optional<std::string> stop_reason = CountFailure(model, chat)) {
     return FailedPreconditionError(*stop_reason);
   }
   ++asked;
   if (!chat.retryable) return InvalidArgumentError(turn.last_error);
   return Status::Ok();  // the same question again
+}
+
+Status LlmProposer::ShrinkPrompt(Turn& turn) {
+  int from;
+  {
+    std::lock_guard lock(mu_);
+    from = std::max(shrink_level_, turn.shrink + 1);
+  }
+  // Only a smaller prompt is worth a request: early in a run there are no
+  // inspirations or history to drop, and the same prompt would only
+  // overflow again (with K proposals in flight, K times per level). Re-asks
+  // are dropped too; a shrunk prompt is not a re-ask.
+  const size_t before = PromptChars(turn.messages);
+  for (int level = from; level <= kMaxShrinkLevel; ++level) {
+    std::vector<ChatMessage> smaller = BuildPrompt(templates_, turn.in, Shrunk(o_.prompt, level));
+    if (PromptChars(smaller) >= before) continue;
+    {
+      std::lock_guard lock(mu_);
+      shrink_level_ = std::max(shrink_level_, level);
+    }
+    turn.shrink = level;
+    turn.messages = std::move(smaller);
+    return Status::Ok();
+  }
+  return FailedPreconditionError(
+      "the prompt does not fit the context of model '" + o_.models[turn.model_index].name +
+      "' even without inspirations and history and with artifacts cut short: " + turn.last_error);
 }
 
 LlmProposer::Screened LlmProposer::ScreenReply(Turn& turn, const ChatResult& chat,
@@ -767,6 +784,10 @@ Proposal LlmProposer::Finish(Turn& turn, Screened s, const ChatResult& chat) {
                  {"completion_tokens", turn.completion_tokens},
                  {"cost", turn.cost},
                  {"summary", Summary(chat.text)}};
+  // Without the model's summary, later prompts say what was tried anyway.
+  if (detail["summary"].get_ref<const std::string&>().empty()) {
+    detail["change"] = CompactChange(turn.req->parent->program, out.program);
+  }
   if (turn.estimated) detail["tokens_estimated"] = true;
   if (!turn.judged.empty()) detail["novelty_judge"] = turn.judged;
   out.info.detail_json = detail.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -811,8 +832,10 @@ void LlmProposer::OnResult(const Candidate& child, std::optional<double> child_f
     a.note = FirstLine(child.result.feedback);
     if (child.proposal.proposer == "llm") {
       const json d = json::parse(child.proposal.detail_json, nullptr, false);
-      if (d.is_object() && d.contains("summary") && d["summary"].is_string()) {
-        a.change = d["summary"].get<std::string>();
+      for (const char* key : {"summary", "change"}) {
+        if (a.change.empty() && d.is_object() && d.contains(key) && d[key].is_string()) {
+          a.change = d[key].get<std::string>();
+        }
       }
     } else if (child.proposal.proposer == "tune") {
       a.change = TunedConstantsLine(child.proposal.detail_json);

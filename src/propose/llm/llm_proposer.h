@@ -86,6 +86,8 @@ class LlmProposer final : public Proposer {
   StatusOr<std::optional<Proposal>> AskOnce(Turn& turn, int attempt, int& asked,
                                             std::stop_token stop);
   Status AfterFailedRequest(Turn& turn, const ChatResult& chat, int& asked);
+  // After a context-length error: the next smaller prompt, or why none fits.
+  Status ShrinkPrompt(Turn& turn);
   Screened ScreenReply(Turn& turn, const ChatResult& chat, std::stop_token stop);
   // The program a child repeats (on its island, or in flight), or nullopt;
   // a novel child is held in the index as in flight.

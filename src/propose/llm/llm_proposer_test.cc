@@ -355,6 +355,30 @@ TEST_F(LlmProposerTest, ReasoningIsKeptButNeverParsed) {
   EXPECT_EQ(nlohmann::json::parse(proposal->info.detail_json)["summary"], "Bigger.");
 }
 
+TEST_F(LlmProposerTest, AnAttemptWithoutASummaryShowsItsChangeInLaterPrompts) {
+  // A model that answers with the block only: later prompts still say what
+  // was tried (a compact diff), not only how it came out.
+  replies_ = {Diff("C = 1", "C = 2"), Diff("C = 1", "C = 3")};
+  auto p = Make();
+  auto first = p->Propose(Request(1), {});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const auto detail = nlohmann::json::parse(first->info.detail_json);
+  EXPECT_EQ(detail["summary"], "");
+  EXPECT_EQ(detail["change"], "changed `C = 1` to `C = 2`");
+  Candidate child = *parent_;
+  child.id = 1;
+  child.parent_id = parent_->id;
+  child.program = first->program;
+  child.proposal = first->info;
+  child.result.score = 2;
+  p->OnResult(child, 2.0, 1.0, false);
+  ASSERT_TRUE(p->Propose(Request(2), {}).ok());
+  ASSERT_EQ(transport_->bodies.size(), 2u);
+  const std::string user =
+      nlohmann::json::parse(transport_->bodies[1])["messages"][1]["content"].get<std::string>();
+  EXPECT_THAT(user, HasSubstr("- #1 (diff: \"changed `C = 1` to `C = 2`\"): ok, score = 2 (+1, better)"));
+}
+
 TEST_F(LlmProposerTest, TruncatedRepliesAreNeverAppliedAndAreReasked) {
   replies_ = {Body({{"content", Diff("C = 1", "C = 3")}}, "length"),
               Body({{"content", Diff("C = 1", "C = 2")}})};

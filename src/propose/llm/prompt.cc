@@ -140,6 +140,70 @@ std::string AttemptLine(const Attempt& a, const Objective& objective,
 
 namespace {
 
+std::vector<std::string_view> Lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    lines.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return lines;
+}
+
+// A line as quoted in a compact change: trimmed, inner whitespace kept, cut.
+std::string Quoted(std::string_view line) {
+  const size_t b = line.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return "``";
+  line.remove_prefix(b);
+  line.remove_suffix(line.size() - line.find_last_not_of(" \t\r") - 1);
+  std::string s(line.substr(0, 70));
+  if (line.size() > 70) s += "...";
+  return "`" + s + "`";  // code as markdown, so the history's quotes stay clear
+}
+
+// The one hunk between common leading and trailing lines, described.
+std::string HunkText(std::string_view before, std::string_view after, bool& more) {
+  const std::vector<std::string_view> a = Lines(before), b = Lines(after);
+  size_t head = 0;
+  while (head < a.size() && head < b.size() && a[head] == b[head]) ++head;
+  size_t tail = 0;
+  while (tail < a.size() - head && tail < b.size() - head &&
+         a[a.size() - 1 - tail] == b[b.size() - 1 - tail]) {
+    ++tail;
+  }
+  const size_t removed = a.size() - head - tail, added = b.size() - head - tail;
+  if (removed == 0 && added == 0) return "changed only the end of the file's last line";
+  // A hunk spanning far apart edits: say so rather than list the middle.
+  more = removed > 8 || added > 8;
+  if (removed == 1 && added == 1) return "changed " + Quoted(a[head]) + " to " + Quoted(b[head]);
+  if (removed == 0) return fmt::format("added {} line{} starting {}", added, added == 1 ? "" : "s",
+                                       Quoted(b[head]));
+  if (added == 0) return fmt::format("removed {} line{} starting {}", removed,
+                                     removed == 1 ? "" : "s", Quoted(a[head]));
+  return fmt::format("replaced {} line{} starting {} with {} starting {}", removed,
+                     removed == 1 ? "" : "s", Quoted(a[head]), added, Quoted(b[head]));
+}
+
+}  // namespace
+
+std::string CompactChange(const Program& before, const Program& after) {
+  std::string s;
+  size_t changed_files = 0;
+  bool more = false;
+  for (const SourceFile& f : after.files) {
+    const SourceFile* old = before.Find(f.path);
+    if (old != nullptr && old->content == f.content) continue;
+    if (++changed_files > 1) break;
+    s = HunkText(old ? std::string_view(old->content) : std::string_view(), f.content, more);
+    if (after.files.size() > 1) s = f.path + ": " + s;
+  }
+  if (changed_files > 1 || more) s += " (and more)";
+  return s;
+}
+
+namespace {
+
 std::string HistoryText(const PromptInput& in, const PromptLimits& l) {
   std::string s;
   const std::optional<double> parent_value =

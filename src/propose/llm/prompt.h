@@ -43,7 +43,8 @@ struct Attempt {
   std::string outcome;                 // ok, compile_error, duplicate, rejected, ...
   std::optional<double> value;         // its objective value
   std::string note;                    // first line of its feedback (evaluated children only)
-  std::string change;                  // the model's one-line summary of its change ('' if none)
+  std::string change;                  // the model's one-line summary of its change, else
+                                       // CompactChange's ('' if neither)
 };
 
 struct PromptInput {
@@ -97,6 +98,15 @@ std::optional<bool> ParseNoveltyVerdict(std::string_view answer);
 // One attempt as a line of the history or of the scratchpad request.
 std::string AttemptLine(const Attempt& a, const Objective& objective,
                         std::optional<double> parent_value);
+
+// What changed from `before` to `after`, in one line (at most ~200
+// characters), for the history of a child whose reply had no summary line:
+// changed `a` to `b`; replaced 3 lines starting `a` with 2 starting `b`;
+// added 2 lines starting `b`; removed ... (lines trimmed and cut at 70
+// characters, in backticks); the file is named when the
+// program has several. Only the first changed file and hunk are described
+// (with "and more" when there are others); '' when nothing changed.
+std::string CompactChange(const Program& before, const Program& after);
 
 // The messages as the JSON text stored in llm_calls.prompt.
 std::string MessagesToJson(const std::vector<ChatMessage>& messages);

@@ -117,6 +117,40 @@ TEST(BuildPrompt, CrossoverShowsBothParents) {
   EXPECT_THAT(msgs[1].content, HasSubstr("prog.py in a single fenced code block"));
 }
 
+Program Files(std::vector<SourceFile> files) {
+  Program p;
+  p.files = std::move(files);
+  return p;
+}
+
+TEST(CompactChange, DescribesTheFirstChangedHunkInOneLine) {
+  const Program before = Files({{"a.py", "x = 1\n    y = 2\nz = 3\n"}});
+  EXPECT_EQ(CompactChange(before, Files({{"a.py", "x = 1\n    y = 5\nz = 3\n"}})),
+            "changed `y = 2` to `y = 5`");
+  EXPECT_EQ(CompactChange(before, Files({{"a.py", "x = 1\n    y = 2\nw = 0\nv = 0\nz = 3\n"}})),
+            "added 2 lines starting `w = 0`");
+  EXPECT_EQ(CompactChange(before, Files({{"a.py", "x = 1\nz = 3\n"}})),
+            "removed 1 line starting `y = 2`");
+  EXPECT_EQ(CompactChange(before, Files({{"a.py", "x = 1\na\nb\nz = 3\n"}})),
+            "replaced 1 line starting `y = 2` with 2 starting `a`");
+  EXPECT_EQ(CompactChange(before, before), "");
+  // Long lines are cut; far-apart edits and other files are "and more".
+  const std::string change =
+      CompactChange(before, Files({{"a.py", "x = 1\n    y = " + std::string(300, '9') + "\nz = 3\n"}}));
+  EXPECT_LT(change.size(), 200u);
+  EXPECT_THAT(change, HasSubstr("...`"));
+  const Program two = Files({{"a.py", "1\n"}, {"b.py", "2\n"}});
+  EXPECT_EQ(CompactChange(two, Files({{"a.py", "3\n"}, {"b.py", "4\n"}})),
+            "a.py: changed `1` to `3` (and more)");
+  std::string many;
+  for (int i = 0; i < 20; ++i) many += std::to_string(i) + "\n";
+  std::string edited = many;
+  edited.replace(0, 1, "A");
+  edited.replace(edited.size() - 3, 2, "B");
+  EXPECT_THAT(CompactChange(Files({{"a.py", many}}), Files({{"a.py", edited}})),
+              HasSubstr("(and more)"));
+}
+
 TEST(FillTemplate, ReplacesKnownNamesOnceAndKeepsUnknown) {
   EXPECT_EQ(FillTemplate("a {{x}} {{y}} {{x}}", {{"x", "{{y}}"}}), "a {{y}} {{y}} {{y}}");
 }
