@@ -227,6 +227,7 @@ Status Engine::Impl::Restore() {
       slot->recorded = true;
       ++dispatched_;
       precheck_.MarkInFlight(c->source_hash, c->id);
+      proposer_.OnRestoredInFlight(*c);
       slots_[c->id] = slot;
       continue;
     }

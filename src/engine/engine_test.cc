@@ -257,6 +257,45 @@ TEST_F(EngineTest, ResumeAfterAStopLosesNothingAndCountsNothingTwice) {
   EXPECT_EQ(evaluated, 50);
 }
 
+TEST_F(EngineTest, ChildrenPendingAtAResumeAreAnnouncedToTheProposerBeforeTheirResult) {
+  // The LLM proposer holds them in its novelty index meanwhile (docs/llm.md).
+  class Watcher final : public Proposer {
+   public:
+    StatusOr<Proposal> Propose(const ProposalRequest& req, std::stop_token stop) override {
+      return step_.Propose(req, stop);
+    }
+    std::string_view Name() const override { return "step"; }
+    void OnRestoredInFlight(const Candidate& child) override {
+      log.push_back("held #" + std::to_string(child.id));
+    }
+    void OnResult(const Candidate& child, std::optional<double>, std::optional<double>,
+                  bool replayed) override {
+      if (!replayed) log.push_back("result #" + std::to_string(child.id));
+    }
+    std::vector<std::string> log;
+
+   private:
+    StepProposer step_;
+  };
+  DistanceEvaluator eval;
+  auto store = NewStore("p.db", eval);
+  Candidate pending;
+  pending.id = 1;
+  pending.parent_id = 0;
+  pending.program.files.push_back({"p.py", "x = 7\n"});
+  pending.source_hash = NormalizedProgramHash(pending.program);
+  pending.proposal.proposer = "step";
+  ASSERT_TRUE(store->InsertPending(pending).ok());
+  auto archive = NewArchive();
+  Watcher proposer;
+  Engine engine(Options(1, 1, true), *store, *archive, proposer, eval, clock_);
+  ASSERT_TRUE(engine.Restore().ok());
+  EXPECT_EQ(proposer.log, std::vector<std::string>{"held #1"});
+  ASSERT_TRUE(engine.Run({}).ok());
+  ASSERT_GE(proposer.log.size(), 2u);
+  EXPECT_EQ(proposer.log[1], "result #1");
+}
+
 TEST_F(EngineTest, ChildrenThatChangeFixedRegionsAreRejected) {
   class Vandal final : public Proposer {
    public:

@@ -9,12 +9,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "core/file.h"
@@ -216,6 +218,12 @@ StatusOr<std::unique_ptr<CommandEvaluator>> CommandEvaluator::Create(
     // Measured now, so a run resumed after its disk filled up starts by
     // giving the cache's space back.
     options.cache_quota_bytes = CacheQuotaFor(options.cache_dir, options.cache_quota_bytes);
+    // On a small disk (a test's tmpfs) a sixteenth of it, not the default.
+    struct statvfs fs;
+    if (statvfs(options.cache_dir.c_str(), &fs) == 0) {
+      options.cache_disk_floor_bytes = std::min<uint64_t>(
+          options.cache_disk_floor_bytes, static_cast<uint64_t>(fs.f_blocks) * fs.f_frsize / 16);
+    }
     EvictCache(options.cache_dir, options.cache_quota_bytes);
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Sandbox> sandbox, Sandbox::Create(options.sandbox));
@@ -315,7 +323,45 @@ CommandEvaluator::StageRun CommandEvaluator::RunStage(const CascadeStage& stage,
     req.env["CRUCIBLE_PROBLEM_DIR"] = fmt::format("/proc/self/fd/{}", kProblemDirFd);
     req.hide_host_filesystem = true;
   }
-  const SandboxResult run = sandbox_->Run(req, stop);
+  // A candidate can write into the shared cache while it runs; the quota
+  // is enforced only afterwards. So the stage is stopped when the cache's
+  // disk runs low meanwhile, before the run's database cannot be written.
+  std::stop_source local;
+  std::stop_callback forward(stop, [&local] { local.request_stop(); });
+  std::atomic<bool> disk_low{false};
+  std::jthread watch;
+  if (!options_.cache_dir.empty() && options_.cache_disk_floor_bytes > 0) {
+    watch = std::jthread([this, &local, &disk_low](std::stop_token done) {
+      std::mutex m;
+      std::condition_variable_any cv;
+      while (!done.stop_requested()) {
+        struct statvfs fs;
+        if (statvfs(options_.cache_dir.c_str(), &fs) == 0 &&
+            static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < options_.cache_disk_floor_bytes) {
+          disk_low = true;
+          local.request_stop();
+          return;
+        }
+        std::unique_lock lock(m);
+        cv.wait_for(lock, done, std::chrono::milliseconds(100), [] { return false; });
+      }
+    });
+  }
+  const SandboxResult run = sandbox_->Run(req, local.get_token());
+  if (watch.joinable()) {
+    watch.request_stop();
+    watch.join();
+  }
+  if (disk_low && !stop.stop_requested()) {
+    r = Failure(Outcome::kRuntimeError,
+                fmt::format("stopped: the disk holding the run's cache ({}) fell below {} MiB free "
+                            "while it ran (what was written there is evicted)",
+                            options_.cache_dir, options_.cache_disk_floor_bytes >> 20),
+                run);
+    r.stage = stage.name;
+    out.stop_cascade = true;
+    return out;
+  }
   std::optional<std::string> result_json = ReadResultChannel(result_channel.get());
   if (!result_json && !options_.result_channel_only) {
     StatusOr<std::string> file = ReadFile(fs::path(scratch) / "result.json");

@@ -70,6 +70,12 @@ struct CommandEvaluatorOptions {
   // is also bounded by sandbox.file_size_bytes. Create() lowers it to half
   // the space free on the cache's filesystem (CacheQuotaFor).
   uint64_t cache_quota_bytes = 2ull << 30;
+  // A stage is stopped (runtime_error naming it) when the free space of the
+  // cache's filesystem falls below this while it runs: the cache quota is
+  // enforced between evaluations, and one candidate writing many files
+  // there must not fill the disk meanwhile. Polled every 100 ms. 0: never.
+  // Create() lowers it to a sixteenth of the filesystem's size.
+  uint64_t cache_disk_floor_bytes = 64ull << 20;
   // The most each stage's scratch directory may hold (and one file per
   // 16 KiB of it): a private tmpfs in the sandbox (SandboxRequest::
   // scratch_bytes), counted in sandbox.memory_bytes, so an evaluator or its

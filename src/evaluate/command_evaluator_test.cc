@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -139,6 +143,50 @@ TEST_F(CommandEvaluatorTest, FillingTheScratchQuotaIsARuntimeErrorNamingIt) {
   EXPECT_NE(r.feedback.find("scratch directory's quota was used up"), std::string::npos)
       << r.feedback;
   EXPECT_NE(r.feedback.find("No space left on device"), std::string::npos) << r.feedback;
+  req.id = 2;
+  req.program = &program_;
+  r = (*e)->Evaluate(req, {});
+  EXPECT_EQ(r.outcome, Outcome::kOk) << r.feedback;
+}
+
+TEST_F(CommandEvaluatorTest, AStageFillingTheCachesDiskIsStoppedInTime) {
+  // The cache on a 48 MiB disk of its own; an evaluator that writes into it
+  // without end (ignoring every error) is stopped once less than 2 MiB is
+  // free, long before its timeout; the next evaluation finds room again.
+  const fs::path disk = root_ / "disk";
+  fs::create_directories(disk);
+  if (mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=48m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here: " << strerror(errno);
+  }
+  struct Unmount {
+    fs::path dir;
+    ~Unmount() { umount2(dir.c_str(), MNT_DETACH); }
+  } unmount{disk};
+  const fs::path script = root_ / "evaluate.sh";
+  std::ofstream(script) << "#!/bin/sh\n"
+                        << "if [ -e \"$1/fill\" ]; then i=0; while :; do\n"
+                        << "  head -c 1000000 /dev/zero > \"$CRUCIBLE_CACHE_DIR/f$i\" 2>/dev/null\n"
+                        << "  i=$((i+1)); done; fi\n"
+                        << "echo '{\"score\": 1}'\n";
+  fs::permissions(script, fs::perms::owner_all);
+  CommandEvaluatorOptions o;
+  o.problem_dir = root_.string();
+  o.command = {"evaluate.sh"};
+  o.work_root = (root_ / "work").string();
+  o.cache_dir = (disk / "cache").string();
+  o.cache_disk_floor_bytes = 2 << 20;
+  o.sandbox.wall_timeout_seconds = 60;
+  auto e = CommandEvaluator::Create(o);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  Program filler{{{"prog.py", "x = 1\n"}, {"fill", ""}}};
+  EvalRequest req;
+  req.id = 1;
+  req.program = &filler;
+  const auto start = std::chrono::steady_clock::now();
+  EvalResult r = (*e)->Evaluate(req, {});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  EXPECT_EQ(r.outcome, Outcome::kRuntimeError);
+  EXPECT_NE(r.feedback.find("fell below 2 MiB free"), std::string::npos) << r.feedback;
   req.id = 2;
   req.program = &program_;
   r = (*e)->Evaluate(req, {});

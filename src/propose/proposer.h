@@ -91,6 +91,10 @@ class Proposer {
   // Fitness values are higher-is-better; absent when there is none.
   virtual void OnResult(const Candidate& /*child*/, std::optional<double> /*child_fitness*/,
                         std::optional<double> /*parent_fitness*/, bool /*replayed*/) {}
+  // A child an earlier session of the run made and recorded as pending, to
+  // be evaluated again after a resume: in flight as if just proposed (its
+  // OnResult follows), so a copy of it can be refused meanwhile.
+  virtual void OnRestoredInFlight(const Candidate& /*child*/) {}
   // Records and state to persist; the engine writes them in its next
   // transaction. Returns what accumulated since the last call.
   virtual ProposerCheckpoint TakeCheckpoint() { return {}; }

@@ -794,6 +794,12 @@ Proposal LlmProposer::Finish(Turn& turn, Screened s, const ChatResult& chat) {
   return out;
 }
 
+void LlmProposer::OnRestoredInFlight(const Candidate& child) {
+  // Held as a child this proposer checked would be; its OnResult adds an ok
+  // one as evaluated or releases the hold.
+  novelty_.Hold(child.island, child.id, *ParsedSourceOf(child));
+}
+
 void LlmProposer::OnResult(const Candidate& child, std::optional<double> child_fitness,
                            std::optional<double> parent_fitness, bool replayed) {
   std::optional<std::vector<float>> embedding;

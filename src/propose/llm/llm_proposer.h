@@ -54,6 +54,7 @@ class LlmProposer final : public Proposer {
   std::string_view Name() const override { return "llm"; }
   void OnResult(const Candidate& child, std::optional<double> child_fitness,
                 std::optional<double> parent_fitness, bool replayed) override;
+  void OnRestoredInFlight(const Candidate& child) override;
   ProposerCheckpoint TakeCheckpoint() override;
   std::vector<std::string> StateKeys() const override { return {"llm"}; }
   Status RestoreState(const std::map<std::string, std::string>& state) override;

@@ -219,6 +219,32 @@ TEST_F(LlmProposerTest, ChildrenInFlightAreNotProposedAgain) {
   EXPECT_TRUE(third.ok()) << third.status().ToString();
 }
 
+TEST_F(LlmProposerTest, ChildrenPendingFromBeforeAResumeAreHeldToo) {
+  std::string block;
+  for (int i = 0; i < 60; ++i) block += "v" + std::to_string(i) + " = " + std::to_string(i) + "\n";
+  parent_->program.files = {{"p.py", "# EVOLVE-BLOCK-START\n" + block + "C = 1\n# EVOLVE-BLOCK-END\n"}};
+  // #7 was made by the killed session and is evaluated again after the
+  // resume; this session's proposer never checked it.
+  Candidate pending = *parent_;
+  pending.id = 7;
+  pending.parent_id = parent_->id;
+  pending.program.files[0].content.replace(pending.program.files[0].content.find("C = 1"), 5, "C = 2");
+  replies_ = {Diff("C = 1", "C = 3"), Diff("C = 1", "C = 3")};
+  options_.novelty_threshold = 0.95;
+  options_.max_reasks = 0;
+  auto p = Make();
+  p->OnRestoredInFlight(pending);
+  auto near_copy = p->Propose(Request(8), {});
+  ASSERT_FALSE(near_copy.ok());
+  auto calls = p->TakeCheckpoint().calls;
+  EXPECT_EQ(calls.back().outcome, "novelty_rejected");
+  EXPECT_THAT(calls.back().error, HasSubstr("similar to program #7, a child still being evaluated"));
+  // Its result releases it like any child's.
+  pending.result.outcome = Outcome::kRuntimeError;
+  p->OnResult(pending, std::nullopt, 1.0, false);
+  EXPECT_TRUE(p->Propose(Request(9), {}).ok());
+}
+
 class NoveltyJudgeTest : public LlmProposerTest {
  protected:
   void SetUp() override {

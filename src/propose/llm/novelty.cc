@@ -194,4 +194,12 @@ std::optional<NoveltyMatch> NoveltyIndex::CheckAndHold(int island, CandidateId i
   return std::nullopt;
 }
 
+void NoveltyIndex::Hold(int island, CandidateId id, const ParsedProgram& program) {
+  Entry e = MakeEntry(id, program, nullptr, true);
+  std::lock_guard lock(mu_);
+  EraseHeldLocked(id);
+  held_[id] = island;
+  PushLocked(island, std::move(e));
+}
+
 }  // namespace crucible

@@ -83,6 +83,10 @@ class NoveltyIndex {
                                            const std::vector<float>* embedding = nullptr,
                                            bool identical_only = false);
 
+  // Holds `id` on `island` unchecked: a child in flight this index did not
+  // check (made before a resume); replaces an earlier hold of `id`.
+  void Hold(int island, CandidateId id, const ParsedProgram& program);
+
   size_t held_count() const;
 
   // The token 3-gram shingles (hashed) of the evolvable code of a program.
