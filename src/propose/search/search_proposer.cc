@@ -343,6 +343,23 @@ void SearchProposer::OnResult(const Candidate& child, std::optional<double> chil
   TellAll(key, x, known_.at(key));
 }
 
+void SearchProposer::OnRestoredInFlight(const Candidate& child) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Point x;
+  std::string key;
+  if (!PointOf(child, x, key)) return;
+  in_flight_.insert(key);
+  nlohmann::json detail = nlohmann::json::parse(child.proposal.detail_json, nullptr, false);
+  if (!detail.is_object()) return;
+  if (detail.contains("filler") && detail["filler"].is_number_integer()) {
+    fillers_ = std::max(fillers_, detail["filler"].get<int64_t>() + 1);
+  }
+  if (detail.contains("fillers_next") && detail["fillers_next"].is_number_integer()) {
+    fillers_ = std::max(fillers_, detail["fillers_next"].get<int64_t>());
+  }
+  if (detail.contains("screen") && detail["screen"].is_object()) ReplayScreen(x, detail["screen"]);
+}
+
 SearchProposer::Point SearchProposer::LossesOf(const Candidate& child,
                                                std::optional<double> child_fitness) const {
   // Fitness is higher-is-better (the engine's); losses are lower-is-better.

@@ -74,6 +74,10 @@ class SearchProposer : public Proposer {
   bool RunsInline() const override { return true; }
   void OnResult(const Candidate& child, std::optional<double> child_fitness,
                 std::optional<double> parent_fitness, bool replayed) override;
+  // A child proposed before a kill and evaluated again after the resume: its
+  // values are in flight, and its batch record (proxy) is re-applied as a
+  // replayed child's would be.
+  void OnRestoredInFlight(const Candidate& child) override;
   ProposerCheckpoint TakeCheckpoint() override;
   std::vector<std::string> StateKeys() const override { return {kStateKey}; }
   Status RestoreState(const std::map<std::string, std::string>& state) override;

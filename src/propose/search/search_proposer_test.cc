@@ -260,18 +260,35 @@ TEST(SearchProposerTest, WithTheProxyAResumeProposesWhatTheRunWouldHave) {
       auto first = SearchProposer::Create(o);
       MiniEngine b(**first, o.search.parameters);
       b.Run(split, 1, 1);
+      // One more child proposed and recorded, then the kill: the engine
+      // evaluates it again after the resume (OnRestoredInFlight).
+      ProposalRequest req;
+      req.parent = b.initial;
+      StatusOr<Proposal> pending = (*first)->Propose(req, {});
+      ASSERT_TRUE(pending.ok());
       ProposerCheckpoint cp = (*first)->TakeCheckpoint();
       auto resumed = SearchProposer::Create(o);
       for (const Candidate& c : b.finished) {
         (*resumed)->OnResult(c, c.result.score, std::nullopt, /*replayed=*/true);
       }
+      Candidate in_flight;
+      in_flight.id = split + 1;
+      in_flight.parent_id = 0;
+      in_flight.program = pending->program;
+      in_flight.proposal = pending->info;
+      (*resumed)->OnRestoredInFlight(in_flight);
       ASSERT_TRUE((*resumed)->RestoreState(cp.state).ok());
       MiniEngine c(**resumed, o.search.parameters);
       c.finished.clear();
-      c.Run(24, 1, 1);
+      c.Finish(in_flight, false);
+      c.next_id = split + 2;
+      c.Run(23, 1, 1);
       int screened = 0;
       for (int i = 0; i < 24; ++i) {
         EXPECT_EQ(c.finished[i].program, a.finished[split + 1 + i].program) << "child " << i;
+        // The same batches, predictions and choices, not merely the same points.
+        EXPECT_EQ(c.finished[i].proposal.detail_json, a.finished[split + 1 + i].proposal.detail_json)
+            << "child " << i;
         screened += c.finished[i].proposal.detail_json.find("\"screen\"") != std::string::npos;
       }
       EXPECT_GT(screened, 0);  // the resumed part did screen
