@@ -5,7 +5,8 @@ dashboard_http_test.py, cli_e2e_test.py) do not send.
 
 Usage: security_battery.py PATH_TO_CRUCIBLE [CATEGORY...]
 
-Categories: heldout, forgery, rundb, fill, dashboard, malformed (default: all).
+Categories: heldout, forgery, rundb, fill, dashboard, malformed (default: all);
+heldout=NAME,NAME limits the held-out probes to those problems.
 
 Every probe must end contained (the run or evaluation goes on, nothing of
 the hostile intent happened) or refused (exit status 2 and a message naming
@@ -106,8 +107,8 @@ def builtin_problems():
             lines = [l.strip() for l in f.read(200000).splitlines() if len(l.strip()) >= 10]
         if not lines:
             continue
-        tokens = [lines[len(lines) // 2][:60], lines[-1][:60]]
-        out.append((root, data, tokens))
+        picks = [lines[len(lines) * k // 8][:60] for k in range(1, 8)] + [lines[-1][:60]]
+        out.append((root, data, list(dict.fromkeys(picks))))
     return out
 
 
@@ -166,9 +167,11 @@ def potent_on_host(text, data, tokens, tmp):
     return "fails: " + out.strip().splitlines()[-1][:60] if out.strip() else "fails"
 
 
-def test_heldout(tmp):
+def test_heldout(tmp, only=None):
     for problem, data, tokens in builtin_problems():
         name = os.path.relpath(problem, os.path.join(REPO, "problems"))
+        if only and name not in only:
+            continue
         initial = os.path.join(problem, "initial.cpp")
         if not os.path.exists(initial):
             initial = next((os.path.join(problem, f) for f in sorted(os.listdir(problem))
@@ -178,6 +181,13 @@ def test_heldout(tmp):
             continue
         with open(initial) as f:
             base = f.read()
+        # Lines the honest program's evaluation prints anyway (a region name
+        # in cloudcast's feedback) are no evidence of a leak.
+        honest = run("eval", "--heldout", problem, initial, cwd=tmp)
+        tokens = [t for t in tokens if t not in honest.stdout + honest.stderr][:3]
+        if not tokens:
+            record("heldout", name, False, "every candidate token shows in the honest output")
+            continue
         for payload, (kind, text) in heldout_payloads(data).items():
             potent = potent_on_host(text, data, tokens, tmp)
             src = os.path.join(tmp, os.path.basename(initial))
@@ -701,6 +711,12 @@ def main():
     global CRUCIBLE
     CRUCIBLE = os.path.abspath(sys.argv[1])
     wanted = sys.argv[2:] or ["heldout", "forgery", "rundb", "fill", "dashboard", "malformed"]
+    # "heldout=bin_packing,cloudcast" limits the held-out probes to those problems.
+    only = None
+    for w in list(wanted):
+        if w.startswith("heldout="):
+            only = w.split("=", 1)[1].split(",")
+            wanted[wanted.index(w)] = "heldout"
     os.environ["PATH"] = "/usr/bin:/bin:" + os.environ.get("PATH", "")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="crucible-battery-") as tmp:
@@ -716,6 +732,8 @@ def main():
             work = tempfile.mkdtemp(dir=tmp, prefix=category + "-")
             if category in ("rundb", "dashboard", "malformed"):
                 globals()[f"test_{category}"](work, base_run)
+            elif category == "heldout":
+                test_heldout(work, only)
             else:
                 globals()[f"test_{category}"](work)
             print(f"-- {category}: {time.monotonic() - t0:.0f} s", flush=True)
