@@ -244,6 +244,7 @@ StatusOr<std::unique_ptr<CommandEvaluator>> CommandEvaluator::Create(
       w.env["CRUCIBLE_CACHE_DIR"] = options.cache_dir;
     }
     w.sandbox = options.sandbox;
+    w.scratch_bytes = options.keep_work ? 0 : options.scratch_quota_bytes;
     ASSIGN_OR_RETURN(warm, WarmPool::Create(std::move(w)));
   }
   return std::unique_ptr<CommandEvaluator>(

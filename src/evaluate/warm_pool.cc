@@ -139,6 +139,7 @@ StatusOr<std::unique_ptr<WarmPool::Worker>> WarmPool::Worker::Start(const WarmPo
   req.readonly_paths.push_back(w->fifo_dir_);
   req.writable_paths = o.writable_paths;
   req.writable_paths.push_back(w->dir_);
+  req.scratch_bytes = o.scratch_bytes;
   Worker* raw = w.get();
   raw->thread_ = std::thread([raw, req = std::move(req), &sandbox] {
     raw->end_ = sandbox.Run(req, raw->stop_.get_token());

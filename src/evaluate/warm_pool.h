@@ -49,6 +49,10 @@ struct WarmPoolOptions {
   // each candidate's own variables come with its request.
   std::map<std::string, std::string> env;
   SandboxOptions sandbox;  // the candidates' limits; the workers' own are derived
+  // The worker's own directory (ROOT/w<N>/) as a private tmpfs of this many
+  // bytes (SandboxRequest::scratch_bytes): its candidates cannot fill the
+  // disk through it either. 0: the host's directory.
+  uint64_t scratch_bytes = 0;
 
   Status Validate() const;
 };

@@ -186,6 +186,19 @@ TEST_F(WarmPoolTest, TheCleanUpKeepsTheCacheAndRemovesWhatTheCandidateLeft) {
   ASSERT_EQ(b.outcome, Outcome::kOk) << b.feedback;
 }
 
+TEST_F(WarmPoolTest, WhatACandidateWritesInTheWorkersDirectoryStaysOffTheDisk) {
+  // The worker's own directory (which a candidate can name) is a private
+  // tmpfs in its sandbox: a file written there never reaches the host's.
+  auto warm = Make(PythonRunner::kWarm);
+  const std::string dir = (root_ / "work" / "warm" / "w0").string();
+  const EvalResult r = Eval(*warm, "def run():\n"
+                                   "    with open('" + dir + "/big', 'wb') as f:\n"
+                                   "        f.write(b'x' * (8 << 20))\n"
+                                   "    return 1\n");
+  ASSERT_EQ(r.outcome, Outcome::kOk) << r.feedback;  // the write itself worked
+  EXPECT_FALSE(fs::exists(dir + "/big")) << "the worker's directory is the host's";
+}
+
 // The scratch directory is the worker's, emptied after each candidate, even
 // of a directory the candidate made unreadable; the candidate's files
 // (written by the worker from the request) are read-only for it (by mode:

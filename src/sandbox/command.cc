@@ -172,6 +172,8 @@ StatusOr<sandbox_wire::InitSpec> BuildInitSpec(const SandboxOptions& options,
     StatusOr<std::string> real = RealDirectory(path, "writable path");
     if (!real.ok()) return real.status();
     if (*real == "/") return InvalidArgumentError("a writable path must not be /");
+    // Writable already; mounted twice, the second would cover the scratch tmpfs.
+    if (*real == spec.working_dir) continue;
     spec.writable_paths.push_back(*real);
   }
   for (const std::string& path : request.readonly_paths) {
