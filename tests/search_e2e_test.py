@@ -158,6 +158,46 @@ class SearchRandomTest(Base):
         self.assertEqual(sum(1 for r in rows(out)[1:] if r[1] == "ok"), 20)
 
 
+class SearchProxyTest(Base):
+    """search.proxy (docs/search.md, "The proxy model"): the frozen
+    configuration keeps it, kept children record their batch, and a
+    deterministic run repeats exactly."""
+    strategy = "random"
+
+    def setUp(self):
+        super().setUp()
+        path = os.path.join(self.problem, "problem.yaml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("search: {strategy: random}",
+                                 "search: {strategy: random, population: 12, proxy: {screen: 4, warmup: 8}}"))
+
+    def test_batches_are_screened_and_recorded(self):
+        outs = []
+        for i in range(2):
+            out = os.path.join(self.dir, f"run{i}")
+            p = run("run", self.problem, "--out", out, "--evaluations", "30", "--jobs", "2",
+                    "--seed", "4", "--deterministic", check=0)
+            outs.append(out)
+        self.assertIn("screened out", p.stdout + p.stderr)
+        rs = rows(outs[0])
+        self.assertEqual(rs, rows(outs[1]))
+        batches = {}
+        for _, outcome, _, proposer, detail, values in rs[1:]:
+            self.assertEqual(outcome, "ok")
+            if "screen" in detail:
+                s = detail["screen"]
+                self.assertEqual(len(s["kept"]), (len(s["x"]) + 3) // 4)
+                self.assertIn(detail["x"], [s["x"][i] for i in s["kept"]])
+                batches[s["batch"]] = s
+        self.assertGreaterEqual(len(batches), 3)
+        db = sqlite3.connect(f"file:{outs[0]}/run.db?mode=ro", uri=True)
+        frozen = db.execute("SELECT value FROM meta WHERE key = 'config_json'").fetchone()[0]
+        db.close()
+        self.assertEqual(json.loads(frozen)["search"]["proxy"], {"screen": 4, "warmup": 8})
+
+
 class SearchTpeTest(Base):
     strategy = "tpe"
 

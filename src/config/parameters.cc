@@ -48,6 +48,17 @@ void ReadParameter(YamlReader& r, const std::string& name, const std::string& pa
   out.push_back(std::move(p));
 }
 
+// `search.proxy:` — {screen: K, warmup: N}; absent or null: off.
+void ReadProxy(YamlReader& r, const YAML::Node& search, ProxyOptions& out) {
+  const YAML::Node proxy = search["proxy"];
+  if (!proxy || proxy.IsNull()) return;
+  if (!r.IsMap(proxy, "search.proxy")) return;
+  r.CheckKeys(proxy, "search.proxy", {"screen", "warmup"});
+  if (!proxy["screen"]) return r.Fail("search.proxy.screen", "missing (how many asks per evaluation, 2..100)");
+  r.Read(proxy, "screen", "search.proxy", out.screen, 2, 100);
+  r.Read(proxy, "warmup", "search.proxy", out.warmup, 0, 1000000);
+}
+
 }  // namespace
 
 void ReadSearchSections(YamlReader& r, const YAML::Node& root, SearchOptions& out) {
@@ -87,20 +98,25 @@ void ReadSearchSections(YamlReader& r, const YAML::Node& root, SearchOptions& ou
   }
   if (const YAML::Node search = root["search"]; search && !search.IsNull()) {
     if (!r.IsMap(search, "search")) return;
-    r.CheckKeys(search, "search", {"strategy", "population"});
+    r.CheckKeys(search, "search", {"strategy", "population", "proxy"});
     std::string strategy;
     r.ReadChoice(search, "strategy", "search",
                  {"random", "cmaes", "xnes", "de", "pso", "sga", "nsga2", "tpe"}, strategy);
     if (!strategy.empty()) out.strategy = *ParseStrategyKind(strategy);
     r.Read(search, "population", "search", out.population, 0, 100000);
+    ReadProxy(r, search, out.proxy);
     if (out.parameters.empty()) r.Fail("search", "needs a `parameters:` section to search");
   }
 }
 
 std::string SearchSectionsJson(const SearchOptions& o) {
   if (o.parameters.empty()) return "";
-  return fmt::format(R"({{"parameters": {}, "search": {{"strategy": "{}", "population": {}}}}})",
-                     o.parameters.ToJson(), StrategyKindName(o.strategy), o.population);
+  // The proxy only when on, so a run without one freezes as before.
+  const std::string proxy =
+      o.proxy.enabled() ? fmt::format(R"(, "proxy": {{"screen": {}, "warmup": {}}})", o.proxy.screen, o.proxy.warmup)
+                        : "";
+  return fmt::format(R"({{"parameters": {}, "search": {{"strategy": "{}", "population": {}{}}}}})",
+                     o.parameters.ToJson(), StrategyKindName(o.strategy), o.population, proxy);
 }
 
 }  // namespace crucible

@@ -49,6 +49,47 @@ search: {strategy: de, population: 12}
   EXPECT_EQ(SearchSectionsJson(SearchOptions()), "");
 }
 
+TEST(ParametersConfigTest, ReadsTheProxyAndFreezesItOnlyWhenOn) {
+  const std::string space = "parameters: {k: {type: int, low: 0, high: 3}}\n";
+  SearchOptions o;
+  ASSERT_TRUE(Read(space + "search: {strategy: cmaes, proxy: {screen: 4, warmup: 15}}", &o).ok());
+  EXPECT_EQ(o.proxy.screen, 4);
+  EXPECT_EQ(o.proxy.warmup, 15);
+  EXPECT_THAT(SearchSectionsJson(o), ::testing::HasSubstr(R"("proxy": {"screen": 4, "warmup": 15})"));
+  SearchOptions thawed;
+  ASSERT_TRUE(Read(SearchSectionsJson(o), &thawed).ok()) << SearchSectionsJson(o);
+  EXPECT_EQ(thawed.proxy.screen, 4);
+  StatusOr<SearchOptions> back = SearchOptions::FromJson(o.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->proxy.warmup, 15);
+  // Off: absent from both frozen forms, so runs without it freeze as before.
+  SearchOptions off;
+  ASSERT_TRUE(Read(space + "search: {strategy: cmaes, proxy: null}", &off).ok());
+  EXPECT_FALSE(off.proxy.enabled());
+  EXPECT_THAT(SearchSectionsJson(off), ::testing::Not(::testing::HasSubstr("proxy")));
+  EXPECT_THAT(off.ToJson(), ::testing::Not(::testing::HasSubstr("proxy")));
+  EXPECT_EQ(o.proxy.EffectiveWarmup(3), 15);
+  EXPECT_EQ(off.proxy.EffectiveWarmup(3), 10);
+  EXPECT_EQ(off.proxy.EffectiveWarmup(8), 16);
+}
+
+TEST(ParametersConfigTest, ProxyErrorsNameTheField) {
+  const std::string space = "parameters: {k: {type: int, low: 0, high: 3}}\n";
+  auto err = [&](const std::string& search) { return Read(space + search).message(); };
+  EXPECT_THAT(err("search: {proxy: {screen: 1}}"), StartsWith("/p/problem.yaml: search.proxy.screen: "));
+  EXPECT_THAT(err("search: {proxy: {screen: 101}}"), StartsWith("/p/problem.yaml: search.proxy.screen: "));
+  EXPECT_EQ(err("search: {proxy: {warmup: 3}}"),
+            "/p/problem.yaml: search.proxy.screen: missing (how many asks per evaluation, 2..100)");
+  EXPECT_THAT(err("search: {proxy: {screen: 4, warmup: -1}}"),
+              StartsWith("/p/problem.yaml: search.proxy.warmup: "));
+  EXPECT_THAT(err("search: {proxy: {screen: 4, model: knn}}"),
+              StartsWith("/p/problem.yaml: search.proxy.model: unknown"));
+  EXPECT_THAT(err("search: {proxy: 4}"), StartsWith("/p/problem.yaml: search.proxy: "));
+  ProxyOptions p;
+  p.screen = 1;
+  EXPECT_EQ(p.Validate().message(), "search.proxy.screen: must be 0 (off) or 2..100 (got 1)");
+}
+
 TEST(ParametersConfigTest, AbsentSectionsLeaveTheDefaults) {
   SearchOptions o;
   ASSERT_TRUE(Read("name: x\n", &o).ok());

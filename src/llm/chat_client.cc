@@ -62,6 +62,18 @@ Status ChatClientOptions::Validate() const {
   return Status::Ok();
 }
 
+bool ChatClient::WaitForServer(std::stop_token stop) const {
+  const double wait = not_before_.load() - Now();
+  return wait <= 0 || SleepFor(wait, stop);
+}
+
+void ChatClient::HoldOff(double seconds) const {
+  const double until = Now() + seconds;
+  double was = not_before_.load();
+  while (was < until && !not_before_.compare_exchange_weak(was, until)) {
+  }
+}
+
 ChatClient::ChatClient(ChatClientOptions options, HttpTransport& transport)
     : o_(std::move(options)), transport_(transport) {
   std::string base = o_.base_url;
@@ -160,7 +172,13 @@ ChatResult ChatClient::Complete(const ModelSpec& model, const std::vector<ChatMe
   for (int attempt = 0;; ++attempt) {
     r = ChatResult{};
     r.http_attempts = attempt + 1;
+    if (!WaitForServer(stop)) {
+      r.outcome = ChatOutcome::kCancelled;
+      r.error = "cancelled";
+      break;
+    }
     const HttpResponse h = transport_.Post(req, stop);
+    if (h.retry_after_seconds) HoldOff(std::min(*h.retry_after_seconds, o_.backoff_max_seconds));
     if (h.error == HttpResponse::Error::kCancelled) {
       r.outcome = ChatOutcome::kCancelled;
       r.error = "cancelled";
@@ -199,11 +217,8 @@ ChatResult ChatClient::Complete(const ModelSpec& model, const std::vector<ChatMe
     // Full jitter: uniform in [0, min(max, initial * 2^attempt)].
     const double cap = std::min(o_.backoff_max_seconds,
                                 o_.backoff_initial_seconds * std::ldexp(1.0, attempt));
-    double wait = jitter.UniformDouble() * cap;
-    if (h.retry_after_seconds) {
-      wait = std::max(wait, std::min(*h.retry_after_seconds, o_.backoff_max_seconds));
-    }
-    if (!SleepFor(wait, stop)) {
+    // (A Retry-After is waited for by WaitForServer before the next attempt.)
+    if (!SleepFor(jitter.UniformDouble() * cap, stop)) {
       r.outcome = ChatOutcome::kCancelled;
       r.error = "cancelled";
       r.failure_kind.clear();

@@ -2,7 +2,8 @@
 // HttpTransport, with the retry policy of docs/llm.md:
 //   * timeouts, transport errors, 429 and 5xx are retried up to
 //     `max_retries` times with exponential backoff and full jitter, waiting
-//     at least what a Retry-After header asks (capped by backoff_max);
+//     at least what a Retry-After header asks (capped by backoff_max) —
+//     and so does every other request of the client until then;
 //   * 400, 401, 403, 404 and other 4xx are never retried: the error names the
 //     model and the endpoint;
 //   * a reply that is not the expected JSON is `malformed`;
@@ -18,6 +19,7 @@
 #ifndef CRUCIBLE_LLM_CHAT_CLIENT_H_
 #define CRUCIBLE_LLM_CHAT_CLIENT_H_
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <stop_token>
@@ -91,9 +93,19 @@ class ChatClient {
   const std::string& endpoint() const { return endpoint_; }
 
  private:
+  // Sleeps until not_before_ (false when stopped); raises it by a wait the
+  // server asked for.
+  bool WaitForServer(std::stop_token stop) const;
+  void HoldOff(double seconds) const;
+
   ChatClientOptions o_;
   HttpTransport& transport_;
   std::string endpoint_;
+  // No request is sent before this (steady-clock seconds): a Retry-After
+  // holds for every request of the client, not only the one retried — the
+  // limit is the endpoint's, and a request that gave up after its retries
+  // must not be followed by a fresh one at once.
+  mutable std::atomic<double> not_before_{0};
 };
 
 }  // namespace crucible

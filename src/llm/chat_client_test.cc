@@ -109,6 +109,29 @@ TEST(ChatClient, HonoursRetryAfter) {
   EXPECT_GE(r.latency_seconds, 0.2);
 }
 
+TEST(ChatClient, ARetryAfterHoldsForTheNextRequestToo) {
+  // The request gives up (no retries left); the next one, a new proposal's,
+  // still waits what the server asked, instead of being sent at once.
+  FakeTransport t;
+  t.replies = {Status(429, "{}", 0.3), Status(200, Reply("ok"))};
+  ChatClientOptions o = Fast();
+  o.max_retries = 0;
+  o.backoff_max_seconds = 1;
+  ChatClient c(o, t);
+  ChatResult first = c.Complete(Model(), {{"user", "hi"}}, 1, {});
+  EXPECT_EQ(first.outcome, ChatOutcome::kRateLimited);
+  EXPECT_LT(first.latency_seconds, 0.2);
+  ChatResult next = c.Complete(Model(), {{"user", "hi"}}, 2, {});
+  EXPECT_EQ(next.outcome, ChatOutcome::kOk);
+  EXPECT_GE(next.latency_seconds, 0.25);
+  // Capped by backoff.max like any wait.
+  t.replies = {Status(429, "{}", 30.0), Status(200, Reply("ok"))};
+  o.backoff_max_seconds = 0.05;
+  ChatClient capped(o, t);
+  capped.Complete(Model(), {{"user", "hi"}}, 3, {});
+  EXPECT_LT(capped.Complete(Model(), {{"user", "hi"}}, 4, {}).latency_seconds, 1.0);
+}
+
 TEST(ChatClient, GivesUpAfterMaxRetries) {
   FakeTransport t;
   t.replies = {Status(500, "boom")};

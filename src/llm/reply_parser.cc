@@ -71,6 +71,15 @@ bool ReadError(const json& j, ParsedReply& r) {
   return true;
 }
 
+// finish_reason "error" (OpenRouter: the provider failed mid-generation)
+// without an error object: an error of the server's, not a reply to parse.
+bool FinishedWithError(ParsedReply& r) {
+  if (r.finish_reason != "error") return false;
+  r.kind = ParsedReply::Kind::kError;
+  r.error = "the generation ended with finish_reason 'error'";
+  return true;
+}
+
 void Finish(ParsedReply& r, const std::string& content, const std::string& reasoning_field) {
   std::string think;
   SplitThink(content, r.answer, think);
@@ -90,7 +99,7 @@ ParsedReply ParseJson(std::string_view body) {
   const auto choices = j.find("choices");
   const bool has_choice = choices != j.end() && choices->is_array() && !choices->empty() &&
                           (*choices)[0].is_object();
-  if (!has_choice && ReadError(j, r)) return r;
+  if (ReadError(j, r)) return r;  // also beside a choice (OpenRouter's mid-generation error)
   if (!has_choice) {
     r.error = "the reply has no choices: " + Snippet(body);
     return r;
@@ -105,6 +114,7 @@ ParsedReply ParseJson(std::string_view body) {
   }
   std::string reasoning = StringOr(*msg, "reasoning_content");
   if (reasoning.empty()) reasoning = StringOr(*msg, "reasoning");
+  if (FinishedWithError(r)) return r;
   Finish(r, StringOr(*msg, "content"), reasoning);
   return r;
 }
@@ -133,7 +143,9 @@ ParsedReply ParseEvents(std::string_view body) {
       return r;
     }
     any = true;
-    if (!j.contains("choices") && ReadError(j, r)) return r;
+    // OpenRouter's mid-stream error is a chunk with an `error` AND a choice
+    // (finish_reason "error"): the error wins, whatever came before it.
+    if (ReadError(j, r)) return r;
     ReadUsage(j, r);
     const auto choices = j.find("choices");
     if (choices == j.end() || !choices->is_array() || choices->empty() || !(*choices)[0].is_object()) {
@@ -157,6 +169,7 @@ ParsedReply ParseEvents(std::string_view body) {
     r.error = "the event stream ended before its last chunk (no finish_reason, no [DONE])";
     return r;
   }
+  if (FinishedWithError(r)) return r;
   Finish(r, content, reasoning);
   return r;
 }

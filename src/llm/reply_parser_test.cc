@@ -71,6 +71,32 @@ TEST(ParseChatBody, CutStreamsAreMalformedAndErrorsInBodiesAreErrors) {
   EXPECT_EQ(ParseChatBody(R"({"id": 1})").kind, Kind::kMalformed);
 }
 
+TEST(ParseChatBody, OpenRoutersMidGenerationErrorIsAnErrorNotAReply) {
+  // As OpenRouter documents it: some content, then a chunk holding both an
+  // error and a choice with finish_reason "error".
+  ParsedReply r = ParseChatBody(
+      ": OPENROUTER PROCESSING\n\n"
+      "data: {\"choices\":[{\"delta\":{\"content\":\"Tune the\"},\"finish_reason\":null}]}\n\n"
+      "data: {\"error\":{\"code\":502,\"message\":\"Provider returned error\"},"
+      "\"choices\":[{\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}\n\n");
+  EXPECT_EQ(r.kind, Kind::kError);
+  EXPECT_EQ(r.error_code, 502);
+  EXPECT_EQ(r.error, "Provider returned error");
+  // The same beside a choice in a whole body, and finish_reason "error" alone.
+  r = ParseChatBody(R"({"error":{"code":502,"message":"down"},"choices":[{"message":{"content":"x"},"finish_reason":"error"}]})");
+  EXPECT_EQ(r.kind, Kind::kError);
+  EXPECT_EQ(r.error_code, 502);
+  r = ParseChatBody(R"({"choices":[{"message":{"content":"x"},"finish_reason":"error"}]})");
+  EXPECT_EQ(r.kind, Kind::kError);
+  r = ParseChatBody("data: {\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"error\"}]}\n\n"
+                    "data: [DONE]\n\n");
+  EXPECT_EQ(r.kind, Kind::kError);
+  // A null error is no error.
+  r = ParseChatBody(R"({"error":null,"choices":[{"message":{"content":"x"},"finish_reason":"stop"}]})");
+  EXPECT_EQ(r.kind, Kind::kReply);
+  EXPECT_EQ(r.answer, "x");
+}
+
 TEST(ErrorWordings, OverflowAndUnknownModel) {
   EXPECT_TRUE(IsContextOverflow(
       "the request exceeds the available context size. try increasing the context size"));

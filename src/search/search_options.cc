@@ -1,5 +1,7 @@
 #include "search/search_options.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -31,8 +33,21 @@ std::optional<StrategyKind> ParseStrategyKind(std::string_view name) {
   return std::nullopt;
 }
 
+int ProxyOptions::EffectiveWarmup(int dimensions) const {
+  return warmup > 0 ? warmup : std::max(10, 2 * dimensions);
+}
+
+Status ProxyOptions::Validate() const {
+  if (screen != 0 && (screen < 2 || screen > 100)) {
+    return InvalidArgumentError(fmt::format("search.proxy.screen: must be 0 (off) or 2..100 (got {})", screen));
+  }
+  if (warmup < 0) return InvalidArgumentError(fmt::format("search.proxy.warmup: must be >= 0 (got {})", warmup));
+  return Status::Ok();
+}
+
 Status SearchOptions::Validate() const {
   if (population < 0) return InvalidArgumentError("search.population: must be >= 0");
+  RETURN_IF_ERROR(proxy.Validate());
   return parameters.Validate();
 }
 
@@ -40,6 +55,7 @@ std::string SearchOptions::ToJson() const {
   nlohmann::json j = {{"parameters", nlohmann::json::parse(parameters.ToJson())},
                       {"strategy", StrategyKindName(strategy)},
                       {"population", population}};
+  if (proxy.enabled()) j["proxy"] = {{"screen", proxy.screen}, {"warmup", proxy.warmup}};
   return j.dump();
 }
 
@@ -55,6 +71,15 @@ StatusOr<SearchOptions> SearchOptions::FromJson(std::string_view json_text) {
   if (!kind) return InvalidArgumentError("search.strategy: unknown strategy");
   o.strategy = *kind;
   o.population = j["population"].get<int>();
+  if (j.contains("proxy")) {
+    const nlohmann::json& p = j["proxy"];
+    if (!p.is_object() || !p.value("screen", nlohmann::json()).is_number_integer() ||
+        !p.value("warmup", nlohmann::json()).is_number_integer()) {
+      return InvalidArgumentError("search.proxy: expected {screen, warmup}");
+    }
+    o.proxy.screen = p["screen"].get<int>();
+    o.proxy.warmup = p["warmup"].get<int>();
+  }
   RETURN_IF_ERROR(o.Validate());
   return o;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -193,6 +194,115 @@ TEST(SearchProposerTest, ResumedFromReplayedResultsItProposesWhatTheRunWouldHave
       EXPECT_EQ(c.finished[i].program, a.finished[31 + i].program) << "child " << i;
     }
   }
+}
+
+// With the proxy, each batch past the warmup is screened: the best predicted
+// quarter is evaluated, the rest told the model's prediction and recorded in
+// the kept children's detail; and the points it kept are truly better than
+// those it screened out (the model predicts, it does not just pick).
+TEST(SearchProposerTest, TheProxyEvaluatesTheBestPredictedShareOfEachBatch) {
+  double kept_sum = 0, out_sum = 0;
+  int kept_n = 0, out_n = 0;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    SearchProposerOptions o = Options(StrategyKind::kRandom, Mixed(), seed);
+    o.search.proxy.screen = 4;
+    o.search.population = 12;
+    auto p = SearchProposer::Create(o);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    MiniEngine e(**p, o.search.parameters);
+    e.Run(60, 2, seed);
+    const ParameterSpace& space = o.search.parameters;
+    std::set<int64_t> batches;
+    for (const Candidate& c : e.finished) {
+      nlohmann::json d = nlohmann::json::parse(c.proposal.detail_json.empty() ? "{}" : c.proposal.detail_json);
+      if (!d.contains("screen")) continue;
+      const nlohmann::json& r = d["screen"];
+      const auto xs = r["x"].get<std::vector<std::vector<double>>>();
+      const auto kept = r["kept"].get<std::vector<size_t>>();
+      EXPECT_EQ(kept.size(), (xs.size() + 3) / 4);
+      EXPECT_EQ(r["predicted"].size(), xs.size());
+      bool mine = false;
+      for (size_t i : kept) mine |= xs[i] == d["x"].get<std::vector<double>>();
+      EXPECT_TRUE(mine) << "a kept child is one of its batch's kept points";
+      if (!batches.insert(r["batch"].get<int64_t>()).second) continue;
+      for (size_t i = 0; i < xs.size(); ++i) {
+        Program prog;
+        prog.files = {{"parameters.json", space.ValuesToJson(space.Decode(xs[i]))}};
+        const bool k = std::find(kept.begin(), kept.end(), i) != kept.end();
+        (k ? kept_sum : out_sum) += Fitness(prog);
+        ++(k ? kept_n : out_n);
+      }
+    }
+    EXPECT_GE(batches.size(), 8u);
+    EXPECT_THAT((*p)->UsageSummary(), ::testing::HasSubstr("screened out"));
+  }
+  ASSERT_GT(kept_n, 0);
+  ASSERT_GT(out_n, 2 * kept_n);
+  EXPECT_GT(kept_sum / kept_n, out_sum / out_n + 0.5)
+      << "kept " << kept_sum / kept_n << ", screened out " << out_sum / out_n;
+}
+
+// The proxy's decisions are recorded (the kept children carry their batch)
+// or re-derived from the same results, so a resume — cut anywhere in a
+// batch — proposes what the uninterrupted run would have.
+TEST(SearchProposerTest, WithTheProxyAResumeProposesWhatTheRunWouldHave) {
+  for (StrategyKind kind : {StrategyKind::kCmaes, StrategyKind::kRandom, StrategyKind::kDe}) {
+    for (int split : {26, 29, 30}) {
+      SCOPED_TRACE(fmt::format("{} split {}", StrategyKindName(kind), split));
+      SearchProposerOptions o = Options(kind, Mixed());
+      o.search.proxy.screen = 3;
+      o.search.proxy.warmup = 8;
+      auto whole = SearchProposer::Create(o);
+      ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+      MiniEngine a(**whole, o.search.parameters);
+      a.Run(split + 24, 1, 1);
+
+      auto first = SearchProposer::Create(o);
+      MiniEngine b(**first, o.search.parameters);
+      b.Run(split, 1, 1);
+      // One more child proposed and recorded, then the kill: the engine
+      // evaluates it again after the resume (OnRestoredInFlight).
+      ProposalRequest req;
+      req.parent = b.initial;
+      StatusOr<Proposal> pending = (*first)->Propose(req, {});
+      ASSERT_TRUE(pending.ok());
+      ProposerCheckpoint cp = (*first)->TakeCheckpoint();
+      auto resumed = SearchProposer::Create(o);
+      for (const Candidate& c : b.finished) {
+        (*resumed)->OnResult(c, c.result.score, std::nullopt, /*replayed=*/true);
+      }
+      Candidate in_flight;
+      in_flight.id = split + 1;
+      in_flight.parent_id = 0;
+      in_flight.program = pending->program;
+      in_flight.proposal = pending->info;
+      (*resumed)->OnRestoredInFlight(in_flight);
+      ASSERT_TRUE((*resumed)->RestoreState(cp.state).ok());
+      MiniEngine c(**resumed, o.search.parameters);
+      c.finished.clear();
+      c.Finish(in_flight, false);
+      c.next_id = split + 2;
+      c.Run(23, 1, 1);
+      int screened = 0;
+      for (int i = 0; i < 24; ++i) {
+        EXPECT_EQ(c.finished[i].program, a.finished[split + 1 + i].program) << "child " << i;
+        // The same batches, predictions and choices, not merely the same points.
+        EXPECT_EQ(c.finished[i].proposal.detail_json, a.finished[split + 1 + i].proposal.detail_json)
+            << "child " << i;
+        screened += c.finished[i].proposal.detail_json.find("\"screen\"") != std::string::npos;
+      }
+      EXPECT_GT(screened, 0);  // the resumed part did screen
+    }
+  }
+}
+
+TEST(SearchProposerTest, TheProxyModelsOneObjective) {
+  SearchProposerOptions o = Options(StrategyKind::kNsga2, Mixed());
+  o.objectives = {{"score", Direction::kMaximize}, {"cost", Direction::kMinimize}};
+  o.search.proxy.screen = 4;
+  EXPECT_THAT(SearchProposer::Create(o).status().message(), ::testing::StartsWith("search.proxy: models one"));
+  o.search.strategy = StrategyKind::kCmaes;  // told the first objective alone
+  EXPECT_TRUE(SearchProposer::Create(o).ok());
 }
 
 // The finished children that no other dominates under (score max, cost min).
