@@ -8,7 +8,6 @@
 #include "core/regions.h"
 
 namespace crucible {
-namespace {
 
 std::vector<std::string_view> SplitLines(std::string_view text) {
   std::vector<std::string_view> lines;
@@ -21,6 +20,8 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
   }
   return lines;
 }
+
+namespace {
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);

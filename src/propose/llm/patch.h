@@ -36,6 +36,10 @@ struct SearchReplace {
   std::string replace;
 };
 
+// The lines of `text` without their '\n' (a last line without one counts;
+// no empty line after a final '\n'). Views into `text`.
+std::vector<std::string_view> SplitLines(std::string_view text);
+
 // The SEARCH/REPLACE blocks of `reply`, in order. InvalidArgument for an
 // unterminated block (naming it); an empty vector when there is none.
 StatusOr<std::vector<SearchReplace>> ParseDiffBlocks(std::string_view reply);

@@ -9,6 +9,7 @@
 
 #include "core/file.h"
 #include "core/regions.h"
+#include "propose/llm/patch.h"
 #include "propose/llm/templates.h"
 
 namespace crucible {
@@ -140,17 +141,6 @@ std::string AttemptLine(const Attempt& a, const Objective& objective,
 
 namespace {
 
-std::vector<std::string_view> Lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    lines.push_back(text.substr(pos, nl - pos));
-    pos = nl + 1;
-  }
-  return lines;
-}
-
 // A line as quoted in a compact change: trimmed, inner whitespace kept, cut.
 std::string Quoted(std::string_view line) {
   const size_t b = line.find_first_not_of(" \t\r");
@@ -164,7 +154,7 @@ std::string Quoted(std::string_view line) {
 
 // The one hunk between common leading and trailing lines, described.
 std::string HunkText(std::string_view before, std::string_view after, bool& more) {
-  const std::vector<std::string_view> a = Lines(before), b = Lines(after);
+  const std::vector<std::string_view> a = SplitLines(before), b = SplitLines(after);
   size_t head = 0;
   while (head < a.size() && head < b.size() && a[head] == b[head]) ++head;
   size_t tail = 0;
