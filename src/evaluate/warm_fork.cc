@@ -349,7 +349,15 @@ void Pump(pid_t pid, int pidfd, int fds[3], Capture* caps[3], double deadline, O
     }
     p[n] = {pidfd, POLLIN, 0};
     idx[n++] = -1;
-    const int r = poll(p, n, static_cast<int>(std::min(left * 1000 + 1, 1e9)));
+    // Without a pidfd (a kernel before 5.3) the child's exit is polled.
+    const double slice = pidfd >= 0 ? left * 1000 + 1 : std::min(left * 1000 + 1, 10.0);
+    const int r = poll(p, n, static_cast<int>(std::min(slice, 1e9)));
+    if (pidfd < 0) {
+      siginfo_t info{};
+      if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
+        return;
+      }
+    }
     if (r < 0 && errno != EINTR) return;
     bool exited = false;
     for (int k = 0; k < n; ++k) {
@@ -363,7 +371,7 @@ void Pump(pid_t pid, int pidfd, int fds[3], Capture* caps[3], double deadline, O
       if (got > 0) caps[idx[k]]->Add(chunk, static_cast<size_t>(got));
       else if (got == 0 || errno != EINTR) open_fd[idx[k]] = false;
     }
-    if (exited || pid <= 0) return;
+    if (exited) return;
   }
 }
 
@@ -427,7 +435,10 @@ void Supervise(const Config& c, pid_t pid, int fds[3], double start, double time
   Pump(pid, pidfd, fds, caps, start + timeout, o);
   if (pidfd >= 0) close(pidfd);
   o->wall = Now() - start;
-  if (o->timed_out) kill(-pid, SIGKILL);
+  if (o->timed_out) {
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);  // in case it left its process group
+  }
   rusage ru{};
   while (wait4(pid, &o->status, 0, &ru) < 0 && errno == EINTR) {
   }

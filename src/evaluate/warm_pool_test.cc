@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <thread>
 
 #include "evaluate/command_evaluator.h"
@@ -48,6 +49,7 @@ bool ProcessWithMarkerExists(const std::string& marker) {
 // (_crucible_warm_fork, warm_fork.cc, shipped in the binary) and the
 // pure-Python one worker.py falls back to when the module is not there.
 enum class Loop { kCompiled, kPurePython };
+void PrintTo(Loop loop, std::ostream* os) { *os << (loop == Loop::kCompiled ? "compiled" : "pure Python"); }
 
 class WarmPoolTest : public ::testing::TestWithParam<Loop> {
  protected:
