@@ -371,6 +371,55 @@ class NoveltyJudgeTest(Base):
                                       "AND proposer = 'llm'")[0][0], 0)
 
 
+class TuningTest(Base):
+    def test_the_model_sees_a_tuned_childs_values_in_later_prompts(self):
+        # `tuning:` around the llm proposer (docs/search.md, "Constant
+        # tuning"): the initial program's C = 4.0 is tuned by the inner
+        # CMA-ES through the run's own evaluator, and the tuned child's value
+        # is what later prompts show (its code as the parent's, and the
+        # tuning in the tuned-from program's history).
+        self.start_server({"cycle": [BUMP]})
+        problem = self.make_problem("models: [{name: scripted}]\n"
+                                    "modes: {diff: 1, rewrite: 0, crossover: 0}\n")
+        with open(os.path.join(problem, "program.py")) as f:
+            text = f.read()
+        write(os.path.join(problem, "program.py"), text.replace("C = 0.0", "C = 4.0"))
+        with open(os.path.join(problem, "problem.yaml"), "a") as f:
+            f.write("tuning: {trigger: island_best, budget_share: 1.0, evaluations: 6, population: 6}\n")
+        out = os.path.join(self.dir, "run")
+        p = self.crucible("run", problem, "--out", out, "--evaluations", "16", "--jobs", "1",
+                          "--llm-concurrency", "1", "--deterministic", check=0)
+        self.assertRegex(p.stdout, r"tuned \d+ \(\d+ evals\)")
+        tuned = db_rows(out, "SELECT id, parent_id, proposal_detail, score FROM candidates "
+                             "WHERE proposer = 'tune' AND outcome = 'ok' ORDER BY id")
+        self.assertTrue(tuned, db_rows(out, "SELECT id, proposer, outcome FROM candidates"))
+        tid, tparent, detail, tscore = tuned[0]
+        detail = json.loads(detail)
+        self.assertEqual(detail["tuned_from"], tparent)
+        self.assertEqual(detail["evaluations"], 6)
+        change = detail["changes"][0]
+        self.assertEqual(change["from"], "4.0")
+        to = change["to"]
+        self.assertNotEqual(to, "4.0")
+        self.assertAlmostEqual(tscore, -abs(float(to) - 10.0), places=6)
+        # The model's prompts show the tuned value both ways: as the current
+        # program's code (the tuned child as the parent) and in the tuned-from
+        # program's history (the tuning as one of its children's changes).
+        prompts = [json.loads(m)[1]["content"] for (m,) in db_rows(
+            out, "SELECT prompt FROM llm_calls ORDER BY id")]
+        every = "\n----\n".join(prompts)
+        self.assertTrue([m for m in prompts if f"\nC = {to}\n" in m],
+                        f"no prompt shows the tuned program's code (C = {to}):\n{every}")
+        self.assertTrue([m for m in prompts if f"tuned constants: line 3 4.0 -> {to}" in m],
+                        f"no prompt shows the tuning in the history (4.0 -> {to}):\n{every}")
+        # The model answered a prompt showing the tuned code: its edit (the
+        # bump of the value it was shown) made a child of the tuned program.
+        children = db_rows(out, f"SELECT id FROM candidates WHERE parent_id = {tid} AND proposer = 'llm'")
+        self.assertTrue(children, db_rows(out, "SELECT id, parent_id, proposer, outcome FROM candidates"))
+        show = self.crucible("show", out, str(children[0][0]), check=0).stdout
+        self.assertIn(f"\n-C = {to}\n+C = {float(to) + 1.0:.6g}\n", show)
+
+
 class BadInputTest(Base):
     def test_llm_proposer_without_endpoint_is_bad_input(self):
         self.url = ""

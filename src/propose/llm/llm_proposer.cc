@@ -428,31 +428,45 @@ std::variant<LlmProposer::SentChat, std::string> LlmProposer::Send(
 
 void LlmProposer::WriteNote(size_t model_index, uint64_t seed, std::stop_token stop) {
   const ModelSpec& model = o_.models[model_index];
-  std::string previous, attempts, best = "none yet";
+  std::string previous, best = "none yet";
+  std::vector<std::string> lines;
   int64_t evaluated = 0;
   {
     std::lock_guard lock(mu_);
     previous = note_;
-    for (const std::string& line : recent_) attempts += line;
+    lines.assign(recent_.begin(), recent_.end());
     if (best_value_) best = fmt::format("{} = {:.10g}", context_.objective.key, *best_value_);
     evaluated = evaluated_;
   }
-  const std::vector<ChatMessage> messages = BuildScratchpadPrompt(
-      templates_, context_.task, context_.objective, best, previous, attempts);
-  LlmCallRecord rec;
-  rec.mode = "scratchpad";
-  std::variant<SentChat, std::string> sent = Send(model_index, messages, seed, rec, stop);
-  if (!std::holds_alternative<SentChat>(sent)) return;  // the proposal itself will say why
-  const auto& [chat, charge, reservation] = std::get<SentChat>(sent);
-  std::string note = chat.text;
-  while (!note.empty() && (note.back() == '\n' || note.back() == ' ')) note.pop_back();
-  const bool usable = chat.outcome == ChatOutcome::kOk && chat.finish_reason != "length" && !note.empty();
-  rec.outcome = usable ? "note" : chat.outcome == ChatOutcome::kOk
-                                      ? (chat.finish_reason == "length" ? "truncated" : "empty")
-                                      : FailedOutcome(chat);
-  rec.error = usable ? "" : chat.outcome == ChatOutcome::kOk ? "no usable note" : chat.error;
-  const int64_t call_id = Record(std::move(rec), &charge, &reservation);
-  if (!usable) return;
+  // A context overflow sheds the older attempts: all of them, then the
+  // newest quarter, then none (the note and the best value stay). A request
+  // that cannot get smaller is not sent again.
+  for (size_t keep = lines.size();; keep = keep > 4 ? keep / 4 : 0) {
+    std::string attempts;
+    for (size_t i = lines.size() - keep; i < lines.size(); ++i) attempts += lines[i];
+    const std::vector<ChatMessage> messages = BuildScratchpadPrompt(
+        templates_, context_.task, context_.objective, best, previous, attempts);
+    LlmCallRecord rec;
+    rec.mode = "scratchpad";
+    std::variant<SentChat, std::string> sent = Send(model_index, messages, seed, rec, stop);
+    if (!std::holds_alternative<SentChat>(sent)) return;  // the proposal itself will say why
+    const auto& [chat, charge, reservation] = std::get<SentChat>(sent);
+    std::string note = chat.text;
+    while (!note.empty() && (note.back() == '\n' || note.back() == ' ')) note.pop_back();
+    const bool usable =
+        chat.outcome == ChatOutcome::kOk && chat.finish_reason != "length" && !note.empty();
+    rec.outcome = usable ? "note" : chat.outcome == ChatOutcome::kOk
+                                        ? (chat.finish_reason == "length" ? "truncated" : "empty")
+                                        : FailedOutcome(chat);
+    rec.error = usable ? "" : chat.outcome == ChatOutcome::kOk ? "no usable note" : chat.error;
+    const int64_t call_id = Record(std::move(rec), &charge, &reservation);
+    if (usable) return KeepNote(std::move(note), evaluated, model.name, call_id);
+    if (!chat.context_overflow || keep == 0) return;
+  }
+}
+
+void LlmProposer::KeepNote(std::string note, int64_t evaluated, const std::string& model,
+                           int64_t call_id) {
   if (note.size() > o_.scratchpad_max_chars) note = note.substr(0, o_.scratchpad_max_chars) + "\n[...]";
   note = RedactAll(std::move(note));
   std::lock_guard lock(mu_);
@@ -460,7 +474,7 @@ void LlmProposer::WriteNote(size_t model_index, uint64_t seed, std::stop_token s
   LlmNoteRecord n;
   n.id = next_note_id_++;
   n.evaluated = evaluated;
-  n.model = model.name;
+  n.model = model;
   n.call_id = call_id;
   n.note = std::move(note);
   n.created_unix = UnixNow();

@@ -121,8 +121,12 @@ class LlmProposer final : public Proposer {
                                     std::string& failure) const;
   std::string RedactAll(std::string text) const;
   // Asks `model` to rewrite the scratchpad note (docs/llm.md); a failure
-  // only leaves the old note. Runs on a proposer thread.
+  // only leaves the old note; a context overflow retries with fewer
+  // attempts. Runs on a proposer thread.
   void WriteNote(size_t model_index, uint64_t seed, std::stop_token stop);
+  // Makes `note` (capped, redacted) the run's current note and queues it
+  // for the store.
+  void KeepNote(std::string note, int64_t evaluated, const std::string& model, int64_t call_id);
   // What a request is charged: its usage, or estimates (characters / 3)
   // when the server sent none.
   struct Charge {

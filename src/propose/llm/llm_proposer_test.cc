@@ -1,6 +1,7 @@
 #include "propose/llm/llm_proposer.h"
 
 #include <gmock/gmock.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -403,6 +404,43 @@ TEST_F(LlmProposerTest, AnAttemptWithoutASummaryShowsItsChangeInLaterPrompts) {
   const std::string user =
       nlohmann::json::parse(transport_->bodies[1])["messages"][1]["content"].get<std::string>();
   EXPECT_THAT(user, HasSubstr("- #1 (diff: \"changed `C = 1` to `C = 2`\"): ok, score = 2 (+1, better)"));
+}
+
+TEST_F(LlmProposerTest, AScratchpadRequestTooLongForTheContextShedsOlderAttempts) {
+  // The notebook request lists the recent attempts; a model with a small
+  // context refuses it, and the request is made again with the newest
+  // quarter of them, then none, until a note comes back.
+  options_.scratchpad_every = 8;
+  const std::string overflow =
+      R"(HTTP 400 {"object": "error", "message": "This model's maximum context length is 512 tokens. However, you requested 900 tokens", "code": 400})";
+  for (int i = 1; i <= 8; ++i) replies_.push_back(Diff("C = 1", fmt::format("C = {}", i + 1)));
+  replies_.insert(replies_.end(), {overflow, overflow, "- keep C growing", Diff("C = 1", "C = 99")});
+  auto p = Make();
+  for (CandidateId id = 1; id <= 8; ++id) {
+    auto proposal = p->Propose(Request(id), {});
+    ASSERT_TRUE(proposal.ok()) << proposal.status().ToString();
+    Candidate child = *parent_;
+    child.id = id;
+    child.parent_id = parent_->id;
+    child.program = proposal->program;
+    child.proposal = proposal->info;
+    child.result.score = 1 + id;
+    p->OnResult(child, 1.0 + id, 1.0, false);
+  }
+  ASSERT_TRUE(p->Propose(Request(9), {}).ok());
+  ASSERT_EQ(transport_->bodies.size(), 12u);
+  auto attempts_in = [&](size_t body) {
+    const std::string user = nlohmann::json::parse(transport_->bodies[body])["messages"][1]["content"];
+    EXPECT_THAT(user, HasSubstr("notebook"));
+    int n = 0;
+    for (size_t at = user.find("\n- #"); at != std::string::npos; at = user.find("\n- #", at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(attempts_in(8), 8);
+  EXPECT_EQ(attempts_in(9), 2);
+  EXPECT_EQ(attempts_in(10), 0);
+  const std::string next = nlohmann::json::parse(transport_->bodies[11])["messages"][1]["content"];
+  EXPECT_THAT(next, HasSubstr("- keep C growing"));
 }
 
 TEST_F(LlmProposerTest, TruncatedRepliesAreNeverAppliedAndAreReasked) {
