@@ -35,6 +35,15 @@ void TuningProposer::OnResult(const Candidate& child, std::optional<double> chil
   base_->OnResult(child, child_fitness, parent_fitness, replayed);
   std::lock_guard lock(mu_);
   const bool tuned_child = child.proposal.proposer == kTuneProposer;
+  // A child that scores exactly as its parent, whose constants were already
+  // searched (tuned, a tuned child, or such a copy), is in effect the same
+  // program (an edit of a dead line, say) and is not tuned either: on bin
+  // packing such copies became other islands' bests and each cost a tuning
+  // that found nothing. A tie with any other candidate is no reason.
+  if (tuned_child || (child_fitness && parent_fitness && *child_fitness == *parent_fitness &&
+                      tuned_.contains(child.parent_id))) {
+    tuned_.insert(child.id);
+  }
   if (tuned_child) {
     tuned_.insert(child.parent_id);
     // A tuning of this session had its samples counted when it finished

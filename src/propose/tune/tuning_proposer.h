@@ -16,7 +16,8 @@
 //
 // How much is spent: at most `budget_share` of all evaluations so far
 // (children plus tuning samples) goes to tuning, one tuning at a time, and a
-// candidate is tuned at most once; tuned children are not tuned again.
+// candidate is tuned at most once; tuned children are not tuned again, nor
+// are their children (and theirs) that score exactly as their parent.
 //
 // Resume: the queue and the spending are rebuilt from the results the engine
 // replays (OnResult with replayed = true), so no state of its own is stored.
@@ -98,7 +99,7 @@ class TuningProposer : public Proposer {
   mutable std::mutex mu_;  // guards everything below
   std::map<CandidateId, std::shared_ptr<const Candidate>> queue_;
   std::map<CandidateId, double> queue_fitness_;
-  std::set<CandidateId> tuned_;             // tuned or being tuned
+  std::set<CandidateId> tuned_;             // tuned, being tuned, tuned children and their copies
   std::map<int, double> island_best_;       // fitness
   std::optional<double> initial_fitness_;   // the initial program's: every island's first bar
   std::multiset<double> top_;               // the best `top_k` fitnesses

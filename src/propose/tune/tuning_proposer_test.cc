@@ -164,6 +164,35 @@ TEST(TuningProposerTest, TunedChildrenAreNotTunedAgain) {
   EXPECT_EQ(f.base->calls, 1);
 }
 
+TEST(TuningProposerTest, CopiesOfASearchedCandidateAreNotTuned) {
+  // Bin packing: a mutation of a tuned child that edits a dead line scores
+  // exactly as its parent and, placed on another island, is that island's
+  // new best; tuning it searched the same constants again (24 samples,
+  // nothing found, on each of three seeds).
+  Fixture f(Enabled());
+  auto tuned = Make(7, 0, "9.5");
+  tuned->proposal.proposer = "tune";
+  tuned->parent_id = 1;
+  tuned->proposal.evaluations = 12;
+  f.tuner->OnResult(*tuned, tuned->result.score, -6.0, /*replayed=*/true);
+  auto copy = Make(8, 1, "9.5");
+  copy->parent_id = 7;
+  f.tuner->OnResult(*copy, copy->result.score, tuned->result.score, false);
+  auto copy_of_copy = Make(9, 2, "9.5");
+  copy_of_copy->parent_id = 8;
+  f.tuner->OnResult(*copy_of_copy, copy_of_copy->result.score, copy->result.score, false);
+  ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
+  EXPECT_EQ(f.tuner->tunings(), 1);  // the replayed one only
+  EXPECT_EQ(f.base->calls, 1);
+  // A child of the tuned program that scores differently is queued as before.
+  auto better = Make(10, 3, "9.75");
+  better->parent_id = 7;
+  f.tuner->OnResult(*better, better->result.score, tuned->result.score, false);
+  auto p = f.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->parent->id, 10);
+}
+
 TEST(TuningProposerTest, TheShareOfEvaluationsLimitsTuning) {
   Fixture f(Enabled(0.5));
   f.Result(*Make(1, 0, "4.0"));
