@@ -6,6 +6,10 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -134,6 +138,90 @@ TEST_F(EngineTuningTest, TunedChildrenAndTheirCostAreRecordedAndCounted) {
   auto rerun = again.Run({});
   ASSERT_TRUE(rerun.ok());
   EXPECT_EQ(eval2.calls.load(), 0);
+}
+
+// With --jobs 2, a tuning's samples run two at a time on the engine's idle
+// slot (propose/slot_lender.h); never more evaluations than jobs.
+TEST_F(EngineTuningTest, ATuningsSamplesUseTheIdleSlots) {
+  DistanceEvaluator eval;
+  auto store = std::move(RunStore::Create((dir_ / "p.db").string(), RunMetadata{})).value();
+  Candidate c;
+  c.id = 0;
+  c.program.files.push_back({"p.py", "x = 100\n"});
+  c.source_hash = NormalizedProgramHash(c.program);
+  c.proposal.proposer = "initial";
+  EvalRequest first{0, &c.program, 0, Split::kTrain};
+  c.result = eval.Evaluate(first, {});
+  ASSERT_TRUE(store->InsertDone(c).ok());
+
+  // Samples (every evaluation with the id of a child being tuned) and all
+  // evaluations in flight at once.
+  std::mutex mu;
+  std::condition_variable cv;
+  int samples = 0, max_samples = 0, all = 0, max_all = 0;
+  bool waited = false;
+  TuningOptions o;
+  o.enabled = true;
+  o.budget_share = 0.5;
+  o.tune.max_evaluations = 12;
+  auto count = [&](int delta, bool sample) {
+    all += delta;
+    max_all = std::max(max_all, all);
+    if (sample) max_samples = std::max(max_samples, samples += delta);
+  };
+  auto tuner = std::make_unique<TuningProposer>(
+      std::make_unique<StepProposer>(5), o, Objective{},
+      [&](CandidateId id, const Program& p, uint64_t seed, std::stop_token stop) {
+        {
+          std::unique_lock lock(mu);
+          count(+1, true);
+          cv.notify_all();
+          // The first sample waits (at most 10 s) for a second one: the
+          // test is that two are in flight, not how fast.
+          if (!waited) {
+            waited = true;
+            cv.wait_for(lock, std::chrono::seconds(10), [&] { return max_samples >= 2; });
+          }
+        }
+        EvalRequest req{id, &p, seed, Split::kTrain};
+        EvalResult r = eval.Evaluate(req, stop);
+        std::lock_guard lock(mu);
+        count(-1, true);
+        return r;
+      });
+  class CountingEvaluator final : public Evaluator {
+   public:
+    CountingEvaluator(Evaluator& inner, std::function<void(int)> count) : inner_(inner), count_(count) {}
+    EvalResult Evaluate(const EvalRequest& req, std::stop_token stop) override {
+      count_(+1);
+      EvalResult r = inner_.Evaluate(req, stop);
+      count_(-1);
+      return r;
+    }
+    std::string Describe() const override { return "counting"; }
+
+   private:
+    Evaluator& inner_;
+    std::function<void(int)> count_;
+  } children(eval, [&](int delta) {
+    std::lock_guard lock(mu);
+    count(delta, false);
+  });
+  auto archive = NewArchive();
+  EngineOptions eo;
+  eo.jobs = 2;
+  eo.deterministic = true;
+  eo.seed = 3;
+  eo.budget.evaluations = 60;
+  Engine engine(eo, *store, *archive, *tuner, children, clock_);
+  ASSERT_TRUE(engine.Restore().ok());
+  auto summary = engine.Run({});
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_GE(tuner->tunings(), 1);
+  EXPECT_EQ(max_samples, 2);
+  EXPECT_EQ(tuner->max_samples_in_flight(), 2);
+  EXPECT_LE(max_all, 2);
+  EXPECT_EQ(summary->progress.evaluations, eval.calls.load() - 1);
 }
 
 }  // namespace

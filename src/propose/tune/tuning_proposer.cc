@@ -6,6 +6,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "propose/tune/sample_batch.h"
+
 namespace crucible {
 namespace {
 
@@ -129,11 +131,23 @@ StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request,
                                         std::shared_ptr<const Candidate> start,
                                         const TuneOptions& tune, std::stop_token stop) {
   const double start_value = *objective_.ValueOf(start->result);
-  const TrainEvaluation evaluate = [&](const Program& program, std::stop_token s) {
-    return evaluate_(request.child_id, program, start->seed, s);
+  SampleBatch::Evaluate one = [this, id = request.child_id, seed = start->seed](
+                                  const TuneSample& sample, std::stop_token s) {
+    return evaluate_(id, sample.program, seed, s);
   };
-  StatusOr<TuneResult> r = TuneConstants(*ParsedSourceOf(*start), start_value, objective_,
-                                         evaluate, tune, request.seed, stop);
+  // A generation's samples at a time, on this thread and on any evaluation
+  // slots the engine lends (propose/slot_lender.h).
+  const BatchTrainEvaluation evaluate = [&](const std::vector<TuneSample>& samples,
+                                            std::stop_token s) {
+    auto batch = std::make_shared<SampleBatch>(samples, one, nullptr, s);
+    if (request.lender && samples.size() > 1) request.lender->Offer(batch);
+    std::vector<EvalResult> results = batch->Run();
+    std::lock_guard lock(mu_);
+    max_samples_in_flight_ = std::max(max_samples_in_flight_, batch->max_in_flight());
+    return results;
+  };
+  StatusOr<TuneResult> r = TuneConstantsInBatches(*ParsedSourceOf(*start), start_value, objective_,
+                                                  evaluate, tune, request.seed, stop);
   {
     std::lock_guard lock(mu_);
     busy_ = false;
@@ -176,6 +190,11 @@ std::string TuningProposer::UsageSummary() const {
 int64_t TuningProposer::tunings() const {
   std::lock_guard lock(mu_);
   return tunings_;
+}
+
+int TuningProposer::max_samples_in_flight() const {
+  std::lock_guard lock(mu_);
+  return max_samples_in_flight_;
 }
 
 int64_t TuningProposer::tuning_evaluations() const {

@@ -24,6 +24,12 @@
 // A tuning in flight at a crash is lost with its samples (they were never
 // recorded).
 //
+// Parallel samples: a tuning evaluates each CMA-ES generation's new samples
+// as one batch (tuner.h). Its own thread takes them one by one, and the
+// engine lends its idle evaluation slots (ProposalRequest::lender,
+// propose/slot_lender.h), so with `--jobs N` up to N samples run at once
+// when nothing else is evaluating, never more evaluations than N.
+//
 // Thread safety: Propose() runs on worker threads (RunsInline() is false even
 // when the wrapped proposer's is true, because a tuning waits on
 // evaluations); the queue is guarded by a mutex. The hooks are forwarded.
@@ -75,6 +81,8 @@ class TuningProposer : public Proposer {
   // Counters, for tests and the summary.
   int64_t tunings() const;
   int64_t tuning_evaluations() const;
+  // The most samples of one batch evaluated at once (1 without a lender).
+  int max_samples_in_flight() const;
 
  private:
   // The next candidate to tune, if one is queued and the share allows; the
@@ -100,6 +108,7 @@ class TuningProposer : public Proposer {
   int64_t tunings_ = 0;
   std::set<CandidateId> live_children_;    // children of tunings made by this process
   bool busy_ = false;                       // one tuning at a time
+  int max_samples_in_flight_ = 0;
 };
 
 }  // namespace crucible

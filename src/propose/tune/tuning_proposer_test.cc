@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 namespace crucible {
@@ -232,6 +237,77 @@ TEST(TuningProposerTest, DisabledOnlyForwards) {
   ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
   EXPECT_EQ(f.base->calls, 1);
   EXPECT_EQ(f.evaluations, 0);
+}
+
+// A lender with one idle slot: a thread that runs every unit offered.
+class OneSlotLender final : public SlotLender {
+ public:
+  void Offer(std::shared_ptr<SharedWork> work) override {
+    ++offers;
+    threads.emplace_back([work] {
+      while (std::function<void()> unit = work->TakeUnit()) unit();
+    });
+  }
+  std::atomic<int> offers{0};
+  std::vector<std::jthread> threads;
+};
+
+TEST(TuningProposerTest, ALentSlotEvaluatesSamplesBesideTheTuningsOwnThread) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int in_flight = 0;
+  int max_in_flight = 0;
+  bool waited = false;
+  std::set<std::thread::id> threads;
+  auto evaluate = [&](CandidateId, const Program& p, uint64_t, std::stop_token) {
+    std::unique_lock lock(mu);
+    threads.insert(std::this_thread::get_id());
+    max_in_flight = std::max(max_in_flight, ++in_flight);
+    cv.notify_all();
+    // The first sample waits (at most 10 s) for a second one to start: two
+    // samples in flight at once is what is tested, not a timing.
+    if (!waited) {
+      waited = true;
+      cv.wait_for(lock, std::chrono::seconds(10), [&] { return max_in_flight >= 2; });
+    }
+    --in_flight;
+    return Score(p);
+  };
+  auto make = [&] {
+    return std::make_unique<TuningProposer>(std::make_unique<MarkProposer>(), Enabled(),
+                                            Objective{}, evaluate);
+  };
+  auto start = Make(3, 1, "4.0");
+  ProposalRequest req;
+  req.child_id = 50;
+  req.seed = 9;
+  req.parent = Make(0, 0, "1.0");
+
+  waited = true;  // alone, nothing to wait for
+  auto alone = make();
+  alone->OnResult(*start, start->result.score, std::nullopt, false);
+  StatusOr<Proposal> sequential = alone->Propose(req, {});
+  ASSERT_TRUE(sequential.ok());
+  EXPECT_EQ(alone->max_samples_in_flight(), 1);
+  EXPECT_EQ(max_in_flight, 1);
+
+  max_in_flight = 0;
+  waited = false;
+  threads.clear();
+  OneSlotLender lender;
+  auto lent = make();
+  lent->OnResult(*start, start->result.score, std::nullopt, false);
+  req.lender = &lender;
+  StatusOr<Proposal> parallel = lent->Propose(req, {});
+  ASSERT_TRUE(parallel.ok());
+  EXPECT_GE(lender.offers, 1);
+  EXPECT_EQ(max_in_flight, 2);
+  EXPECT_EQ(lent->max_samples_in_flight(), 2);
+  EXPECT_GE(threads.size(), 2u);  // the owner and a lent slot (a thread per offer here)
+  // The same tuning: program, cost and record.
+  EXPECT_EQ(parallel->program, sequential->program);
+  EXPECT_EQ(parallel->info.evaluations, sequential->info.evaluations);
+  EXPECT_EQ(parallel->info.detail_json, sequential->info.detail_json);
 }
 
 TEST(TuningProposerTest, OptionsErrorsNameTheField) {
