@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -308,6 +309,53 @@ TEST(TuningProposerTest, ALentSlotEvaluatesSamplesBesideTheTuningsOwnThread) {
   EXPECT_EQ(parallel->program, sequential->program);
   EXPECT_EQ(parallel->info.evaluations, sequential->info.evaluations);
   EXPECT_EQ(parallel->info.detail_json, sequential->info.detail_json);
+}
+
+TEST(TuningProposerTest, ACorruptTuningStateIsDataLoss) {
+  Fixture f(Enabled());
+  EXPECT_TRUE(f.tuner->RestoreState({{"tune.tuning", "{}"}}).ok());
+  EXPECT_EQ(f.tuner->RestoreState({{"tune.tuning", "[1]"}}).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(f.tuner->RestoreState({{"tune.tuning", R"({"from": 3, "seed": 1, "evaluations": 12,
+                                                        "samples": [[1, 2]]})"}})
+                .code(),
+            StatusCode::kDataLoss);
+  const std::vector<std::string> keys = f.tuner->StateKeys();
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "tune.tuning"), keys.end());
+}
+
+TEST(TuningProposerTest, AResumedTuningAnswersItsRecordedSamplesAndEndsTheSame) {
+  auto start = Make(3, 1, "4.0");
+  // Uninterrupted, checkpointing every sample.
+  Fixture whole(Enabled());
+  whole.Result(*start);
+  StatusOr<Proposal> expected = whole.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(expected.ok());
+  ASSERT_EQ(expected->info.proposer, "tune");
+  const std::string state = whole.tuner->TakeCheckpoint().state.at("tune.tuning");
+  auto j = nlohmann::json::parse(state);
+  EXPECT_EQ(j["from"], 3);
+  EXPECT_EQ(j["samples"].size(), static_cast<size_t>(expected->info.evaluations));
+  // A crash after the first five samples: the resumed proposer replays the
+  // results, restores the state and takes the tuning up at its next
+  // proposal (another child id, another seed: the recorded seed counts).
+  j["samples"] = nlohmann::json(std::vector<nlohmann::json>(j["samples"].begin(), j["samples"].begin() + 5));
+  Fixture resumed(Enabled(0.01));  // a share that would not start a new tuning
+  resumed.Result(*start, /*replayed=*/true);
+  ASSERT_TRUE(resumed.tuner->RestoreState({{"tune.tuning", j.dump()}}).ok());
+  StatusOr<Proposal> got = resumed.Propose(Make(0, 0, "1.0"), /*child=*/77);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->info.proposer, "tune");
+  EXPECT_EQ(got->program, expected->program);
+  EXPECT_EQ(got->info.detail_json, expected->info.detail_json);
+  EXPECT_EQ(got->info.evaluations, expected->info.evaluations);
+  EXPECT_EQ(resumed.evaluations, expected->info.evaluations - 5);
+  // Once the child is recorded the state is cleared.
+  Candidate child = *start;
+  child.id = 77;
+  child.parent_id = 3;
+  child.proposal = got->info;
+  resumed.Result(child);
+  EXPECT_EQ(resumed.tuner->TakeCheckpoint().state.at("tune.tuning"), "{}");
 }
 
 TEST(TuningProposerTest, OptionsErrorsNameTheField) {
