@@ -10,7 +10,8 @@
 #   env: BUDGET (default 120), SEEDS (default "1 2 3"), JOBS (default 2),
 #        TUNING (the tuning: section's body, one key per line),
 #        INITIAL (a file copied over the problem's initial program in both
-#        arms, e.g. a program with constants; single-file problems only)
+#        arms, e.g. a program with constants; single-file problems only),
+#        ARMS (default "off on"; "on" reruns the tuning arm alone)
 set -eu
 CRU=$1 OUT=$2
 shift 2
@@ -23,7 +24,7 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$OUT"
 for problem in $PROBLEMS; do
   for seed in $SEEDS; do
-    for arm in off on; do
+    for arm in ${ARMS:-off on}; do
       P=$OUT/problem-$problem-$arm
       rm -rf "$P"
       cp -r "$HERE/problems/$problem" "$P"

@@ -21,6 +21,7 @@ done
 
 packages=(
   build-essential cmake ninja-build pkg-config git python3 procps lld
+  python3-dev  # the warm Python worker's compiled loop (src/evaluate/warm_fork.cc); without it, its pure-Python loop
   libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libxxhash-dev
   libcurl4-openssl-dev libcpp-httplib-dev
   libpagmo-dev  # search strategies (src/search/, docs/search.md) and constant tuning (src/propose/tune/); brings Eigen, Boost.Serialization, TBB

@@ -31,6 +31,16 @@ candidate child:
     (the sandbox gave the worker private /tmp, /dev/shm and IPC), their
     contents and every System V IPC object are removed after each candidate.
 
+Two loops do this, with the same requests, responses and containment: the
+compiled one (_crucible_warm_fork, src/evaluate/warm_fork.cc, which crucible
+writes beside this file) and, where it is not there or this Python cannot
+load it, the pure-Python one below. With the compiled loop the worker reads
+the request, writes the candidate's files and sets its variables before the
+fork (and takes the variables back after it), and the module does the rest
+in C++ without running Python in the worker while the child lives: each page
+of the worker that Python writes after a fork is a page fault and a copy,
+which was most of a trivial candidate's CPU.
+
 The worker is not dumpable (PR_SET_DUMPABLE 0), so a candidate cannot read
 or write its memory through /proc or ptrace. A worker that cannot clean up
 after a candidate (a descendant survives) says so ("retire") and exits;
@@ -271,7 +281,8 @@ class Tail:
 
 
 def child(task, program_path, request, keep_fds):
-    """In the forked child: become the candidate's process, evaluate, exit."""
+    """In the forked child (pure-Python loop): become the candidate's
+    process, evaluate, exit."""
     try:
         out_w, err_w, result_w = keep_fds
         os.dup2(out_w, 1)
@@ -286,17 +297,34 @@ def child(task, program_path, request, keep_fds):
         if os.getppid() == 1:  # the worker is already gone
             os._exit(1)
         os.chdir(request["scratch"])  # the worker's scratch (set by run_one)
-        os.environ.update(request["env"])
-        os.environ.pop("CRUCIBLE_RESULT_FD", None)  # crucible's number; ours is result_w
         cpu = request.get("cpu_seconds")
         if cpu:
             soft = max(1, int(cpu))
             resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as a fresh interpreter has it
-        adapter.evaluate_here(task, program_path, channel=result_w)
+        evaluate(task, program_path, request, result_w)
     except BaseException:
         traceback.print_exc()
     os._exit(70)
+
+
+def evaluate(task, program_path, request, result_w):
+    """The candidate's child, once set up: its environment, then the
+    evaluator; never returns."""
+    os.environ.update(request["env"])
+    os.environ.pop("CRUCIBLE_RESULT_FD", None)  # crucible's number; ours is result_w
+    adapter.evaluate_here(task, program_path, channel=result_w)
+
+
+def load_fork_server():
+    """The compiled loop (src/evaluate/warm_fork.cc, written beside this
+    file by crucible), or None: not shipped (a build without Python's
+    headers) or not loadable by this Python. warm_pool_test runs both."""
+    try:
+        import _crucible_warm_fork
+    except ImportError:
+        return None
+    return _crucible_warm_fork
 
 
 def pump(pid, pipes, deadline):
@@ -399,10 +427,64 @@ def run_one(task, program, request, places, private):
     return response
 
 
+def set_environment(env):
+    """Sets a candidate's variables in the worker's own environment, which
+    its child inherits (set in the child, they cost it page faults on the
+    worker's os.environ); returns what to restore once the child is gone."""
+    env = {k: v for k, v in env.items() if k != "CRUCIBLE_RESULT_FD"}  # the child's is its pipe
+    before = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    return before
+
+
+def restore_environment(before):
+    for k, v in before.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def serve_forked(fork_server, task, program, requests, responses, places, private):
+    """The loop with _crucible_warm_fork.run_one (warm_fork.cc): the request
+    is read, the candidate's files written and its environment set here,
+    before the fork, so that neither the worker (while the child lives) nor
+    the child touches those Python objects after it."""
+    scratch, files_root = places
+    inodes = [(n or 0) for n in (private or [0, 0])]
+    os.environ.pop("CRUCIBLE_RESULT_FD", None)  # a child's is its own pipe
+    for count, line in enumerate(requests, 1):
+        request = json.loads(line)
+        try:
+            program_path = place_candidate(request, files_root, program)
+        except (OSError, ValueError, TypeError) as e:
+            responses.write(json.dumps(
+                {"exited": True, "exit_code": 70, "stderr": f"the warm worker could not write "
+                 f"the candidate's files: {e}", "retire": "could not write a candidate's files"}
+            ).encode() + b"\n")
+            return
+        cpu = request.get("cpu_seconds") or 0
+        before = set_environment(request["env"])
+        is_child, value = fork_server.run_one(
+            responses.fileno(), scratch, files_root, private is not None, OUTPUT_CAP, RESULT_CAP,
+            *inodes, float(request["timeout"]), float(cpu),
+            f"served {count} candidates" if count >= MAX_CANDIDATES else "")
+        if is_child:
+            try:
+                adapter.evaluate_here(task, program_path, channel=value)
+            except BaseException:
+                traceback.print_exc()
+            os._exit(70)
+        restore_environment(before)
+        if value:  # retired
+            return
+
+
 def main(argv):
     request_fifo, response_fifo, rest = argv[0], argv[1], argv[2:]
     args = adapter.parse_args(rest + ["/nonexistent-candidate"])
     adapter.export_python_path()
+    fork_server = load_fork_server()
     requests = open(request_fifo, "rb")
     responses = open(response_fifo, "wb", buffering=0)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -427,6 +509,10 @@ def main(argv):
     os.dup2(saved, 1)
     os.close(saved)
     responses.write(b'{"ready": true}\n')
+    if fork_server is not None:
+        serve_forked(fork_server, task, args["program"], requests, responses,
+                     (scratch, files_root), private)
+        return
     count = 0
     for line in requests:
         request = json.loads(line)

@@ -10,6 +10,7 @@
 #include "archive/pareto.h"
 #include "core/diff.h"
 #include "core/parsed_program.h"
+#include "engine/lent_slots.h"
 #include "engine/task_pool.h"
 
 namespace crucible {
@@ -72,6 +73,8 @@ struct Engine::Completion {
   StatusOr<Proposal> proposal = InternalError("none");
   EvalResult result;
   bool cancelled = false;
+  bool lent = false;  // a unit of lent work (LentSlots) finished
+  bool wake = false;  // work was offered to idle slots; not a task
 };
 
 class Engine::Impl {
@@ -91,6 +94,11 @@ class Engine::Impl {
                                                       : std::max(0, proposer.Concurrency())),
         precheck_(PrecheckOptions{o_.max_program_bytes}),
         propose_pool_(std::max(o_.jobs, proposal_slots_)),
+        lent_([this] {
+          Completion wake;
+          wake.wake = true;
+          completions_.Push(std::move(wake));
+        }),
         eval_pool_(o_.jobs) {
     if (multi()) {
       fronts_.assign(static_cast<size_t>(archive_.num_islands()),
@@ -116,6 +124,8 @@ class Engine::Impl {
   void CheckInterruptions(std::stop_token stop);
   void Advance();
   bool SelectAndPrecheck();  // within a batch; true when it changed something
+  bool TryLend();
+  int64_t Busy() const;
   void RecordSlowEvaluations();
 
   bool SelectionOpen() const;
@@ -172,6 +182,7 @@ class Engine::Impl {
   CompletionQueue<Completion> completions_;
   std::stop_source cancel_;  // cancels in-flight work
   int64_t tasks_outstanding_ = 0;
+  int64_t lent_running_ = 0;  // units of lent work on the evaluation pool
 
   CandidateId next_select_ = 0;    // the next id to allocate
   CandidateId next_precheck_ = 0;  // deterministic schedule
@@ -197,6 +208,7 @@ class Engine::Impl {
   std::optional<double> hypervolume_;
 
   TaskPool propose_pool_;  // last: destroyed (joined) first
+  LentSlots lent_;         // idle evaluation slots lent to proposers (tuning samples)
   TaskPool eval_pool_;
 };
 
@@ -274,7 +286,8 @@ StatusOr<EngineSummary> Engine::Impl::Run(std::stop_token stop) {
     // Counted here, not in Apply: when the batch cannot begin (run.db gone,
     // disk full) Apply never runs, and DrainAll must not wait for results
     // that were already taken off the queue.
-    tasks_outstanding_ -= static_cast<int64_t>(done.size());
+    tasks_outstanding_ -= std::count_if(done.begin(), done.end(),
+                                        [](const Completion& c) { return !c.wake; });
     InBatch([&] {
       for (Completion& c : done) Apply(std::move(c));
       RecordSlowEvaluations();
@@ -337,7 +350,9 @@ bool Engine::Impl::SelectAndPrecheck() {
   bool any = false;
   bool more = true;
   while (more && store_error_.ok()) {
-    more = TryPrecheck();
+    // Idle slots go to lent work (a tuning's samples) before new children.
+    more = TryLend();
+    more |= TryPrecheck();
     more |= TrySelect();
     any |= more;
   }
@@ -348,10 +363,7 @@ bool Engine::Impl::SelectAndPrecheck() {
 // (their candidates stay pending in the store).
 void Engine::Impl::DrainAll() {
   while (tasks_outstanding_ > 0) {
-    for (Completion& c : completions_.WaitAndDrain(0.05)) {
-      --tasks_outstanding_;
-      (void)c;
-    }
+    for (Completion& c : completions_.WaitAndDrain(0.05)) tasks_outstanding_ -= !c.wake;
   }
   slots_.clear();
 }
@@ -436,7 +448,8 @@ bool Engine::Impl::TrySelect() {
   // made within the loop pass, and would otherwise let it select forever.
   const int64_t selected = static_cast<int64_t>(slots_.size()) -
                            (o_.deterministic ? 0 : CountEvaluatedAndFinished());
-  if (proposal_slots_ > 0 ? CountPhase(true) >= proposal_slots_ : selected >= o_.jobs) {
+  if (proposal_slots_ > 0 ? CountPhase(true) >= proposal_slots_
+                          : selected + lent_running_ >= o_.jobs) {
     return false;
   }
   if (o_.deterministic && (next_precheck_ != next_select_ || next_select_ >= next_insert_ + o_.jobs)) {
@@ -483,6 +496,7 @@ void Engine::Impl::SubmitProposal(const std::shared_ptr<Slot>& slot,
   req.inspirations = std::move(inspirations);
   req.num_top_inspirations = num_top;
   req.precheck = &precheck_;
+  req.lender = &lent_;
   if (o_.budget.evaluations) {
     req.evaluations_left = *o_.budget.evaluations - dispatched_ - (CountPhase(true) - 1);
   }
@@ -525,6 +539,11 @@ void Engine::Impl::SubmitEvaluation(const std::shared_ptr<Slot>& slot) {
 }
 
 void Engine::Impl::Apply(Completion done) {
+  if (done.wake) return;
+  if (done.lent) {
+    --lent_running_;
+    return;
+  }
   if (done.cancelled) return;
   auto it = slots_.find(done.id);
   if (it == slots_.end()) return;
@@ -547,6 +566,38 @@ void Engine::Impl::Apply(Completion done) {
   slot.phase = Slot::Phase::kFinished;
 }
 
+// Runs units of work proposers offered (a tuning's samples) on idle
+// evaluation slots, while fewer than `jobs` things run: evaluations, lent
+// units and — in the classic schedule, where a proposal holds one of the
+// `jobs` slots — proposals (a tuning's own thread evaluates too). Lent
+// units do not touch the archive, so the deterministic schedule is
+// unchanged.
+bool Engine::Impl::TryLend() {
+  if (cancel_.stop_requested()) return false;
+  bool any = false;
+  while (Busy() < o_.jobs) {
+    std::function<void()> unit = lent_.Take();
+    if (!unit) break;
+    ++lent_running_;
+    ++tasks_outstanding_;
+    eval_pool_.Submit([this, unit = std::move(unit)] {
+      unit();
+      Completion done;
+      done.lent = true;
+      completions_.Push(std::move(done));
+    });
+    any = true;
+  }
+  return any;
+}
+
+int64_t Engine::Impl::Busy() const {
+  // With separate proposal slots, proposals do not hold evaluation slots;
+  // the thread of each proposer with work on offer still evaluates.
+  const int64_t proposing = proposal_slots_ > 0 ? lent_.offers() : CountPhase(true);
+  return proposing + CountPhase(false) + lent_running_;
+}
+
 void Engine::Impl::RecordSlowEvaluations() {
   const double now = clock_.NowSeconds();
   for (auto& [id, slot] : slots_) {
@@ -564,11 +615,11 @@ bool Engine::Impl::TryPrecheck() {
   bool any = false;
   // With separate proposal slots, a proposed child waits for an evaluation
   // slot (at most `jobs` evaluations run at once).
-  if (proposal_slots_ > 0 && CountPhase(false) >= o_.jobs) return false;
+  if (proposal_slots_ > 0 && CountPhase(false) + lent_running_ >= o_.jobs) return false;
   for (auto& [id, slot] : slots_) {
     if (o_.deterministic && id != next_precheck_) continue;
     if (slot->phase != Slot::Phase::kProposed) continue;
-    if (proposal_slots_ > 0 && CountPhase(false) >= o_.jobs) break;
+    if (proposal_slots_ > 0 && CountPhase(false) + lent_running_ >= o_.jobs) break;
     Precheck(*slot);
     if (o_.deterministic) ++next_precheck_;
     any = true;

@@ -3,9 +3,17 @@
 // the store keeps their number, and a resume counts them again.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -134,6 +142,201 @@ TEST_F(EngineTuningTest, TunedChildrenAndTheirCostAreRecordedAndCounted) {
   auto rerun = again.Run({});
   ASSERT_TRUE(rerun.ok());
   EXPECT_EQ(eval2.calls.load(), 0);
+}
+
+// With --jobs 2, a tuning's samples run two at a time on the engine's idle
+// slot (propose/slot_lender.h); never more evaluations than jobs.
+TEST_F(EngineTuningTest, ATuningsSamplesUseTheIdleSlots) {
+  DistanceEvaluator eval;
+  auto store = std::move(RunStore::Create((dir_ / "p.db").string(), RunMetadata{})).value();
+  Candidate c;
+  c.id = 0;
+  c.program.files.push_back({"p.py", "x = 100\n"});
+  c.source_hash = NormalizedProgramHash(c.program);
+  c.proposal.proposer = "initial";
+  EvalRequest first{0, &c.program, 0, Split::kTrain};
+  c.result = eval.Evaluate(first, {});
+  ASSERT_TRUE(store->InsertDone(c).ok());
+
+  // Samples (every evaluation with the id of a child being tuned) and all
+  // evaluations in flight at once.
+  std::mutex mu;
+  std::condition_variable cv;
+  int samples = 0, max_samples = 0, all = 0, max_all = 0;
+  bool waited = false;
+  TuningOptions o;
+  o.enabled = true;
+  o.budget_share = 0.5;
+  o.tune.max_evaluations = 12;
+  auto count = [&](int delta, bool sample) {
+    all += delta;
+    max_all = std::max(max_all, all);
+    if (sample) max_samples = std::max(max_samples, samples += delta);
+  };
+  auto tuner = std::make_unique<TuningProposer>(
+      std::make_unique<StepProposer>(5), o, Objective{},
+      [&](CandidateId id, const Program& p, uint64_t seed, std::stop_token stop) {
+        {
+          std::unique_lock lock(mu);
+          count(+1, true);
+          cv.notify_all();
+          // The first sample waits (at most 10 s) for a second one: the
+          // test is that two are in flight, not how fast.
+          if (!waited) {
+            waited = true;
+            cv.wait_for(lock, std::chrono::seconds(10), [&] { return max_samples >= 2; });
+          }
+        }
+        EvalRequest req{id, &p, seed, Split::kTrain};
+        EvalResult r = eval.Evaluate(req, stop);
+        std::lock_guard lock(mu);
+        count(-1, true);
+        return r;
+      });
+  class CountingEvaluator final : public Evaluator {
+   public:
+    CountingEvaluator(Evaluator& inner, std::function<void(int)> count) : inner_(inner), count_(count) {}
+    EvalResult Evaluate(const EvalRequest& req, std::stop_token stop) override {
+      count_(+1);
+      EvalResult r = inner_.Evaluate(req, stop);
+      count_(-1);
+      return r;
+    }
+    std::string Describe() const override { return "counting"; }
+
+   private:
+    Evaluator& inner_;
+    std::function<void(int)> count_;
+  } children(eval, [&](int delta) {
+    std::lock_guard lock(mu);
+    count(delta, false);
+  });
+  auto archive = NewArchive();
+  EngineOptions eo;
+  eo.jobs = 2;
+  eo.deterministic = true;
+  eo.seed = 3;
+  eo.budget.evaluations = 60;
+  Engine engine(eo, *store, *archive, *tuner, children, clock_);
+  ASSERT_TRUE(engine.Restore().ok());
+  auto summary = engine.Run({});
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_GE(tuner->tunings(), 1);
+  EXPECT_EQ(max_samples, 2);
+  EXPECT_EQ(tuner->max_samples_in_flight(), 2);
+  EXPECT_LE(max_all, 2);
+  EXPECT_EQ(summary->progress.evaluations, eval.calls.load() - 1);
+}
+
+// A run SIGKILLed while a tuning's second generation is being evaluated two
+// samples at a time: the samples recorded before the kill (run.db's state
+// "tune.tuning") are not evaluated again, and the resumed tuning ends with
+// the child, the record and the cost of the uninterrupted run's.
+TEST_F(EngineTuningTest, AKillInTheMiddleOfAParallelGenerationResumesTheTuningExactly) {
+  struct Samples {
+    std::mutex mu;
+    std::map<CandidateId, int> by_child;  // samples per tuned child id
+    int total = 0;
+  };
+  auto run = [&](const std::string& db, bool create, Samples& samples,
+                 std::function<void(int)> before_sample) {
+    DistanceEvaluator eval;
+    std::unique_ptr<RunStore> store;
+    if (create) {
+      store = std::move(RunStore::Create(db, RunMetadata{})).value();
+      Candidate c;
+      c.id = 0;
+      c.program.files.push_back({"p.py", "x = 100\n"});
+      c.source_hash = NormalizedProgramHash(c.program);
+      c.proposal.proposer = "initial";
+      EvalRequest req{0, &c.program, 0, Split::kTrain};
+      c.result = eval.Evaluate(req, {});
+      EXPECT_TRUE(store->InsertDone(c).ok());
+    } else {
+      store = std::move(RunStore::Open(db, RunStore::Mode::kReadWrite)).value();
+    }
+    TuningOptions o;
+    o.enabled = true;
+    o.budget_share = 0.5;
+    o.tune.max_evaluations = 18;
+    TuningProposer tuner(std::make_unique<StepProposer>(5), o, Objective{},
+                         [&](CandidateId id, const Program& p, uint64_t seed, std::stop_token stop) {
+                           int n;
+                           {
+                             std::lock_guard lock(samples.mu);
+                             n = ++samples.total;
+                             ++samples.by_child[id];
+                           }
+                           if (before_sample) before_sample(n);
+                           EvalRequest req{id, &p, seed, Split::kTrain};
+                           return eval.Evaluate(req, stop);
+                         });
+    auto archive = NewArchive();
+    EngineOptions eo;
+    eo.jobs = 2;
+    eo.deterministic = true;
+    eo.seed = 3;
+    eo.budget.evaluations = 60;
+    Engine engine(eo, *store, *archive, tuner, eval, clock_);
+    EXPECT_TRUE(engine.Restore().ok());
+    auto summary = engine.Run({});
+    EXPECT_TRUE(summary.ok());
+  };
+  auto first_tuning = [](const std::string& db) {
+    auto store = std::move(RunStore::Open(db, RunStore::Mode::kReadOnly)).value();
+    auto rows = std::move(store->LoadCandidates()).value();
+    for (const CandidateRow& r : rows) {
+      if (r.candidate.proposal.proposer == "tune") return r.candidate;
+    }
+    return Candidate{};
+  };
+
+  // The uninterrupted run.
+  const std::string whole = (dir_ / "whole.db").string();
+  Samples all;
+  run(whole, true, all, nullptr);
+  const Candidate expected = first_tuning(whole);
+  ASSERT_EQ(expected.proposal.proposer, "tune");
+  ASSERT_GE(expected.proposal.evaluations, 10);  // the kill below lands in its second generation
+
+  // The same run in a child process whose 9th and later samples never end:
+  // samples 7 and 8 of the second generation are done, 9 and 10 in flight.
+  // Killed once run.db's state holds the 8 finished samples.
+  const std::string killed = (dir_ / "killed.db").string();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    Samples s;
+    run(killed, true, s, [](int n) {
+      if (n >= 9) std::this_thread::sleep_for(std::chrono::hours(1));
+    });
+    ::_exit(0);
+  }
+  size_t recorded = 0;
+  for (int i = 0; i < 600 && recorded < 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto store = RunStore::Open(killed, RunStore::Mode::kReadOnly);
+    if (!store.ok()) continue;
+    auto state = (*store)->GetState("tune.tuning");
+    if (!state.ok() || !*state) continue;
+    const auto j = nlohmann::json::parse(**state, nullptr, false);
+    if (j.is_object() && j.contains("samples")) recorded = j["samples"].size();
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_EQ(recorded, 8u);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  // Resumed: the tuning continues with the other samples only.
+  Samples resumed;
+  run(killed, false, resumed, nullptr);
+  const Candidate got = first_tuning(killed);
+  ASSERT_EQ(got.proposal.proposer, "tune");
+  EXPECT_EQ(got.parent_id, expected.parent_id);
+  EXPECT_EQ(got.program, expected.program);
+  EXPECT_EQ(got.proposal.evaluations, expected.proposal.evaluations);
+  EXPECT_EQ(got.proposal.detail_json, expected.proposal.detail_json);
+  EXPECT_EQ(resumed.by_child[got.id], expected.proposal.evaluations - 8);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "core/file.h"
 #include "evaluate/python_support_files.h"
+#include "evaluate/python_support_so.h"
 
 namespace crucible {
 namespace {
@@ -27,6 +28,9 @@ Status InstallPythonSupport(const std::string& dir) {
     fs::create_directories(path.parent_path(), ec);
     if (ec) return InternalError(fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
     RETURN_IF_ERROR(WriteFileAtomic(path, f.content));
+  }
+  if (const std::string_view so = python_support::WarmForkModule(); !so.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomic(fs::path(dir) / python_support::kWarmForkModulePath, so));
   }
   return Status::Ok();
 }

@@ -2,8 +2,9 @@
 // evaluation (docs/openevolve.md, "Warm evaluators").
 //
 // Each worker is python/crucible/worker.py running in crucible's sandbox
-// (one Sandbox::Run that lasts as long as the worker): it imports the
-// evaluator module once and forks a fresh child per candidate, which runs
+// (one Sandbox::Run that lasts as long as the worker), with its compiled
+// per-candidate loop (warm_fork.cc) beside it when the binary ships one: it
+// imports the evaluator module once and forks a fresh child per candidate, which runs
 // with the candidate's limits, in its own scratch directory, and is killed
 // with its whole tree at its deadline or when it ends. The candidate's
 // files travel in the request and the worker writes them on its private

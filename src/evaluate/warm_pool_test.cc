@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <thread>
 
 #include "evaluate/command_evaluator.h"
@@ -44,7 +45,13 @@ bool ProcessWithMarkerExists(const std::string& marker) {
   return false;
 }
 
-class WarmPoolTest : public ::testing::Test {
+// Every test runs with each of the worker's two loops: the compiled one
+// (_crucible_warm_fork, warm_fork.cc, shipped in the binary) and the
+// pure-Python one worker.py falls back to when the module is not there.
+enum class Loop { kCompiled, kPurePython };
+void PrintTo(Loop loop, std::ostream* os) { *os << (loop == Loop::kCompiled ? "compiled" : "pure Python"); }
+
+class WarmPoolTest : public ::testing::TestWithParam<Loop> {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/crucible-warmtest-XXXXXX";
@@ -56,6 +63,9 @@ class WarmPoolTest : public ::testing::Test {
     // evaluation once scored it instead of the candidate).
     std::ofstream(root_ / "task" / "p.py") << "def run():\n    return -1\n";
     ASSERT_TRUE(InstallPythonSupport((root_ / "python").string()).ok());
+    if (GetParam() == Loop::kPurePython) {
+      ASSERT_TRUE(fs::remove(root_ / "python" / "crucible" / "_crucible_warm_fork.abi3.so"));
+    }
     marker_ = "crucible_warm_marker_" + std::to_string(::getpid());
   }
   void TearDown() override { fs::remove_all(root_); }
@@ -99,7 +109,7 @@ class WarmPoolTest : public ::testing::Test {
   std::atomic<int> next_id_{1};  // Eval runs on two threads in one test
 };
 
-TEST_F(WarmPoolTest, ScoresAsTheColdAdapterDoes) {
+TEST_P(WarmPoolTest, ScoresAsTheColdAdapterDoes) {
   const std::string source = "import random\ndef run():\n    return random.random()\n";
   auto cold = Make(PythonRunner::kCold);
   auto warm = Make(PythonRunner::kWarm);
@@ -113,7 +123,7 @@ TEST_F(WarmPoolTest, ScoresAsTheColdAdapterDoes) {
   EXPECT_EQ(c.metrics, w.metrics);
 }
 
-TEST_F(WarmPoolTest, ATimedOutCandidateIsKilledWithItsWholeTree) {
+TEST_P(WarmPoolTest, ATimedOutCandidateIsKilledWithItsWholeTree) {
   auto warm = Make(PythonRunner::kWarm, 2);
   const EvalResult r = Eval(*warm, "import subprocess\ndef run():\n"
                                    "    subprocess.Popen(['sleep', '1000', '" + marker_ +
@@ -127,7 +137,7 @@ TEST_F(WarmPoolTest, ATimedOutCandidateIsKilledWithItsWholeTree) {
   EXPECT_EQ(*next.score, 2);
 }
 
-TEST_F(WarmPoolTest, NothingOfOneCandidateIsVisibleToTheNext) {
+TEST_P(WarmPoolTest, NothingOfOneCandidateIsVisibleToTheNext) {
   auto warm = Make(PythonRunner::kWarm);
   // Leaves a file in /tmp, /dev/shm and its scratch dir, a daemon, and a
   // mark in an imported module's state.
@@ -162,7 +172,7 @@ TEST_F(WarmPoolTest, NothingOfOneCandidateIsVisibleToTheNext) {
 // /tmp itself, beside those binds, goes, and so does a hard link to the
 // candidate's own file (no new inode: the worker's count of free inodes
 // must still see it).
-TEST_F(WarmPoolTest, TheCleanUpKeepsTheCacheAndRemovesWhatTheCandidateLeft) {
+TEST_P(WarmPoolTest, TheCleanUpKeepsTheCacheAndRemovesWhatTheCandidateLeft) {
   cache_dir_ = (root_ / "work" / "cache").string();
   auto warm = Make(PythonRunner::kWarm);
   const std::string beside = (root_ / "leak").string();
@@ -186,7 +196,7 @@ TEST_F(WarmPoolTest, TheCleanUpKeepsTheCacheAndRemovesWhatTheCandidateLeft) {
   ASSERT_EQ(b.outcome, Outcome::kOk) << b.feedback;
 }
 
-TEST_F(WarmPoolTest, WhatACandidateWritesInTheWorkersDirectoryStaysOffTheDisk) {
+TEST_P(WarmPoolTest, WhatACandidateWritesInTheWorkersDirectoryStaysOffTheDisk) {
   // The worker's own directory (which a candidate can name) is a private
   // tmpfs in its sandbox: a file written there never reaches the host's.
   auto warm = Make(PythonRunner::kWarm);
@@ -203,7 +213,7 @@ TEST_F(WarmPoolTest, WhatACandidateWritesInTheWorkersDirectoryStaysOffTheDisk) {
 // of a directory the candidate made unreadable; the candidate's files
 // (written by the worker from the request) are read-only for it (by mode:
 // they are its own, removed after it).
-TEST_F(WarmPoolTest, TheScratchIsEmptiedAndTheCandidatesFilesAreReadOnly) {
+TEST_P(WarmPoolTest, TheScratchIsEmptiedAndTheCandidatesFilesAreReadOnly) {
   auto warm = Make(PythonRunner::kWarm);
   const EvalResult a = Eval(*warm, "import os\ndef run():\n"
                                    "    os.makedirs('d/e')\n"
@@ -232,7 +242,7 @@ TEST_F(WarmPoolTest, TheScratchIsEmptiedAndTheCandidatesFilesAreReadOnly) {
 // scratch directory. Before, each worker's scratch was WORK_ROOT/warm/w<N>/
 // scratch, and every worker sees WORK_ROOT (read-only, for the candidates'
 // directories), so a candidate could read what the other wrote while it ran.
-TEST_F(WarmPoolTest, CandidatesRunningAtOnceDoNotSeeEachOthersScratch) {
+TEST_P(WarmPoolTest, CandidatesRunningAtOnceDoNotSeeEachOthersScratch) {
   cache_dir_ = (root_ / "work" / "cache").string();
   fs::create_directories(cache_dir_);
   auto warm = Make(PythonRunner::kWarm);
@@ -277,7 +287,7 @@ TEST_F(WarmPoolTest, CandidatesRunningAtOnceDoNotSeeEachOthersScratch) {
 // A program whose files are not UTF-8 cannot travel in a JSON request: it
 // is written to the candidate's directory as for a cold evaluation, and
 // scores the same.
-TEST_F(WarmPoolTest, AProgramThatIsNotUtf8ScoresAsCold) {
+TEST_P(WarmPoolTest, AProgramThatIsNotUtf8ScoresAsCold) {
   const std::string source = "# -*- coding: latin-1 -*-\nX = '\xe9\xe9'\ndef run():\n    return len(X)\n";
   auto warm = Make(PythonRunner::kWarm);
   const EvalResult w = Eval(*warm, source);
@@ -285,7 +295,7 @@ TEST_F(WarmPoolTest, AProgramThatIsNotUtf8ScoresAsCold) {
   EXPECT_EQ(*w.score, 2);
 }
 
-TEST_F(WarmPoolTest, AWorkerKilledByItsCandidateIsReplaced) {
+TEST_P(WarmPoolTest, AWorkerKilledByItsCandidateIsReplaced) {
   auto warm = Make(PythonRunner::kWarm);
   const EvalResult first = Eval(*warm, "def run():\n    return 1\n");
   ASSERT_EQ(first.outcome, Outcome::kOk) << first.feedback;
@@ -298,7 +308,7 @@ TEST_F(WarmPoolTest, AWorkerKilledByItsCandidateIsReplaced) {
   EXPECT_EQ(*after.score, 3);
 }
 
-TEST_F(WarmPoolTest, AMemoryHogIsAMemoryLimit) {
+TEST_P(WarmPoolTest, AMemoryHogIsAMemoryLimit) {
   auto warm = Make(PythonRunner::kWarm);
   const EvalResult r = Eval(*warm, "def run():\n    x = []\n    while True:\n"
                                    "        x.append(' ' * 10**7)\n");
@@ -312,7 +322,7 @@ TEST_F(WarmPoolTest, AMemoryHogIsAMemoryLimit) {
 // from a program the evaluator starts, every descriptor it can reach, its
 // own and its ancestors' through /proc. None of it is a score, warm or cold
 // (docs/evaluator-protocol.md, "Trust").
-TEST_F(WarmPoolTest, NoForgedResultScoresWarmOrCold) {
+TEST_P(WarmPoolTest, NoForgedResultScoresWarmOrCold) {
   const std::string in_process_exit =
       "import json, os\n"
       "FAKE = json.dumps({'score': 1e9, 'valid': True}) + '\\n'\n"
@@ -359,6 +369,48 @@ TEST_F(WarmPoolTest, NoForgedResultScoresWarmOrCold) {
     EXPECT_EQ(*fine.score, 2);
   }
 }
+
+// The compiled loop is the one in use when it is shipped (a build without
+// Python's headers ships none): the candidate's child, forked from the
+// worker, has the worker's modules.
+TEST_P(WarmPoolTest, TheCompiledLoopRunsWhenItIsShipped) {
+  auto warm = Make(PythonRunner::kWarm);
+  const EvalResult r = Eval(*warm, "import sys\ndef run():\n"
+                                   "    return 1 if '_crucible_warm_fork' in sys.modules else 0\n");
+  ASSERT_EQ(r.outcome, Outcome::kOk) << r.feedback;
+  EXPECT_EQ(*r.score, GetParam() == Loop::kCompiled ? 1 : 0);
+}
+
+// Each candidate's variables (CRUCIBLE_STAGE, CRUCIBLE_PREVIOUS_RESULT, ...)
+// are its own: the compiled loop sets them in the worker before the fork
+// and must take them back, so the next candidate does not inherit them.
+TEST_P(WarmPoolTest, ACandidatesVariablesAreNotTheNextOnes) {
+  WarmPoolOptions o;
+  PythonEvaluator ev;
+  ev.file = (root_ / "task" / "evaluator.py").string();
+  o.worker_argv = PythonEvaluatorCommand((root_ / "python").string(), ev, "p.py", {}, PythonRunner::kWarm);
+  o.worker_argv[0] = "/usr/bin/python3";
+  o.root = (root_ / "work").string();
+  o.readonly_paths = {(root_ / "python").string(), (root_ / "task").string()};
+  o.sandbox.wall_timeout_seconds = 5;
+  o.sandbox.memory_bytes = 512ull << 20;
+  auto pool = WarmPool::Create(o);
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  const Program program{{{"p.py", "import os\ndef run():\n"
+                                   "    return 1 if os.environ.get('ONLY_FIRST') == 'a' else 0\n"}}};
+  const WarmPool::Stage first = (*pool)->Run(&program, "", {{"ONLY_FIRST", "a"}}, {});
+  const WarmPool::Stage second = (*pool)->Run(&program, "", {{"OTHER", "b"}}, {});
+  ASSERT_TRUE(first.result.has_value()) << first.run.stderr_text;
+  ASSERT_TRUE(second.result.has_value()) << second.run.stderr_text;
+  EXPECT_NE(first.result->find("\"score\": 1.0"), std::string::npos) << *first.result;
+  EXPECT_NE(second.result->find("\"score\": 0.0"), std::string::npos) << *second.result;
+  EXPECT_EQ((*pool)->workers_started(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Loops, WarmPoolTest, ::testing::Values(Loop::kCompiled, Loop::kPurePython),
+                         [](const ::testing::TestParamInfo<Loop>& info) {
+                           return info.param == Loop::kCompiled ? "Compiled" : "PurePython";
+                         });
 
 }  // namespace
 }  // namespace crucible

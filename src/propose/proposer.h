@@ -23,6 +23,7 @@
 #include "core/parsed_program.h"
 #include "core/status.h"
 #include "precheck/precheck.h"
+#include "propose/slot_lender.h"
 
 namespace crucible {
 
@@ -44,6 +45,10 @@ struct ProposalRequest {
   // proposed (this one included); absent without an evaluation budget. A
   // proposer that evaluates programs itself (constant tuning) stays within it.
   std::optional<int64_t> evaluations_left;
+  // The engine's idle evaluation slots, for a proposer that evaluates
+  // programs itself (slot_lender.h); null when there is none to lend.
+  // Outlives the call.
+  SlotLender* lender = nullptr;
 };
 
 // What a proposer hands the engine to persist: records of its model calls

@@ -6,7 +6,11 @@
 // a for loop's start value. Of those, a float literal > 0 is tunable, and an
 // integer literal >= 2 written in decimal when integers are enabled (0 and 1
 // are structure: indexes, identities, increments). A leading minus sign is
-// outside the token, so only magnitudes move and signs never flip.
+// outside the token, so only magnitudes move and signs never flip. In
+// C-family code the literals of a dead store are left out: `x[i] = v1;`
+// immediately followed by `x[i] = v2;` (same target, v2 does not read x,
+// neither value calls anything or assigns) — v1 is overwritten unread and
+// its literals move nothing. (A read through an alias of x is not seen.)
 //
 // Coordinates: a literal of value v0 is the coordinate x in [-1, 1] with
 // value v0 * range^x (log-scaled: thresholds and weights are multiplicative

@@ -89,6 +89,56 @@ TEST(LiteralsTest, SeveralFilesAndPython) {
   EXPECT_EQ(out.files[1].content, "# EVOLVE-BLOCK-START\nv = 0.625\n# EVOLVE-BLOCK-END\n");
 }
 
+// bin_packing's clamped best fit as evolved (problems/bin_packing/examples/
+// clamped_best_fit.cpp): three of its four score lines are overwritten
+// unread; only the last line's constants (and the slack's) decide.
+constexpr char kOverwritten[] = R"cpp(// EVOLVE-BLOCK-START
+void priority(double item, std::span<const double> bins, std::span<double> scores) {
+  for (std::size_t i = 0; i <= bins.size(); ++i) {
+    const double slack = (bins[i] - item - (bins[i] < 37.05 ? -1.866 : 0.1878)) + 0.105 / (1.0 + item * item);
+    scores[i] = -(slack < 8.05 ? slack : 7.88);
+    scores[i] = -(slack == 11.2 ? slack : 7.776);
+    scores[i] = -(slack < 11.2 ? slack : 7.776);
+    scores[i] = -(slack < 11.3 ? slack : 7.777);
+  }
+}
+// EVOLVE-BLOCK-END
+)cpp";
+
+TEST(LiteralsTest, LiteralsOfOverwrittenStoresAreNotTunable) {
+  ParsedProgram p(Program{{{"h.cc", kOverwritten}}});
+  const auto found = FindTunableLiterals(p, LiteralOptions{});
+  EXPECT_THAT(Texts(found), ElementsAre("37.05", "1.866", "0.1878", "0.105", "1.0", "11.3", "7.777"));
+  EXPECT_EQ(found[5].line, 8);
+}
+
+TEST(LiteralsTest, StoresThatMayMatterKeepTheirLiterals) {
+  // Each first store's 2.5 may be read or may not be overwritten: the second
+  // reads the target, a call or ++ may have an effect or pick another
+  // element, a condition may skip the store, a statement comes between, or
+  // the targets differ.
+  const char* cases[] = {
+      "x = 2.5;\n  x = x * 3.5;\n",
+      "x = 2.5;\n  x = f(3.5);\n",
+      "x = g(2.5);\n  x = 3.5;\n",
+      "a[k++] = 2.5;\n  a[k++] = 3.5;\n",
+      "a[f()] = 2.5;\n  a[f()] = 3.5;\n",
+      "if (c) x = 2.5;\n  x = 3.5;\n",
+      "x = 2.5;\n  use(x);\n  x = 3.5;\n",
+      "a[i] = 2.5;\n  a[j] = 3.5;\n",
+      "x = 2.5, y = 4.5;\n  x = 3.5;\n",
+  };
+  for (const char* body : cases) {
+    const std::string source =
+        std::string("// EVOLVE-BLOCK-START\nvoid f() {\n  ") + body + "}\n// EVOLVE-BLOCK-END\n";
+    ParsedProgram p(Program{{{"h.cc", source}}});
+    EXPECT_THAT(Texts(FindTunableLiterals(p, LiteralOptions{})), testing::Contains("2.5")) << body;
+  }
+  // The same in Python is left alone (statements end at line breaks there).
+  ParsedProgram py(Program{{{"a.py", "# EVOLVE-BLOCK-START\nx = 2.5\nx = 3.5\n# EVOLVE-BLOCK-END\n"}}});
+  EXPECT_THAT(Texts(FindTunableLiterals(py, LiteralOptions{})), ElementsAre("2.5", "3.5"));
+}
+
 TEST(LiteralsTest, OptionsErrorsNameTheField) {
   LiteralOptions o;
   o.range = 1;

@@ -136,6 +136,80 @@ TEST(TunerTest, StopCancels) {
   EXPECT_EQ(calls, 3);
 }
 
+// The batches a tuning hands out: each generation's new samples at once.
+struct Batched {
+  std::vector<size_t> sizes;
+  std::vector<std::string> keys;  // in the order the batches listed them
+  int calls = 0;
+  BatchTrainEvaluation Fn(bool reversed = false) {
+    return [this, reversed](const std::vector<TuneSample>& samples, std::stop_token) {
+      sizes.push_back(samples.size());
+      std::vector<EvalResult> results(samples.size());
+      // Evaluated back to front: the order of evaluation must not matter.
+      for (size_t k = 0; k < samples.size(); ++k) {
+        const size_t i = reversed ? samples.size() - 1 - k : k;
+        ++calls;
+        results[i] = Score(samples[i].program);
+      }
+      for (const TuneSample& s : samples) keys.push_back(s.key);
+      return results;
+    };
+  }
+};
+
+TEST(TunerTest, BatchesAreGenerationsAndGiveTheSequentialResult) {
+  ParsedProgram parsed(AbProgram("0.5", "0.5"));
+  TuneOptions o;
+  o.max_evaluations = 60;
+  o.population = 6;
+  Counted sequential;
+  auto one = TuneConstants(parsed, -0.73, Objective{}, sequential.Fn(), o, 11, {});
+  Batched batched;
+  auto all = TuneConstantsInBatches(parsed, -0.73, Objective{}, batched.Fn(/*reversed=*/true), o, 11, {});
+  ASSERT_TRUE(one.ok() && all.ok());
+  EXPECT_EQ(all->program, one->program);
+  EXPECT_EQ(all->evaluations, one->evaluations);
+  EXPECT_EQ(all->best_value, one->best_value);
+  EXPECT_EQ(batched.calls, sequential.calls);
+  // Ten generations of six; a batch holds a generation's new samples (a
+  // sample whose text is known is not asked again).
+  ASSERT_GE(batched.sizes.size(), 2u);
+  EXPECT_LE(batched.sizes.size(), 10u);
+  EXPECT_EQ(batched.sizes.front(), 6u);
+  for (size_t n : batched.sizes) EXPECT_LE(n, 6u);
+}
+
+TEST(TunerTest, RecordedSamplesAreCountedNotEvaluatedAgain) {
+  ParsedProgram parsed(AbProgram("0.5", "0.5"));
+  TuneOptions o;
+  o.max_evaluations = 30;
+  Batched full;
+  auto uninterrupted = TuneConstantsInBatches(parsed, -0.73, Objective{}, full.Fn(), o, 4, {});
+  ASSERT_TRUE(uninterrupted.ok());
+  // An attempt killed in the second generation had recorded the first
+  // generation and two samples of the second.
+  ASSERT_GE(full.keys.size(), 9u);
+  RecordedSamples recorded;
+  std::vector<std::string> first_keys(full.keys.begin(), full.keys.begin() + 8);
+  for (const std::string& key : first_keys) {
+    // Score the recorded sample from its key (a = .., b = .. lines).
+    const size_t nl = key.find('\n');
+    const double a = std::stod(key.substr(0, nl));
+    const double b = std::stod(key.substr(nl + 1));
+    recorded[key] = -(a - 1.3) * (a - 1.3) - (b - 0.2) * (b - 0.2);
+  }
+  Batched resumed;
+  auto again = TuneConstantsInBatches(parsed, -0.73, Objective{}, resumed.Fn(), o, 4, {}, recorded);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->program, uninterrupted->program);
+  EXPECT_EQ(again->evaluations, uninterrupted->evaluations);
+  EXPECT_EQ(again->best_value, uninterrupted->best_value);
+  EXPECT_EQ(resumed.calls, full.calls - 8);
+  for (const std::string& key : resumed.keys) {
+    EXPECT_FALSE(recorded.contains(key)) << key;
+  }
+}
+
 TEST(TunerTest, OptionsErrorsNameTheField) {
   TuneOptions o;
   o.population = 4;

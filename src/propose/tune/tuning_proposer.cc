@@ -6,6 +6,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "propose/tune/sample_batch.h"
+
 namespace crucible {
 namespace {
 
@@ -14,6 +16,7 @@ namespace {
 constexpr size_t kMaxQueue = 8;
 
 constexpr std::string_view kTuneProposer = "tune";
+constexpr char kStateKey[] = "tune.tuning";
 
 bool WasEvaluated(const Candidate& c) {
   return c.result.outcome != Outcome::kDuplicate && c.result.outcome != Outcome::kRejected;
@@ -33,8 +36,22 @@ void TuningProposer::OnResult(const Candidate& child, std::optional<double> chil
   base_->OnResult(child, child_fitness, parent_fitness, replayed);
   std::lock_guard lock(mu_);
   const bool tuned_child = child.proposal.proposer == kTuneProposer;
+  // A child that scores exactly as its parent, whose constants were already
+  // searched (tuned, a tuned child, or such a copy), is in effect the same
+  // program (an edit of a dead line, say) and is not tuned either: on bin
+  // packing such copies became other islands' bests and each cost a tuning
+  // that found nothing. A tie with any other candidate is no reason.
+  if (tuned_child || (child_fitness && parent_fitness && *child_fitness == *parent_fitness &&
+                      tuned_.contains(child.parent_id))) {
+    tuned_.insert(child.id);
+  }
   if (tuned_child) {
     tuned_.insert(child.parent_id);
+    // Its child is recorded: the tuning needs no state any more.
+    if (in_flight_ && in_flight_->start->id == child.parent_id) {
+      in_flight_.reset();
+      in_flight_changed_ = true;
+    }
     // A tuning of this session had its samples counted when it finished
     // (Tune()); one replayed or re-queued by a resume did not.
     if (!live_children_.erase(child.id)) {
@@ -71,6 +88,7 @@ void TuningProposer::OnResult(const Candidate& child, std::optional<double> chil
   if (!promising || tuned_child || tuned_.contains(child.id)) return;
   queue_[child.id] = std::make_shared<const Candidate>(child);
   queue_fitness_[child.id] = f;
+  if (replayed) replayed_queued_[child.id] = queue_[child.id];
   while (queue_.size() > kMaxQueue) {
     auto worst = std::min_element(queue_fitness_.begin(), queue_fitness_.end(),
                                   [](const auto& a, const auto& b) { return a.second < b.second; });
@@ -106,9 +124,19 @@ StatusOr<Proposal> TuningProposer::Propose(const ProposalRequest& request, std::
     tune.max_evaluations = static_cast<int>(
         std::min<int64_t>(tune.max_evaluations, *request.evaluations_left - 1));
   }
+  std::optional<Job> resumed;
+  {
+    std::lock_guard lock(mu_);
+    if (resumed_ && !busy_) {
+      busy_ = true;
+      resumed.swap(resumed_);
+    }
+  }
+  // A tuning interrupted by a crash first, as it was planned.
+  if (resumed) return Tune(request, *std::move(resumed), stop);
   if (options_.enabled && tune.max_evaluations >= tune.population) {
     if (std::shared_ptr<const Candidate> start = TakeJob(tune.max_evaluations)) {
-      StatusOr<Proposal> tuned = Tune(request, std::move(start), tune, stop);
+      StatusOr<Proposal> tuned = Tune(request, Job{std::move(start), tune, request.seed, {}}, stop);
       // No tunable literal: nothing was spent; the wrapped proposer answers.
       if (tuned.ok() || tuned.status().code() != StatusCode::kInvalidArgument) return tuned;
     }
@@ -116,18 +144,53 @@ StatusOr<Proposal> TuningProposer::Propose(const ProposalRequest& request, std::
   return base_->Propose(request, stop);
 }
 
-StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request,
-                                        std::shared_ptr<const Candidate> start,
-                                        const TuneOptions& tune, std::stop_token stop) {
+StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request, Job job,
+                                        std::stop_token stop) {
+  const std::shared_ptr<const Candidate> start = job.start;
+  const TuneOptions tune = job.tune;
+  {
+    std::lock_guard lock(mu_);
+    in_flight_ = job;
+    in_flight_changed_ = true;
+  }
   const double start_value = *objective_.ValueOf(start->result);
-  const TrainEvaluation evaluate = [&](const Program& program, std::stop_token s) {
-    return evaluate_(request.child_id, program, start->seed, s);
+  SampleBatch::Evaluate one = [this, id = request.child_id, seed = start->seed](
+                                  const TuneSample& sample, std::stop_token s) {
+    return evaluate_(id, sample.program, seed, s);
   };
-  StatusOr<TuneResult> r = TuneConstants(*ParsedSourceOf(*start), start_value, objective_,
-                                         evaluate, tune, request.seed, stop);
+  // A generation's samples at a time, on this thread and on any evaluation
+  // slots the engine lends (propose/slot_lender.h).
+  const BatchTrainEvaluation evaluate = [&](const std::vector<TuneSample>& samples,
+                                            std::stop_token s) {
+    // Each result is checkpointed as it comes (a resume need not evaluate
+    // it again).
+    auto record = [this](const TuneSample& sample, const EvalResult& result) {
+      std::optional<double> v = objective_.ValueOf(result);
+      if (v && !std::isfinite(*v)) v.reset();
+      std::lock_guard lock(mu_);
+      if (!in_flight_) return;
+      in_flight_->samples[sample.key] = v;
+      in_flight_changed_ = true;
+    };
+    auto batch = std::make_shared<SampleBatch>(samples, one, record, s);
+    if (request.lender && samples.size() > 1) request.lender->Offer(batch);
+    std::vector<EvalResult> results = batch->Run();
+    std::lock_guard lock(mu_);
+    max_samples_in_flight_ = std::max(max_samples_in_flight_, batch->max_in_flight());
+    return results;
+  };
+  StatusOr<TuneResult> r = TuneConstantsInBatches(*ParsedSourceOf(*start), start_value, objective_,
+                                                  evaluate, tune, job.seed, stop, job.samples);
   {
     std::lock_guard lock(mu_);
     busy_ = false;
+    // Cancelled: the run is stopping; the state stays for a resume.
+    // Otherwise it stays until the child is recorded (OnResult), unless
+    // there will be none.
+    if (!r.ok() && r.status().code() != StatusCode::kCancelled) {
+      in_flight_.reset();
+      in_flight_changed_ = true;
+    }
     spent_ += (r.ok() ? r->evaluations : 0) - tune.max_evaluations;
     if (r.ok()) {
       ++tunings_;
@@ -156,6 +219,82 @@ StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request,
   return p;
 }
 
+ProposerCheckpoint TuningProposer::TakeCheckpoint() {
+  ProposerCheckpoint cp = base_->TakeCheckpoint();
+  std::lock_guard lock(mu_);
+  if (in_flight_changed_) {
+    cp.state[kStateKey] = InFlightJson();
+    in_flight_changed_ = false;
+  }
+  return cp;
+}
+
+std::string TuningProposer::InFlightJson() const {
+  if (!in_flight_) return "{}";
+  nlohmann::json samples = nlohmann::json::array();
+  for (const auto& [key, value] : in_flight_->samples) {
+    samples.push_back({key, value ? nlohmann::json(*value) : nlohmann::json()});
+  }
+  return nlohmann::json{{"from", in_flight_->start->id},
+                        {"seed", in_flight_->seed},
+                        {"evaluations", in_flight_->tune.max_evaluations},
+                        {"samples", samples}}
+      .dump();
+}
+
+std::vector<std::string> TuningProposer::StateKeys() const {
+  std::vector<std::string> keys = base_->StateKeys();
+  keys.push_back(kStateKey);
+  return keys;
+}
+
+Status TuningProposer::RestoreState(const std::map<std::string, std::string>& state) {
+  std::map<std::string, std::string> base_state = state;
+  base_state.erase(kStateKey);
+  RETURN_IF_ERROR(base_->RestoreState(base_state));
+  std::lock_guard lock(mu_);
+  std::map<CandidateId, std::shared_ptr<const Candidate>> queued;
+  queued.swap(replayed_queued_);
+  auto it = state.find(kStateKey);
+  if (it == state.end()) return Status::Ok();
+  const nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
+  const auto corrupt = [] { return DataLossError("tune.tuning: the tuning in flight's state is corrupt"); };
+  if (!j.is_object()) return corrupt();
+  if (j.empty()) return Status::Ok();
+  if (!j.value("from", nlohmann::json()).is_number_integer() ||
+      !j.value("seed", nlohmann::json()).is_number_unsigned() ||
+      !j.value("evaluations", nlohmann::json()).is_number_integer() ||
+      !j.value("samples", nlohmann::json()).is_array()) {
+    return corrupt();
+  }
+  Job job{nullptr, options_.tune, j["seed"].get<uint64_t>(), {}};
+  job.tune.max_evaluations = j["evaluations"].get<int>();
+  for (const nlohmann::json& sample : j["samples"]) {
+    if (!sample.is_array() || sample.size() != 2 || !sample[0].is_string() ||
+        !(sample[1].is_number() || sample[1].is_null())) {
+      return corrupt();
+    }
+    job.samples[sample[0].get<std::string>()] =
+        sample[1].is_null() ? std::nullopt : std::optional(sample[1].get<double>());
+  }
+  const CandidateId from = j["from"].get<CandidateId>();
+  auto start = queued.find(from);
+  // Its child was recorded (the state is stale), or tuning is off now, or
+  // the start is unknown: nothing to continue.
+  if (tuned_.contains(from) || !options_.enabled || start == queued.end()) {
+    in_flight_changed_ = true;  // clears the state
+    return Status::Ok();
+  }
+  job.start = start->second;
+  // Taken as TakeJob would have: reserved, off the queue, tuned once.
+  queue_.erase(from);
+  queue_fitness_.erase(from);
+  tuned_.insert(from);
+  spent_ += job.tune.max_evaluations;
+  resumed_ = std::move(job);
+  return Status::Ok();
+}
+
 std::string TuningProposer::UsageSummary() const {
   std::string base = base_->UsageSummary();
   std::lock_guard lock(mu_);
@@ -167,6 +306,11 @@ std::string TuningProposer::UsageSummary() const {
 int64_t TuningProposer::tunings() const {
   std::lock_guard lock(mu_);
   return tunings_;
+}
+
+int TuningProposer::max_samples_in_flight() const {
+  std::lock_guard lock(mu_);
+  return max_samples_in_flight_;
 }
 
 int64_t TuningProposer::tuning_evaluations() const {

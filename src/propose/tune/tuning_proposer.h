@@ -16,12 +16,24 @@
 //
 // How much is spent: at most `budget_share` of all evaluations so far
 // (children plus tuning samples) goes to tuning, one tuning at a time, and a
-// candidate is tuned at most once; tuned children are not tuned again.
+// candidate is tuned at most once; tuned children are not tuned again, nor
+// are their children (and theirs) that score exactly as their parent.
 //
 // Resume: the queue and the spending are rebuilt from the results the engine
-// replays (OnResult with replayed = true), so no state of its own is stored.
-// A tuning in flight at a crash is lost with its samples (they were never
-// recorded).
+// replays (OnResult with replayed = true). The tuning in flight is state
+// ("tune.tuning" in run.db: the tuned candidate, the CMA-ES seed, the planned
+// samples and the value of every sample evaluated so far, checkpointed as
+// they come), so a resumed run continues it exactly: the next proposal takes
+// it up again, answers the recorded samples without evaluating them (they
+// still count, once) and evaluates the rest, ending with the child, record
+// and cost the uninterrupted tuning would have had. The state is dropped
+// once the tuned child is recorded.
+//
+// Parallel samples: a tuning evaluates each CMA-ES generation's new samples
+// as one batch (tuner.h). Its own thread takes them one by one, and the
+// engine lends its idle evaluation slots (ProposalRequest::lender,
+// propose/slot_lender.h), so with `--jobs N` up to N samples run at once
+// when nothing else is evaluating, never more evaluations than N.
 //
 // Thread safety: Propose() runs on worker threads (RunsInline() is false even
 // when the wrapped proposer's is true, because a tuning waits on
@@ -63,24 +75,34 @@ class TuningProposer : public Proposer {
   bool RunsInline() const override { return false; }
   void OnResult(const Candidate& child, std::optional<double> child_fitness,
                 std::optional<double> parent_fitness, bool replayed) override;
-  ProposerCheckpoint TakeCheckpoint() override { return base_->TakeCheckpoint(); }
-  std::vector<std::string> StateKeys() const override { return base_->StateKeys(); }
-  Status RestoreState(const std::map<std::string, std::string>& state) override {
-    return base_->RestoreState(state);
-  }
+  ProposerCheckpoint TakeCheckpoint() override;
+  std::vector<std::string> StateKeys() const override;
+  // DataLoss when the in-flight tuning's state is corrupt.
+  Status RestoreState(const std::map<std::string, std::string>& state) override;
   std::string UsageSummary() const override;
   int Concurrency() const override { return base_->Concurrency(); }
 
   // Counters, for tests and the summary.
   int64_t tunings() const;
   int64_t tuning_evaluations() const;
+  // The most samples of one batch evaluated at once (1 without a lender).
+  int max_samples_in_flight() const;
 
  private:
   // The next candidate to tune, if one is queued and the share allows; the
   // spending is reserved under the lock.
   std::shared_ptr<const Candidate> TakeJob(int64_t planned_evaluations);
-  StatusOr<Proposal> Tune(const ProposalRequest& request, std::shared_ptr<const Candidate> start,
-                          const TuneOptions& tune, std::stop_token stop);
+
+  // A tuning: its start, options (max_evaluations as planned), CMA-ES seed
+  // and the samples evaluated so far (state "tune.tuning").
+  struct Job {
+    std::shared_ptr<const Candidate> start;
+    TuneOptions tune;
+    uint64_t seed = 0;
+    RecordedSamples samples;
+  };
+  StatusOr<Proposal> Tune(const ProposalRequest& request, Job job, std::stop_token stop);
+  std::string InFlightJson() const;  // mu_ held
 
   std::unique_ptr<Proposer> base_;
   const TuningOptions options_;
@@ -90,7 +112,7 @@ class TuningProposer : public Proposer {
   mutable std::mutex mu_;  // guards everything below
   std::map<CandidateId, std::shared_ptr<const Candidate>> queue_;
   std::map<CandidateId, double> queue_fitness_;
-  std::set<CandidateId> tuned_;             // tuned or being tuned
+  std::set<CandidateId> tuned_;             // tuned, being tuned, tuned children and their copies
   std::map<int, double> island_best_;       // fitness
   std::optional<double> initial_fitness_;   // the initial program's: every island's first bar
   std::multiset<double> top_;               // the best `top_k` fitnesses
@@ -99,6 +121,13 @@ class TuningProposer : public Proposer {
   int64_t tunings_ = 0;
   std::set<CandidateId> live_children_;    // children of tunings made by this process
   bool busy_ = false;                       // one tuning at a time
+  int max_samples_in_flight_ = 0;
+  std::optional<Job> in_flight_;          // the tuning running or awaiting its child's record
+  bool in_flight_changed_ = false;        // to checkpoint
+  std::optional<Job> resumed_;            // restored, to be taken up by the next proposal
+  // Candidates queued during the replay of a resume: where a tuning in
+  // flight at the crash finds its start again (dropped after RestoreState).
+  std::map<CandidateId, std::shared_ptr<const Candidate>> replayed_queued_;
 };
 
 }  // namespace crucible

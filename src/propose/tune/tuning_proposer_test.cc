@@ -3,7 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 namespace crucible {
@@ -159,6 +165,35 @@ TEST(TuningProposerTest, TunedChildrenAreNotTunedAgain) {
   EXPECT_EQ(f.base->calls, 1);
 }
 
+TEST(TuningProposerTest, CopiesOfASearchedCandidateAreNotTuned) {
+  // Bin packing: a mutation of a tuned child that edits a dead line scores
+  // exactly as its parent and, placed on another island, is that island's
+  // new best; tuning it searched the same constants again (24 samples,
+  // nothing found, on each of three seeds).
+  Fixture f(Enabled());
+  auto tuned = Make(7, 0, "9.5");
+  tuned->proposal.proposer = "tune";
+  tuned->parent_id = 1;
+  tuned->proposal.evaluations = 12;
+  f.tuner->OnResult(*tuned, tuned->result.score, -6.0, /*replayed=*/true);
+  auto copy = Make(8, 1, "9.5");
+  copy->parent_id = 7;
+  f.tuner->OnResult(*copy, copy->result.score, tuned->result.score, false);
+  auto copy_of_copy = Make(9, 2, "9.5");
+  copy_of_copy->parent_id = 8;
+  f.tuner->OnResult(*copy_of_copy, copy_of_copy->result.score, copy->result.score, false);
+  ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
+  EXPECT_EQ(f.tuner->tunings(), 1);  // the replayed one only
+  EXPECT_EQ(f.base->calls, 1);
+  // A child of the tuned program that scores differently is queued as before.
+  auto better = Make(10, 3, "9.75");
+  better->parent_id = 7;
+  f.tuner->OnResult(*better, better->result.score, tuned->result.score, false);
+  auto p = f.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->parent->id, 10);
+}
+
 TEST(TuningProposerTest, TheShareOfEvaluationsLimitsTuning) {
   Fixture f(Enabled(0.5));
   f.Result(*Make(1, 0, "4.0"));
@@ -203,6 +238,124 @@ TEST(TuningProposerTest, DisabledOnlyForwards) {
   ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
   EXPECT_EQ(f.base->calls, 1);
   EXPECT_EQ(f.evaluations, 0);
+}
+
+// A lender with one idle slot: a thread that runs every unit offered.
+class OneSlotLender final : public SlotLender {
+ public:
+  void Offer(std::shared_ptr<SharedWork> work) override {
+    ++offers;
+    threads.emplace_back([work] {
+      while (std::function<void()> unit = work->TakeUnit()) unit();
+    });
+  }
+  std::atomic<int> offers{0};
+  std::vector<std::jthread> threads;
+};
+
+TEST(TuningProposerTest, ALentSlotEvaluatesSamplesBesideTheTuningsOwnThread) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int in_flight = 0;
+  int max_in_flight = 0;
+  bool waited = false;
+  std::set<std::thread::id> threads;
+  auto evaluate = [&](CandidateId, const Program& p, uint64_t, std::stop_token) {
+    std::unique_lock lock(mu);
+    threads.insert(std::this_thread::get_id());
+    max_in_flight = std::max(max_in_flight, ++in_flight);
+    cv.notify_all();
+    // The first sample waits (at most 10 s) for a second one to start: two
+    // samples in flight at once is what is tested, not a timing.
+    if (!waited) {
+      waited = true;
+      cv.wait_for(lock, std::chrono::seconds(10), [&] { return max_in_flight >= 2; });
+    }
+    --in_flight;
+    return Score(p);
+  };
+  auto make = [&] {
+    return std::make_unique<TuningProposer>(std::make_unique<MarkProposer>(), Enabled(),
+                                            Objective{}, evaluate);
+  };
+  auto start = Make(3, 1, "4.0");
+  ProposalRequest req;
+  req.child_id = 50;
+  req.seed = 9;
+  req.parent = Make(0, 0, "1.0");
+
+  waited = true;  // alone, nothing to wait for
+  auto alone = make();
+  alone->OnResult(*start, start->result.score, std::nullopt, false);
+  StatusOr<Proposal> sequential = alone->Propose(req, {});
+  ASSERT_TRUE(sequential.ok());
+  EXPECT_EQ(alone->max_samples_in_flight(), 1);
+  EXPECT_EQ(max_in_flight, 1);
+
+  max_in_flight = 0;
+  waited = false;
+  threads.clear();
+  OneSlotLender lender;
+  auto lent = make();
+  lent->OnResult(*start, start->result.score, std::nullopt, false);
+  req.lender = &lender;
+  StatusOr<Proposal> parallel = lent->Propose(req, {});
+  ASSERT_TRUE(parallel.ok());
+  EXPECT_GE(lender.offers, 1);
+  EXPECT_EQ(max_in_flight, 2);
+  EXPECT_EQ(lent->max_samples_in_flight(), 2);
+  EXPECT_GE(threads.size(), 2u);  // the owner and a lent slot (a thread per offer here)
+  // The same tuning: program, cost and record.
+  EXPECT_EQ(parallel->program, sequential->program);
+  EXPECT_EQ(parallel->info.evaluations, sequential->info.evaluations);
+  EXPECT_EQ(parallel->info.detail_json, sequential->info.detail_json);
+}
+
+TEST(TuningProposerTest, ACorruptTuningStateIsDataLoss) {
+  Fixture f(Enabled());
+  EXPECT_TRUE(f.tuner->RestoreState({{"tune.tuning", "{}"}}).ok());
+  EXPECT_EQ(f.tuner->RestoreState({{"tune.tuning", "[1]"}}).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(f.tuner->RestoreState({{"tune.tuning", R"({"from": 3, "seed": 1, "evaluations": 12,
+                                                        "samples": [[1, 2]]})"}})
+                .code(),
+            StatusCode::kDataLoss);
+  const std::vector<std::string> keys = f.tuner->StateKeys();
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "tune.tuning"), keys.end());
+}
+
+TEST(TuningProposerTest, AResumedTuningAnswersItsRecordedSamplesAndEndsTheSame) {
+  auto start = Make(3, 1, "4.0");
+  // Uninterrupted, checkpointing every sample.
+  Fixture whole(Enabled());
+  whole.Result(*start);
+  StatusOr<Proposal> expected = whole.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(expected.ok());
+  ASSERT_EQ(expected->info.proposer, "tune");
+  const std::string state = whole.tuner->TakeCheckpoint().state.at("tune.tuning");
+  auto j = nlohmann::json::parse(state);
+  EXPECT_EQ(j["from"], 3);
+  EXPECT_EQ(j["samples"].size(), static_cast<size_t>(expected->info.evaluations));
+  // A crash after the first five samples: the resumed proposer replays the
+  // results, restores the state and takes the tuning up at its next
+  // proposal (another child id, another seed: the recorded seed counts).
+  j["samples"] = nlohmann::json(std::vector<nlohmann::json>(j["samples"].begin(), j["samples"].begin() + 5));
+  Fixture resumed(Enabled(0.01));  // a share that would not start a new tuning
+  resumed.Result(*start, /*replayed=*/true);
+  ASSERT_TRUE(resumed.tuner->RestoreState({{"tune.tuning", j.dump()}}).ok());
+  StatusOr<Proposal> got = resumed.Propose(Make(0, 0, "1.0"), /*child=*/77);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->info.proposer, "tune");
+  EXPECT_EQ(got->program, expected->program);
+  EXPECT_EQ(got->info.detail_json, expected->info.detail_json);
+  EXPECT_EQ(got->info.evaluations, expected->info.evaluations);
+  EXPECT_EQ(resumed.evaluations, expected->info.evaluations - 5);
+  // Once the child is recorded the state is cleared.
+  Candidate child = *start;
+  child.id = 77;
+  child.parent_id = 3;
+  child.proposal = got->info;
+  resumed.Result(child);
+  EXPECT_EQ(resumed.tuner->TakeCheckpoint().state.at("tune.tuning"), "{}");
 }
 
 TEST(TuningProposerTest, OptionsErrorsNameTheField) {

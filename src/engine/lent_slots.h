@@ -1,0 +1,59 @@
+// LentSlots: the engine's side of propose/slot_lender.h. Proposers offer
+// SharedWork from their threads; the orchestrator takes units of the oldest
+// offer that has any left whenever an evaluation slot is idle (the engine
+// decides when; engine.cc's TryLend) and runs them on its evaluation pool.
+//
+// Thread safety: Offer() from any thread; Take() and offers() from the
+// orchestrator.
+#ifndef CRUCIBLE_ENGINE_LENT_SLOTS_H_
+#define CRUCIBLE_ENGINE_LENT_SLOTS_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "propose/slot_lender.h"
+
+namespace crucible {
+
+class LentSlots final : public SlotLender {
+ public:
+  // `wake` tells the orchestrator that work was offered (any thread).
+  explicit LentSlots(std::function<void()> wake) : wake_(std::move(wake)) {}
+
+  void Offer(std::shared_ptr<SharedWork> work) override {
+    {
+      std::lock_guard lock(mu_);
+      offers_.push_back(std::move(work));
+    }
+    wake_();
+  }
+
+  // A unit of the oldest offer with any left (exhausted offers are
+  // dropped); empty when there is none.
+  std::function<void()> Take() {
+    std::lock_guard lock(mu_);
+    while (!offers_.empty()) {
+      if (std::function<void()> unit = offers_.front()->TakeUnit()) return unit;
+      offers_.pop_front();
+    }
+    return {};
+  }
+
+  // Offers not known to be exhausted: each has a proposer thread working on
+  // it too.
+  int offers() const {
+    std::lock_guard lock(mu_);
+    return static_cast<int>(offers_.size());
+  }
+
+ private:
+  const std::function<void()> wake_;
+  mutable std::mutex mu_;
+  std::deque<std::shared_ptr<SharedWork>> offers_;  // guarded by mu_
+};
+
+}  // namespace crucible
+
+#endif  // CRUCIBLE_ENGINE_LENT_SLOTS_H_
