@@ -85,9 +85,16 @@ CRUCIBLE_NO_SANITIZE_CHILD bool SetUpChild(ChildSetup& s) {
   }
   if (s.working_dir != nullptr && chdir(s.working_dir) != 0) return fail("chdir");
   for (size_t i = 0; i < s.rlimit_count; ++i) {
+    // A limit only ever tightens: one above what this process may have (a
+    // harness inside a sandbox whose evaluation timeout is shorter than the
+    // harness's own candidate limit) is held at the hard limit it has,
+    // rather than failing with EPERM.
     const ResourceLimit& l = s.rlimits[i];
-    const rlimit limit{l.soft, l.hard != 0 ? l.hard : l.soft};
-    if (setrlimit(s.rlimits[i].resource, &limit) != 0) return fail("setrlimit");
+    rlimit current{};
+    if (getrlimit(l.resource, &current) != 0) return fail("getrlimit");
+    const rlim_t hard = std::min(l.hard != 0 ? l.hard : l.soft, current.rlim_max);
+    const rlimit limit{std::min(l.soft, hard), hard};
+    if (setrlimit(l.resource, &limit) != 0) return fail("setrlimit");
   }
   if (s.keep_fd >= 3) {
     if (s.keep_fd > 3) CloseRange(3, s.keep_fd - 1);

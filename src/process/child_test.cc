@@ -174,7 +174,30 @@ TEST(ProcessTest, CpuLimitIsATimeout) {
   EXPECT_EQ(r.kind, ExitKind::kTimedOut);
   EXPECT_TRUE(r.cpu_time_exceeded);
   EXPECT_EQ(r.signal, SIGXCPU);
-  EXPECT_GE(r.cpu_seconds, 0.9);
+  // The kernel stops it on its precise CPU clock; rusage samples ticks, and
+  // on a loaded VM it reports 0.79-0.90 s for that second (measured at load
+  // 8): the bound only shows the time was the child's own CPU.
+  EXPECT_GE(r.cpu_seconds, 0.5);
+}
+
+TEST(ProcessTest, LimitsAboveTheCallersOwnAreHeldAtThemNotRefused) {
+  // A harness whose sandbox allows 20 s of CPU asks 60 s for its candidate:
+  // the candidate runs, with 20 s. (In a child: a hard limit cannot be
+  // raised again.)
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const rlimit outer{20, 20};
+    if (setrlimit(RLIMIT_CPU, &outer) != 0) _exit(2);
+    SpawnOptions options = Shell("ulimit -St; ulimit -Ht");
+    options.rlimits = {{RLIMIT_CPU, 60, 61}};
+    ProcessResult r = RunProcess(options, SupervisionLimits{});
+    _exit(r.kind == ExitKind::kExited && r.exit_code == 0 && r.stdout_text == "20\n20\n" ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(ProcessTest, SpawnFailuresAreErrorsWithoutAProcess) {

@@ -446,7 +446,10 @@ TEST_F(SandboxTest, CpuLimitIsReported) {
   EXPECT_TRUE(r.cpu_limit);
   EXPECT_EQ(r.signal, SIGXCPU);
   EXPECT_FALSE(r.timed_out);
-  EXPECT_GE(r.cpu_seconds, 0.9);
+  // Tick-sampled rusage reads 0.79-0.90 s for the 1 s limit on a loaded VM
+  // (process_test's CpuLimitIsATimeout says why): the bound only shows the
+  // time was the command's own CPU.
+  EXPECT_GE(r.cpu_seconds, 0.5);
 }
 
 TEST_F(SandboxTest, FileSizeLimitIsReported) {
