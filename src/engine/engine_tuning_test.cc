@@ -45,6 +45,20 @@ class DistanceEvaluator final : public Evaluator {
   std::atomic<int> calls{0};
 };
 
+// A new run database holding the evaluated initial program `x = 100`.
+std::unique_ptr<RunStore> StoreWithInitial(const std::string& db, DistanceEvaluator& eval) {
+  auto store = std::move(RunStore::Create(db, RunMetadata{})).value();
+  Candidate c;
+  c.id = 0;
+  c.program.files.push_back({"p.py", "x = 100\n"});
+  c.source_hash = NormalizedProgramHash(c.program);
+  c.proposal.proposer = "initial";
+  EvalRequest req{0, &c.program, 0, Split::kTrain};
+  c.result = eval.Evaluate(req, {});
+  EXPECT_TRUE(store->InsertDone(c).ok());
+  return store;
+}
+
 class EngineTuningTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -78,15 +92,7 @@ class EngineTuningTest : public ::testing::Test {
 
 TEST_F(EngineTuningTest, TunedChildrenAndTheirCostAreRecordedAndCounted) {
   DistanceEvaluator eval;
-  auto store = std::move(RunStore::Create((dir_ / "t.db").string(), RunMetadata{})).value();
-  Candidate c;
-  c.id = 0;
-  c.program.files.push_back({"p.py", "x = 100\n"});
-  c.source_hash = NormalizedProgramHash(c.program);
-  c.proposal.proposer = "initial";
-  EvalRequest req{0, &c.program, 0, Split::kTrain};
-  c.result = eval.Evaluate(req, {});
-  ASSERT_TRUE(store->InsertDone(c).ok());
+  auto store = StoreWithInitial((dir_ / "t.db").string(), eval);
 
   auto archive = NewArchive();
   auto tuner = Tuner(eval);
@@ -148,15 +154,7 @@ TEST_F(EngineTuningTest, TunedChildrenAndTheirCostAreRecordedAndCounted) {
 // slot (propose/slot_lender.h); never more evaluations than jobs.
 TEST_F(EngineTuningTest, ATuningsSamplesUseTheIdleSlots) {
   DistanceEvaluator eval;
-  auto store = std::move(RunStore::Create((dir_ / "p.db").string(), RunMetadata{})).value();
-  Candidate c;
-  c.id = 0;
-  c.program.files.push_back({"p.py", "x = 100\n"});
-  c.source_hash = NormalizedProgramHash(c.program);
-  c.proposal.proposer = "initial";
-  EvalRequest first{0, &c.program, 0, Split::kTrain};
-  c.result = eval.Evaluate(first, {});
-  ASSERT_TRUE(store->InsertDone(c).ok());
+  auto store = StoreWithInitial((dir_ / "p.db").string(), eval);
 
   // Samples (every evaluation with the id of a child being tuned) and all
   // evaluations in flight at once.
@@ -243,15 +241,7 @@ TEST_F(EngineTuningTest, AKillInTheMiddleOfAParallelGenerationResumesTheTuningEx
     DistanceEvaluator eval;
     std::unique_ptr<RunStore> store;
     if (create) {
-      store = std::move(RunStore::Create(db, RunMetadata{})).value();
-      Candidate c;
-      c.id = 0;
-      c.program.files.push_back({"p.py", "x = 100\n"});
-      c.source_hash = NormalizedProgramHash(c.program);
-      c.proposal.proposer = "initial";
-      EvalRequest req{0, &c.program, 0, Split::kTrain};
-      c.result = eval.Evaluate(req, {});
-      EXPECT_TRUE(store->InsertDone(c).ok());
+      store = StoreWithInitial(db, eval);
     } else {
       store = std::move(RunStore::Open(db, RunStore::Mode::kReadWrite)).value();
     }
