@@ -59,6 +59,25 @@ std::unique_ptr<RunStore> StoreWithInitial(const std::string& db, DistanceEvalua
   return store;
 }
 
+// Tuning on, half the budget for samples, `samples` per tuning.
+TuningOptions Tuning(int samples) {
+  TuningOptions o;
+  o.enabled = true;
+  o.budget_share = 0.5;
+  o.tune.max_evaluations = samples;
+  return o;
+}
+
+// Two jobs, deterministic, seed 3: the schedule every test here runs.
+EngineOptions TwoJobs(int64_t evaluations) {
+  EngineOptions o;
+  o.jobs = 2;
+  o.deterministic = true;
+  o.seed = 3;
+  o.budget.evaluations = evaluations;
+  return o;
+}
+
 class EngineTuningTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -68,10 +87,7 @@ class EngineTuningTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   std::unique_ptr<TuningProposer> Tuner(DistanceEvaluator& eval) {
-    TuningOptions o;
-    o.enabled = true;
-    o.budget_share = 0.5;
-    o.tune.max_evaluations = 12;
+    const TuningOptions o = Tuning(12);
     return std::make_unique<TuningProposer>(
         std::make_unique<StepProposer>(5), o, Objective{},
         [&eval](CandidateId id, const Program& p, uint64_t seed, std::stop_token stop) {
@@ -96,11 +112,7 @@ TEST_F(EngineTuningTest, TunedChildrenAndTheirCostAreRecordedAndCounted) {
 
   auto archive = NewArchive();
   auto tuner = Tuner(eval);
-  EngineOptions o;
-  o.jobs = 2;
-  o.deterministic = true;
-  o.seed = 3;
-  o.budget.evaluations = 80;
+  const EngineOptions o = TwoJobs(80);
   Engine engine(o, *store, *archive, *tuner, eval, clock_);
   ASSERT_TRUE(engine.Restore().ok());
   auto summary = engine.Run({});
@@ -162,10 +174,7 @@ TEST_F(EngineTuningTest, ATuningsSamplesUseTheIdleSlots) {
   std::condition_variable cv;
   int samples = 0, max_samples = 0, all = 0, max_all = 0;
   bool waited = false;
-  TuningOptions o;
-  o.enabled = true;
-  o.budget_share = 0.5;
-  o.tune.max_evaluations = 12;
+  const TuningOptions o = Tuning(12);
   auto count = [&](int delta, bool sample) {
     all += delta;
     max_all = std::max(max_all, all);
@@ -210,11 +219,7 @@ TEST_F(EngineTuningTest, ATuningsSamplesUseTheIdleSlots) {
     count(delta, false);
   });
   auto archive = NewArchive();
-  EngineOptions eo;
-  eo.jobs = 2;
-  eo.deterministic = true;
-  eo.seed = 3;
-  eo.budget.evaluations = 60;
+  const EngineOptions eo = TwoJobs(60);
   Engine engine(eo, *store, *archive, *tuner, children, clock_);
   ASSERT_TRUE(engine.Restore().ok());
   auto summary = engine.Run({});
@@ -245,10 +250,7 @@ TEST_F(EngineTuningTest, AKillInTheMiddleOfAParallelGenerationResumesTheTuningEx
     } else {
       store = std::move(RunStore::Open(db, RunStore::Mode::kReadWrite)).value();
     }
-    TuningOptions o;
-    o.enabled = true;
-    o.budget_share = 0.5;
-    o.tune.max_evaluations = 18;
+    const TuningOptions o = Tuning(18);
     TuningProposer tuner(std::make_unique<StepProposer>(5), o, Objective{},
                          [&](CandidateId id, const Program& p, uint64_t seed, std::stop_token stop) {
                            int n;
@@ -262,11 +264,7 @@ TEST_F(EngineTuningTest, AKillInTheMiddleOfAParallelGenerationResumesTheTuningEx
                            return eval.Evaluate(req, stop);
                          });
     auto archive = NewArchive();
-    EngineOptions eo;
-    eo.jobs = 2;
-    eo.deterministic = true;
-    eo.seed = 3;
-    eo.budget.evaluations = 60;
+    const EngineOptions eo = TwoJobs(60);
     Engine engine(eo, *store, *archive, tuner, eval, clock_);
     EXPECT_TRUE(engine.Restore().ok());
     auto summary = engine.Run({});
