@@ -438,6 +438,21 @@ def evaluate_here(task, program_path, channel=None):
     os._exit(0)
 
 
+def prepare_for_fork(runs=64):
+    """In the warm worker, before its first fork: runs what every child runs
+    once its evaluator returns (the seeding, the protocol object and its
+    JSON), writing nothing. Python 3.11 specialises a function's bytecode
+    in place over its first runs and fills its attribute caches as it goes;
+    done here, in the worker, those writes are not repeated in the
+    copy-on-write pages of every child (measured: about 20 fewer page
+    faults per candidate)."""
+    metrics = {"combined_score": 1.0, "count": 2}
+    for _ in range(runs):
+        seed_generators()
+        result = to_protocol(*as_metrics_and_artifacts(metrics), openevolve_fitness(metrics))
+        json.dumps(result, allow_nan=False)
+
+
 def export_python_path():
     # Children the evaluator starts (a program run in a subprocess, say)
     # find the stand-in packages too.

@@ -2,41 +2,35 @@
 // (python/crucible/worker.py; docs/openevolve.md, "Warm evaluators").
 //
 // A CPython extension module (stable ABI, no libpython linked), shipped
-// inside the crucible binary and written beside worker.py. worker.py reads
-// the request, writes the candidate's files and sets its environment (in
-// the worker, before the fork); run_one() then does everything from the
-// fork to the response without returning to Python in the worker: fork,
-// set the child up (descriptors, process group, death signal, directory,
-// CPU limit), pump its output, reap it, kill and reap whatever it left,
-// empty the scratch, the candidate's files and the private /tmp, /dev/shm
-// and System V IPC, answer crucible.
+// inside the crucible binary and written beside worker.py. worker.py
+// imports the evaluator and calls serve(), which runs the worker's whole
+// loop without returning to Python in the worker: read the request, write
+// the candidate's files and set its variables (warm_request.cc), fork, set
+// the child up (descriptors, process group, death signal, directory, CPU
+// limit), pump its output, reap it, kill and reap whatever it left, empty
+// the scratch, the candidate's files and the private /tmp, /dev/shm and
+// System V IPC, answer crucible; only the child returns to Python, to
+// evaluate.
 // Why: after a fork every page of the worker is copy-on-write shared with
-// the child. The Python loop wrote hundreds of them per candidate while the
-// child ran (reference counts, allocator pools), and the child wrote more
-// parsing the request, writing the files and setting its environment: each
-// first write a page fault and a 4 KiB copy. Here the worker touches a few
-// pages of its own while the child lives, and the child runs only the
-// evaluator.
+// the child, and each page the worker writes afterwards faults (a copy
+// while the child lives, a write-protect fault after). Python writes pages
+// wherever it goes (reference counts, allocator pools): a Python loop that
+// parsed each request, wrote the files and set the environment wrote about
+// 190 pages of the worker per candidate, more than half the page faults of
+// a trivial candidate. Here the worker touches a few pages of its own, and
+// the child runs only the evaluator.
 //
 // The pure-Python loop in worker.py does the same and is used when this
 // module cannot be loaded; both speak the same requests and responses.
 
-#define PY_SSIZE_T_CLEAN
-#define Py_LIMITED_API 0x03070000
-#include <Python.h>
-#include <dirent.h>
+#include "evaluate/warm_request.h"  // Python.h first, as it asks
 #include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/ipc.h>
-#include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/sem.h>
-#include <sys/shm.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,8 +41,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "evaluate/warm_cleanup.h"
 
 namespace {
 
@@ -60,8 +57,6 @@ struct Config {
   size_t output_cap = 64 * 1024, result_cap = 8 << 20;
   unsigned long long free_inodes[2] = {0, 0};  // of /tmp and /dev/shm; 0: not counted
 };
-
-const char* const kPrivateRoots[2] = {"/tmp", "/dev/shm"};
 
 double Now() {
   timespec ts;
@@ -134,169 +129,6 @@ void AppendJsonString(std::string* out, const std::string& s) {
     }
   }
   out->push_back('"');
-}
-
-// --- Processes ------------------------------------------------------------------
-
-// Every pid below this process: the worker is a child subreaper, so orphans
-// are its children; their children are found from /proc/PID/task/*/children.
-void ChildrenOf(pid_t pid, std::vector<pid_t>* out) {
-  char path[64];
-  std::snprintf(path, sizeof(path), "/proc/%d/task", pid);
-  DIR* dir = opendir(path);
-  if (dir == nullptr) return;
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] == '.') continue;
-    char file[320];
-    std::snprintf(file, sizeof(file), "/proc/%d/task/%s/children", pid, e->d_name);
-    const int fd = open(file, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    std::string text;
-    char chunk[4096];
-    ssize_t got;
-    while ((got = read(fd, chunk, sizeof(chunk))) > 0) text.append(chunk, static_cast<size_t>(got));
-    close(fd);
-    const char* s = text.c_str();
-    char* end;
-    for (long v = std::strtol(s, &end, 10); end != s; v = std::strtol(s, &end, 10)) {
-      out->push_back(static_cast<pid_t>(v));
-      s = end;
-    }
-  }
-  closedir(dir);
-}
-
-std::vector<pid_t> Descendants() {
-  std::vector<pid_t> all;
-  ChildrenOf(getpid(), &all);
-  for (size_t i = 0; i < all.size(); ++i) ChildrenOf(all[i], &all);
-  return all;
-}
-
-// Reaps every exited child; adds their CPU seconds. False when the worker
-// has no child at all (ECHILD): nothing of the candidate is left.
-bool ReapAll(double* cpu) {
-  while (true) {
-    int status;
-    rusage ru;
-    const pid_t pid = wait4(-1, &status, WNOHANG, &ru);
-    if (pid < 0) return errno != ECHILD;
-    if (pid == 0) return true;
-    *cpu += ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-  }
-}
-
-// SIGKILLs every descendant until none is left; false if some survive.
-bool KillTree(double* cpu) {
-  for (int round = 0; round < 200; ++round) {
-    if (!ReapAll(cpu)) return true;  // no child: no descendant either
-    const std::vector<pid_t> pids = Descendants();
-    if (pids.empty()) return true;
-    for (pid_t p : pids) kill(p, SIGKILL);
-    usleep(1000);
-  }
-  return !ReapAll(cpu) || Descendants().empty();
-}
-
-// --- Files ------------------------------------------------------------------------
-
-// Removes everything below directory fd `dir` on device `dev` (never what is
-// mounted there: crucible binds paths below their host names).
-void ClearTree(int dir, dev_t dev) {
-  DIR* d = fdopendir(dup(dir));
-  if (d == nullptr) return;
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.push_back(e->d_name);
-  }
-  closedir(d);
-  for (const std::string& name : names) {
-    struct stat st;
-    if (fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (S_ISDIR(st.st_mode)) {
-      if (st.st_dev != dev) continue;  // a mount point: what is bound there stays
-      // The candidate may have taken its own permissions away (or the
-      // worker did, from the candidate's files).
-      fchmodat(dir, name.c_str(), 0700, 0);
-      const int sub = openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub >= 0) {
-        ClearTree(sub, dev);
-        close(sub);
-      }
-      unlinkat(dir, name.c_str(), AT_REMOVEDIR);  // fails where a mount lies below: kept
-    } else {
-      unlinkat(dir, name.c_str(), 0);  // fails on a bound file (EBUSY): kept
-    }
-  }
-}
-
-// Empties directory `path`; false when something stays (or it is not there).
-bool EmptyDir(const std::string& path) {
-  chmod(path.c_str(), 0700);  // the candidate's files' root is read-only
-  const int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st;
-  bool empty = false;
-  if (fstat(fd, &st) == 0) {
-    ClearTree(fd, st.st_dev);
-    DIR* d = fdopendir(dup(fd));
-    if (d != nullptr) {
-      empty = true;
-      while (dirent* e = readdir(d)) {
-        if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) empty = false;
-      }
-      closedir(d);
-    }
-  }
-  close(fd);
-  return empty;
-}
-
-unsigned long long FreeInodes(const char* root) {
-  struct statvfs st;
-  if (statvfs(root, &st) != 0 || st.f_files == 0) return 0;
-  return st.f_ffree;
-}
-
-// worker.py's clear_private_state: the private /tmp and /dev/shm (walked
-// only when they have fewer free inodes than before the first candidate)
-// and every System V IPC object (the *_INFO calls count them first).
-void ClearPrivateState(const Config& c) {
-  for (int i = 0; i < 2; ++i) {
-    if (c.free_inodes[i] != 0 && FreeInodes(kPrivateRoots[i]) == c.free_inodes[i]) continue;
-    const int fd = open(kPrivateRoots[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) continue;
-    struct stat st;
-    if (fstat(fd, &st) == 0) ClearTree(fd, st.st_dev);
-    close(fd);
-  }
-  shm_info shm;
-  const int shm_max = shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&shm));
-  if (shm_max >= 0 && shm.used_ids > 0) {
-    for (int i = 0; i <= shm_max; ++i) {
-      shmid_ds ds;
-      const int id = shmctl(i, SHM_STAT, &ds);
-      if (id >= 0) shmctl(id, IPC_RMID, nullptr);
-    }
-  }
-  seminfo sem;
-  const int sem_max = semctl(0, 0, SEM_INFO, &sem);
-  if (sem_max >= 0 && sem.semusz > 0) {
-    for (int i = 0; i <= sem_max; ++i) {
-      semid_ds ds;
-      const int id = semctl(i, 0, SEM_STAT, &ds);
-      if (id >= 0) semctl(id, 0, IPC_RMID);
-    }
-  }
-  msginfo msg;
-  const int msg_max = msgctl(0, MSG_INFO, reinterpret_cast<msqid_ds*>(&msg));
-  if (msg_max >= 0 && msg.msgpool > 0) {
-    for (int i = 0; i <= msg_max; ++i) {
-      msqid_ds ds;
-      const int id = msgctl(i, MSG_STAT, &ds);
-      if (id >= 0) msgctl(id, IPC_RMID, nullptr);
-    }
-  }
 }
 
 // --- One candidate ------------------------------------------------------------------
@@ -444,15 +276,15 @@ void Supervise(const Config& c, pid_t pid, int fds[3], double start, double time
   }
   o->cpu = Seconds(ru.ru_utime) + Seconds(ru.ru_stime);
   o->max_rss_kb = ru.ru_maxrss;
-  const bool clean = KillTree(&o->cpu);
+  const bool clean = crucible::warm::KillTree(&o->cpu);
   for (int i = 0; i < 3; ++i) Drain(fds[i], caps[i]);
   struct stat st;
-  if (lstat(c.files_root.c_str(), &st) == 0 && EmptyDir(c.files_root)) rmdir(c.files_root.c_str());
+  if (lstat(c.files_root.c_str(), &st) == 0 && crucible::warm::EmptyDir(c.files_root)) rmdir(c.files_root.c_str());
   // The scratch first: on the private tmpfs it is below /tmp, which an
   // emptied scratch leaves with as many free inodes as before.
-  bool left = !EmptyDir(c.scratch);
+  bool left = !crucible::warm::EmptyDir(c.scratch);
   if (c.private_state) {
-    ClearPrivateState(c);
+    crucible::warm::ClearPrivateState(c.free_inodes);
     mkdir(c.scratch.c_str(), 0700);  // in case the walk took it
   }
   left = left || lstat(c.files_root.c_str(), &st) == 0;
@@ -460,29 +292,41 @@ void Supervise(const Config& c, pid_t pid, int fds[3], double start, double time
   else if (left) o->retire = "a file of the candidate could not be removed";
 }
 
-// run_one(response_fd, scratch, files_root, private, output_cap, result_cap,
-//         tmp_free_inodes, shm_free_inodes, timeout, cpu_seconds, retire_note)
-// Forks the candidate's child. In the child: returns (True, result_fd), the
-// child set up to evaluate. In the worker: supervises the child, cleans up,
-// writes the response and returns (False, retired). The free inodes are
-// worker.py's baseline of its private /tmp and /dev/shm (0: not counted);
-// retire_note, when not empty, retires the worker after this candidate.
-PyObject* RunOne(PyObject*, PyObject* args) {
-  Config c;
-  const char *scratch, *files_root, *retire_note;
-  int private_state;
-  Py_ssize_t out_cap, result_cap;
-  double timeout, cpu;
-  if (!PyArg_ParseTuple(args, "issp" "nnKKdds", &c.response_fd, &scratch, &files_root, &private_state,
-                        &out_cap, &result_cap, &c.free_inodes[0], &c.free_inodes[1], &timeout, &cpu,
-                        &retire_note)) {
-    return nullptr;
+// An answer for a request that never reached a fork; it retires the
+// worker (crucible starts a new one), as a worker that cannot do its job
+// should.
+Outcome Refusal(const Config& c, const std::string& why, const char* retire) {
+  Outcome o;
+  o.status = 70 << 8;
+  o.err.cap = c.output_cap;
+  o.err.Add(why.data(), why.size());
+  o.retire = retire;
+  return o;
+}
+
+// The text of the pending Python error (cleared).
+std::string TakePythonError() {
+  PyObject *type, *value, *trace;
+  PyErr_Fetch(&type, &value, &trace);
+  std::string text = "unknown error";
+  if (PyObject* str = value != nullptr ? PyObject_Str(value) : nullptr) {
+    if (PyObject* bytes = PyUnicode_AsEncodedString(str, "utf-8", "replace")) {
+      text = PyBytes_AsString(bytes);
+      Py_DECREF(bytes);
+    }
+    Py_DECREF(str);
   }
-  c.scratch = scratch;
-  c.files_root = files_root;
-  c.private_state = private_state != 0;
-  c.output_cap = static_cast<size_t>(out_cap);
-  c.result_cap = static_cast<size_t>(result_cap);
+  PyErr_Clear();
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(trace);
+  return text;
+}
+
+// Forks the candidate's child. In the child: true, with *result_fd its end
+// of the result pipe, the child set up to evaluate. In the worker:
+// supervises the child and cleans up after it; false, with `o` filled.
+bool ForkOne(const Config& c, double timeout, double cpu, Outcome* o, int* result_fd) {
   static bool trimmed = false;
   if (!trimmed) {
     // Fewer resident pages: fewer page-table entries for every fork to
@@ -491,8 +335,13 @@ PyObject* RunOne(PyObject*, PyObject* args) {
     trimmed = true;
   }
   int pipes[3][2];
-  for (auto& p : pipes) {
-    if (pipe2(p, O_CLOEXEC) != 0) return PyErr_SetFromErrno(PyExc_OSError);
+  for (int i = 0; i < 3; ++i) {
+    if (pipe2(pipes[i], O_CLOEXEC) != 0) {
+      const std::string why = std::string("the warm worker could not make a pipe: ") + std::strerror(errno);
+      for (int k = 0; k < i; ++k) close(pipes[k][0]), close(pipes[k][1]);
+      *o = Refusal(c, why, "could not make a pipe");
+      return false;
+    }
   }
   const pid_t worker = getpid();
   const double start = Now();
@@ -502,30 +351,95 @@ PyObject* RunOne(PyObject*, PyObject* args) {
     PyOS_AfterFork_Child();
     for (auto& p : pipes) close(p[0]);
     SetUpChild(c, pipes[0][1], pipes[1][1], pipes[2][1], worker, cpu);
-    return Py_BuildValue("(Oi)", Py_True, pipes[2][1]);
+    *result_fd = pipes[2][1];
+    return true;
   }
   const int fork_errno = errno;
   PyOS_AfterFork_Parent();
   for (auto& p : pipes) close(p[1]);
-  Outcome o;
   int fds[3] = {pipes[0][0], pipes[1][0], pipes[2][0]};
   if (pid < 0) {
     for (int fd : fds) close(fd);
-    o.status = 70 << 8;
-    o.err.cap = c.output_cap;
-    const std::string why = std::string("the warm worker could not fork: ") + std::strerror(fork_errno);
-    o.err.Add(why.data(), why.size());
-    o.retire = "could not fork";
-  } else {
-    Supervise(c, pid, fds, start, timeout, &o);
+    *o = Refusal(c, std::string("the warm worker could not fork: ") + std::strerror(fork_errno), "could not fork");
+    return false;
   }
-  if (o.retire.empty()) o.retire = retire_note;
-  if (!WriteAll(c.response_fd, Response(o))) return PyErr_SetFromErrno(PyExc_OSError);
-  return Py_BuildValue("(OO)", Py_False, o.retire.empty() ? Py_False : Py_True);
+  Supervise(c, pid, fds, start, timeout, o);
+  return false;
+}
+
+// serve(request_fd, response_fd, scratch, files_root, program, private,
+//       output_cap, result_cap, max_candidates, environ)
+// The worker's whole loop: reads each request, writes the candidate's
+// files, sets its variables in `environ` (os.environ), forks. In a child:
+// returns (True, result_fd, program_path), the child set up to evaluate.
+// In the worker: supervises, cleans up, answers, and goes on with the next
+// request; returns (False, None, None) once crucible closes the stream or
+// the worker retires (after max_candidates, or when it cannot clean up).
+// `private`: /tmp, /dev/shm and System V IPC are the worker's own, emptied
+// after each candidate.
+PyObject* Serve(PyObject*, PyObject* args) {
+  Config c;
+  const char *scratch, *files_root, *program;
+  int private_state;
+  Py_ssize_t out_cap, result_cap;
+  long max_candidates;
+  PyObject* environ;
+  if (!PyArg_ParseTuple(args, "iisssp" "nnlO", &c.request_fd, &c.response_fd, &scratch, &files_root,
+                        &program, &private_state, &out_cap, &result_cap, &max_candidates, &environ)) {
+    return nullptr;
+  }
+  c.scratch = scratch;
+  c.files_root = files_root;
+  c.private_state = private_state != 0;
+  c.output_cap = static_cast<size_t>(out_cap);
+  c.result_cap = static_cast<size_t>(result_cap);
+  if (c.private_state) {
+    // The baseline: a root with as many free inodes after a candidate holds
+    // nothing new and is not walked (ClearPrivateState).
+    for (int i = 0; i < 2; ++i) c.free_inodes[i] = crucible::warm::FreeInodes(crucible::warm::kPrivateRoots[i]);
+  }
+  crucible::warm::LineReader requests(c.request_fd);
+  crucible::warm::Environment env(environ);
+  for (long count = 1;; ++count) {
+    const std::optional<std::string> line = requests.Next();
+    if (!line) break;  // crucible is done with this worker
+    Outcome o;
+    std::string error, program_path;
+    const std::optional<crucible::warm::Request> r = crucible::warm::ParseRequest(*line, &error);
+    if (!r) {
+      o = Refusal(c, "the warm worker could not read the request: " + error, "could not read a request");
+    } else if ((program_path = crucible::warm::PlaceCandidate(*r, c.files_root, program, &error)).empty()) {
+      o = Refusal(c, "the warm worker could not write the candidate's files: " + error,
+                  "could not write a candidate's files");
+    } else if (!env.Apply(r->env)) {
+      o = Refusal(c, "the warm worker could not set the candidate's environment: " + TakePythonError(),
+                  "could not set a candidate's environment");
+    } else {
+      int result_fd = -1;
+      if (ForkOne(c, r->timeout, r->cpu_seconds, &o, &result_fd)) {
+        return Py_BuildValue("(Ois)", Py_True, result_fd, program_path.c_str());
+      }
+      if (o.retire.empty() && count >= max_candidates) o.retire = "served " + std::to_string(count) + " candidates";
+    }
+    if (!WriteAll(c.response_fd, Response(o))) return PyErr_SetFromErrno(PyExc_OSError);
+    if (!o.retire.empty()) break;
+  }
+  return Py_BuildValue("(OOO)", Py_False, Py_None, Py_None);
+}
+
+// protect(): orphans of a candidate come to the worker (a child subreaper,
+// so it can kill them), and no candidate can read or write the worker's
+// memory or descriptors through /proc or ptrace (not dumpable).
+PyObject* Protect(PyObject*, PyObject*) {
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0 || prctl(PR_SET_DUMPABLE, 0) != 0) {
+    return PyErr_SetFromErrno(PyExc_OSError);
+  }
+  Py_RETURN_NONE;
 }
 
 PyMethodDef kMethods[] = {
-    {"run_one", RunOne, METH_VARARGS, "Forks, supervises and answers for one candidate (warm_fork.cc)."},
+    {"protect", Protect, METH_NOARGS, "Makes the worker a subreaper that is not dumpable."},
+    {"serve", Serve, METH_VARARGS, "The warm worker's loop: a fork per request (warm_fork.cc)."},
     {nullptr, nullptr, 0, nullptr},
 };
 

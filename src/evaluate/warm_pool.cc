@@ -135,6 +135,10 @@ StatusOr<std::unique_ptr<WarmPool::Worker>> WarmPool::Worker::Start(const WarmPo
   const SandboxCapabilities& caps = sandbox.capabilities();
   const bool private_state = caps.filesystem_isolation && caps.ipc_namespace;
   req.env["CRUCIBLE_WARM_PRIVATE"] = private_state ? "1" : "0";
+  // Every symbol bound once in the worker, not lazily in each forked child
+  // (whose first call of a function wrote its own copy of the tables);
+  // worker.py takes it out of the environment the candidates inherit.
+  req.env["LD_BIND_NOW"] = "1";
   req.readonly_paths = o.readonly_paths;
   req.readonly_paths.push_back(w->fifo_dir_);
   req.writable_paths = o.writable_paths;

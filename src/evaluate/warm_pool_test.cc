@@ -4,8 +4,13 @@
 // worker replaced.
 #include "evaluate/warm_pool.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -383,7 +388,9 @@ TEST_P(WarmPoolTest, TheCompiledLoopRunsWhenItIsShipped) {
 
 // Each candidate's variables (CRUCIBLE_STAGE, CRUCIBLE_PREVIOUS_RESULT, ...)
 // are its own: the compiled loop sets them in the worker before the fork
-// and must take them back, so the next candidate does not inherit them.
+// and must take them back, so the next candidate does not inherit them,
+// and a variable of the worker's own that a candidate overrode is the
+// worker's again for the next.
 TEST_P(WarmPoolTest, ACandidatesVariablesAreNotTheNextOnes) {
   WarmPoolOptions o;
   PythonEvaluator ev;
@@ -394,17 +401,103 @@ TEST_P(WarmPoolTest, ACandidatesVariablesAreNotTheNextOnes) {
   o.readonly_paths = {(root_ / "python").string(), (root_ / "task").string()};
   o.sandbox.wall_timeout_seconds = 5;
   o.sandbox.memory_bytes = 512ull << 20;
+  o.env["WORKERS_OWN"] = "w";
   auto pool = WarmPool::Create(o);
   ASSERT_TRUE(pool.ok()) << pool.status().ToString();
   const Program program{{{"p.py", "import os\ndef run():\n"
-                                   "    return 1 if os.environ.get('ONLY_FIRST') == 'a' else 0\n"}}};
-  const WarmPool::Stage first = (*pool)->Run(&program, "", {{"ONLY_FIRST", "a"}}, {});
+                                   "    return ((1 if os.environ.get('ONLY_FIRST') == 'a' else 0)\n"
+                                   "            + (10 if os.environ.get('WORKERS_OWN') == 'w' else 0)\n"
+                                   "            + (100 if 'LD_BIND_NOW' in os.environ else 0))\n"}}};
+  const WarmPool::Stage first = (*pool)->Run(&program, "", {{"ONLY_FIRST", "a"}, {"WORKERS_OWN", "c"}}, {});
   const WarmPool::Stage second = (*pool)->Run(&program, "", {{"OTHER", "b"}}, {});
   ASSERT_TRUE(first.result.has_value()) << first.run.stderr_text;
   ASSERT_TRUE(second.result.has_value()) << second.run.stderr_text;
   EXPECT_NE(first.result->find("\"score\": 1.0"), std::string::npos) << *first.result;
-  EXPECT_NE(second.result->find("\"score\": 0.0"), std::string::npos) << *second.result;
+  EXPECT_NE(second.result->find("\"score\": 10.0"), std::string::npos) << *second.result;
   EXPECT_EQ((*pool)->workers_started(), 1);
+}
+
+// worker.py driven directly over its FIFOs, without crucible or a sandbox:
+// requests crucible would never send.
+class RawWorker {
+ public:
+  RawWorker(const fs::path& python, const fs::path& task, const fs::path& dir) {
+    fs::create_directories(dir);
+    const std::string request = (dir / "request").string(), response = (dir / "response").string();
+    EXPECT_EQ(::mkfifo(request.c_str(), 0600), 0);
+    EXPECT_EQ(::mkfifo(response.c_str(), 0600), 0);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      if (::chdir(dir.c_str()) != 0) ::_exit(127);
+      const std::string worker = (python / "crucible" / "worker.py").string();
+      const std::string evaluator = (task / "evaluator.py").string();
+      ::execl("/usr/bin/python3", "python3", worker.c_str(), request.c_str(), response.c_str(), "openevolve",
+              evaluator.c_str(), "p.py", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    request_ = ::open(request.c_str(), O_WRONLY | O_CLOEXEC);
+    response_ = ::fdopen(::open(response.c_str(), O_RDONLY | O_CLOEXEC), "r");
+    EXPECT_NE(Line().find("ready"), std::string::npos);
+  }
+  ~RawWorker() {
+    ::close(request_);
+    if (response_ != nullptr) ::fclose(response_);
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  std::string Ask(const std::string& line) {
+    EXPECT_EQ(::write(request_, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+    return Line();
+  }
+  // True when the worker exits by itself within 10 s.
+  bool Exits() {
+    for (int i = 0; i < 1000; ++i) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return true;
+      ::usleep(10000);
+    }
+    return false;
+  }
+
+ private:
+  std::string Line() {
+    char* line = nullptr;
+    size_t cap = 0;
+    const ssize_t n = response_ != nullptr ? ::getline(&line, &cap, response_) : -1;
+    std::string out = n > 0 ? std::string(line, static_cast<size_t>(n)) : "";
+    ::free(line);
+    return out;
+  }
+  pid_t pid_ = -1;
+  int request_ = -1;
+  FILE* response_ = nullptr;
+};
+
+// A request the worker cannot read or act on is answered (exit code 70, the
+// cause in stderr) and retires the worker, which crucible then replaces;
+// nothing is written outside the worker's directory.
+TEST_P(WarmPoolTest, ARequestTheWorkerCannotUseIsAnsweredAndRetiresIt) {
+  const struct {
+    std::string line, cause;
+  } cases[] = {
+      {"not json\n", "could not read the request"},
+      {"{\"files\": [[\"p.py\", \"x = 1\"]], \"timeout\": \"soon\"}\n", "could not read the request"},
+      {"{\"files\": [[\"../escaped.py\", \"x = 1\"]], \"timeout\": 5, \"env\": {}}\n",
+       "is not a plain relative path"},
+      {"{\"files\": [[\"p.py\", \"x = 1\"]], \"timeout\": 5, \"env\": {\"A\": \"nul\\u0000\"}}\n",
+       "environment"},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.line);
+    const fs::path dir = root_ / "raw" / std::to_string(n++);
+    RawWorker worker(root_ / "python", root_ / "task", dir);
+    const std::string answer = worker.Ask(c.line);
+    EXPECT_NE(answer.find("\"exit_code\": 70"), std::string::npos) << answer;
+    EXPECT_NE(answer.find(c.cause), std::string::npos) << answer;
+    EXPECT_NE(answer.find("\"retire\""), std::string::npos) << answer;
+    EXPECT_TRUE(worker.Exits());
+    EXPECT_FALSE(fs::exists(dir / "escaped.py"));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Loops, WarmPoolTest, ::testing::Values(Loop::kCompiled, Loop::kPurePython),
