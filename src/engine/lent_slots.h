@@ -1,7 +1,7 @@
 // LentSlots: the engine's side of propose/slot_lender.h. Proposers offer
 // SharedWork from their threads; the orchestrator takes units of the oldest
 // offer that has any left whenever an evaluation slot is idle (the engine
-// decides when; engine.cc's TryLend) and runs them on its evaluation pool.
+// decides when; engine_schedule.cc's TryLend) and runs them on its evaluation pool.
 //
 // Thread safety: Offer() from any thread; Take() and offers() from the
 // orchestrator.
