@@ -56,11 +56,13 @@ Engine::Impl::Impl(EngineOptions options, RunStore& store, Archive& archive, Pro
                                                     : std::max(0, proposer.Concurrency())),
       precheck_(PrecheckOptions{o_.max_program_bytes}),
       propose_pool_(std::max(o_.jobs, proposal_slots_)),
-      lent_([this] {
-        Completion wake;
-        wake.wake = true;
-        completions_.Push(std::move(wake));
-      }),
+      lent_(
+          [this] {
+            Completion wake;
+            wake.wake = true;
+            completions_.Push(std::move(wake));
+          },
+          /*owner_may_run=*/proposal_slots_ == 0),
       eval_pool_(o_.jobs) {
   if (multi()) {
     fronts_.assign(static_cast<size_t>(archive_.num_islands()),

@@ -139,7 +139,8 @@ void Engine::Impl::SubmitEvaluation(const std::shared_ptr<Slot>& slot) {
 // Runs units of work proposers offered (a tuning's samples) on idle
 // evaluation slots, while fewer than `jobs` things run: evaluations, lent
 // units and — in the classic schedule, where a proposal holds one of the
-// `jobs` slots — proposals (a tuning's own thread evaluates too). Lent
+// `jobs` slots — proposals (a tuning's own thread evaluates too; with
+// separate proposal slots it does not, LentSlots::OwnerMayRunUnits). Lent
 // units do not touch the archive, so the deterministic schedule is
 // unchanged.
 bool Engine::Impl::TryLend() {
@@ -162,9 +163,9 @@ bool Engine::Impl::TryLend() {
 }
 
 int64_t Engine::Impl::Busy() const {
-  // With separate proposal slots, proposals do not hold evaluation slots;
-  // the thread of each proposer with work on offer still evaluates.
-  const int64_t proposing = proposal_slots_ > 0 ? lent_.offers() : CountPhase(true);
+  // With separate proposal slots, proposals do not hold evaluation slots
+  // and their threads evaluate nothing (their samples run on lent slots).
+  const int64_t proposing = proposal_slots_ > 0 ? 0 : CountPhase(true);
   return proposing + CountPhase(false) + lent_running_;
 }
 

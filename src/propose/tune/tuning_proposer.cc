@@ -159,7 +159,9 @@ StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request, Job job,
     return evaluate_(id, sample.program, seed, s);
   };
   // A generation's samples at a time, on this thread and on any evaluation
-  // slots the engine lends (propose/slot_lender.h).
+  // slots the engine lends (propose/slot_lender.h); only on lent slots when
+  // this thread holds none.
+  const bool lent_only = request.lender && !request.lender->OwnerMayRunUnits();
   const BatchTrainEvaluation evaluate = [&](const std::vector<TuneSample>& samples,
                                             std::stop_token s) {
     // Each result is checkpointed as it comes (a resume need not evaluate
@@ -173,8 +175,9 @@ StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request, Job job,
       in_flight_changed_ = true;
     };
     auto batch = std::make_shared<SampleBatch>(samples, one, record, s);
-    if (request.lender && samples.size() > 1) request.lender->Offer(batch);
-    std::vector<EvalResult> results = batch->Run();
+    if (request.lender && (samples.size() > 1 || lent_only)) request.lender->Offer(batch);
+    std::vector<EvalResult> results =
+        batch->Run(lent_only ? SampleBatch::Owner::kOnlyWaits : SampleBatch::Owner::kRunsUnits);
     std::lock_guard lock(mu_);
     max_samples_in_flight_ = std::max(max_samples_in_flight_, batch->max_in_flight());
     return results;

@@ -33,7 +33,9 @@
 // as one batch (tuner.h). Its own thread takes them one by one, and the
 // engine lends its idle evaluation slots (ProposalRequest::lender,
 // propose/slot_lender.h), so with `--jobs N` up to N samples run at once
-// when nothing else is evaluating, never more evaluations than N.
+// when nothing else is evaluating, never more evaluations than N. Where this
+// thread holds no evaluation slot (the lender says so), it evaluates nothing
+// and waits for the lent slots.
 //
 // Thread safety: Propose() runs on worker threads (RunsInline() is false even
 // when the wrapped proposer's is true, because a tuning waits on

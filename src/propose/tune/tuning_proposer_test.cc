@@ -243,14 +243,31 @@ TEST(TuningProposerTest, DisabledOnlyForwards) {
 // A lender with one idle slot: a thread that runs every unit offered.
 class OneSlotLender final : public SlotLender {
  public:
+  explicit OneSlotLender(bool owner_may_run = true) : owner_may_run_(owner_may_run) {}
   void Offer(std::shared_ptr<SharedWork> work) override {
     ++offers;
     threads.emplace_back([work] {
       while (std::function<void()> unit = work->TakeUnit()) unit();
     });
   }
+  bool OwnerMayRunUnits() const override { return owner_may_run_; }
   std::atomic<int> offers{0};
   std::vector<std::jthread> threads;
+
+ private:
+  const bool owner_may_run_;
+};
+
+// A lender whose slots are never idle: it keeps what is offered.
+class BusyLender final : public SlotLender {
+ public:
+  void Offer(std::shared_ptr<SharedWork> work) override {
+    std::lock_guard lock(mu);
+    offered.push_back(std::move(work));
+  }
+  bool OwnerMayRunUnits() const override { return false; }
+  std::mutex mu;
+  std::vector<std::shared_ptr<SharedWork>> offered;
 };
 
 TEST(TuningProposerTest, ALentSlotEvaluatesSamplesBesideTheTuningsOwnThread) {
@@ -309,6 +326,77 @@ TEST(TuningProposerTest, ALentSlotEvaluatesSamplesBesideTheTuningsOwnThread) {
   EXPECT_EQ(parallel->program, sequential->program);
   EXPECT_EQ(parallel->info.evaluations, sequential->info.evaluations);
   EXPECT_EQ(parallel->info.detail_json, sequential->info.detail_json);
+}
+
+// Where the tuning's own thread holds no evaluation slot (the engine's
+// separate proposal slots), every sample runs on a lent slot, none on the
+// proposer's thread; the tuning is the same.
+TEST(TuningProposerTest, AThreadWithoutAnEvaluationSlotLeavesEverySampleToLentSlots) {
+  std::mutex mu;
+  std::set<std::thread::id> threads;
+  auto evaluate = [&](CandidateId, const Program& p, uint64_t, std::stop_token) {
+    std::lock_guard lock(mu);
+    threads.insert(std::this_thread::get_id());
+    return Score(p);
+  };
+  auto start = Make(3, 1, "4.0");
+  ProposalRequest req;
+  req.child_id = 50;
+  req.seed = 9;
+  req.parent = Make(0, 0, "1.0");
+  auto propose = [&](SlotLender* lender) {
+    TuningProposer tuner(std::make_unique<MarkProposer>(), Enabled(), Objective{}, evaluate);
+    tuner.OnResult(*start, start->result.score, std::nullopt, false);
+    req.lender = lender;
+    return tuner.Propose(req, {});
+  };
+  StatusOr<Proposal> alone = propose(nullptr);
+  ASSERT_TRUE(alone.ok());
+  threads.clear();
+  OneSlotLender lender(/*owner_may_run=*/false);
+  StatusOr<Proposal> lent = propose(&lender);
+  ASSERT_TRUE(lent.ok());
+  EXPECT_FALSE(threads.contains(std::this_thread::get_id()));
+  EXPECT_FALSE(threads.empty());
+  // Every batch is offered, a one-sample batch too.
+  EXPECT_EQ(lender.offers, static_cast<int>(lender.threads.size()));
+  EXPECT_EQ(lent->program, alone->program);
+  EXPECT_EQ(lent->info.evaluations, alone->info.evaluations);
+  EXPECT_EQ(lent->info.detail_json, alone->info.detail_json);
+}
+
+// Waiting for lent slots that never come ends with the run's stop: the
+// samples not taken are skipped and the tuning is cancelled.
+TEST(TuningProposerTest, AStopEndsATuningWaitingForLentSlots) {
+  std::atomic<int> evaluations{0};
+  TuningProposer tuner(std::make_unique<MarkProposer>(), Enabled(), Objective{},
+                       [&](CandidateId, const Program& p, uint64_t, std::stop_token) {
+                         ++evaluations;
+                         return Score(p);
+                       });
+  auto start = Make(3, 1, "4.0");
+  tuner.OnResult(*start, start->result.score, std::nullopt, false);
+  BusyLender lender;
+  ProposalRequest req;
+  req.child_id = 50;
+  req.seed = 9;
+  req.parent = Make(0, 0, "1.0");
+  req.lender = &lender;
+  std::stop_source stop;
+  std::jthread stopper([&] {
+    // Once the first batch is on offer.
+    while (true) {
+      {
+        std::lock_guard lock(lender.mu);
+        if (!lender.offered.empty()) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    stop.request_stop();
+  });
+  StatusOr<Proposal> p = tuner.Propose(req, stop.get_token());
+  EXPECT_EQ(p.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(evaluations, 0);
 }
 
 TEST(TuningProposerTest, ACorruptTuningStateIsDataLoss) {
