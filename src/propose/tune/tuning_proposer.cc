@@ -124,16 +124,11 @@ StatusOr<Proposal> TuningProposer::Propose(const ProposalRequest& request, std::
     tune.max_evaluations = static_cast<int>(
         std::min<int64_t>(tune.max_evaluations, *request.evaluations_left - 1));
   }
-  std::optional<Job> resumed;
-  {
-    std::lock_guard lock(mu_);
-    if (resumed_ && !busy_) {
-      busy_ = true;
-      resumed.swap(resumed_);
-    }
+  // A tuning interrupted by a crash first, as it was planned, within what
+  // is left of the budget.
+  if (std::optional<Job> resumed = TakeResumed(request.evaluations_left)) {
+    return Tune(request, *std::move(resumed), stop);
   }
-  // A tuning interrupted by a crash first, as it was planned.
-  if (resumed) return Tune(request, *std::move(resumed), stop);
   if (options_.enabled && tune.max_evaluations >= tune.population) {
     if (std::shared_ptr<const Candidate> start = TakeJob(tune.max_evaluations)) {
       StatusOr<Proposal> tuned = Tune(request, Job{std::move(start), tune, request.seed, {}}, stop);
@@ -142,6 +137,36 @@ StatusOr<Proposal> TuningProposer::Propose(const ProposalRequest& request, std::
     }
   }
   return base_->Propose(request, stop);
+}
+
+std::optional<TuningProposer::Job> TuningProposer::TakeResumed(
+    std::optional<int64_t> evaluations_left) {
+  std::lock_guard lock(mu_);
+  if (!resumed_ || busy_) return std::nullopt;
+  std::optional<Job> job;
+  job.swap(resumed_);
+  // Its samples, the recorded ones included (they are counted when the
+  // child is), stay within the evaluations left, one kept for the child,
+  // as a new tuning's would: the budget may have been lowered for the
+  // resume, or spent meanwhile by children evaluated beside the tuning.
+  const int planned = job->tune.max_evaluations;
+  const int64_t allowed = evaluations_left ? *evaluations_left - 1 : planned;
+  if (allowed >= planned) {
+    busy_ = true;
+    return job;
+  }
+  if (allowed < job->tune.population) {
+    // Not one generation fits: the tuning ends here, without a child; its
+    // reservation is returned and its state cleared (the samples recorded
+    // before the crash go uncounted, like the budget they would exceed).
+    spent_ -= planned;
+    in_flight_changed_ = true;
+    return std::nullopt;
+  }
+  spent_ -= planned - allowed;  // RestoreState reserved the plan
+  job->tune.max_evaluations = static_cast<int>(allowed);
+  busy_ = true;
+  return job;
 }
 
 StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request, Job job,

@@ -103,6 +103,10 @@ class TuningProposer : public Proposer {
     uint64_t seed = 0;
     RecordedSamples samples;
   };
+  // The tuning restored by RestoreState, if any and none runs, its samples
+  // capped by `evaluations_left`; none when not one generation fits (then
+  // it is dropped).
+  std::optional<Job> TakeResumed(std::optional<int64_t> evaluations_left);
   StatusOr<Proposal> Tune(const ProposalRequest& request, Job job, std::stop_token stop);
   std::string InFlightJson() const;  // mu_ held
 

@@ -446,6 +446,56 @@ TEST(TuningProposerTest, AResumedTuningAnswersItsRecordedSamplesAndEndsTheSame) 
   EXPECT_EQ(resumed.tuner->TakeCheckpoint().state.at("tune.tuning"), "{}");
 }
 
+// A resumed tuning re-checks the evaluations left: its samples, recorded
+// ones included, stay within them (one kept for the child) in whole
+// generations, as a new tuning's would; when not one generation fits, it is
+// dropped and the wrapped proposer answers. (It used to run as planned.)
+TEST(TuningProposerTest, AResumedTuningStaysWithinTheEvaluationsLeft) {
+  auto start = Make(3, 1, "4.0");
+  Fixture whole(Enabled());  // 12 samples planned: two generations of 6
+  whole.Result(*start);
+  StatusOr<Proposal> planned = whole.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(planned.ok());
+  auto state = nlohmann::json::parse(whole.tuner->TakeCheckpoint().state.at("tune.tuning"));
+  ASSERT_EQ(state["evaluations"], 12);
+  state["samples"] = nlohmann::json(
+      std::vector<nlohmann::json>(state["samples"].begin(), state["samples"].begin() + 5));
+  // What the first generation of the same tuning gives (the same seed; its
+  // samples that rewrite to the same text are scored once).
+  TuningOptions one_generation = Enabled();
+  one_generation.tune.max_evaluations = 6;
+  Fixture fresh(one_generation);
+  fresh.Result(*start);
+  StatusOr<Proposal> expected = fresh.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(expected.ok());
+  ASSERT_LT(expected->info.evaluations, planned->info.evaluations);
+
+  // 8 left: 7 samples allowed, so one generation, its recorded samples
+  // answered from the record.
+  Fixture resumed(Enabled());
+  resumed.Result(*start, /*replayed=*/true);
+  ASSERT_TRUE(resumed.tuner->RestoreState({{"tune.tuning", state.dump()}}).ok());
+  StatusOr<Proposal> got = resumed.Propose(Make(0, 0, "1.0"), /*child=*/77, /*left=*/8);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->info.proposer, "tune");
+  EXPECT_EQ(got->info.evaluations, expected->info.evaluations);
+  EXPECT_LE(resumed.evaluations, expected->info.evaluations);
+  EXPECT_EQ(resumed.tuner->tuning_evaluations(), expected->info.evaluations);
+  EXPECT_EQ(got->program, expected->program);
+  EXPECT_EQ(got->info.detail_json, expected->info.detail_json);
+
+  // 4 left: not one generation: no tuning, nothing spent, the state cleared.
+  Fixture dropped(Enabled());
+  dropped.Result(*start, /*replayed=*/true);
+  ASSERT_TRUE(dropped.tuner->RestoreState({{"tune.tuning", state.dump()}}).ok());
+  StatusOr<Proposal> plain = dropped.Propose(Make(0, 0, "1.0"), /*child=*/77, /*left=*/4);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->info.proposer, "mark");
+  EXPECT_EQ(dropped.evaluations, 0);
+  EXPECT_EQ(dropped.tuner->tuning_evaluations(), 0);
+  EXPECT_EQ(dropped.tuner->TakeCheckpoint().state.at("tune.tuning"), "{}");
+}
+
 TEST(TuningProposerTest, OptionsErrorsNameTheField) {
   TuningOptions o;
   o.budget_share = 0;
