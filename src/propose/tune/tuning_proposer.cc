@@ -22,6 +22,29 @@ bool WasEvaluated(const Candidate& c) {
   return c.result.outcome != Outcome::kDuplicate && c.result.outcome != Outcome::kRejected;
 }
 
+// The tuned program as `start`'s child, with the tuning's record.
+Proposal TunedChild(std::shared_ptr<const Candidate> start, TuneResult r) {
+  nlohmann::json changes = nlohmann::json::array();
+  for (const LiteralChange& c : r.changes) {
+    changes.push_back({{"file", start->program.files[c.file].path},
+                       {"line", c.line},
+                       {"from", c.from},
+                       {"to", c.to}});
+  }
+  nlohmann::json detail = {{"tuned_from", start->id},  {"evaluations", r.evaluations},
+                           {"literals", r.literals},  {"start_value", r.start_value},
+                           {"changes", changes}};
+  if (r.best_value) detail["best_value"] = *r.best_value;
+  Proposal p;
+  p.program = std::move(r.program);
+  p.parent = std::move(start);
+  p.info.proposer = std::string(kTuneProposer);
+  p.info.operators = {"cmaes"};
+  p.info.detail_json = detail.dump();
+  p.info.evaluations = r.evaluations;
+  return p;
+}
+
 }  // namespace
 
 TuningProposer::TuningProposer(std::unique_ptr<Proposer> base, TuningOptions options,
@@ -226,25 +249,7 @@ StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request, Job job,
     }
   }
   if (!r.ok()) return r.status();
-  nlohmann::json changes = nlohmann::json::array();
-  for (const LiteralChange& c : r->changes) {
-    changes.push_back({{"file", start->program.files[c.file].path},
-                       {"line", c.line},
-                       {"from", c.from},
-                       {"to", c.to}});
-  }
-  nlohmann::json detail = {{"tuned_from", start->id},  {"evaluations", r->evaluations},
-                           {"literals", r->literals},  {"start_value", r->start_value},
-                           {"changes", changes}};
-  if (r->best_value) detail["best_value"] = *r->best_value;
-  Proposal p;
-  p.program = std::move(r->program);
-  p.parent = std::move(start);
-  p.info.proposer = std::string(kTuneProposer);
-  p.info.operators = {"cmaes"};
-  p.info.detail_json = detail.dump();
-  p.info.evaluations = r->evaluations;
-  return p;
+  return TunedChild(std::move(start), *std::move(r));
 }
 
 ProposerCheckpoint TuningProposer::TakeCheckpoint() {
