@@ -56,6 +56,24 @@ std::shared_ptr<Candidate> Make(CandidateId id, int island, const std::string& k
   return c;
 }
 
+// #7 ("k = 9.5"), the child of a tuning of #1 that cost 12 samples.
+std::shared_ptr<Candidate> TunedChild() {
+  auto tuned = Make(7, 0, "9.5");
+  tuned->proposal.proposer = "tune";
+  tuned->parent_id = 1;
+  tuned->proposal.evaluations = 12;
+  return tuned;
+}
+
+// A request for child #50 (seed 9) of the initial program "k = 1.0".
+ProposalRequest Request() {
+  ProposalRequest req;
+  req.child_id = 50;
+  req.seed = 9;
+  req.parent = Make(0, 0, "1.0");
+  return req;
+}
+
 struct Fixture {
   MarkProposer* base = nullptr;
   std::unique_ptr<TuningProposer> tuner;
@@ -155,10 +173,7 @@ TEST(TuningProposerTest, AnIslandsBarStartsAtTheInitialProgram) {
 
 TEST(TuningProposerTest, TunedChildrenAreNotTunedAgain) {
   Fixture f(Enabled());
-  auto tuned = Make(7, 0, "9.5");
-  tuned->proposal.proposer = "tune";
-  tuned->parent_id = 1;
-  tuned->proposal.evaluations = 12;
+  auto tuned = TunedChild();
   f.Result(*tuned, /*replayed=*/true);
   EXPECT_EQ(f.tuner->tuning_evaluations(), 12);  // rebuilt from the replay
   ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
@@ -171,10 +186,7 @@ TEST(TuningProposerTest, CopiesOfASearchedCandidateAreNotTuned) {
   // new best; tuning it searched the same constants again (24 samples,
   // nothing found, on each of three seeds).
   Fixture f(Enabled());
-  auto tuned = Make(7, 0, "9.5");
-  tuned->proposal.proposer = "tune";
-  tuned->parent_id = 1;
-  tuned->proposal.evaluations = 12;
+  auto tuned = TunedChild();
   f.tuner->OnResult(*tuned, tuned->result.score, -6.0, /*replayed=*/true);
   auto copy = Make(8, 1, "9.5");
   copy->parent_id = 7;
@@ -296,10 +308,7 @@ TEST(TuningProposerTest, ALentSlotEvaluatesSamplesBesideTheTuningsOwnThread) {
                                             Objective{}, evaluate);
   };
   auto start = Make(3, 1, "4.0");
-  ProposalRequest req;
-  req.child_id = 50;
-  req.seed = 9;
-  req.parent = Make(0, 0, "1.0");
+  ProposalRequest req = Request();
 
   waited = true;  // alone, nothing to wait for
   auto alone = make();
@@ -340,10 +349,7 @@ TEST(TuningProposerTest, AThreadWithoutAnEvaluationSlotLeavesEverySampleToLentSl
     return Score(p);
   };
   auto start = Make(3, 1, "4.0");
-  ProposalRequest req;
-  req.child_id = 50;
-  req.seed = 9;
-  req.parent = Make(0, 0, "1.0");
+  ProposalRequest req = Request();
   auto propose = [&](SlotLender* lender) {
     TuningProposer tuner(std::make_unique<MarkProposer>(), Enabled(), Objective{}, evaluate);
     tuner.OnResult(*start, start->result.score, std::nullopt, false);
@@ -377,10 +383,7 @@ TEST(TuningProposerTest, AStopEndsATuningWaitingForLentSlots) {
   auto start = Make(3, 1, "4.0");
   tuner.OnResult(*start, start->result.score, std::nullopt, false);
   BusyLender lender;
-  ProposalRequest req;
-  req.child_id = 50;
-  req.seed = 9;
-  req.parent = Make(0, 0, "1.0");
+  ProposalRequest req = Request();
   req.lender = &lender;
   std::stop_source stop;
   std::jthread stopper([&] {
@@ -470,11 +473,18 @@ TEST(TuningProposerTest, AResumedTuningStaysWithinTheEvaluationsLeft) {
   ASSERT_TRUE(expected.ok());
   ASSERT_LT(expected->info.evaluations, planned->info.evaluations);
 
+  // The proposer after a crash: the results replayed, the state restored.
+  auto restored = [&] {
+    auto f = std::make_unique<Fixture>(Enabled());
+    f->Result(*start, /*replayed=*/true);
+    EXPECT_TRUE(f->tuner->RestoreState({{"tune.tuning", state.dump()}}).ok());
+    return f;
+  };
+
   // 8 left: 7 samples allowed, so one generation, its recorded samples
   // answered from the record.
-  Fixture resumed(Enabled());
-  resumed.Result(*start, /*replayed=*/true);
-  ASSERT_TRUE(resumed.tuner->RestoreState({{"tune.tuning", state.dump()}}).ok());
+  std::unique_ptr<Fixture> f = restored();
+  Fixture& resumed = *f;
   StatusOr<Proposal> got = resumed.Propose(Make(0, 0, "1.0"), /*child=*/77, /*left=*/8);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->info.proposer, "tune");
@@ -485,9 +495,8 @@ TEST(TuningProposerTest, AResumedTuningStaysWithinTheEvaluationsLeft) {
   EXPECT_EQ(got->info.detail_json, expected->info.detail_json);
 
   // 4 left: not one generation: no tuning, nothing spent, the state cleared.
-  Fixture dropped(Enabled());
-  dropped.Result(*start, /*replayed=*/true);
-  ASSERT_TRUE(dropped.tuner->RestoreState({{"tune.tuning", state.dump()}}).ok());
+  std::unique_ptr<Fixture> g = restored();
+  Fixture& dropped = *g;
   StatusOr<Proposal> plain = dropped.Propose(Make(0, 0, "1.0"), /*child=*/77, /*left=*/4);
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(plain->info.proposer, "mark");
