@@ -58,6 +58,14 @@ class CommandEvaluatorTest : public ::testing::Test {
     return e.Evaluate(req, {});
   }
 
+  // Evaluates `program` as candidate `id` (seed 0).
+  static EvalResult RunAs(CommandEvaluator& e, CandidateId id, const Program& program) {
+    EvalRequest req;
+    req.id = id;
+    req.program = &program;
+    return e.Evaluate(req, {});
+  }
+
   fs::path root_;
   Program program_{{{"prog.py", "x = 1\n"}}};
 };
@@ -100,10 +108,7 @@ TEST_F(CommandEvaluatorTest, TheCacheIsEvictedPastItsQuota) {
   auto e = CommandEvaluator::Create(o);
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   for (int id = 1; id <= 6; ++id) {
-    EvalRequest req;
-    req.id = id;
-    req.program = &program_;
-    ASSERT_EQ((*e)->Evaluate(req, {}).outcome, Outcome::kOk);
+    ASSERT_EQ(RunAs(**e, id, program_).outcome, Outcome::kOk);
     uint64_t total = 0;
     for (const auto& f : fs::directory_iterator(o.cache_dir)) total += fs::file_size(f.path());
     EXPECT_LE(total, o.cache_quota_bytes) << "after candidate " << id;
@@ -130,17 +135,12 @@ TEST_F(CommandEvaluatorTest, FillingTheScratchQuotaIsARuntimeErrorNamingIt) {
     GTEST_SKIP() << "no filesystem isolation here: " << (*e)->Describe();
   }
   Program filler{{{"prog.py", "x = 1\n"}, {"fill", ""}}};
-  EvalRequest req;
-  req.id = 1;
-  req.program = &filler;
-  EvalResult r = (*e)->Evaluate(req, {});
+  EvalResult r = RunAs(**e, 1, filler);
   EXPECT_EQ(r.outcome, Outcome::kRuntimeError);
   EXPECT_NE(r.feedback.find("scratch directory's quota was used up"), std::string::npos)
       << r.feedback;
   EXPECT_NE(r.feedback.find("No space left on device"), std::string::npos) << r.feedback;
-  req.id = 2;
-  req.program = &program_;
-  r = (*e)->Evaluate(req, {});
+  r = RunAs(**e, 2, program_);
   EXPECT_EQ(r.outcome, Outcome::kOk) << r.feedback;
 }
 
@@ -168,17 +168,12 @@ TEST_F(CommandEvaluatorTest, AStageFillingTheCachesDiskIsStoppedInTime) {
   auto e = CommandEvaluator::Create(o);
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   Program filler{{{"prog.py", "x = 1\n"}, {"fill", ""}}};
-  EvalRequest req;
-  req.id = 1;
-  req.program = &filler;
   const auto start = std::chrono::steady_clock::now();
-  EvalResult r = (*e)->Evaluate(req, {});
+  EvalResult r = RunAs(**e, 1, filler);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
   EXPECT_EQ(r.outcome, Outcome::kRuntimeError);
   EXPECT_NE(r.feedback.find("fell below 2 MiB free"), std::string::npos) << r.feedback;
-  req.id = 2;
-  req.program = &program_;
-  r = (*e)->Evaluate(req, {});
+  r = RunAs(**e, 2, program_);
   EXPECT_EQ(r.outcome, Outcome::kOk) << r.feedback;
 }
 
