@@ -299,7 +299,7 @@ StatusOr<nlohmann::json> RunReader::Fronts(int64_t limit) {
   ASSIGN_OR_RETURN(EventSample sample, queries_->EventsOfKind("front", limit));
   out["total"] = sample.total;
   for (const EventRecord& e : sample.events) {
-    // The engine wrote it (engine.cc); a malformed one is shown as none.
+    // The engine wrote it (engine_record.cc); a malformed one is shown as none.
     json f = json::parse(e.json, nullptr, false);
     if (!f.is_object() || !f.contains("members") || !f["members"].is_array()) continue;
     json members = json::array();

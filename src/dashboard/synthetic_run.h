@@ -23,7 +23,7 @@ struct SyntheticRunOptions {
   int64_t llm_notes = 0;      // scratchpad versions (llm_notes), one per 25 candidates
   int batch = 500;            // candidates per transaction
   // > 0: a run with two objectives (score max, runtime_ms min) whose log
-  // holds this many "front" events, one per 10 candidates (engine.cc's shape).
+  // holds this many "front" events, one per 10 candidates (engine_record.cc's shape).
   int64_t fronts = 0;
 
   Status Validate() const;  // candidates >= 1, islands >= 1, 0 <= pending < candidates, batch >= 1

@@ -45,6 +45,24 @@ class DistanceEvaluator final : public Evaluator {
   std::atomic<int> calls{0};
 };
 
+// Hands every evaluation to `inner`, calling `count(+1)` before and
+// `count(-1)` after it (a test's count of evaluations in flight).
+class CountingEvaluator final : public Evaluator {
+ public:
+  CountingEvaluator(Evaluator& inner, std::function<void(int)> count) : inner_(inner), count_(count) {}
+  EvalResult Evaluate(const EvalRequest& req, std::stop_token stop) override {
+    count_(+1);
+    EvalResult r = inner_.Evaluate(req, stop);
+    count_(-1);
+    return r;
+  }
+  std::string Describe() const override { return "counting"; }
+
+ private:
+  Evaluator& inner_;
+  std::function<void(int)> count_;
+};
+
 // A new run database holding the evaluated initial program `x = 100`.
 std::unique_ptr<RunStore> StoreWithInitial(const std::string& db, DistanceEvaluator& eval) {
   auto store = std::move(RunStore::Create(db, RunMetadata{})).value();
@@ -200,21 +218,7 @@ TEST_F(EngineTuningTest, ATuningsSamplesUseTheIdleSlots) {
         count(-1, true);
         return r;
       });
-  class CountingEvaluator final : public Evaluator {
-   public:
-    CountingEvaluator(Evaluator& inner, std::function<void(int)> count) : inner_(inner), count_(count) {}
-    EvalResult Evaluate(const EvalRequest& req, std::stop_token stop) override {
-      count_(+1);
-      EvalResult r = inner_.Evaluate(req, stop);
-      count_(-1);
-      return r;
-    }
-    std::string Describe() const override { return "counting"; }
-
-   private:
-    Evaluator& inner_;
-    std::function<void(int)> count_;
-  } children(eval, [&](int delta) {
+  CountingEvaluator children(eval, [&](int delta) {
     std::lock_guard lock(mu);
     count(delta, false);
   });
@@ -227,6 +231,58 @@ TEST_F(EngineTuningTest, ATuningsSamplesUseTheIdleSlots) {
   ASSERT_GE(tuner->tunings(), 1);
   EXPECT_EQ(max_samples, 2);
   EXPECT_EQ(tuner->max_samples_in_flight(), 2);
+  EXPECT_LE(max_all, 2);
+  EXPECT_EQ(summary->progress.evaluations, eval.calls.load() - 1);
+}
+
+// With separate proposal slots (an LLM proposer's --llm-concurrency), a
+// proposal holds no evaluation slot: the tuning's samples then run on lent
+// slots only, and children and samples together never exceed --jobs (the
+// tuning's own thread used to evaluate one sample beyond it). Every
+// evaluation takes a few milliseconds, so that children are evaluated
+// while the tuning runs; the bound holds whatever the timing.
+TEST_F(EngineTuningTest, WithSeparateProposalSlotsEvaluationsNeverExceedTheJobs) {
+  DistanceEvaluator eval;
+  auto store = StoreWithInitial((dir_ / "s.db").string(), eval);
+  std::mutex mu;
+  int all = 0, max_all = 0;
+  auto count = [&](int delta) {
+    std::lock_guard lock(mu);
+    max_all = std::max(max_all, all += delta);
+  };
+  auto tuner = std::make_unique<TuningProposer>(
+      std::make_unique<StepProposer>(5), Tuning(12), Objective{},
+      [&](CandidateId id, const Program& p, uint64_t seed, std::stop_token stop) {
+        count(+1);
+        std::this_thread::sleep_for(std::chrono::milliseconds(15));
+        EvalRequest req{id, &p, seed, Split::kTrain};
+        EvalResult r = eval.Evaluate(req, stop);
+        count(-1);
+        return r;
+      });
+  class SlowEvaluator final : public Evaluator {
+   public:
+    explicit SlowEvaluator(Evaluator& inner) : inner_(inner) {}
+    EvalResult Evaluate(const EvalRequest& req, std::stop_token stop) override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      return inner_.Evaluate(req, stop);
+    }
+    std::string Describe() const override { return "slow"; }
+
+   private:
+    Evaluator& inner_;
+  } slow(eval);
+  CountingEvaluator children(slow, count);
+  auto archive = NewArchive();
+  EngineOptions eo = TwoJobs(80);
+  eo.deterministic = false;
+  eo.proposal_concurrency = 2;
+  Engine engine(eo, *store, *archive, *tuner, children, clock_);
+  ASSERT_TRUE(engine.Restore().ok());
+  auto summary = engine.Run({});
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_GE(tuner->tunings(), 1);
+  EXPECT_GE(max_all, 2);
   EXPECT_LE(max_all, 2);
   EXPECT_EQ(summary->progress.evaluations, eval.calls.load() - 1);
 }

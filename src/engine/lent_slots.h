@@ -1,10 +1,10 @@
 // LentSlots: the engine's side of propose/slot_lender.h. Proposers offer
 // SharedWork from their threads; the orchestrator takes units of the oldest
 // offer that has any left whenever an evaluation slot is idle (the engine
-// decides when; engine.cc's TryLend) and runs them on its evaluation pool.
+// decides when; engine_schedule.cc's TryLend) and runs them on its evaluation pool.
 //
-// Thread safety: Offer() from any thread; Take() and offers() from the
-// orchestrator.
+// Thread safety: Offer() and OwnerMayRunUnits() from any thread; Take() from
+// the orchestrator.
 #ifndef CRUCIBLE_ENGINE_LENT_SLOTS_H_
 #define CRUCIBLE_ENGINE_LENT_SLOTS_H_
 
@@ -20,7 +20,10 @@ namespace crucible {
 class LentSlots final : public SlotLender {
  public:
   // `wake` tells the orchestrator that work was offered (any thread).
-  explicit LentSlots(std::function<void()> wake) : wake_(std::move(wake)) {}
+  // `owner_may_run`: whether proposals hold evaluation slots (the classic
+  // schedule), so that an offering proposer's thread may evaluate too.
+  LentSlots(std::function<void()> wake, bool owner_may_run)
+      : wake_(std::move(wake)), owner_may_run_(owner_may_run) {}
 
   void Offer(std::shared_ptr<SharedWork> work) override {
     {
@@ -41,16 +44,12 @@ class LentSlots final : public SlotLender {
     return {};
   }
 
-  // Offers not known to be exhausted: each has a proposer thread working on
-  // it too.
-  int offers() const {
-    std::lock_guard lock(mu_);
-    return static_cast<int>(offers_.size());
-  }
+  bool OwnerMayRunUnits() const override { return owner_may_run_; }
 
  private:
   const std::function<void()> wake_;
-  mutable std::mutex mu_;
+  const bool owner_may_run_;
+  std::mutex mu_;
   std::deque<std::shared_ptr<SharedWork>> offers_;  // guarded by mu_
 };
 

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,7 +13,6 @@
 #include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <set>
 #include <thread>
 #include <vector>
@@ -23,7 +21,7 @@
 #include "core/clock.h"
 #include "core/file.h"
 #include "core/hash.h"
-#include "core/safe_path.h"
+#include "engine/evaluator_fingerprint.h"
 #include "evaluate/command_evaluator.h"
 #include "evaluate/protocol.h"
 #include "evaluate/python_support.h"
@@ -182,81 +180,6 @@ std::string FirstLines(const std::string& text, int n) {
   return pos == std::string::npos ? text : text.substr(0, pos);
 }
 
-// What defines the scores of a run besides the candidate: every file of the
-// problem directory (evaluator, data, problem.yaml) except the evolved files,
-// hidden entries and run directories, as {relative path: hash}. Frozen into
-// the run at its start; a resume compares it and says what changed.
-// Bounded, because the directory comes from run.db on a resume and may be
-// anything ("/" in a crafted file): it stays on the directory's own
-// filesystem (no /proc, whose kmsg blocks a reader forever), three levels
-// deep, and hashes at most kMaxFingerprintFiles files and
-// kMaxFingerprintBytes bytes; what is left is counted under "...".
-nlohmann::json EvaluatorFingerprint(const RunConfig& config) {
-  constexpr uintmax_t kMaxHashedBytes = 64ull << 20;  // larger: size + mtime
-  constexpr size_t kMaxFingerprintFiles = 10000;
-  constexpr uintmax_t kMaxFingerprintBytes = 1ull << 30;
-  nlohmann::json files = nlohmann::json::object();
-  const fs::path root = config.problem_dir;
-  struct stat root_st;
-  if (::stat(root.c_str(), &root_st) != 0) return files;
-  uintmax_t hashed_bytes = 0;
-  size_t left_out = 0;
-  std::error_code ec;
-  auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code e;
-    const fs::path rel = fs::relative(it->path(), root, e);
-    const std::string name = it->path().filename().string();
-    struct stat st;
-    if (::stat(it->path().c_str(), &st) != 0 || st.st_dev != root_st.st_dev) {
-      if (it->is_directory(e)) it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_directory(e)) {
-      if (name.front() == '.' || name == "runs" || fs::exists(it->path() / "run.db", e) ||
-          it.depth() >= 3) {
-        it.disable_recursion_pending();
-      }
-      continue;
-    }
-    if (!S_ISREG(st.st_mode) || name.front() == '.') continue;
-    if (std::find(config.files.begin(), config.files.end(), rel.string()) != config.files.end()) {
-      continue;
-    }
-    const uintmax_t size = static_cast<uintmax_t>(st.st_size);
-    if (files.size() >= kMaxFingerprintFiles || hashed_bytes >= kMaxFingerprintBytes) {
-      ++left_out;
-      continue;
-    }
-    std::string digest;
-    if (size <= kMaxHashedBytes) {
-      digest = HashToHex(HashBytes(ReadFile(it->path(), kMaxHashedBytes).value_or("")));
-      hashed_bytes += size;
-    } else {
-      digest = fmt::format("size:{}", size);
-    }
-    files[rel.string()] = digest;
-  }
-  if (left_out > 0) files["..."] = fmt::format("{} more files", left_out);
-  return files;
-}
-
-// The files whose fingerprint differs between `before` and `now`.
-std::vector<std::string> ChangedFiles(const nlohmann::json& before, const nlohmann::json& now) {
-  std::vector<std::string> changed;
-  for (const auto& [name, hash] : before.items()) {
-    if (!now.contains(name)) {
-      changed.push_back(name + " (removed)");
-    } else if (now[name] != hash) {
-      changed.push_back(name);
-    }
-  }
-  for (const auto& [name, hash] : now.items()) {
-    if (!before.contains(name)) changed.push_back(name + " (new)");
-  }
-  return changed;
-}
-
 // Removes /tmp/crucible-initial-PID-* directories whose crucible is gone
 // (killed during start-up, before it could clean up).
 void RemoveStaleInitialDirs() {
@@ -327,6 +250,47 @@ Status EvaluateHeldout(RunStore& store, const RunConfig& config, Evaluator& eval
   return store.PutState(key, EvalResultToJson(r));
 }
 
+// The configured proposer, wrapped in constant tuning when it is on; the
+// tuning's samples go through the run's own evaluator (docs/search.md,
+// "Constant tuning"), which must outlive the proposer.
+StatusOr<std::unique_ptr<Proposer>> MakeRunProposer(const RunConfig& config, uint64_t seed,
+                                                    Evaluator& evaluator) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Proposer> proposer, MakeProposer(config, seed));
+  if (!config.tuning.enabled) return proposer;
+  return std::unique_ptr<Proposer>(std::make_unique<TuningProposer>(
+      std::move(proposer), config.tuning, config.objective,
+      [ev = &evaluator](CandidateId id, const Program& program, uint64_t s, std::stop_token stop) {
+        EvalRequest r{id, &program, s, Split::kTrain};
+        return ev->Evaluate(r, stop);
+      }));
+}
+
+EngineOptions EngineOptionsFor(const RunConfig& config, const RunRequest& req,
+                               const RunMetadata& metadata, bool slurm) {
+  EngineOptions eo;
+  eo.jobs = req.jobs > 0 ? req.jobs : slurm ? config.slurm.max_queued : DefaultJobs();
+  eo.deterministic = metadata.deterministic;
+  eo.seed = metadata.seed;
+  eo.budget = config.budget;
+  eo.objective = config.objective;
+  eo.objectives = config.objectives;
+  eo.final_stage = config.stages.back().name;
+  eo.max_program_bytes = config.max_program_bytes;
+  // Each failed LLM proposal may be several paid requests (re-asks): give up
+  // sooner on a model that keeps failing (docs/llm.md).
+  if (config.proposer == ProposerKind::kLlm) eo.max_unevaluated_in_a_row = 100;
+  return eo;
+}
+
+// " (models at URL; K requests in flight)" for the llm proposer, else "".
+std::string LlmInfo(const RunConfig& config) {
+  if (config.proposer != ProposerKind::kLlm) return "";
+  std::string names;
+  for (const ModelSpec& m : config.llm.models) names += (names.empty() ? "" : ", ") + m.name;
+  return fmt::format(" ({} at {}; {} requests in flight)", names, config.llm.base_url,
+                     config.llm.concurrency);
+}
+
 StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
                               const RunRequest& req, RunStore& store, EngineObserver* observer,
                               LogFn& log, std::stop_token stop) {
@@ -345,41 +309,13 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
                                               req.keep_work));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Create(config.archive));
-  ASSIGN_OR_RETURN(std::unique_ptr<Proposer> proposer, MakeProposer(config, store.metadata().seed));
-  if (config.tuning.enabled) {
-    // Constant tuning around the configured proposer; its samples go
-    // through the run's own evaluator (docs/search.md, "Constant tuning").
-    proposer = std::make_unique<TuningProposer>(
-        std::move(proposer), config.tuning, config.objective,
-        [ev = evaluator.get()](CandidateId id, const Program& program, uint64_t seed,
-                               std::stop_token s) {
-          EvalRequest r{id, &program, seed, Split::kTrain};
-          return ev->Evaluate(r, s);
-        });
-  }
-  EngineOptions eo;
-  eo.jobs = req.jobs > 0 ? req.jobs : slurm ? config.slurm.max_queued : DefaultJobs();
-  eo.deterministic = store.metadata().deterministic;
-  eo.seed = store.metadata().seed;
-  eo.budget = config.budget;
-  eo.objective = config.objective;
-  eo.objectives = config.objectives;
-  eo.final_stage = config.stages.back().name;
-  eo.max_program_bytes = config.max_program_bytes;
-  // Each failed LLM proposal may be several paid requests (re-asks): give up
-  // sooner on a model that keeps failing (docs/llm.md).
-  if (config.proposer == ProposerKind::kLlm) eo.max_unevaluated_in_a_row = 100;
+  ASSIGN_OR_RETURN(std::unique_ptr<Proposer> proposer,
+                   MakeRunProposer(config, store.metadata().seed, *evaluator));
+  const EngineOptions eo = EngineOptionsFor(config, req, store.metadata(), slurm != nullptr);
   RETURN_IF_ERROR(eo.Validate());
   SystemClock clock;
   Engine engine(eo, store, *archive, *proposer, *evaluator, clock, observer);
   RETURN_IF_ERROR(engine.Restore());
-  std::string llm_info;
-  if (config.proposer == ProposerKind::kLlm) {
-    std::string names;
-    for (const ModelSpec& m : config.llm.models) names += (names.empty() ? "" : ", ") + m.name;
-    llm_info = fmt::format(" ({} at {}; {} requests in flight)", names, config.llm.base_url,
-                           config.llm.concurrency);
-  }
   if (slurm) {
     // Jobs a crashed coordinator left for children that were never recorded
     // as pending would run unseen: cancel them. Pending children's jobs are
@@ -391,8 +327,8 @@ StatusOr<RunResult> RunEngine(const fs::path& run_dir, const RunConfig& config,
     if (orphans > 0) log(fmt::format("cancelled {} Slurm job(s) of unrecorded children", orphans));
     log(evaluator->Describe());
   }
-  log(fmt::format("proposer: {}{}; jobs: {}; islands: {}{}", proposer->Name(), llm_info, eo.jobs,
-                  config.archive.num_islands, eo.deterministic ? "; deterministic" : ""));
+  log(fmt::format("proposer: {}{}; jobs: {}; islands: {}{}", proposer->Name(), LlmInfo(config),
+                  eo.jobs, config.archive.num_islands, eo.deterministic ? "; deterministic" : ""));
   ASSIGN_OR_RETURN(EngineSummary summary, engine.Run(stop));
   nlohmann::json ev = {{"reason", StopReasonName(summary.reason)},
                        {"message", summary.message},
@@ -600,81 +536,6 @@ StatusOr<RunResult> ResumeRun(const RunRequest& req, EngineObserver* observer, L
   RETURN_IF_ERROR(store->AppendEvent(SystemClock().UnixSeconds(), "run_resumed", "{}"));
   log("resuming " + run_dir.string());
   return RunEngine(run_dir, config, req, *store, observer, log, stop);
-}
-
-namespace {
-
-// `best`'s files and metrics.json (its result, lineage and held-out result)
-// into `dir`.
-Status WriteProgramDir(const fs::path& dir, const RunStore& store, const Candidate& best) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return FailedPreconditionError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
-  for (const SourceFile& f : best.program.files) {
-    if (!IsSafeRelativePath(f.path) || f.path == "metrics.json") {
-      return FailedPreconditionError(fmt::format(
-          "candidate {} has a file path '{}' outside {} (a corrupt or crafted run.db)", best.id,
-          f.path, dir.string()));
-    }
-    fs::create_directories((dir / f.path).parent_path(), ec);
-    if (ec) {
-      return FailedPreconditionError(
-          fmt::format("cannot create {}: {}", (dir / f.path).parent_path().string(), ec.message()));
-    }
-    RETURN_IF_ERROR(WriteFile(dir / f.path, f.content));
-  }
-  nlohmann::json m = nlohmann::json::parse(EvalResultToJson(best.result));
-  m["id"] = best.id;
-  m["parent_id"] = best.parent_id;
-  m["generation"] = best.generation;
-  m["island"] = best.island;
-  ASSIGN_OR_RETURN(std::optional<std::string> heldout,
-                   store.GetState(fmt::format("heldout:{}", best.id)));
-  if (heldout) m["heldout"] = nlohmann::json::parse(*heldout, nullptr, false);
-  return WriteFile(dir / "metrics.json", m.dump(2) + "\n");
-}
-
-}  // namespace
-
-StatusOr<Candidate> WriteBestDir(const std::string& run_dir, const RunStore& store,
-                                 const RunConfig& config) {
-  ASSIGN_OR_RETURN(std::vector<CandidateRow> top,
-                   store.TopByObjective(config.objective, 1, config.stages.back().name));
-  if (top.empty()) return NotFoundError("no candidate of this run has a score yet");
-  const Candidate& best = top.front().candidate;
-  RETURN_IF_ERROR(WriteProgramDir(fs::path(run_dir) / "best", store, best));
-  return best;
-}
-
-StatusOr<FrontSummary> WriteFrontDir(const std::string& run_dir, const RunStore& store) {
-  std::optional<std::string> last;
-  for (int64_t after = 0;;) {
-    ASSIGN_OR_RETURN(std::vector<RunStore::Event> events, store.LoadEvents(after, 1000));
-    if (events.empty()) break;
-    for (const RunStore::Event& e : events) {
-      if (e.kind == "front") last = e.json;
-    }
-    after = events.back().seq;
-  }
-  if (!last) return NotFoundError("the run has no Pareto front (one objective, or none evaluated)");
-  const nlohmann::json j = nlohmann::json::parse(*last, nullptr, false);
-  if (!j.is_object() || !j.contains("members") || !j["members"].is_array()) {
-    return DataLossError("run.db: a malformed front event");
-  }
-  FrontSummary front;
-  front.hypervolume = j.value("hypervolume", 0.0);
-  for (const nlohmann::json& m : j["members"]) {
-    if (!m.is_object() || !m.contains("id") || !m["id"].is_number_integer()) {
-      return DataLossError("run.db: a malformed front event");
-    }
-    const CandidateId id = m["id"].get<CandidateId>();
-    ASSIGN_OR_RETURN(std::optional<CandidateRow> row, store.LoadCandidate(id));
-    if (!row) return DataLossError(fmt::format("run.db: front member {} is not a candidate", id));
-    RETURN_IF_ERROR(WriteProgramDir(fs::path(run_dir) / "best" / "front" / std::to_string(id), store,
-                                    row->candidate));
-    front.members.push_back(std::move(row->candidate));
-  }
-  return front;
 }
 
 }  // namespace crucible

@@ -25,18 +25,25 @@ class CommandEvaluatorTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
 
-  // Writes an evaluator script and returns an evaluator running it.
-  std::unique_ptr<CommandEvaluator> Make(const std::string& script,
-                                         std::vector<CascadeStage> stages = {{"full", {}}},
-                                         double timeout = 10) {
+  // Writes `script` as the evaluator (evaluate.sh, run by /bin/sh) and
+  // returns the options of an evaluator running it, the rest default.
+  CommandEvaluatorOptions ScriptOptions(const std::string& script) {
     const fs::path path = root_ / "evaluate.sh";
     std::ofstream(path) << "#!/bin/sh\n" << script;
     fs::permissions(path, fs::perms::owner_all);
     CommandEvaluatorOptions o;
     o.problem_dir = root_.string();
     o.command = {"evaluate.sh"};
-    o.stages = std::move(stages);
     o.work_root = (root_ / "work").string();
+    return o;
+  }
+
+  // Writes an evaluator script and returns an evaluator running it.
+  std::unique_ptr<CommandEvaluator> Make(const std::string& script,
+                                         std::vector<CascadeStage> stages = {{"full", {}}},
+                                         double timeout = 10) {
+    CommandEvaluatorOptions o = ScriptOptions(script);
+    o.stages = std::move(stages);
     o.sandbox.wall_timeout_seconds = timeout;
     auto e = CommandEvaluator::Create(o);
     EXPECT_TRUE(e.ok()) << e.status().ToString();
@@ -48,6 +55,14 @@ class CommandEvaluatorTest : public ::testing::Test {
     req.id = 7;
     req.program = &program_;
     req.seed = 99;
+    return e.Evaluate(req, {});
+  }
+
+  // Evaluates `program` as candidate `id` (seed 0).
+  static EvalResult RunAs(CommandEvaluator& e, CandidateId id, const Program& program) {
+    EvalRequest req;
+    req.id = id;
+    req.program = &program;
     return e.Evaluate(req, {});
   }
 
@@ -85,24 +100,15 @@ TEST_F(CommandEvaluatorTest, TheResultChannelWinsAndAChildCannotWriteIt) {
 }
 
 TEST_F(CommandEvaluatorTest, TheCacheIsEvictedPastItsQuota) {
-  const fs::path script = root_ / "evaluate.sh";
-  std::ofstream(script) << "#!/bin/sh\n"
-                        << "head -c 400000 /dev/zero > \"$CRUCIBLE_CACHE_DIR/blob-$CRUCIBLE_CANDIDATE_ID\"\n"
-                        << "echo '{\"score\": 1}'\n";
-  fs::permissions(script, fs::perms::owner_all);
-  CommandEvaluatorOptions o;
-  o.problem_dir = root_.string();
-  o.command = {"evaluate.sh"};
-  o.work_root = (root_ / "work").string();
+  CommandEvaluatorOptions o = ScriptOptions(
+      "head -c 400000 /dev/zero > \"$CRUCIBLE_CACHE_DIR/blob-$CRUCIBLE_CANDIDATE_ID\"\n"
+      "echo '{\"score\": 1}'\n");
   o.cache_dir = (root_ / "cache").string();
   o.cache_quota_bytes = 1000000;  // room for two blobs
   auto e = CommandEvaluator::Create(o);
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   for (int id = 1; id <= 6; ++id) {
-    EvalRequest req;
-    req.id = id;
-    req.program = &program_;
-    ASSERT_EQ((*e)->Evaluate(req, {}).outcome, Outcome::kOk);
+    ASSERT_EQ(RunAs(**e, id, program_).outcome, Outcome::kOk);
     uint64_t total = 0;
     for (const auto& f : fs::directory_iterator(o.cache_dir)) total += fs::file_size(f.path());
     EXPECT_LE(total, o.cache_quota_bytes) << "after candidate " << id;
@@ -115,19 +121,13 @@ TEST_F(CommandEvaluatorTest, FillingTheScratchQuotaIsARuntimeErrorNamingIt) {
   // Many files, then one big one, in the scratch directory: a private tmpfs
   // of scratch_quota_bytes, so the host's disk never sees them. The stage
   // fails naming the quota; the next evaluation starts from an empty one.
-  const fs::path script = root_ / "evaluate.sh";
-  std::ofstream(script) << "#!/bin/sh\n"
-                        << "if [ -e \"$1/fill\" ]; then\n"
-                        << "  i=0; while [ $i -lt 200 ]; do echo x > f$i || exit 1; i=$((i+1)); done\n"
-                        << "  head -c 100000000 /dev/zero > big || exit 1\n"
-                        << "fi\n"
-                        << "[ -z \"$(ls)\" ] || { echo 'not empty' >&2; exit 1; }\n"
-                        << "echo '{\"score\": 1}'\n";
-  fs::permissions(script, fs::perms::owner_all);
-  CommandEvaluatorOptions o;
-  o.problem_dir = root_.string();
-  o.command = {"evaluate.sh"};
-  o.work_root = (root_ / "work").string();
+  CommandEvaluatorOptions o = ScriptOptions(
+      "if [ -e \"$1/fill\" ]; then\n"
+      "  i=0; while [ $i -lt 200 ]; do echo x > f$i || exit 1; i=$((i+1)); done\n"
+      "  head -c 100000000 /dev/zero > big || exit 1\n"
+      "fi\n"
+      "[ -z \"$(ls)\" ] || { echo 'not empty' >&2; exit 1; }\n"
+      "echo '{\"score\": 1}'\n");
   o.scratch_quota_bytes = 2 << 20;
   auto e = CommandEvaluator::Create(o);
   ASSERT_TRUE(e.ok()) << e.status().ToString();
@@ -135,17 +135,12 @@ TEST_F(CommandEvaluatorTest, FillingTheScratchQuotaIsARuntimeErrorNamingIt) {
     GTEST_SKIP() << "no filesystem isolation here: " << (*e)->Describe();
   }
   Program filler{{{"prog.py", "x = 1\n"}, {"fill", ""}}};
-  EvalRequest req;
-  req.id = 1;
-  req.program = &filler;
-  EvalResult r = (*e)->Evaluate(req, {});
+  EvalResult r = RunAs(**e, 1, filler);
   EXPECT_EQ(r.outcome, Outcome::kRuntimeError);
   EXPECT_NE(r.feedback.find("scratch directory's quota was used up"), std::string::npos)
       << r.feedback;
   EXPECT_NE(r.feedback.find("No space left on device"), std::string::npos) << r.feedback;
-  req.id = 2;
-  req.program = &program_;
-  r = (*e)->Evaluate(req, {});
+  r = RunAs(**e, 2, program_);
   EXPECT_EQ(r.outcome, Outcome::kOk) << r.feedback;
 }
 
@@ -162,34 +157,23 @@ TEST_F(CommandEvaluatorTest, AStageFillingTheCachesDiskIsStoppedInTime) {
     fs::path dir;
     ~Unmount() { umount2(dir.c_str(), MNT_DETACH); }
   } unmount{disk};
-  const fs::path script = root_ / "evaluate.sh";
-  std::ofstream(script) << "#!/bin/sh\n"
-                        << "if [ -e \"$1/fill\" ]; then i=0; while :; do\n"
-                        << "  head -c 1000000 /dev/zero > \"$CRUCIBLE_CACHE_DIR/f$i\" 2>/dev/null\n"
-                        << "  i=$((i+1)); done; fi\n"
-                        << "echo '{\"score\": 1}'\n";
-  fs::permissions(script, fs::perms::owner_all);
-  CommandEvaluatorOptions o;
-  o.problem_dir = root_.string();
-  o.command = {"evaluate.sh"};
-  o.work_root = (root_ / "work").string();
+  CommandEvaluatorOptions o = ScriptOptions(
+      "if [ -e \"$1/fill\" ]; then i=0; while :; do\n"
+      "  head -c 1000000 /dev/zero > \"$CRUCIBLE_CACHE_DIR/f$i\" 2>/dev/null\n"
+      "  i=$((i+1)); done; fi\n"
+      "echo '{\"score\": 1}'\n");
   o.cache_dir = (disk / "cache").string();
   o.cache_disk_floor_bytes = 2 << 20;
   o.sandbox.wall_timeout_seconds = 60;
   auto e = CommandEvaluator::Create(o);
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   Program filler{{{"prog.py", "x = 1\n"}, {"fill", ""}}};
-  EvalRequest req;
-  req.id = 1;
-  req.program = &filler;
   const auto start = std::chrono::steady_clock::now();
-  EvalResult r = (*e)->Evaluate(req, {});
+  EvalResult r = RunAs(**e, 1, filler);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
   EXPECT_EQ(r.outcome, Outcome::kRuntimeError);
   EXPECT_NE(r.feedback.find("fell below 2 MiB free"), std::string::npos) << r.feedback;
-  req.id = 2;
-  req.program = &program_;
-  r = (*e)->Evaluate(req, {});
+  r = RunAs(**e, 2, program_);
   EXPECT_EQ(r.outcome, Outcome::kOk) << r.feedback;
 }
 

@@ -12,7 +12,10 @@
 // too and runs it on an evaluation worker, before it selects a new child.
 // So a batch runs up to `jobs` units at once and never more work than the
 // machine was sized for; without a lender (or with none idle) it runs on the
-// proposer's thread alone, as before.
+// proposer's thread alone, as before. Where a proposal holds no evaluation
+// slot (the engine's separate proposal slots, e.g. an LLM proposer's
+// --llm-concurrency), the proposer's thread must not evaluate at all: it
+// offers every batch and waits (OwnerMayRunUnits() is false).
 #ifndef CRUCIBLE_PROPOSE_SLOT_LENDER_H_
 #define CRUCIBLE_PROPOSE_SLOT_LENDER_H_
 
@@ -37,6 +40,10 @@ class SlotLender {
   // Lets idle evaluation slots take units of `work` until it has none left.
   // Thread-safe; returns at once.
   virtual void Offer(std::shared_ptr<SharedWork> work) = 0;
+  // Whether the offering thread may run units itself. False when its
+  // proposal holds no evaluation slot: every unit then waits for an idle
+  // evaluation slot, so evaluations in flight never exceed `jobs`.
+  virtual bool OwnerMayRunUnits() const = 0;
 };
 
 }  // namespace crucible

@@ -14,13 +14,9 @@ using sandbox_test::TempDir;
 class CgroupReuseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SandboxOptions options;
-    options.wall_timeout_seconds = 20;
-    options.memory_bytes = 64ull << 20;
+    SandboxOptions options = sandbox_test::FixtureOptions(64ull << 20);
     options.max_processes = 16;
-    StatusOr<std::unique_ptr<Sandbox>> sandbox = Sandbox::Create(options);
-    ASSERT_TRUE(sandbox.ok()) << sandbox.status().ToString();
-    sandbox_ = std::move(sandbox).value();
+    ASSERT_NO_FATAL_FAILURE(sandbox_test::CreateSandbox(options, sandbox_));
     if (!sandbox_->capabilities().cgroup_pids || !sandbox_->capabilities().cgroup_memory) {
       GTEST_SKIP() << "no pids and memory cgroups here: " << sandbox_->CapabilityReport();
     }

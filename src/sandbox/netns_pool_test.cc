@@ -50,12 +50,8 @@ TEST(NetnsPoolTest, HandsOutDistinctNamespacesAndReusesReleasedOnes) {
 class PooledNetworkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SandboxOptions options;
-    options.wall_timeout_seconds = 20;
-    options.memory_bytes = 512ull << 20;
-    StatusOr<std::unique_ptr<Sandbox>> sandbox = Sandbox::Create(options);
-    ASSERT_TRUE(sandbox.ok()) << sandbox.status().ToString();
-    sandbox_ = std::move(sandbox).value();
+    ASSERT_NO_FATAL_FAILURE(
+        sandbox_test::CreateSandbox(sandbox_test::FixtureOptions(512ull << 20), sandbox_));
     if (sandbox_->CapabilityReport().find("reused") == std::string::npos) {
       GTEST_SKIP() << "network namespaces are not pooled here: " << sandbox_->CapabilityReport();
     }

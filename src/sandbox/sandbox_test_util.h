@@ -1,5 +1,6 @@
-// Helpers shared by the sandbox's integration tests: temporary directories
-// and scans of /proc for processes a run left behind.
+// Helpers shared by the sandbox's integration tests: temporary directories,
+// the sandbox a fixture runs its commands in, and scans of /proc for
+// processes a run left behind.
 #ifndef CRUCIBLE_SANDBOX_SANDBOX_TEST_UTIL_H_
 #define CRUCIBLE_SANDBOX_SANDBOX_TEST_UTIL_H_
 
@@ -10,10 +11,15 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+
+#include "sandbox/sandbox.h"
 
 namespace crucible::sandbox_test {
 
@@ -32,6 +38,23 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A fixture's sandbox options: 20 s of wall time and `memory_bytes`.
+inline SandboxOptions FixtureOptions(uint64_t memory_bytes) {
+  SandboxOptions options;
+  options.wall_timeout_seconds = 20;
+  options.memory_bytes = memory_bytes;
+  return options;
+}
+
+// Makes the sandbox of a fixture's SetUp into `out`; a fatal failure when it
+// cannot be made (call it in ASSERT_NO_FATAL_FAILURE). Whether the tests
+// need a capability it lacks (GTEST_SKIP) is the fixture's to say.
+inline void CreateSandbox(const SandboxOptions& options, std::unique_ptr<Sandbox>& out) {
+  StatusOr<std::unique_ptr<Sandbox>> sandbox = Sandbox::Create(options);
+  ASSERT_TRUE(sandbox.ok()) << sandbox.status().ToString();
+  out = std::move(sandbox).value();
+}
 
 inline std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

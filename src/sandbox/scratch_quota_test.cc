@@ -26,12 +26,8 @@ constexpr uint64_t kQuota = 4 << 20;
 class ScratchQuotaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SandboxOptions options;
-    options.wall_timeout_seconds = 20;
-    options.memory_bytes = 256ull << 20;
-    StatusOr<std::unique_ptr<Sandbox>> sandbox = Sandbox::Create(options);
-    ASSERT_TRUE(sandbox.ok()) << sandbox.status().ToString();
-    sandbox_ = std::move(sandbox).value();
+    ASSERT_NO_FATAL_FAILURE(
+        sandbox_test::CreateSandbox(sandbox_test::FixtureOptions(256ull << 20), sandbox_));
     if (!sandbox_->capabilities().filesystem_isolation) {
       GTEST_SKIP() << "no filesystem isolation here: " << sandbox_->CapabilityReport();
     }

@@ -36,7 +36,11 @@ void SampleBatch::RunSample(size_t i) {
   done_cv_.notify_all();
 }
 
-std::vector<EvalResult> SampleBatch::Run() {
+std::vector<EvalResult> SampleBatch::Run(Owner owner) {
+  if (owner == Owner::kOnlyWaits) {
+    std::unique_lock lock(mu_);
+    done_cv_.wait(lock, stop_, [&] { return done_ == samples_.size(); });
+  }
   while (std::function<void()> unit = TakeUnit()) unit();
   std::unique_lock lock(mu_);
   done_cv_.wait(lock, [&] { return done_ == samples_.size(); });

@@ -100,6 +100,45 @@ BatchTrainEvaluation OneAtATime(const TrainEvaluation& evaluate) {
   };
 }
 
+// A sample evaluated (or recorded): its coordinates and objective value.
+struct Sample {
+  std::vector<double> x;
+  std::optional<double> value;
+};
+
+// The tuning's result from its samples, in the order the generations asked
+// them: the first best, as a sequential tuning found it, if it beats the
+// start; otherwise the start itself.
+TuneResult ResultOf(const ParsedProgram& start, double start_value, const Objective& objective,
+                    const std::vector<TunableLiteral>& literals, double range,
+                    const std::vector<std::pair<std::string, Sample>>& evaluated,
+                    int64_t evaluations) {
+  TuneResult result;
+  result.evaluations = evaluations;
+  result.literals = static_cast<int>(literals.size());
+  result.start_value = start_value;
+  result.program = start.program();
+  const Sample* best = nullptr;
+  std::optional<double> best_fitness;
+  for (const auto& [key, sample] : evaluated) {
+    if (!sample.value) continue;
+    const double f = objective.Fitness(*sample.value);
+    if (!best_fitness || f > *best_fitness) {
+      best_fitness = f;
+      best = &sample;
+    }
+  }
+  if (!best || !(*best_fitness > objective.Fitness(start_value))) return result;
+  result.program = RewriteLiterals(start.program(), literals, best->x, range);
+  result.best_value = best->value;
+  for (size_t i = 0; i < literals.size(); ++i) {
+    std::string to = LiteralText(literals[i], best->x[i], range);
+    if (to == literals[i].text) continue;
+    result.changes.push_back({literals[i].file, literals[i].line, literals[i].text, std::move(to)});
+  }
+  return result;
+}
+
 }  // namespace
 
 StatusOr<TuneResult> TuneConstants(const ParsedProgram& start, double start_value,
@@ -125,10 +164,6 @@ StatusOr<TuneResult> TuneConstantsInBatches(const ParsedProgram& start, double s
   known.emplace(KeyOf(literals, std::vector<double>(literals.size(), 0.0), range), start_fitness);
   // The samples evaluated (or recorded), in the order the generations asked
   // them: the order a sequential evolve would have evaluated them in.
-  struct Sample {
-    std::vector<double> x;
-    std::optional<double> value;
-  };
   std::vector<std::pair<std::string, Sample>> evaluated;
   int64_t evaluations = 0;
   // Returns the pagmo fitness of a sample with `value`.
@@ -174,32 +209,7 @@ StatusOr<TuneResult> TuneConstantsInBatches(const ParsedProgram& start, double s
     return InternalError(std::string("pagmo cmaes: ") + e.what());
   }
   if (stop.stop_requested()) return CancelledError("constant tuning cancelled");
-
-  TuneResult result;
-  result.evaluations = evaluations;
-  result.literals = static_cast<int>(literals.size());
-  result.start_value = start_value;
-  result.program = start.program();
-  // The first best in evaluation order, as a sequential tuning found it.
-  const Sample* best = nullptr;
-  std::optional<double> best_fitness;
-  for (const auto& [key, sample] : evaluated) {
-    if (!sample.value) continue;
-    const double f = objective.Fitness(*sample.value);
-    if (!best_fitness || f > *best_fitness) {
-      best_fitness = f;
-      best = &sample;
-    }
-  }
-  if (!best || !(*best_fitness > objective.Fitness(start_value))) return result;
-  result.program = RewriteLiterals(start.program(), literals, best->x, range);
-  result.best_value = best->value;
-  for (size_t i = 0; i < literals.size(); ++i) {
-    std::string to = LiteralText(literals[i], best->x[i], range);
-    if (to == literals[i].text) continue;
-    result.changes.push_back({literals[i].file, literals[i].line, literals[i].text, std::move(to)});
-  }
-  return result;
+  return ResultOf(start, start_value, objective, literals, range, evaluated, evaluations);
 }
 
 }  // namespace crucible

@@ -22,6 +22,29 @@ bool WasEvaluated(const Candidate& c) {
   return c.result.outcome != Outcome::kDuplicate && c.result.outcome != Outcome::kRejected;
 }
 
+// The tuned program as `start`'s child, with the tuning's record.
+Proposal TunedChild(std::shared_ptr<const Candidate> start, TuneResult r) {
+  nlohmann::json changes = nlohmann::json::array();
+  for (const LiteralChange& c : r.changes) {
+    changes.push_back({{"file", start->program.files[c.file].path},
+                       {"line", c.line},
+                       {"from", c.from},
+                       {"to", c.to}});
+  }
+  nlohmann::json detail = {{"tuned_from", start->id},  {"evaluations", r.evaluations},
+                           {"literals", r.literals},  {"start_value", r.start_value},
+                           {"changes", changes}};
+  if (r.best_value) detail["best_value"] = *r.best_value;
+  Proposal p;
+  p.program = std::move(r.program);
+  p.parent = std::move(start);
+  p.info.proposer = std::string(kTuneProposer);
+  p.info.operators = {"cmaes"};
+  p.info.detail_json = detail.dump();
+  p.info.evaluations = r.evaluations;
+  return p;
+}
+
 }  // namespace
 
 TuningProposer::TuningProposer(std::unique_ptr<Proposer> base, TuningOptions options,
@@ -124,16 +147,11 @@ StatusOr<Proposal> TuningProposer::Propose(const ProposalRequest& request, std::
     tune.max_evaluations = static_cast<int>(
         std::min<int64_t>(tune.max_evaluations, *request.evaluations_left - 1));
   }
-  std::optional<Job> resumed;
-  {
-    std::lock_guard lock(mu_);
-    if (resumed_ && !busy_) {
-      busy_ = true;
-      resumed.swap(resumed_);
-    }
+  // A tuning interrupted by a crash first, as it was planned, within what
+  // is left of the budget.
+  if (std::optional<Job> resumed = TakeResumed(request.evaluations_left)) {
+    return Tune(request, *std::move(resumed), stop);
   }
-  // A tuning interrupted by a crash first, as it was planned.
-  if (resumed) return Tune(request, *std::move(resumed), stop);
   if (options_.enabled && tune.max_evaluations >= tune.population) {
     if (std::shared_ptr<const Candidate> start = TakeJob(tune.max_evaluations)) {
       StatusOr<Proposal> tuned = Tune(request, Job{std::move(start), tune, request.seed, {}}, stop);
@@ -142,6 +160,36 @@ StatusOr<Proposal> TuningProposer::Propose(const ProposalRequest& request, std::
     }
   }
   return base_->Propose(request, stop);
+}
+
+std::optional<TuningProposer::Job> TuningProposer::TakeResumed(
+    std::optional<int64_t> evaluations_left) {
+  std::lock_guard lock(mu_);
+  if (!resumed_ || busy_) return std::nullopt;
+  std::optional<Job> job;
+  job.swap(resumed_);
+  // Its samples, the recorded ones included (they are counted when the
+  // child is), stay within the evaluations left, one kept for the child,
+  // as a new tuning's would: the budget may have been lowered for the
+  // resume, or spent meanwhile by children evaluated beside the tuning.
+  const int planned = job->tune.max_evaluations;
+  const int64_t allowed = evaluations_left ? *evaluations_left - 1 : planned;
+  if (allowed >= planned) {
+    busy_ = true;
+    return job;
+  }
+  if (allowed < job->tune.population) {
+    // Not one generation fits: the tuning ends here, without a child; its
+    // reservation is returned and its state cleared (the samples recorded
+    // before the crash go uncounted, like the budget they would exceed).
+    spent_ -= planned;
+    in_flight_changed_ = true;
+    return std::nullopt;
+  }
+  spent_ -= planned - allowed;  // RestoreState reserved the plan
+  job->tune.max_evaluations = static_cast<int>(allowed);
+  busy_ = true;
+  return job;
 }
 
 StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request, Job job,
@@ -159,7 +207,9 @@ StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request, Job job,
     return evaluate_(id, sample.program, seed, s);
   };
   // A generation's samples at a time, on this thread and on any evaluation
-  // slots the engine lends (propose/slot_lender.h).
+  // slots the engine lends (propose/slot_lender.h); only on lent slots when
+  // this thread holds none.
+  const bool lent_only = request.lender && !request.lender->OwnerMayRunUnits();
   const BatchTrainEvaluation evaluate = [&](const std::vector<TuneSample>& samples,
                                             std::stop_token s) {
     // Each result is checkpointed as it comes (a resume need not evaluate
@@ -173,8 +223,9 @@ StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request, Job job,
       in_flight_changed_ = true;
     };
     auto batch = std::make_shared<SampleBatch>(samples, one, record, s);
-    if (request.lender && samples.size() > 1) request.lender->Offer(batch);
-    std::vector<EvalResult> results = batch->Run();
+    if (request.lender && (samples.size() > 1 || lent_only)) request.lender->Offer(batch);
+    std::vector<EvalResult> results =
+        batch->Run(lent_only ? SampleBatch::Owner::kOnlyWaits : SampleBatch::Owner::kRunsUnits);
     std::lock_guard lock(mu_);
     max_samples_in_flight_ = std::max(max_samples_in_flight_, batch->max_in_flight());
     return results;
@@ -198,25 +249,7 @@ StatusOr<Proposal> TuningProposer::Tune(const ProposalRequest& request, Job job,
     }
   }
   if (!r.ok()) return r.status();
-  nlohmann::json changes = nlohmann::json::array();
-  for (const LiteralChange& c : r->changes) {
-    changes.push_back({{"file", start->program.files[c.file].path},
-                       {"line", c.line},
-                       {"from", c.from},
-                       {"to", c.to}});
-  }
-  nlohmann::json detail = {{"tuned_from", start->id},  {"evaluations", r->evaluations},
-                           {"literals", r->literals},  {"start_value", r->start_value},
-                           {"changes", changes}};
-  if (r->best_value) detail["best_value"] = *r->best_value;
-  Proposal p;
-  p.program = std::move(r->program);
-  p.parent = std::move(start);
-  p.info.proposer = std::string(kTuneProposer);
-  p.info.operators = {"cmaes"};
-  p.info.detail_json = detail.dump();
-  p.info.evaluations = r->evaluations;
-  return p;
+  return TunedChild(std::move(start), *std::move(r));
 }
 
 ProposerCheckpoint TuningProposer::TakeCheckpoint() {

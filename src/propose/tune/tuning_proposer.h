@@ -33,7 +33,9 @@
 // as one batch (tuner.h). Its own thread takes them one by one, and the
 // engine lends its idle evaluation slots (ProposalRequest::lender,
 // propose/slot_lender.h), so with `--jobs N` up to N samples run at once
-// when nothing else is evaluating, never more evaluations than N.
+// when nothing else is evaluating, never more evaluations than N. Where this
+// thread holds no evaluation slot (the lender says so), it evaluates nothing
+// and waits for the lent slots.
 //
 // Thread safety: Propose() runs on worker threads (RunsInline() is false even
 // when the wrapped proposer's is true, because a tuning waits on
@@ -101,6 +103,10 @@ class TuningProposer : public Proposer {
     uint64_t seed = 0;
     RecordedSamples samples;
   };
+  // The tuning restored by RestoreState, if any and none runs, its samples
+  // capped by `evaluations_left`; none when not one generation fits (then
+  // it is dropped).
+  std::optional<Job> TakeResumed(std::optional<int64_t> evaluations_left);
   StatusOr<Proposal> Tune(const ProposalRequest& request, Job job, std::stop_token stop);
   std::string InFlightJson() const;  // mu_ held
 

@@ -56,6 +56,24 @@ std::shared_ptr<Candidate> Make(CandidateId id, int island, const std::string& k
   return c;
 }
 
+// #7 ("k = 9.5"), the child of a tuning of #1 that cost 12 samples.
+std::shared_ptr<Candidate> TunedChild() {
+  auto tuned = Make(7, 0, "9.5");
+  tuned->proposal.proposer = "tune";
+  tuned->parent_id = 1;
+  tuned->proposal.evaluations = 12;
+  return tuned;
+}
+
+// A request for child #50 (seed 9) of the initial program "k = 1.0".
+ProposalRequest Request() {
+  ProposalRequest req;
+  req.child_id = 50;
+  req.seed = 9;
+  req.parent = Make(0, 0, "1.0");
+  return req;
+}
+
 struct Fixture {
   MarkProposer* base = nullptr;
   std::unique_ptr<TuningProposer> tuner;
@@ -155,10 +173,7 @@ TEST(TuningProposerTest, AnIslandsBarStartsAtTheInitialProgram) {
 
 TEST(TuningProposerTest, TunedChildrenAreNotTunedAgain) {
   Fixture f(Enabled());
-  auto tuned = Make(7, 0, "9.5");
-  tuned->proposal.proposer = "tune";
-  tuned->parent_id = 1;
-  tuned->proposal.evaluations = 12;
+  auto tuned = TunedChild();
   f.Result(*tuned, /*replayed=*/true);
   EXPECT_EQ(f.tuner->tuning_evaluations(), 12);  // rebuilt from the replay
   ASSERT_TRUE(f.Propose(Make(0, 0, "1.0")).ok());
@@ -171,10 +186,7 @@ TEST(TuningProposerTest, CopiesOfASearchedCandidateAreNotTuned) {
   // new best; tuning it searched the same constants again (24 samples,
   // nothing found, on each of three seeds).
   Fixture f(Enabled());
-  auto tuned = Make(7, 0, "9.5");
-  tuned->proposal.proposer = "tune";
-  tuned->parent_id = 1;
-  tuned->proposal.evaluations = 12;
+  auto tuned = TunedChild();
   f.tuner->OnResult(*tuned, tuned->result.score, -6.0, /*replayed=*/true);
   auto copy = Make(8, 1, "9.5");
   copy->parent_id = 7;
@@ -243,14 +255,31 @@ TEST(TuningProposerTest, DisabledOnlyForwards) {
 // A lender with one idle slot: a thread that runs every unit offered.
 class OneSlotLender final : public SlotLender {
  public:
+  explicit OneSlotLender(bool owner_may_run = true) : owner_may_run_(owner_may_run) {}
   void Offer(std::shared_ptr<SharedWork> work) override {
     ++offers;
     threads.emplace_back([work] {
       while (std::function<void()> unit = work->TakeUnit()) unit();
     });
   }
+  bool OwnerMayRunUnits() const override { return owner_may_run_; }
   std::atomic<int> offers{0};
   std::vector<std::jthread> threads;
+
+ private:
+  const bool owner_may_run_;
+};
+
+// A lender whose slots are never idle: it keeps what is offered.
+class BusyLender final : public SlotLender {
+ public:
+  void Offer(std::shared_ptr<SharedWork> work) override {
+    std::lock_guard lock(mu);
+    offered.push_back(std::move(work));
+  }
+  bool OwnerMayRunUnits() const override { return false; }
+  std::mutex mu;
+  std::vector<std::shared_ptr<SharedWork>> offered;
 };
 
 TEST(TuningProposerTest, ALentSlotEvaluatesSamplesBesideTheTuningsOwnThread) {
@@ -279,10 +308,7 @@ TEST(TuningProposerTest, ALentSlotEvaluatesSamplesBesideTheTuningsOwnThread) {
                                             Objective{}, evaluate);
   };
   auto start = Make(3, 1, "4.0");
-  ProposalRequest req;
-  req.child_id = 50;
-  req.seed = 9;
-  req.parent = Make(0, 0, "1.0");
+  ProposalRequest req = Request();
 
   waited = true;  // alone, nothing to wait for
   auto alone = make();
@@ -309,6 +335,71 @@ TEST(TuningProposerTest, ALentSlotEvaluatesSamplesBesideTheTuningsOwnThread) {
   EXPECT_EQ(parallel->program, sequential->program);
   EXPECT_EQ(parallel->info.evaluations, sequential->info.evaluations);
   EXPECT_EQ(parallel->info.detail_json, sequential->info.detail_json);
+}
+
+// Where the tuning's own thread holds no evaluation slot (the engine's
+// separate proposal slots), every sample runs on a lent slot, none on the
+// proposer's thread; the tuning is the same.
+TEST(TuningProposerTest, AThreadWithoutAnEvaluationSlotLeavesEverySampleToLentSlots) {
+  std::mutex mu;
+  std::set<std::thread::id> threads;
+  auto evaluate = [&](CandidateId, const Program& p, uint64_t, std::stop_token) {
+    std::lock_guard lock(mu);
+    threads.insert(std::this_thread::get_id());
+    return Score(p);
+  };
+  auto start = Make(3, 1, "4.0");
+  ProposalRequest req = Request();
+  auto propose = [&](SlotLender* lender) {
+    TuningProposer tuner(std::make_unique<MarkProposer>(), Enabled(), Objective{}, evaluate);
+    tuner.OnResult(*start, start->result.score, std::nullopt, false);
+    req.lender = lender;
+    return tuner.Propose(req, {});
+  };
+  StatusOr<Proposal> alone = propose(nullptr);
+  ASSERT_TRUE(alone.ok());
+  threads.clear();
+  OneSlotLender lender(/*owner_may_run=*/false);
+  StatusOr<Proposal> lent = propose(&lender);
+  ASSERT_TRUE(lent.ok());
+  EXPECT_FALSE(threads.contains(std::this_thread::get_id()));
+  EXPECT_FALSE(threads.empty());
+  // Every batch is offered, a one-sample batch too.
+  EXPECT_EQ(lender.offers, static_cast<int>(lender.threads.size()));
+  EXPECT_EQ(lent->program, alone->program);
+  EXPECT_EQ(lent->info.evaluations, alone->info.evaluations);
+  EXPECT_EQ(lent->info.detail_json, alone->info.detail_json);
+}
+
+// Waiting for lent slots that never come ends with the run's stop: the
+// samples not taken are skipped and the tuning is cancelled.
+TEST(TuningProposerTest, AStopEndsATuningWaitingForLentSlots) {
+  std::atomic<int> evaluations{0};
+  TuningProposer tuner(std::make_unique<MarkProposer>(), Enabled(), Objective{},
+                       [&](CandidateId, const Program& p, uint64_t, std::stop_token) {
+                         ++evaluations;
+                         return Score(p);
+                       });
+  auto start = Make(3, 1, "4.0");
+  tuner.OnResult(*start, start->result.score, std::nullopt, false);
+  BusyLender lender;
+  ProposalRequest req = Request();
+  req.lender = &lender;
+  std::stop_source stop;
+  std::jthread stopper([&] {
+    // Once the first batch is on offer.
+    while (true) {
+      {
+        std::lock_guard lock(lender.mu);
+        if (!lender.offered.empty()) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    stop.request_stop();
+  });
+  StatusOr<Proposal> p = tuner.Propose(req, stop.get_token());
+  EXPECT_EQ(p.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(evaluations, 0);
 }
 
 TEST(TuningProposerTest, ACorruptTuningStateIsDataLoss) {
@@ -356,6 +447,62 @@ TEST(TuningProposerTest, AResumedTuningAnswersItsRecordedSamplesAndEndsTheSame) 
   child.proposal = got->info;
   resumed.Result(child);
   EXPECT_EQ(resumed.tuner->TakeCheckpoint().state.at("tune.tuning"), "{}");
+}
+
+// A resumed tuning re-checks the evaluations left: its samples, recorded
+// ones included, stay within them (one kept for the child) in whole
+// generations, as a new tuning's would; when not one generation fits, it is
+// dropped and the wrapped proposer answers. (It used to run as planned.)
+TEST(TuningProposerTest, AResumedTuningStaysWithinTheEvaluationsLeft) {
+  auto start = Make(3, 1, "4.0");
+  Fixture whole(Enabled());  // 12 samples planned: two generations of 6
+  whole.Result(*start);
+  StatusOr<Proposal> planned = whole.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(planned.ok());
+  auto state = nlohmann::json::parse(whole.tuner->TakeCheckpoint().state.at("tune.tuning"));
+  ASSERT_EQ(state["evaluations"], 12);
+  state["samples"] = nlohmann::json(
+      std::vector<nlohmann::json>(state["samples"].begin(), state["samples"].begin() + 5));
+  // What the first generation of the same tuning gives (the same seed; its
+  // samples that rewrite to the same text are scored once).
+  TuningOptions one_generation = Enabled();
+  one_generation.tune.max_evaluations = 6;
+  Fixture fresh(one_generation);
+  fresh.Result(*start);
+  StatusOr<Proposal> expected = fresh.Propose(Make(0, 0, "1.0"));
+  ASSERT_TRUE(expected.ok());
+  ASSERT_LT(expected->info.evaluations, planned->info.evaluations);
+
+  // The proposer after a crash: the results replayed, the state restored.
+  auto restored = [&] {
+    auto f = std::make_unique<Fixture>(Enabled());
+    f->Result(*start, /*replayed=*/true);
+    EXPECT_TRUE(f->tuner->RestoreState({{"tune.tuning", state.dump()}}).ok());
+    return f;
+  };
+
+  // 8 left: 7 samples allowed, so one generation, its recorded samples
+  // answered from the record.
+  std::unique_ptr<Fixture> f = restored();
+  Fixture& resumed = *f;
+  StatusOr<Proposal> got = resumed.Propose(Make(0, 0, "1.0"), /*child=*/77, /*left=*/8);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->info.proposer, "tune");
+  EXPECT_EQ(got->info.evaluations, expected->info.evaluations);
+  EXPECT_LE(resumed.evaluations, expected->info.evaluations);
+  EXPECT_EQ(resumed.tuner->tuning_evaluations(), expected->info.evaluations);
+  EXPECT_EQ(got->program, expected->program);
+  EXPECT_EQ(got->info.detail_json, expected->info.detail_json);
+
+  // 4 left: not one generation: no tuning, nothing spent, the state cleared.
+  std::unique_ptr<Fixture> g = restored();
+  Fixture& dropped = *g;
+  StatusOr<Proposal> plain = dropped.Propose(Make(0, 0, "1.0"), /*child=*/77, /*left=*/4);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->info.proposer, "mark");
+  EXPECT_EQ(dropped.evaluations, 0);
+  EXPECT_EQ(dropped.tuner->tuning_evaluations(), 0);
+  EXPECT_EQ(dropped.tuner->TakeCheckpoint().state.at("tune.tuning"), "{}");
 }
 
 TEST(TuningProposerTest, OptionsErrorsNameTheField) {
