@@ -142,14 +142,20 @@ struct Outcome {
   std::string retire;
 };
 
+// Closes descriptors lo..hi: one close_range (Linux 5.9) where there is one.
+void CloseRange(unsigned lo, unsigned hi) {
+  if (lo > hi || syscall(SYS_close_range, lo, hi, 0) == 0) return;
+  for (unsigned fd = lo; fd <= hi && fd < 65536; ++fd) close(static_cast<int>(fd));
+}
+
 // In the child, before Python runs again: descriptors, process group, death
 // signal, working directory, CPU limit. Exits on failure.
 void SetUpChild(const Config& c, int out_w, int err_w, int result_w, pid_t worker, double cpu) {
   if (dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) _exit(70);
   // Everything of the worker but the result pipe goes (it stays
   // close-on-exec, so programs the evaluator starts do not inherit it).
-  for (int fd = 3; fd < result_w; ++fd) close(fd);
-  syscall(SYS_close_range, result_w + 1, ~0U, 0);
+  CloseRange(3, result_w - 1);
+  CloseRange(result_w + 1, ~0U);
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != worker) _exit(1);  // the worker is already gone
