@@ -203,39 +203,29 @@ def clear_private_state(baseline):
                 remove(int(fields[1]))
 
 
-class Head:
-    """The first `cap` bytes of a stream (the result channel)."""
+class Capture:
+    """The first `cap` bytes of a stream (head: the result channel) or its
+    last (the output), and its total length; warm_fork.cc's Capture."""
 
-    def __init__(self, cap):
+    def __init__(self, cap, head=False):
         self.cap = cap
+        self.head = head
         self.data = bytearray()
         self.total = 0
 
     def add(self, chunk):
         self.total += len(chunk)
-        if len(self.data) < self.cap:
-            self.data += chunk[:self.cap - len(self.data)]
-
-    def text(self):
-        return bytes(self.data).decode("utf-8", errors="replace")
-
-
-class Tail:
-    """The last `cap` bytes of a stream, and its total length."""
-
-    def __init__(self, cap):
-        self.cap = cap
-        self.data = bytearray()
-        self.total = 0
-
-    def add(self, chunk):
-        self.total += len(chunk)
+        if self.head:
+            if len(self.data) < self.cap:
+                self.data += chunk[:self.cap - len(self.data)]
+            return
         self.data += chunk
         if len(self.data) > 2 * self.cap:
             del self.data[:-self.cap]
 
     def text(self):
-        return bytes(self.data[-self.cap:]).decode("utf-8", errors="replace")
+        data = self.data if self.head else self.data[-self.cap:]
+        return bytes(data).decode("utf-8", errors="replace")
 
 
 def set_up_child(request, scratch, keep_fds, environ):
@@ -339,7 +329,7 @@ def run_one(request, program, places, private, caps, environ):
     os.close(out_w)
     os.close(err_w)
     os.close(result_w)
-    out, err, result = Tail(caps[0]), Tail(caps[0]), Head(caps[1])
+    out, err, result = Capture(caps[0]), Capture(caps[0]), Capture(caps[1], head=True)
     pipes = {out_r: out, err_r: err, result_r: result}
     status, usage, timed_out = pump(pid, dict(pipes), start + float(request["timeout"]))
     wall = time.monotonic() - start
