@@ -142,8 +142,9 @@ int RunCommand(const RunCommandOptions& options, std::stop_token stop) {
   return kExitOk;
 }
 
-int EvalJobCommand(const std::string& dir, std::stop_token stop) {
-  const Status s = RunEvalJob(dir, MakeJobEvaluator, stop);
+int EvalJobCommand(const std::string& dir, std::stop_token stop,
+                   const std::function<bool()>& signalled) {
+  const Status s = RunEvalJob(dir, MakeJobEvaluator, stop, signalled);
   if (s.code() == StatusCode::kCancelled) return kExitInterrupted;
   return s.ok() ? kExitOk : ReportError(s);
 }

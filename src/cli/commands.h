@@ -4,6 +4,7 @@
 #ifndef CRUCIBLE_CLI_COMMANDS_H_
 #define CRUCIBLE_CLI_COMMANDS_H_
 
+#include <functional>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -51,7 +52,9 @@ int PlotCommand(const std::string& run_dir, const std::string& out, const std::s
 // `crucible eval-job DIR`: the node side of a Slurm job (hidden; the job
 // script runs it). Evaluates DIR/candidate/ as DIR/job.json says, in the
 // sandbox, and writes DIR/result.json. 0 when the result was written.
-int EvalJobCommand(const std::string& dir, std::stop_token stop);
+// `signalled()` says whether the job has had SIGTERM (RunEvalJob).
+int EvalJobCommand(const std::string& dir, std::stop_token stop,
+                   const std::function<bool()>& signalled);
 
 // Prints "crucible: error: MESSAGE" and returns the exit status for `status`.
 int ReportError(const Status& status);

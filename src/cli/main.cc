@@ -292,8 +292,12 @@ int CliMain(int argc, char** argv) {
   }
   if (*eval_job_cmd) {
     // Slurm sends SIGTERM when it cancels or times out a job: stop the
-    // sandboxed evaluation (its process tree is killed) and exit.
-    return RunUntilInterrupted([&](std::stop_token stop) { return EvalJobCommand(job_dir, stop); });
+    // sandboxed evaluation (its process tree is killed) and exit without a
+    // result. The count is read directly too: the evaluator, signalled with
+    // the job, may end before the watcher's stop (up to 20 ms later).
+    return RunUntilInterrupted([&](std::stop_token stop) {
+      return EvalJobCommand(job_dir, stop, [] { return g_interrupts.load() > 0; });
+    });
   }
   if (*best_cmd) return BestCommand(run_dir);
   if (*list_cmd) return ListCommand(run_dir, top, all);

@@ -564,7 +564,7 @@ StatusOr<int> SlurmExecutor::CancelOrphans(const std::set<CandidateId>& will_eva
 // --- The node side -------------------------------------------------------------
 
 Status RunEvalJob(const std::string& dir_arg, const EvaluatorFactory& make_evaluator,
-                  std::stop_token stop) {
+                  std::stop_token stop, const std::function<bool()>& signalled) {
   const fs::path dir = fs::absolute(dir_arg).lexically_normal();
   const StatusOr<std::string> text = ReadFile(dir / "job.json");
   if (!text.ok()) return NotFoundError(fmt::format("{} has no job.json", dir.string()));
@@ -606,7 +606,9 @@ Status RunEvalJob(const std::string& dir_arg, const EvaluatorFactory& make_evalu
     result = (*evaluator)->Evaluate(req, stop);
   }
   fs::remove_all(work, ec);
-  if (stop.stop_requested()) return CancelledError("the job was stopped (SIGTERM)");
+  if (stop.stop_requested() || (signalled && signalled())) {
+    return CancelledError("the job was stopped (SIGTERM)");
+  }
   char host[256] = {};
   ::gethostname(host, sizeof(host) - 1);
   json out = {{"version", kSlurmJobFormatVersion},

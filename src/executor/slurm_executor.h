@@ -91,10 +91,18 @@ class SlurmExecutor final : public Evaluator {
 // built from the frozen configuration) and writes DIR/result.json through a
 // temporary file and rename. `make_evaluator(config_json, work_root,
 // cache_dir)` builds the evaluator.
+//
+// A job Slurm ends (time limit, scancel) writes no result, so that the
+// coordinator records Slurm's verdict (ClassifySlurmEnd): `stop` stops the
+// evaluation, and `signalled()`, read after it, says whether the job had its
+// SIGTERM. Both are needed: Slurm signals every process of the job at once,
+// so the evaluator may die of that SIGTERM and the evaluation return before
+// `stop` shows it (the CLI requests it from a thread that polls the signal
+// count every 20 ms); `signalled` must answer without such a delay.
 using EvaluatorFactory = std::function<StatusOr<std::unique_ptr<Evaluator>>(
     const std::string& config_json, const std::string& work_root, const std::string& cache_dir)>;
 Status RunEvalJob(const std::string& dir, const EvaluatorFactory& make_evaluator,
-                  std::stop_token stop);
+                  std::stop_token stop, const std::function<bool()>& signalled);
 
 // The outcome for a job Slurm ended without a result (exposed for tests).
 // `cancelled_by_us` is true when crucible itself sent scancel.

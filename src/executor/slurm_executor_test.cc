@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -391,6 +393,66 @@ TEST(ClassifySlurmEndTest, EachStateHasItsOutcome) {
   const EvalResult f = ClassifySlurmEnd({"FAILED", "", "127:0"}, "");
   EXPECT_EQ(f.outcome, Outcome::kEvaluatorError);
   EXPECT_NE(f.feedback.find("127:0"), std::string::npos);
+}
+
+// The node side against a job directory written here and a fake evaluator
+// that plays the job's SIGTERM reaching its evaluator: the evaluation ends
+// ("killed by SIGTERM") while `stop` has not fired yet.
+class EvalJobTest : public SlurmExecutorTest {
+ protected:
+  class SignalledEvaluator : public Evaluator {
+   public:
+    explicit SignalledEvaluator(std::atomic<bool>* signalled) : signalled_(signalled) {}
+    EvalResult Evaluate(const EvalRequest&, std::stop_token) override {
+      if (signalled_ != nullptr) *signalled_ = true;
+      EvalResult r;
+      r.outcome = Outcome::kRuntimeError;
+      r.feedback = "killed by SIGTERM";
+      return r;
+    }
+    std::string Describe() const override { return "signalled"; }
+
+   private:
+    std::atomic<bool>* signalled_;
+  };
+
+  fs::path WriteJob() {
+    const fs::path dir = root_ / "slurm" / "c4-0";
+    fs::create_directories(dir / "candidate");
+    std::ofstream(dir / "candidate" / "prog.txt") << "1";
+    std::ofstream(dir / "job.json") << R"({"version": 1, "files": ["prog.txt"], "config": "{}",
+                                           "candidate_id": 4, "seed": 1})";
+    return dir;
+  }
+
+  // Runs the job with an evaluator that sets `*signalled` (when not null).
+  Status Run(const fs::path& dir, std::atomic<bool>* signalled) {
+    auto factory = [signalled](const std::string&, const std::string&, const std::string&)
+        -> StatusOr<std::unique_ptr<Evaluator>> {
+      return std::unique_ptr<Evaluator>(std::make_unique<SignalledEvaluator>(signalled));
+    };
+    std::atomic<bool> never{false};
+    std::atomic<bool>* flag = signalled != nullptr ? signalled : &never;
+    return RunEvalJob(dir.string(), factory, {}, [flag] { return flag->load(); });
+  }
+};
+
+TEST_F(EvalJobTest, JobSignalledBeforeItsStopFiresWritesNoResult) {
+  const fs::path dir = WriteJob();
+  std::atomic<bool> signalled{false};
+  const Status s = Run(dir, &signalled);
+  EXPECT_EQ(s.code(), StatusCode::kCancelled) << s.ToString();
+  EXPECT_FALSE(fs::exists(dir / "result.json"))
+      << "the coordinator would record the evaluator's SIGTERM, not Slurm's verdict";
+}
+
+TEST_F(EvalJobTest, EvaluatorKilledWithoutTheJobBeingSignalledIsItsResult) {
+  const fs::path dir = WriteJob();
+  const Status s = Run(dir, nullptr);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const std::string result = ReadAll(dir / "result.json");
+  EXPECT_NE(result.find("\"outcome\":\"runtime_error\""), std::string::npos) << result;
+  EXPECT_NE(result.find("killed by SIGTERM"), std::string::npos) << result;
 }
 
 }  // namespace
