@@ -46,16 +46,10 @@ bool WriteFile(const std::string& path, const std::string& text, std::string* er
     *error = Errno("cannot create", path);
     return false;
   }
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      *error = Errno("cannot write", path);
-      close(fd);
-      return false;
-    }
-    done += static_cast<size_t>(n);
+  if (!WriteAll(fd, text)) {
+    *error = Errno("cannot write", path);
+    close(fd);
+    return false;
   }
   if (close(fd) != 0 || chmod(path.c_str(), 0444) != 0) {
     *error = Errno("cannot finish", path);
@@ -69,6 +63,17 @@ PyObject* Text(const std::string& s) {
 }
 
 }  // namespace
+
+bool WriteAll(int fd, const std::string& s) {
+  size_t done = 0;
+  while (done < s.size()) {
+    const ssize_t n = write(fd, s.data() + done, s.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
 
 std::optional<std::string> LineReader::Next() {
   while (true) {

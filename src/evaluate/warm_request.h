@@ -28,6 +28,9 @@ struct Request {
   double cpu_seconds = 0;
 };
 
+// Writes all of `s` to `fd` (interrupted writes retried); false on an error.
+bool WriteAll(int fd, const std::string& s);
+
 // Reads request lines from a descriptor (crucible's FIFO).
 class LineReader {
  public:
